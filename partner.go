@@ -1,0 +1,137 @@
+package leadrouter
+
+import "time"
+
+// Partner statuses.
+const (
+	PartnerActive    = "active"
+	PartnerSuspended = "suspended"
+)
+
+// Partner is a value-added reseller with a public referral code (PID).
+type Partner struct {
+	ID        string    `json:"id"`
+	PID       PID       `json:"pid"`
+	Name      string    `json:"name"`
+	Countries []string  `json:"countries"`
+	Domains   []string  `json:"domains"`
+	Tier      string    `json:"tier"`
+	PAMUserID string    `json:"pam_user_id,omitempty"`
+	Status    string    `json:"status"`
+	Weight    int       `json:"weight"`
+	DailyCap  int       `json:"daily_cap,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// NewPartner is the input of creating a partner; the PID is issued by the
+// store and never chosen by the caller.
+type NewPartner struct {
+	// PID is an optional vanity code chosen by an admin; empty means issue
+	// a random one.
+	PID       string
+	Name      string
+	Countries []string
+	Domains   []string
+	Tier      string
+	PAMUserID string
+	Weight    int
+	DailyCap  int
+}
+
+// Validate normalises the input and reports every invalid field.
+func (p *NewPartner) Validate() error {
+	var v Validation
+	if p.PID != "" {
+		pid, err := ParsePID(p.PID)
+		if err != nil {
+			v.Add("pid", "%s", ErrorMessage(err))
+		}
+		p.PID = string(pid)
+	}
+	if p.Name == "" {
+		v.Add("name", "is required")
+	} else if len(p.Name) > 200 {
+		v.Add("name", "is longer than 200 characters")
+	}
+	for i, c := range p.Countries {
+		code, err := ParseCountry(c)
+		if err != nil {
+			v.Add("countries", "%s", ErrorMessage(err))
+			continue
+		}
+		p.Countries[i] = code
+	}
+	p.Countries = dedupe(p.Countries)
+	for i, d := range p.Domains {
+		dom, err := ParseDomain(d)
+		if err != nil {
+			v.Add("domains", "%s", ErrorMessage(err))
+			continue
+		}
+		p.Domains[i] = dom
+	}
+	p.Domains = dedupe(p.Domains)
+	if p.Weight == 0 {
+		p.Weight = 1
+	}
+	if p.Weight < 0 || p.Weight > 1000 {
+		v.Add("weight", "must be between 1 and 1000")
+	}
+	if p.DailyCap < 0 {
+		v.Add("daily_cap", "must not be negative")
+	}
+	return v.Err()
+}
+
+// PartnerUpdate is a partial update of a partner (PATCH); nil fields stay.
+type PartnerUpdate struct {
+	Name      *string
+	Status    *string
+	Tier      *string
+	PAMUserID *string
+	Countries *[]string
+	Weight    *int
+	DailyCap  *int
+}
+
+// Validate reports every invalid field of the update.
+func (u *PartnerUpdate) Validate() error {
+	var v Validation
+	if u.Name != nil && (*u.Name == "" || len(*u.Name) > 200) {
+		v.Add("name", "must be 1 to 200 characters")
+	}
+	if u.Status != nil && *u.Status != PartnerActive && *u.Status != PartnerSuspended {
+		v.Add("status", "must be active or suspended")
+	}
+	if u.Countries != nil {
+		for i, c := range *u.Countries {
+			code, err := ParseCountry(c)
+			if err != nil {
+				v.Add("countries", "%s", ErrorMessage(err))
+				continue
+			}
+			(*u.Countries)[i] = code
+		}
+		*u.Countries = dedupe(*u.Countries)
+	}
+	if u.Weight != nil && (*u.Weight < 1 || *u.Weight > 1000) {
+		v.Add("weight", "must be between 1 and 1000")
+	}
+	if u.DailyCap != nil && *u.DailyCap < 0 {
+		v.Add("daily_cap", "must not be negative")
+	}
+	return v.Err()
+}
+
+func dedupe(in []string) []string {
+	seen := make(map[string]bool, len(in))
+	out := in[:0]
+	for _, s := range in {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,165 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+const accountColumns = `id, name, country, COALESCE(parent_id, ''), root_id, COALESCE(owner_partner_id, ''), created_at`
+
+func scanAccount(s interface{ Scan(...any) error }) (leadrouter.Account, error) {
+	var a leadrouter.Account
+	err := s.Scan(&a.ID, &a.Name, &a.Country, &a.ParentID, &a.RootID, &a.OwnerPartnerID, &a.CreatedAt)
+	a.CreatedAt = a.CreatedAt.UTC()
+	return a, err
+}
+
+// accountVisibility limits partner users to the accounts their partner owns.
+func accountVisibility(actor leadrouter.Actor) (string, []any) {
+	switch {
+	case actor.IsPartner():
+		return "owner_partner_id = ?", []any{actor.PartnerID}
+	case actor.IsStaff():
+		return "1 = 1", nil
+	}
+	return "1 = 0", nil
+}
+
+// CreateAccount stores an account (a division when ParentID is set) with
+// its domains, each of which may belong to one account only.
+func (tx *Tx) CreateAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.Account{}, err
+	}
+	return tx.createAccount(ctx, actor, in)
+}
+
+// createAccount is CreateAccount without the role check, for workflows
+// (conversion, registration) that create accounts on the actor's behalf.
+func (tx *Tx) createAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
+	if err := in.Validate(); err != nil {
+		return leadrouter.Account{}, err
+	}
+	a := leadrouter.Account{ID: leadrouter.NewID("acc"), Name: in.Name, Domains: in.Domains, Country: in.Country,
+		ParentID: in.ParentID, OwnerPartnerID: in.OwnerPartnerID, CreatedAt: tx.now}
+	a.RootID = a.ID
+	if in.ParentID != "" {
+		parent, err := tx.Account(ctx, leadrouter.System, in.ParentID)
+		if err != nil {
+			return a, fieldError("parent_id", "must name an existing account")
+		}
+		a.RootID = parent.RootID
+	}
+	if in.OwnerPartnerID != "" {
+		if _, err := tx.Partner(ctx, leadrouter.System, in.OwnerPartnerID); err != nil {
+			return a, fieldError("owner_partner_id", "must name an existing partner")
+		}
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, name_key, country, parent_id, root_id, owner_partner_id, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Name, companyKey(a.Name), a.Country, nullString(a.ParentID), a.RootID,
+		nullString(a.OwnerPartnerID), a.CreatedAt, a.CreatedAt); err != nil {
+		return a, fmt.Errorf("insert account: %w", err)
+	}
+	for _, d := range a.Domains {
+		if _, err := tx.Exec(ctx, `INSERT INTO account_domains (domain, account_id) VALUES (?, ?)`, d, a.ID); isUniqueViolation(err) {
+			return a, &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A domain belongs to another account.",
+				Fields: []leadrouter.FieldError{{Field: "domains", Message: d + " is already another account's domain"}}}
+		} else if err != nil {
+			return a, fmt.Errorf("insert account domain: %w", err)
+		}
+	}
+	if a.Domains == nil {
+		a.Domains = []string{}
+	}
+	if err := tx.indexCompany(ctx, "account", a.ID, a.Name); err != nil {
+		return a, err
+	}
+	if _, err := tx.AppendEvent(ctx, a.ID, leadrouter.EventAccountCreated, actor, map[string]any{"name": a.Name, "domains": a.Domains, "parent_id": a.ParentID, "owner_partner_id": a.OwnerPartnerID}); err != nil {
+		return a, err
+	}
+	return a, nil
+}
+
+// indexCompany writes the near-miss tokens of a company name for ref.
+func (tx *Tx) indexCompany(ctx context.Context, kind, refID, name string) error {
+	for _, tok := range companyTokens(name) {
+		if _, err := tx.Exec(ctx, `INSERT INTO company_tokens (token, kind, ref_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, tok, kind, refID); err != nil {
+			return fmt.Errorf("index company name: %w", err)
+		}
+	}
+	return nil
+}
+
+// Account returns one account as actor may see it.
+func (tx *Tx) Account(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Account, error) {
+	cond, args := accountVisibility(actor)
+	a, err := scanAccount(tx.QueryRow(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id = ? AND `+cond, append([]any{id}, args...)...))
+	if err != nil {
+		return a, notFound(err, "Account")
+	}
+	a.Domains, err = tx.accountDomains(ctx, a.ID)
+	return a, err
+}
+
+func (tx *Tx) accountDomains(ctx context.Context, id string) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT domain FROM account_domains WHERE account_id = ? ORDER BY domain`, id)
+	if err != nil {
+		return nil, fmt.Errorf("read account domains: %w", err)
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// Accounts lists the accounts actor may see, by id.
+func (tx *Tx) Accounts(ctx context.Context, actor leadrouter.Actor, limit int, cursor string) (Page[leadrouter.Account], error) {
+	limit = clampLimit(limit)
+	cond, args := accountVisibility(actor)
+	rows, err := tx.Query(ctx, `SELECT `+accountColumns+` FROM accounts WHERE id > ? AND `+cond+` ORDER BY id LIMIT ?`, append(append([]any{cursor}, args...), limit+1)...)
+	if err != nil {
+		return Page[leadrouter.Account]{}, fmt.Errorf("list accounts: %w", err)
+	}
+	var items []leadrouter.Account
+	for rows.Next() {
+		a, err := scanAccount(rows)
+		if err != nil {
+			rows.Close()
+			return Page[leadrouter.Account]{}, err
+		}
+		items = append(items, a)
+	}
+	rows.Close()
+	for i := range items {
+		if items[i].Domains, err = tx.accountDomains(ctx, items[i].ID); err != nil {
+			return Page[leadrouter.Account]{}, err
+		}
+	}
+	return cut(items, limit, func(a leadrouter.Account) string { return a.ID }), nil
+}
+
+// HierarchyOwner returns the partner owning accountID or any account in its
+// hierarchy (the account itself first, then the nearest by id), or "".
+func (tx *Tx) HierarchyOwner(ctx context.Context, accountID string) (string, error) {
+	var owner string
+	err := tx.QueryRow(ctx, `SELECT COALESCE(owner_partner_id, '') FROM accounts WHERE id = ?`, accountID).Scan(&owner)
+	if err != nil || owner != "" {
+		return owner, notFound(err, "Account")
+	}
+	err = tx.QueryRow(ctx, `SELECT COALESCE(MIN(a.owner_partner_id), '') FROM accounts a
+		WHERE a.root_id = (SELECT root_id FROM accounts WHERE id = ?) AND a.owner_partner_id IS NOT NULL`, accountID).Scan(&owner)
+	return owner, err
+}
+
+func fieldError(field, message string) error {
+	return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+		Fields: []leadrouter.FieldError{{Field: field, Message: message}}}
+}

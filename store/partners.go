@@ -1,0 +1,286 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+const partnerColumns = `id, pid, name, tier, COALESCE(pam_user_id, ''), status, weight, COALESCE(daily_cap, 0), created_at, updated_at`
+
+func scanPartner(s interface{ Scan(...any) error }) (leadrouter.Partner, error) {
+	var p leadrouter.Partner
+	var pid string
+	err := s.Scan(&p.ID, &pid, &p.Name, &p.Tier, &p.PAMUserID, &p.Status, &p.Weight, &p.DailyCap, &p.CreatedAt, &p.UpdatedAt)
+	p.PID = leadrouter.PID(pid)
+	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	return p, err
+}
+
+// CreatePartner stores a new partner and issues its PID (the requested one,
+// or a fresh random one). PIDs are unique and, since partners are never
+// deleted, never reused.
+func (tx *Tx) CreatePartner(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewPartner) (leadrouter.Partner, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.Partner{}, err
+	}
+	if err := in.Validate(); err != nil {
+		return leadrouter.Partner{}, err
+	}
+	if in.PAMUserID != "" {
+		var role string
+		if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = ?`, in.PAMUserID).Scan(&role); err != nil || role != string(leadrouter.RolePAM) {
+			return leadrouter.Partner{}, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+				Fields: []leadrouter.FieldError{{Field: "pam_user_id", Message: "must name a user with role pam"}}}
+		}
+	}
+	pid := leadrouter.PID(in.PID)
+	if pid == "" {
+		for {
+			pid = leadrouter.NewPID()
+			var one int
+			err := tx.QueryRow(ctx, `SELECT 1 FROM partners WHERE pid = ?`, string(pid)).Scan(&one)
+			if err == sql.ErrNoRows {
+				break
+			} else if err != nil {
+				return leadrouter.Partner{}, fmt.Errorf("check pid: %w", err)
+			}
+		}
+	}
+	p := leadrouter.Partner{
+		ID: leadrouter.NewID("ptr"), PID: pid, Name: in.Name, Countries: in.Countries, Domains: in.Domains,
+		Tier: in.Tier, PAMUserID: in.PAMUserID, Status: leadrouter.PartnerActive, Weight: in.Weight, DailyCap: in.DailyCap,
+		CreatedAt: tx.now, UpdatedAt: tx.now,
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO partners (id, pid, name, tier, pam_user_id, status, weight, daily_cap, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, string(p.PID), p.Name, p.Tier, nullString(p.PAMUserID), p.Status, p.Weight, nullInt(p.DailyCap), p.CreatedAt, p.UpdatedAt)
+	if isUniqueViolation(err) {
+		return p, &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "That PID is taken (PIDs are never reused).",
+			Fields: []leadrouter.FieldError{{Field: "pid", Message: "is already taken"}}}
+	} else if err != nil {
+		return p, fmt.Errorf("insert partner: %w", err)
+	}
+	if err := tx.setPartnerCountries(ctx, p.ID, p.Countries); err != nil {
+		return p, err
+	}
+	for _, d := range p.Domains {
+		if _, err := tx.Exec(ctx, `INSERT INTO partner_domains (domain, partner_id) VALUES (?, ?)`, d, p.ID); isUniqueViolation(err) {
+			return p, &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A domain belongs to another partner.",
+				Fields: []leadrouter.FieldError{{Field: "domains", Message: d + " is already another partner's domain"}}}
+		} else if err != nil {
+			return p, fmt.Errorf("insert partner domain: %w", err)
+		}
+	}
+	if p.Countries == nil {
+		p.Countries = []string{}
+	}
+	if p.Domains == nil {
+		p.Domains = []string{}
+	}
+	if _, err := tx.AppendEvent(ctx, p.ID, leadrouter.EventPartnerCreated, actor, map[string]any{"pid": p.PID, "name": p.Name, "countries": p.Countries}); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func (tx *Tx) setPartnerCountries(ctx context.Context, partnerID string, countries []string) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM partner_countries WHERE partner_id = ?`, partnerID); err != nil {
+		return fmt.Errorf("clear partner countries: %w", err)
+	}
+	for _, c := range countries {
+		if _, err := tx.Exec(ctx, `INSERT INTO partner_countries (partner_id, country) VALUES (?, ?)`, partnerID, c); err != nil {
+			return fmt.Errorf("insert partner country: %w", err)
+		}
+	}
+	return nil
+}
+
+// partnerVisibility returns the condition limiting partners to what actor
+// may see: a partner user its own partner, a PAM the partners assigned to it.
+func partnerVisibility(actor leadrouter.Actor) (string, []any) {
+	switch actor.Role {
+	case leadrouter.RolePartner:
+		return "id = ?", []any{actor.PartnerID}
+	case leadrouter.RolePAM:
+		return "pam_user_id = ?", []any{actor.UserID}
+	case "":
+		return "1 = 0", nil
+	}
+	return "1 = 1", nil
+}
+
+// Partner returns one partner as actor may see it (ENOTFOUND otherwise).
+func (tx *Tx) Partner(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Partner, error) {
+	cond, args := partnerVisibility(actor)
+	p, err := scanPartner(tx.QueryRow(ctx, `SELECT `+partnerColumns+` FROM partners WHERE id = ? AND `+cond, append([]any{id}, args...)...))
+	if err != nil {
+		return p, notFound(err, "Partner")
+	}
+	return p, tx.fillPartners(ctx, []*leadrouter.Partner{&p})
+}
+
+// PartnerByPID returns the partner with the given PID (any status).
+func (tx *Tx) PartnerByPID(ctx context.Context, pid string) (leadrouter.Partner, error) {
+	p, err := scanPartner(tx.QueryRow(ctx, `SELECT `+partnerColumns+` FROM partners WHERE pid = ?`, strings.ToUpper(pid)))
+	if err != nil {
+		return p, notFound(err, "Partner")
+	}
+	return p, tx.fillPartners(ctx, []*leadrouter.Partner{&p})
+}
+
+// Partners lists the partners actor may see, by id, one page at a time.
+func (tx *Tx) Partners(ctx context.Context, actor leadrouter.Actor, limit int, cursor string) (Page[leadrouter.Partner], error) {
+	limit = clampLimit(limit)
+	cond, args := partnerVisibility(actor)
+	rows, err := tx.Query(ctx, `SELECT `+partnerColumns+` FROM partners WHERE id > ? AND `+cond+` ORDER BY id LIMIT ?`,
+		append(append([]any{cursor}, args...), limit+1)...)
+	if err != nil {
+		return Page[leadrouter.Partner]{}, fmt.Errorf("list partners: %w", err)
+	}
+	var items []leadrouter.Partner
+	for rows.Next() {
+		p, err := scanPartner(rows)
+		if err != nil {
+			rows.Close()
+			return Page[leadrouter.Partner]{}, err
+		}
+		items = append(items, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Page[leadrouter.Partner]{}, err
+	}
+	ptrs := make([]*leadrouter.Partner, len(items))
+	for i := range items {
+		ptrs[i] = &items[i]
+	}
+	if err := tx.fillPartners(ctx, ptrs); err != nil {
+		return Page[leadrouter.Partner]{}, err
+	}
+	return cut(items, limit, func(p leadrouter.Partner) string { return p.ID }), nil
+}
+
+// AllPartners returns every partner with countries and domains (for the
+// routing directory; the number of partners is small).
+func (tx *Tx) AllPartners(ctx context.Context) ([]leadrouter.Partner, error) {
+	var all []leadrouter.Partner
+	cursor := ""
+	for {
+		page, err := tx.Partners(ctx, leadrouter.System, 500, cursor)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, page.Items...)
+		if page.NextCursor == "" {
+			return all, nil
+		}
+		cursor = page.NextCursor
+	}
+}
+
+func (tx *Tx) fillPartners(ctx context.Context, ps []*leadrouter.Partner) error {
+	for _, p := range ps {
+		p.Countries, p.Domains = []string{}, []string{}
+		rows, err := tx.Query(ctx, `SELECT country FROM partner_countries WHERE partner_id = ? ORDER BY country`, p.ID)
+		if err != nil {
+			return fmt.Errorf("read partner countries: %w", err)
+		}
+		for rows.Next() {
+			var c string
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return err
+			}
+			p.Countries = append(p.Countries, c)
+		}
+		rows.Close()
+		rows, err = tx.Query(ctx, `SELECT domain FROM partner_domains WHERE partner_id = ? ORDER BY domain`, p.ID)
+		if err != nil {
+			return fmt.Errorf("read partner domains: %w", err)
+		}
+		for rows.Next() {
+			var d string
+			if err := rows.Scan(&d); err != nil {
+				rows.Close()
+				return err
+			}
+			p.Domains = append(p.Domains, d)
+		}
+		rows.Close()
+	}
+	return nil
+}
+
+// UpdatePartner applies a partial update. Admins may change anything; a PAM
+// only the status of its own partners.
+func (tx *Tx) UpdatePartner(ctx context.Context, actor leadrouter.Actor, id string, upd leadrouter.PartnerUpdate) (leadrouter.Partner, error) {
+	if err := actor.Require(leadrouter.RoleAdmin, leadrouter.RolePAM); err != nil {
+		return leadrouter.Partner{}, err
+	}
+	if err := upd.Validate(); err != nil {
+		return leadrouter.Partner{}, err
+	}
+	p, err := tx.Partner(ctx, actor, id)
+	if err != nil {
+		return p, err
+	}
+	if actor.Role == leadrouter.RolePAM && (upd.Name != nil || upd.Tier != nil || upd.PAMUserID != nil || upd.Countries != nil || upd.Weight != nil || upd.DailyCap != nil) {
+		return p, leadrouter.Errorf(leadrouter.EFORBIDDEN, "A PAM may only change a partner's status.")
+	}
+	changes := map[string]any{}
+	if upd.Name != nil {
+		p.Name, changes["name"] = *upd.Name, *upd.Name
+	}
+	if upd.Status != nil {
+		p.Status, changes["status"] = *upd.Status, *upd.Status
+	}
+	if upd.Tier != nil {
+		p.Tier, changes["tier"] = *upd.Tier, *upd.Tier
+	}
+	if upd.PAMUserID != nil {
+		p.PAMUserID, changes["pam_user_id"] = *upd.PAMUserID, *upd.PAMUserID
+	}
+	if upd.Weight != nil {
+		p.Weight, changes["weight"] = *upd.Weight, *upd.Weight
+	}
+	if upd.DailyCap != nil {
+		p.DailyCap, changes["daily_cap"] = *upd.DailyCap, *upd.DailyCap
+	}
+	p.UpdatedAt = tx.now
+	_, err = tx.Exec(ctx, `UPDATE partners SET name = ?, status = ?, tier = ?, pam_user_id = ?, weight = ?, daily_cap = ?, updated_at = ? WHERE id = ?`,
+		p.Name, p.Status, p.Tier, nullString(p.PAMUserID), p.Weight, nullInt(p.DailyCap), p.UpdatedAt, p.ID)
+	if isConstraintViolation(err) {
+		return p, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+			Fields: []leadrouter.FieldError{{Field: "pam_user_id", Message: "must name an existing user"}}}
+	} else if err != nil {
+		return p, fmt.Errorf("update partner: %w", err)
+	}
+	if upd.Countries != nil {
+		if err := tx.setPartnerCountries(ctx, p.ID, *upd.Countries); err != nil {
+			return p, err
+		}
+		p.Countries, changes["countries"] = *upd.Countries, *upd.Countries
+	}
+	if _, err := tx.AppendEvent(ctx, p.ID, leadrouter.EventPartnerUpdated, actor, changes); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func nullInt(n int) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}

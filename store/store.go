@@ -1,0 +1,225 @@
+// Package store is the database/sql implementation of leadrouter's storage
+// on SQLite (embedded, the default) and PostgreSQL: one schema, versioned
+// migrations per engine, hand-written SQL, driver errors translated by code.
+// Every partner-reachable query takes the Actor and filters by its partner.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// Engine names the database behind a DB.
+type Engine string
+
+// The supported engines.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open leadrouter database: a writer and a reader pool (the same
+// pool on PostgreSQL; one writer connection on SQLite).
+type DB struct {
+	engine  Engine
+	url     string
+	writer  *sql.DB
+	reader  *sql.DB
+	dialect dialect
+	// Now returns the current time; tests may replace it.
+	Now func() time.Time
+}
+
+// Options tunes Open.
+type Options struct {
+	// SQLiteSynchronous is the SQLite synchronous pragma (default FULL).
+	SQLiteSynchronous string
+	// MaxConns bounds the PostgreSQL pool and the SQLite reader pool.
+	MaxConns int
+}
+
+// ParseURL splits a --db value into engine and driver DSN.
+// "sqlite:path.db", "sqlite://path.db", "file:path.db" and a bare path select
+// SQLite; "postgres://" and "postgresql://" select PostgreSQL.
+func ParseURL(raw string) (Engine, string, error) {
+	switch {
+	case raw == "":
+		return SQLite, "leadrouter.db", nil
+	case strings.HasPrefix(raw, "postgres://"), strings.HasPrefix(raw, "postgresql://"):
+		return Postgres, raw, nil
+	case strings.HasPrefix(raw, "sqlite://"):
+		return SQLite, strings.TrimPrefix(raw, "sqlite://"), nil
+	case strings.HasPrefix(raw, "sqlite:"):
+		return SQLite, strings.TrimPrefix(raw, "sqlite:"), nil
+	case strings.HasPrefix(raw, "file:"):
+		return SQLite, strings.TrimPrefix(raw, "file:"), nil
+	case strings.Contains(raw, "://"):
+		return "", "", leadrouter.Errorf(leadrouter.EINVALID, "unsupported database URL %q (use sqlite:FILE or postgres://…)", raw)
+	default:
+		return SQLite, raw, nil
+	}
+}
+
+// Open connects to the database named by rawURL. It does not migrate; call
+// Migrate.
+func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
+	engine, dsn, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	if opts.MaxConns <= 0 {
+		opts.MaxConns = 16
+	}
+	db := &DB{engine: engine, url: rawURL, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	switch engine {
+	case SQLite:
+		sync := opts.SQLiteSynchronous
+		if sync == "" {
+			sync = "FULL"
+		}
+		path, query, _ := strings.Cut(dsn, "?")
+		base := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
+		if query != "" {
+			base += "&" + query
+		}
+		if db.writer, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+			return nil, fmt.Errorf("open sqlite writer: %w", err)
+		}
+		db.writer.SetMaxOpenConns(1)
+		db.writer.SetMaxIdleConns(1)
+		db.writer.SetConnMaxIdleTime(0)
+		if db.reader, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+			db.writer.Close()
+			return nil, fmt.Errorf("open sqlite readers: %w", err)
+		}
+		db.reader.SetMaxOpenConns(opts.MaxConns)
+		db.reader.SetMaxIdleConns(opts.MaxConns)
+		db.dialect = sqliteDialect{}
+	case Postgres:
+		if db.writer, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.writer.SetMaxOpenConns(opts.MaxConns)
+		db.writer.SetMaxIdleConns(opts.MaxConns)
+		db.writer.SetConnMaxIdleTime(5 * time.Minute)
+		db.reader = db.writer
+		db.dialect = postgresDialect{}
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.writer.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", engine, err)
+	}
+	return db, nil
+}
+
+// Engine reports which database this is.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Close closes the pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.writer != nil {
+		errs = append(errs, db.writer.Close())
+	}
+	if db.reader != nil && db.reader != db.writer {
+		errs = append(errs, db.reader.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// Ping checks that the database answers (for /healthz).
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	return db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+// Tx is a transaction with the time it started (every row it writes carries
+// that time) and helpers that rebind placeholders for the engine.
+type Tx struct {
+	tx      *sql.Tx
+	db      *DB
+	now     time.Time
+	dialect dialect
+	// afterCommit runs after a successful commit (e.g. cache refreshes).
+	afterCommit []func()
+}
+
+// Now is the transaction's timestamp.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Engine reports the database engine of the transaction.
+func (tx *Tx) Engine() Engine { return tx.db.engine }
+
+// AfterCommit registers fn to run once the transaction has committed.
+func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
+
+// Exec runs a statement written with ? placeholders.
+func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)
+	return res, translate(err)
+}
+
+// Query runs a query written with ? placeholders.
+func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.dialect.rebind(query), args...)
+	return rows, translate(err)
+}
+
+// QueryRow runs a query returning at most one row.
+func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(query), args...)
+}
+
+// Update runs fn in a read-write transaction, committing when fn returns nil
+// and retrying a few times when the database reports a transient conflict
+// (serialisation failure, deadlock, busy).
+func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ {
+		err = db.run(ctx, db.writer, false, fn)
+		if !isRetryable(err) {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+	return err
+}
+
+// View runs fn in a read-only transaction on the reader pool.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.run(ctx, db.reader, true, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *Tx) error) error {
+	var opts *sql.TxOptions
+	if readOnly && db.engine == Postgres {
+		opts = &sql.TxOptions{ReadOnly: true}
+	}
+	sqlTx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", translate(err))
+	}
+	tx := &Tx{tx: sqlTx, db: db, now: db.Now(), dialect: db.dialect}
+	defer sqlTx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", translate(err))
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}

@@ -1,0 +1,344 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+var admin = leadrouter.Actor{UserID: "usr_admin", Role: leadrouter.RoleAdmin}
+
+func mustPartner(t *testing.T, db *store.DB, in leadrouter.NewPartner) leadrouter.Partner {
+	t.Helper()
+	var p leadrouter.Partner
+	if err := db.Update(context.Background(), func(tx *store.Tx) error {
+		var err error
+		p, err = tx.CreatePartner(context.Background(), admin, in)
+		return err
+	}); err != nil {
+		t.Fatalf("create partner: %v", err)
+	}
+	return p
+}
+
+func TestPartnerInvariants(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Berlin Systems", Countries: []string{"DE", "deu", "Germany"}, Domains: []string{"berlin-systems.de"}})
+		if _, err := leadrouter.ParsePID(string(p.PID)); err != nil {
+			t.Fatalf("issued PID %q invalid: %v", p.PID, err)
+		}
+		if len(p.Countries) != 1 || p.Countries[0] != "DE" {
+			t.Fatalf("countries = %v, want [DE]", p.Countries)
+		}
+		// A vanity PID is case-insensitive and unique.
+		mustPartner(t, db, leadrouter.NewPartner{PID: "vanity01", Name: "Vanity"})
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.CreatePartner(ctx, admin, leadrouter.NewPartner{PID: "VANITY01", Name: "Copycat"})
+			return err
+		})
+		if leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
+			t.Fatalf("duplicate PID: got %v, want conflict", err)
+		}
+		// Found by PID in any case.
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			got, err := tx.PartnerByPID(ctx, "Vanity01")
+			if err == nil && got.Name != "Vanity" {
+				t.Errorf("PartnerByPID = %q", got.Name)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// The schema refuses malformed PIDs even if the domain is bypassed.
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO partners (id, pid, name, created_at, updated_at) VALUES ('x', 'ab-12', 'x', ?, ?)`, tx.Now(), tx.Now())
+			return err
+		})
+		if err == nil {
+			t.Fatal("schema accepted a malformed PID")
+		}
+		// Only admins create partners.
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.CreatePartner(ctx, leadrouter.Actor{UserID: "u", Role: leadrouter.RoleSales}, leadrouter.NewPartner{Name: "X"})
+			return err
+		})
+		if leadrouter.ErrorCode(err) != leadrouter.EFORBIDDEN {
+			t.Fatalf("sales creating partner: %v", err)
+		}
+	})
+}
+
+func TestPIDUniqueUnderConcurrentCreation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		wins, conflicts := 0, 0
+		for i := 0; i < 12; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				err := db.Update(ctx, func(tx *store.Tx) error {
+					_, err := tx.CreatePartner(ctx, admin, leadrouter.NewPartner{PID: "SAMEPID1", Name: "Racer"})
+					return err
+				})
+				mu.Lock()
+				defer mu.Unlock()
+				switch leadrouter.ErrorCode(err) {
+				case "":
+					wins++
+				case leadrouter.ECONFLICT:
+					conflicts++
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		if wins != 1 || conflicts != 11 {
+			t.Fatalf("wins=%d conflicts=%d, want 1 and 11", wins, conflicts)
+		}
+		// Random PIDs issued concurrently are all distinct.
+		pids := make(chan leadrouter.PID, 20)
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := mustPartner(t, db, leadrouter.NewPartner{Name: "Many"})
+				pids <- p.PID
+			}()
+		}
+		wg.Wait()
+		close(pids)
+		seen := map[leadrouter.PID]bool{}
+		for p := range pids {
+			if seen[p] {
+				t.Fatalf("PID %s issued twice", p)
+			}
+			seen[p] = true
+		}
+	})
+}
+
+func TestUsersAndTokens(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		url := storetest.MustURL(t, engine)
+		db := storetest.MustOpenURL(t, url)
+		p := mustPartner(t, db, leadrouter.NewPartner{Name: "P1"})
+		var token string
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			_, token, err = tx.CreateUser(ctx, admin, leadrouter.NewUser{Email: "Ann@P1.example", Name: "Ann", Role: leadrouter.RolePartner, PartnerID: p.ID, Password: "correct horse battery"})
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := db.Authenticate(ctx, token)
+		if err != nil || u.PartnerID != p.ID || u.Email != "ann@p1.example" {
+			t.Fatalf("authenticate: %+v %v", u, err)
+		}
+		if _, err := db.Authenticate(ctx, token+"x"); leadrouter.ErrorCode(err) != leadrouter.EUNAUTHORIZED {
+			t.Fatalf("bad token: %v", err)
+		}
+		if _, err := db.CheckPassword(ctx, "ann@p1.example", "correct horse battery"); err != nil {
+			t.Fatalf("password: %v", err)
+		}
+		if _, err := db.CheckPassword(ctx, "ann@p1.example", "wrong"); err == nil {
+			t.Fatal("wrong password accepted")
+		}
+		// A partner user needs a partner; a staff user may not have one.
+		for _, in := range []leadrouter.NewUser{
+			{Email: "x@y.example", Name: "X", Role: leadrouter.RolePartner},
+			{Email: "y@y.example", Name: "Y", Role: leadrouter.RoleSales, PartnerID: p.ID},
+			{Email: "z@y.example", Name: "Z", Role: "boss"},
+		} {
+			err := db.Update(ctx, func(tx *store.Tx) error { _, _, err := tx.CreateUser(ctx, admin, in); return err })
+			if leadrouter.ErrorCode(err) != leadrouter.EINVALID {
+				t.Errorf("%+v: got %v, want invalid", in, err)
+			}
+		}
+		// The schema enforces the same rule.
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, role, created_at) VALUES ('u1', 'q@q.example', 'Q', 'partner', ?)`, tx.Now())
+			return err
+		})
+		if err == nil {
+			t.Fatal("schema accepted a partner user without partner")
+		}
+		// Tokens are stored only hashed.
+		var stored string
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT hash FROM tokens LIMIT 1`).Scan(&stored)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(stored, token) || stored != store.HashSecret(token) {
+			t.Fatalf("stored token %q is not the hash", stored)
+		}
+		if engine == store.SQLite {
+			db.Close()
+			path := strings.TrimPrefix(url, "sqlite:")
+			for _, f := range []string{path, path + "-wal"} {
+				raw, err := os.ReadFile(f)
+				if err != nil {
+					continue
+				}
+				if bytes.Contains(raw, []byte(token)) {
+					t.Fatalf("token in plain text in %s", f)
+				}
+				if bytes.Contains(raw, []byte("correct horse battery")) {
+					t.Fatalf("password in plain text in %s", f)
+				}
+			}
+		}
+	})
+}
+
+func TestPartnerScopedQueries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		p1 := mustPartner(t, db, leadrouter.NewPartner{Name: "P1"})
+		p2 := mustPartner(t, db, leadrouter.NewPartner{Name: "P2"})
+		var acc2 leadrouter.Account
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			acc2, err = tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme", Domains: []string{"acme.example"}, OwnerPartnerID: p2.ID})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		as1 := leadrouter.Actor{UserID: "u1", Role: leadrouter.RolePartner, PartnerID: p1.ID}
+		err := db.View(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Partner(ctx, as1, p2.ID); leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+				t.Errorf("partner 1 reading partner 2: %v", err)
+			}
+			if _, err := tx.Account(ctx, as1, acc2.ID); leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+				t.Errorf("partner 1 reading partner 2's account: %v", err)
+			}
+			page, err := tx.Partners(ctx, as1, 10, "")
+			if err != nil {
+				return err
+			}
+			if len(page.Items) != 1 || page.Items[0].ID != p1.ID {
+				t.Errorf("partner 1 lists %+v", page.Items)
+			}
+			accs, err := tx.Accounts(ctx, as1, 10, "")
+			if err != nil {
+				return err
+			}
+			if len(accs.Items) != 0 {
+				t.Errorf("partner 1 lists accounts %+v", accs.Items)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+func TestAccountsHierarchy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Owner"})
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			root, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme Holdings", Domains: []string{"acme.com"}, OwnerPartnerID: p.ID})
+			if err != nil {
+				return err
+			}
+			emea, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme EMEA", Domains: []string{"acme.eu"}, ParentID: root.ID})
+			if err != nil {
+				return err
+			}
+			if emea.RootID != root.ID {
+				t.Errorf("division root = %s, want %s", emea.RootID, root.ID)
+			}
+			owner, err := tx.HierarchyOwner(ctx, emea.ID)
+			if err != nil || owner != p.ID {
+				t.Errorf("hierarchy owner = %q, %v", owner, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Other", Domains: []string{"ACME.com"}})
+			return err
+		})
+		if leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
+			t.Errorf("domain reuse: %v", err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Orphan", ParentID: "acc_missing"})
+			return err
+		})
+		if leadrouter.ErrorCode(err) != leadrouter.EINVALID {
+			t.Fatalf("missing parent: %v", err)
+		}
+	})
+}
+
+func TestEventChain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				if err := db.Update(ctx, func(tx *store.Tx) error {
+					_, err := tx.AppendEvent(ctx, "lead_x", "test", admin, map[string]int{"i": i})
+					return err
+				}); err != nil {
+					t.Errorf("append: %v", err)
+				}
+			}(i)
+		}
+		wg.Wait()
+		brk, n, err := db.VerifyChains(ctx)
+		if err != nil || brk != nil || n != 20 {
+			t.Fatalf("verify: %+v %d %v", brk, n, err)
+		}
+		// Events are append-only.
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE events SET data = '{}' WHERE n = 3`)
+			return err
+		}); err == nil {
+			t.Fatal("an event was updated")
+		}
+		// Tampering behind the triggers' back is detected.
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			if engine == store.Postgres {
+				if _, err := tx.Exec(ctx, `ALTER TABLE events DISABLE TRIGGER events_append_only`); err != nil {
+					return err
+				}
+			} else if _, err := tx.Exec(ctx, `DROP TRIGGER events_append_only_update`); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, `UPDATE events SET data = '{"i":99}' WHERE subject = 'lead_x' AND n = 7`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		brk, _, err = db.VerifyChains(ctx)
+		if err != nil || brk == nil || brk.N != 7 {
+			t.Fatalf("tampered chain: %+v %v", brk, err)
+		}
+	})
+}

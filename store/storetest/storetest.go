@@ -1,0 +1,99 @@
+// Package storetest opens fresh, migrated databases for tests: a SQLite file
+// in a temporary directory always, and a PostgreSQL schema of its own when
+// LEADROUTER_TEST_POSTGRES holds a URL.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Engines returns the engines the suite runs on: SQLite always, PostgreSQL
+// when LEADROUTER_TEST_POSTGRES is set.
+func Engines() []store.Engine {
+	if os.Getenv("LEADROUTER_TEST_POSTGRES") != "" {
+		return []store.Engine{store.SQLite, store.Postgres}
+	}
+	return []store.Engine{store.SQLite}
+}
+
+// Each runs fn as a subtest once per engine.
+func Each(t *testing.T, fn func(t *testing.T, engine store.Engine)) {
+	for _, e := range Engines() {
+		t.Run(string(e), func(t *testing.T) { fn(t, e) })
+	}
+}
+
+// MustURL returns the URL of a new, empty database of engine, dropped when
+// the test ends: a SQLite file, or a PostgreSQL schema selected through
+// search_path.
+func MustURL(tb testing.TB, engine store.Engine) string {
+	tb.Helper()
+	switch engine {
+	case store.Postgres:
+		base := os.Getenv("LEADROUTER_TEST_POSTGRES")
+		if base == "" {
+			tb.Skip("LEADROUTER_TEST_POSTGRES is not set")
+		}
+		var b [6]byte
+		_, _ = rand.Read(b[:])
+		schema := "t_" + hex.EncodeToString(b[:])
+		admin, err := sql.Open("pgx", base)
+		if err != nil {
+			tb.Fatalf("open postgres: %v", err)
+		}
+		defer admin.Close()
+		if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
+			tb.Fatalf("create schema: %v", err)
+		}
+		tb.Cleanup(func() {
+			admin, err := sql.Open("pgx", base)
+			if err != nil {
+				return
+			}
+			defer admin.Close()
+			_, _ = admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		})
+		u, err := url.Parse(base)
+		if err != nil {
+			tb.Fatalf("parse LEADROUTER_TEST_POSTGRES: %v", err)
+		}
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	default:
+		return "sqlite:" + filepath.Join(tb.TempDir(), "test.db")
+	}
+}
+
+// MustOpen opens a new, migrated database of engine, closed when the test
+// ends.
+func MustOpen(tb testing.TB, engine store.Engine) *store.DB {
+	tb.Helper()
+	return MustOpenURL(tb, MustURL(tb, engine))
+}
+
+// MustOpenURL opens and migrates the database at rawURL, closed when the
+// test ends.
+func MustOpenURL(tb testing.TB, rawURL string) *store.DB {
+	tb.Helper()
+	store.BcryptCost = 4
+	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL"})
+	if err != nil {
+		tb.Fatalf("open %s: %v", rawURL, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		tb.Fatalf("migrate: %v", err)
+	}
+	return db
+}
