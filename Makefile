@@ -1,0 +1,37 @@
+# The targets CI and developers share. `make test` is the README's test command.
+GO ?= go
+PKGS := ./...
+
+.PHONY: test test-sqlite lint bench bench-redirect bench-ingest vuln fuzz run
+
+## test: every test on SQLite, and on PostgreSQL too when LEADROUTER_TEST_POSTGRES is set
+test:
+	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+## run: the product with demo data
+run:
+	$(GO) run ./cmd/leadrouter serve --demo
+
+## lint: formatting, vet and staticcheck
+lint:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+
+## bench: the Go benchmarks (engines, matcher, redirect handler)
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem ./match/ ./routing/ ./tracking/
+
+## bench-redirect: leadrouter's redirect against nginx (needs nginx-light, wrk)
+bench-redirect:
+	bash bench/redirect.sh
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	@for pkg in ./match ./routing ./tracking ./intake; do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
+	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=15s $$pkg || exit 1; done; done
+
+## vuln: known vulnerabilities in dependencies
+vuln:
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.1.4 $(PKGS)

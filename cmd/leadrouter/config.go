@@ -1,0 +1,134 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// Config is everything the server reads from flags and LEADROUTER_*
+// variables, validated once at start and passed down.
+type Config struct {
+	Addr         string
+	DB           string
+	PolicyFile   string
+	SiteHosts    []string
+	Upstream     string
+	Demo         bool
+	CookieDays   int
+	Secret       string
+	LogFormat    string
+	LogLevel     string
+	MaxBody      int64
+	ClickFlush   time.Duration
+	PIDRefresh   time.Duration
+	ShutdownWait time.Duration
+	HomeCountry  string
+	FormRate     int
+	Attribution  string
+	SQLiteSync   string
+}
+
+// bindServeFlags declares the serve flags on fs.
+func bindServeFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.StringVar(&c.DB, "db", "sqlite:leadrouter.db", "database URL: sqlite:FILE or postgres://…")
+	fs.StringVar(&c.PolicyFile, "policy", "", "routing policy YAML file (default: the built-in policy, or the last one stored)")
+	fs.Func("site-hosts", "comma-separated hosts of the vendor's site (short-link and form-origin allow-list)", func(v string) error {
+		c.SiteHosts = nil
+		for _, h := range strings.Split(v, ",") {
+			if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+				c.SiteHosts = append(c.SiteHosts, h)
+			}
+		}
+		return nil
+	})
+	fs.StringVar(&c.Upstream, "upstream", "", "URL of the vendor's site to proxy requests without a PID to")
+	fs.BoolVar(&c.Demo, "demo", false, "serve the built-in demo site and seed demo data into an empty database")
+	fs.IntVar(&c.CookieDays, "cookie-days", 90, "lifetime of the referral cookie in days")
+	fs.StringVar(&c.Secret, "secret", "", "cookie signing key (default: generated once and kept in the database)")
+	fs.StringVar(&c.LogFormat, "log-format", "json", "log format: json or text")
+	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
+	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "largest accepted request body in bytes")
+	fs.DurationVar(&c.ClickFlush, "click-flush", 2*time.Second, "how often click counts are written to the database")
+	fs.DurationVar(&c.PIDRefresh, "pid-refresh", 3*time.Second, "how often the PID snapshot is re-read from the database")
+	fs.DurationVar(&c.ShutdownWait, "shutdown-timeout", 15*time.Second, "how long graceful shutdown waits for requests to finish")
+	fs.StringVar(&c.HomeCountry, "home-country", "", "override the policy's home country (ISO alpha-2)")
+	fs.IntVar(&c.FormRate, "form-rate", 20, "public form submissions per minute per client IP")
+	fs.StringVar(&c.Attribution, "attribution", "last_touch", "attribution model: last_touch or first_touch")
+	fs.StringVar(&c.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous pragma: FULL (durable) or NORMAL")
+}
+
+// parseFlags parses args, then fills every flag not given on the command
+// line from LEADROUTER_<NAME> (dashes become underscores).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []string
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		env := "LEADROUTER_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok {
+			if err := fs.Set(f.Name, v); err != nil {
+				errs = append(errs, fmt.Sprintf("%s: %v", env, err))
+			}
+		}
+	})
+	if len(errs) > 0 {
+		return fmt.Errorf("%s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// Validate checks the configuration once at start.
+func (c *Config) Validate() error {
+	var problems []string
+	if c.CookieDays < 1 || c.CookieDays > 400 {
+		problems = append(problems, "--cookie-days must be from 1 to 400")
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		problems = append(problems, "--log-format must be json or text")
+	}
+	if c.MaxBody < 1024 {
+		problems = append(problems, "--max-body must be at least 1024")
+	}
+	if c.Demo && c.Upstream != "" {
+		problems = append(problems, "--demo and --upstream exclude each other")
+	}
+	if c.HomeCountry != "" {
+		cc, err := leadrouter.ParseCountry(c.HomeCountry)
+		if err != nil {
+			problems = append(problems, "--home-country: "+leadrouter.ErrorMessage(err))
+		}
+		c.HomeCountry = cc
+	}
+	if c.Attribution != "last_touch" && c.Attribution != "first_touch" {
+		problems = append(problems, "--attribution must be last_touch or first_touch")
+	}
+	if c.Secret != "" && len(c.Secret) < 16 {
+		problems = append(problems, "--secret must have at least 16 characters")
+	}
+	if c.FormRate < 1 {
+		problems = append(problems, "--form-rate must be positive")
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("invalid configuration: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func flagSetDiscard() *flag.FlagSet {
+	fs := flag.NewFlagSet("defaults", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}

@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/demo"
+	"github.com/leadrouter/leadrouter/httpapi"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/tracking"
+)
+
+// Main is a running server: what main() starts and end-to-end tests drive.
+type Main struct {
+	Config Config
+	Logger *slog.Logger
+	Stdout io.Writer
+
+	DB        *store.DB
+	API       *httpapi.Server
+	Directory *tracking.Directory
+	Clicks    *tracking.ClickCounter
+	// DemoCredentials are the demo users' tokens, when --demo seeded them.
+	DemoCredentials []demo.Credential
+
+	listener net.Listener
+	server   *http.Server
+	cancel   context.CancelFunc
+	workers  sync.WaitGroup
+	closers  []func(context.Context) error
+}
+
+// NewMain returns a Main with the default configuration.
+func NewMain() *Main {
+	m := &Main{Logger: slog.New(slog.DiscardHandler), Stdout: io.Discard}
+	bindServeFlags(flagSetDiscard(), &m.Config)
+	return m
+}
+
+// URL is the base URL the server listens on.
+func (m *Main) URL() string {
+	if m.listener == nil {
+		return ""
+	}
+	return "http://" + m.listener.Addr().String()
+}
+
+// Run opens and migrates the database, seeds demo data when asked, starts
+// the background workers and begins serving; it returns once listening.
+func (m *Main) Run(ctx context.Context) error {
+	cfg := m.Config
+	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync})
+	if err != nil {
+		return err
+	}
+	m.DB = db
+	if n, err := db.Migrate(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		m.Logger.Info("database migrated", "engine", db.Engine(), "applied", n)
+	}
+	secret := cfg.Secret
+	if secret == "" {
+		if secret, err = db.SettingOrCreate(ctx, "cookie_secret", func() string { return store.RandomHex(32) }); err != nil {
+			return err
+		}
+	}
+	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	m.cancel = cancel
+
+	if cfg.Demo {
+		creds, err := demo.Seed(ctx, db)
+		if err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		m.DemoCredentials = creds
+	}
+
+	listener, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	m.listener = listener
+
+	siteHosts := append([]string(nil), cfg.SiteHosts...)
+	var upstream *url.URL
+	if cfg.Upstream != "" {
+		if upstream, err = url.Parse(cfg.Upstream); err != nil || upstream.Host == "" {
+			return fmt.Errorf("--upstream %q is not an absolute URL", cfg.Upstream)
+		}
+		siteHosts = append(siteHosts, upstream.Hostname())
+	}
+	if len(siteHosts) == 0 {
+		siteHosts = []string{"localhost", "127.0.0.1"}
+	}
+
+	m.Directory = tracking.NewDirectory(partnerSource{db}, cfg.PIDRefresh, m.Logger)
+	if err := m.Directory.Refresh(ctx); err != nil {
+		return err
+	}
+	m.Clicks = tracking.NewClickCounter(clickStore{db}, cfg.ClickFlush, m.Logger)
+	m.goWork(func() { m.Directory.Run(workCtx) })
+	m.goWork(func() { m.Clicks.Run(workCtx) })
+	m.closers = append(m.closers, m.Clicks.Close)
+
+	trackCfg := tracking.Config{
+		Codec: tracking.NewCodec([]byte(secret)), Directory: m.Directory, Clicks: m.Clicks,
+		CookieMaxAge: time.Duration(cfg.CookieDays) * 24 * time.Hour, Secure: tracking.IsSecure(listener.Addr().String()),
+		SiteHosts: siteHosts, Logger: m.Logger,
+	}
+
+	m.API = httpapi.New(httpapi.Config{DB: db, Logger: m.Logger})
+	m.API.OnPartnersChanged = func() {
+		if err := m.Directory.Refresh(context.Background()); err != nil {
+			m.Logger.Warn("refresh PID directory", "err", err)
+		}
+	}
+	mux := m.API.Mux()
+	mux.Handle("GET /go/{pid}", tracking.NewShortLinkHandler(trackCfg))
+	switch {
+	case upstream != nil:
+		mux.Handle("/", tracking.NewProxy(upstream))
+	case cfg.Demo:
+		mux.Handle("/", tracking.DemoSite())
+	default:
+		mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+			httpapi.WriteError(w, r, m.Logger, leadrouter.Errorf(leadrouter.ENOTFOUND, "Nothing here. leadrouter serves /api/v1, /portal and /forms; start it with --upstream or --demo to serve a site."))
+		})
+	}
+	handler := tracking.NewMiddleware(trackCfg, m.API.Handler(cfg.MaxBody))
+
+	m.server = &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	go func() {
+		if err := m.server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			m.Logger.Error("serve", "err", err)
+		}
+	}()
+	m.Logger.Info("leadrouter listening", "url", m.URL(), "db", db.Engine(), "demo", cfg.Demo, "upstream", cfg.Upstream)
+	if cfg.Demo {
+		demo.PrintCredentials(m.Stdout, m.URL(), m.DemoCredentials)
+	}
+	return nil
+}
+
+func (m *Main) goWork(fn func()) {
+	m.workers.Add(1)
+	go func() {
+		defer m.workers.Done()
+		fn()
+	}()
+}
+
+// Close stops serving (letting requests finish), stops the workers after
+// flushing what they hold, and closes the database.
+func (m *Main) Close() error {
+	var errs []error
+	wait := m.Config.ShutdownWait
+	if wait <= 0 {
+		wait = 15 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if m.server != nil {
+		errs = append(errs, m.server.Shutdown(ctx))
+	} else if m.listener != nil {
+		errs = append(errs, m.listener.Close())
+	}
+	if m.cancel != nil {
+		m.cancel()
+	}
+	m.workers.Wait()
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		errs = append(errs, m.closers[i](ctx))
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// partnerSource adapts the store to the tracking directory.
+type partnerSource struct{ db *store.DB }
+
+func (s partnerSource) ActivePartners(ctx context.Context) ([]tracking.PartnerInfo, error) {
+	all, err := s.db.PartnerDirectory(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tracking.PartnerInfo, 0, len(all))
+	for _, p := range all {
+		out = append(out, tracking.PartnerInfo{ID: p.ID, PID: p.PID, Active: p.Active})
+	}
+	return out, nil
+}
+
+// clickStore adapts the store to the click counter.
+type clickStore struct{ db *store.DB }
+
+func (s clickStore) AddClicks(ctx context.Context, counts []tracking.ClickCount) error {
+	out := make([]store.DayCount, len(counts))
+	for i, c := range counts {
+		out[i] = store.DayCount{PartnerID: c.PartnerID, Day: c.Day, Count: c.Count}
+	}
+	return s.db.AddClicks(ctx, out)
+}

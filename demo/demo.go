@@ -1,0 +1,201 @@
+// Package demo seeds a demonstration vendor into an empty database:
+// partners in several countries with fixed PIDs, users of every role, accounts
+// with divisions, forms and sample leads, so a newcomer can click through
+// every workflow within a minute.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Password is every demo user's portal password.
+const Password = "demo-password"
+
+// Credential is how to sign in as one demo user.
+type Credential struct {
+	Role      leadrouter.Role
+	Name      string
+	Email     string
+	PartnerID string
+	Partner   string
+	Token     string
+}
+
+// Partner PIDs of the demo data, fixed so that links in docs and benchmarks
+// work on every machine.
+const (
+	PIDBerlin   = "BERLIN01"
+	PIDMunich   = "MUNICH02"
+	PIDBrussels = "BRUSSEL1"
+	PIDToronto  = "TORONTO1"
+	PIDAustin   = "AUSTIN01"
+)
+
+// Extra seeds more demo data after the core records exist (forms, leads);
+// later workflows register theirs here.
+var Extra []func(ctx context.Context, db *store.DB, ids IDs) error
+
+// IDs are the ids of the seeded core records, by a short name.
+type IDs struct {
+	Partners map[string]string // PID -> partner id
+	Users    map[string]string // e-mail -> user id
+	Accounts map[string]string // name -> account id
+}
+
+type demoUser struct {
+	email, name string
+	role        leadrouter.Role
+	partnerPID  string
+}
+
+var users = []demoUser{
+	{"admin@vendor.example", "Ada Admin", leadrouter.RoleAdmin, ""},
+	{"pam@vendor.example", "Paula PAM", leadrouter.RolePAM, ""},
+	{"relations@vendor.example", "Rita Relations", leadrouter.RoleRelations, ""},
+	{"support@vendor.example", "Sam Support", leadrouter.RoleSupport, ""},
+	{"sales1@vendor.example", "Sid Sales", leadrouter.RoleSales, ""},
+	{"sales2@vendor.example", "Sue Sales", leadrouter.RoleSales, ""},
+	{"anna@berlin-systems.example", "Anna Berlin", leadrouter.RolePartner, PIDBerlin},
+	{"ben@berlin-systems.example", "Ben Berlin", leadrouter.RolePartner, PIDBerlin},
+	{"max@munich-erp.example", "Max Munich", leadrouter.RolePartner, PIDMunich},
+	{"eva@brussels-it.example", "Eva Brussels", leadrouter.RolePartner, PIDBrussels},
+	{"tom@toronto-cloud.example", "Tom Toronto", leadrouter.RolePartner, PIDToronto},
+	{"amy@austin-var.example", "Amy Austin", leadrouter.RolePartner, PIDAustin},
+}
+
+// Seed fills an empty database with the demo vendor (a database that has
+// partners already is left as it is) and returns a fresh token for every
+// demo user.
+func Seed(ctx context.Context, db *store.DB) ([]Credential, error) {
+	ids := IDs{Partners: map[string]string{}, Users: map[string]string{}, Accounts: map[string]string{}}
+	seeded := false
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		page, err := tx.Partners(ctx, leadrouter.System, 1, "")
+		if err != nil {
+			return err
+		}
+		if len(page.Items) > 0 {
+			return nil
+		}
+		seeded = true
+		return seedCore(ctx, tx, &ids)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if seeded {
+		for _, extra := range Extra {
+			if err := extra(ctx, db, ids); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return credentials(ctx, db)
+}
+
+func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {
+	sys := leadrouter.System
+	// Staff first: partners name their PAM.
+	for _, u := range users {
+		if u.role == leadrouter.RolePartner {
+			continue
+		}
+		user, _, err := tx.CreateUser(ctx, sys, leadrouter.NewUser{Email: u.email, Name: u.name, Role: u.role, Password: Password})
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", u.email, err)
+		}
+		ids.Users[u.email] = user.ID
+	}
+	pam := ids.Users["pam@vendor.example"]
+	partners := []leadrouter.NewPartner{
+		{PID: PIDBerlin, Name: "Berlin Systems GmbH", Countries: []string{"DE", "AT"}, Domains: []string{"berlin-systems.example"}, Tier: "gold", PAMUserID: pam},
+		{PID: PIDMunich, Name: "Munich ERP AG", Countries: []string{"DE", "CH"}, Domains: []string{"munich-erp.example"}, Tier: "silver", PAMUserID: pam},
+		{PID: PIDBrussels, Name: "Brussels IT BV", Countries: []string{"BE", "NL", "LU"}, Domains: []string{"brussels-it.example"}, Tier: "silver", PAMUserID: pam},
+		{PID: PIDToronto, Name: "Toronto Cloud Inc.", Countries: []string{"CA"}, Domains: []string{"toronto-cloud.example"}, Tier: "bronze", PAMUserID: pam},
+		{PID: PIDAustin, Name: "Austin VAR LLC", Countries: []string{"US"}, Domains: []string{"austin-var.example"}, Tier: "gold", PAMUserID: pam},
+	}
+	for _, in := range partners {
+		p, err := tx.CreatePartner(ctx, sys, in)
+		if err != nil {
+			return fmt.Errorf("demo partner %s: %w", in.Name, err)
+		}
+		ids.Partners[string(p.PID)] = p.ID
+	}
+	for _, u := range users {
+		if u.role != leadrouter.RolePartner {
+			continue
+		}
+		user, _, err := tx.CreateUser(ctx, sys, leadrouter.NewUser{Email: u.email, Name: u.name, Role: u.role, PartnerID: ids.Partners[u.partnerPID], Password: Password})
+		if err != nil {
+			return fmt.Errorf("demo user %s: %w", u.email, err)
+		}
+		ids.Users[u.email] = user.ID
+	}
+	// Acme is owned by Austin VAR; its EMEA division is not, but leads from
+	// it still go to Austin VAR (rule account-owner).
+	acme, err := tx.CreateAccount(ctx, sys, leadrouter.NewAccount{Name: "Acme Corporation", Domains: []string{"acme.example"}, Country: "US", OwnerPartnerID: ids.Partners[PIDAustin]})
+	if err != nil {
+		return err
+	}
+	ids.Accounts["Acme Corporation"] = acme.ID
+	emea, err := tx.CreateAccount(ctx, sys, leadrouter.NewAccount{Name: "Acme EMEA Ltd", Domains: []string{"acme-emea.example"}, Country: "GB", ParentID: acme.ID})
+	if err != nil {
+		return err
+	}
+	ids.Accounts["Acme EMEA Ltd"] = emea.ID
+	pop, err := tx.CreateAccount(ctx, sys, leadrouter.NewAccount{Name: "The Pop Cynthia Project", Domains: []string{"popcynthia.example"}, Country: "US"})
+	if err != nil {
+		return err
+	}
+	ids.Accounts["The Pop Cynthia Project"] = pop.ID
+	return nil
+}
+
+func credentials(ctx context.Context, db *store.DB) ([]Credential, error) {
+	var out []Credential
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		for _, u := range users {
+			page, err := tx.Users(ctx, leadrouter.System, u.role, 500, "")
+			if err != nil {
+				return err
+			}
+			for _, existing := range page.Items {
+				if existing.Email != u.email {
+					continue
+				}
+				token, err := tx.CreateToken(ctx, existing.ID)
+				if err != nil {
+					return err
+				}
+				c := Credential{Role: u.role, Name: u.name, Email: u.email, PartnerID: existing.PartnerID, Token: token}
+				if u.partnerPID != "" {
+					c.Partner = u.partnerPID
+				}
+				out = append(out, c)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// PrintCredentials writes how to sign in as each demo user.
+func PrintCredentials(w io.Writer, baseURL string, creds []Credential) {
+	fmt.Fprintf(w, "\nleadrouter demo is running at %s\n", baseURL)
+	fmt.Fprintf(w, "  portal:   %s/portal/login  (every demo user's password: %s)\n", baseURL, Password)
+	fmt.Fprintf(w, "  referral: %s/pricing?pid=%s  (then request a demo at %s/demo)\n", baseURL, PIDBerlin, baseURL)
+	fmt.Fprintf(w, "  API:      curl -H 'Authorization: Bearer TOKEN' %s/api/v1/partners\n\n", baseURL)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ROLE\tE-MAIL\tPARTNER\tTOKEN")
+	for _, c := range creds {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Role, c.Email, c.Partner, c.Token)
+	}
+	tw.Flush()
+	fmt.Fprintln(w)
+}

@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+type accountRequest struct {
+	Name           string   `json:"name"`
+	Domains        []string `json:"domains"`
+	Country        string   `json:"country"`
+	ParentID       string   `json:"parent_id"`
+	OwnerPartnerID string   `json:"owner_partner_id"`
+}
+
+func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var req accountRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	var a leadrouter.Account
+	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
+		var err error
+		a, err = tx.CreateAccount(r.Context(), actor, leadrouter.NewAccount{Name: req.Name, Domains: req.Domains, Country: req.Country,
+			ParentID: req.ParentID, OwnerPartnerID: req.OwnerPartnerID})
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, a)
+	return nil
+}
+
+func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	var page store.Page[leadrouter.Account]
+	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		page, err = tx.Accounts(r.Context(), actor, limit, cursor)
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var a leadrouter.Account
+	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		var err error
+		a, err = tx.Account(r.Context(), actor, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, a)
+	return nil
+}
+
+func (s *Server) accountTimeline(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var events []leadrouter.Event
+	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		if _, err := tx.Account(r.Context(), actor, r.PathValue("id")); err != nil {
+			return err
+		}
+		var err error
+		events, err = tx.Timeline(r.Context(), r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"items": timelineItems(events)})
+	return nil
+}
+
+// TimelineItem is one event as the API shows it.
+type TimelineItem struct {
+	At    string `json:"at"`
+	Type  string `json:"type"`
+	Actor string `json:"actor"`
+	Data  any    `json:"data"`
+	N     int64  `json:"n"`
+	Hash  string `json:"hash"`
+}
+
+func timelineItems(events []leadrouter.Event) []TimelineItem {
+	out := make([]TimelineItem, 0, len(events))
+	for _, e := range events {
+		out = append(out, TimelineItem{At: e.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"), Type: e.Type, Actor: e.Actor, Data: e.Data, N: e.N, Hash: e.Hash})
+	}
+	return out
+}

@@ -1,0 +1,164 @@
+// Package httpapi is leadrouter's JSON API: routes, request and response
+// DTOs, bearer-token authentication, and the one place where errors become
+// RFC 9457 problem documents.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Server serves the JSON API.
+type Server struct {
+	db      *store.DB
+	logger  *slog.Logger
+	metrics *Metrics
+	mux     *http.ServeMux
+	// OnPartnersChanged runs after a partner is created or changed (the
+	// tracking directory refreshes its PID snapshot).
+	OnPartnersChanged func()
+}
+
+// Config is what the API needs from its surroundings.
+type Config struct {
+	DB          *store.DB
+	Logger      *slog.Logger
+	Metrics     *Metrics
+	MaxBodySize int64
+}
+
+// New returns an API server with the core routes registered; other
+// surfaces add theirs with Handle before the server starts.
+func New(cfg Config) *Server {
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics()
+	}
+	s := &Server{db: cfg.DB, logger: cfg.Logger, metrics: cfg.Metrics, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+// HandlerFunc is an API handler: it returns an error instead of writing it.
+type HandlerFunc func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error
+
+// Handle registers an authenticated API route. roles lists who may call it
+// (none: any signed-in user); everyone else gets 403, no token 401.
+func (s *Server) Handle(pattern string, h HandlerFunc, roles ...leadrouter.Role) {
+	s.mux.Handle(pattern, s.authenticated(h, roles))
+}
+
+// HandlePublic registers a route without authentication.
+func (s *Server) HandlePublic(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+
+// Handler returns the API with its middleware (request ids, body limit,
+// access logs, metrics).
+func (s *Server) Handler(maxBody int64) http.Handler {
+	if maxBody <= 0 {
+		maxBody = 1 << 20
+	}
+	return observe(s.mux, s.logger, s.metrics, maxBody)
+}
+
+// Mux returns the router, for mounting other surfaces.
+func (s *Server) Mux() *http.ServeMux { return s.mux }
+
+// DB returns the store behind the API.
+func (s *Server) DB() *store.DB { return s.db }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.logger }
+
+// Metrics returns the server's collectors.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /healthz", s.healthz)
+	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.ENOTFOUND, "No such API route: %s %s.", r.Method, r.URL.Path))
+	})
+
+	s.Handle("POST /api/v1/partners", s.createPartner, leadrouter.RoleAdmin)
+	s.Handle("GET /api/v1/partners", s.listPartners, leadrouter.RoleAdmin, leadrouter.RolePAM)
+	s.Handle("GET /api/v1/partners/{id}", s.getPartner, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
+	s.Handle("PATCH /api/v1/partners/{id}", s.patchPartner, leadrouter.RoleAdmin, leadrouter.RolePAM)
+
+	s.Handle("POST /api/v1/users", s.createUser, leadrouter.RoleAdmin)
+	s.Handle("GET /api/v1/users", s.listUsers)
+	s.Handle("GET /api/v1/users/{id}", s.getUser)
+	s.Handle("GET /api/v1/me", s.me)
+
+	s.Handle("POST /api/v1/accounts", s.createAccount, leadrouter.RoleAdmin)
+	s.Handle("GET /api/v1/accounts", s.listAccounts)
+	s.Handle("GET /api/v1/accounts/{id}", s.getAccount)
+	s.Handle("GET /api/v1/accounts/{id}/timeline", s.accountTimeline, staffRoles()...)
+}
+
+func staffRoles() []leadrouter.Role {
+	return []leadrouter.Role{leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleRelations, leadrouter.RoleSupport, leadrouter.RoleSales}
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2e9)
+	defer cancel()
+	if err := s.db.Ping(ctx); err != nil {
+		WriteProblem(w, r, Problem{Type: "https://leadrouter.dev/problems/unavailable", Title: "Database unavailable", Status: http.StatusServiceUnavailable, Detail: "The database does not answer."})
+		return
+	}
+	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.db.Engine())})
+}
+
+// authenticated resolves the bearer token into an actor, checks the role and
+// runs h, rendering any error it returns.
+func (s *Server) authenticated(h HandlerFunc, roles []leadrouter.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || token == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="leadrouter"`)
+			WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.EUNAUTHORIZED, "A bearer token is required."))
+			return
+		}
+		user, err := s.db.Authenticate(r.Context(), strings.TrimSpace(token))
+		if err != nil {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="leadrouter", error="invalid_token"`)
+			WriteError(w, r, s.logger, err)
+			return
+		}
+		actor := user.Actor()
+		ctx := leadrouter.NewContextWithActor(r.Context(), actor)
+		r = r.WithContext(ctx)
+		if len(roles) > 0 {
+			if err := actor.Require(roles...); err != nil {
+				WriteError(w, r, s.logger, err)
+				return
+			}
+		}
+		if err := h(w, r, actor); err != nil {
+			WriteError(w, r, s.logger, err)
+		}
+	})
+}
+
+// pageParams reads limit and cursor from the query.
+func pageParams(r *http.Request) (int, string, error) {
+	q := r.URL.Query()
+	limit := 0
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 500 {
+			return 0, "", &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+				Fields: []leadrouter.FieldError{{Field: "limit", Message: "must be a whole number from 1 to 500"}}}
+		}
+		limit = n
+	}
+	return limit, q.Get("cursor"), nil
+}

@@ -1,0 +1,77 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+type userRequest struct {
+	Email     string `json:"email"`
+	Name      string `json:"name"`
+	Role      string `json:"role"`
+	PartnerID string `json:"partner_id"`
+	Password  string `json:"password"`
+}
+
+type userCreated struct {
+	leadrouter.User
+	Token string `json:"token"`
+}
+
+func (s *Server) createUser(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var req userRequest
+	if err := DecodeJSON(r, &req); err != nil {
+		return err
+	}
+	var out userCreated
+	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
+		var err error
+		out.User, out.Token, err = tx.CreateUser(r.Context(), actor, leadrouter.NewUser{
+			Email: req.Email, Name: req.Name, Role: leadrouter.Role(req.Role), PartnerID: req.PartnerID, Password: req.Password})
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	limit, cursor, err := pageParams(r)
+	if err != nil {
+		return err
+	}
+	var page store.Page[leadrouter.User]
+	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		page, err = tx.Users(r.Context(), actor, leadrouter.Role(r.URL.Query().Get("role")), limit, cursor)
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, page)
+	return nil
+}
+
+func (s *Server) getUser(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var u leadrouter.User
+	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		var err error
+		u, err = tx.User(r.Context(), actor, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, u)
+	return nil
+}
+
+func (s *Server) me(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	return s.getUserByID(w, r, actor, actor.UserID)
+}
+
+func (s *Server) getUserByID(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor, id string) error {
+	r.SetPathValue("id", id)
+	return s.getUser(w, r, actor)
+}
