@@ -102,6 +102,9 @@ func (s *Server) routes() {
 	s.Handle("GET /api/v1/accounts/{id}/timeline", s.accountTimeline, staffRoles()...)
 }
 
+// StaffRoles are the vendor's own roles.
+func StaffRoles() []leadrouter.Role { return staffRoles() }
+
 func staffRoles() []leadrouter.Role {
 	return []leadrouter.Role{leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleRelations, leadrouter.RoleSupport, leadrouter.RoleSales}
 }

@@ -39,6 +39,11 @@ type Main struct {
 	closers  []func(context.Context) error
 }
 
+// mounts wire further surfaces (lead capture, lifecycle, registration,
+// portal…) into a Main whose store and API exist; each lives in a wire_*.go
+// file of this package and registers itself in init.
+var mounts []func(ctx context.Context, m *Main) error
+
 // NewMain returns a Main with the default configuration.
 func NewMain() *Main {
 	m := &Main{Logger: slog.New(slog.DiscardHandler), Stdout: io.Discard}
@@ -122,6 +127,11 @@ func (m *Main) Run(ctx context.Context) error {
 	m.API.OnPartnersChanged = func() {
 		if err := m.Directory.Refresh(context.Background()); err != nil {
 			m.Logger.Warn("refresh PID directory", "err", err)
+		}
+	}
+	for _, mount := range mounts {
+		if err := mount(workCtx, m); err != nil {
+			return err
 		}
 	}
 	mux := m.API.Mux()

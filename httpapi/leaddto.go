@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"encoding/json"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// LeadView is a lead as the API shows it to one actor. Partner-facing
+// responses never serialise leadrouter.Lead directly: contact fields are
+// pointers that stay nil unless leadrouter.ContactVisibleTo allows them.
+type LeadView struct {
+	ID                string             `json:"id"`
+	Status            string             `json:"status"`
+	FirstName         *string            `json:"first_name"`
+	LastName          *string            `json:"last_name"`
+	Email             *string            `json:"email"`
+	Phone             *string            `json:"phone"`
+	Redacted          bool               `json:"redacted"`
+	Company           string             `json:"company"`
+	Title             string             `json:"title"`
+	Country           string             `json:"country"`
+	Source            string             `json:"source"`
+	FormSlug          string             `json:"form_slug,omitempty"`
+	Campaign          string             `json:"campaign"`
+	UTM               map[string]string  `json:"utm,omitempty"`
+	LandingURL        string             `json:"landing_url,omitempty"`
+	Touches           []leadrouter.Touch `json:"touches"`
+	CreditedPID       string             `json:"credited_pid"`
+	AttributionModel  string             `json:"attribution_model,omitempty"`
+	ReservedPartnerID string             `json:"reserved_partner_id"`
+	Owner             leadrouter.Owner   `json:"owner"`
+	HandoffPartnerID  string             `json:"handoff_partner_id,omitempty"`
+	AccountID         string             `json:"account_id,omitempty"`
+	Consent           leadrouter.Consent `json:"consent"`
+	Score             int                `json:"score"`
+	NurtureTrack      string             `json:"nurture_track"`
+	Responses         int                `json:"responses"`
+	RoutedRule        string             `json:"routed_rule,omitempty"`
+	CreatedAt         string             `json:"created_at"`
+	UpdatedAt         string             `json:"updated_at"`
+}
+
+const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+// NewLeadView builds the view of l for actor, redacting contact details
+// unless actor may see them.
+func NewLeadView(actor leadrouter.Actor, l leadrouter.Lead) LeadView {
+	v := LeadView{
+		ID: l.ID, Status: l.Status, Company: l.Company, Title: l.Title, Country: l.Country, Source: l.Source, FormSlug: l.FormSlug,
+		Campaign: l.Campaign, UTM: l.UTM, LandingURL: l.LandingURL, Touches: l.Touches, CreditedPID: l.CreditedPID,
+		AttributionModel: l.AttributionModel, ReservedPartnerID: l.ReservedPartnerID, Owner: l.Owner, HandoffPartnerID: l.HandoffPartnerID,
+		AccountID: l.AccountID, Consent: l.Consent, Score: l.Score, NurtureTrack: l.NurtureTrack, Responses: l.Responses,
+		RoutedRule: l.RoutedRule, CreatedAt: l.CreatedAt.UTC().Format(timeFormat), UpdatedAt: l.UpdatedAt.UTC().Format(timeFormat),
+	}
+	if v.Touches == nil {
+		v.Touches = []leadrouter.Touch{}
+	}
+	if leadrouter.ContactVisibleTo(actor, l) {
+		v.FirstName, v.LastName, v.Email, v.Phone = &l.FirstName, &l.LastName, &l.Email, &l.Phone
+	} else {
+		v.Redacted = true
+	}
+	if actor.IsPartner() {
+		// Partners see their own side of ownership, not vendor user ids.
+		if v.Owner.Kind != leadrouter.OwnerPartner || v.Owner.PartnerID != actor.PartnerID {
+			v.Owner = leadrouter.Owner{Kind: v.Owner.Kind}
+		}
+		if v.ReservedPartnerID != actor.PartnerID {
+			v.ReservedPartnerID = ""
+		}
+		if v.HandoffPartnerID != actor.PartnerID {
+			v.HandoffPartnerID = ""
+		}
+		v.Consent.Text = ""
+	}
+	return v
+}
+
+// piiKeys are the event-data keys that hold contact details or other
+// partners' identities; they are removed from timelines shown to a partner
+// who may not see them.
+var piiKeys = map[string]bool{
+	"first_name": true, "last_name": true, "name": true, "email": true, "phone": true, "phone_e164": true,
+	"contact": true, "contact_email": true, "ip": true, "candidates": true, "trace": true,
+	"partner_name": true, "old_owner": true, "new_owner": true,
+}
+
+// NewTimelineView renders events for actor: partners who may not see the
+// lead's contact details get event data with those fields removed, and
+// never the trace naming other candidates.
+func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrouter.Event) []TimelineItem {
+	items := timelineItems(events)
+	if !actor.IsPartner() {
+		return items
+	}
+	contactOK := leadrouter.ContactVisibleTo(actor, l)
+	for i := range items {
+		var data map[string]any
+		if err := json.Unmarshal(events[i].Data, &data); err != nil {
+			items[i].Data = map[string]any{}
+			continue
+		}
+		for k := range data {
+			if piiKeys[k] && !(contactOK && (k == "first_name" || k == "last_name" || k == "email" || k == "phone")) {
+				delete(data, k)
+			}
+		}
+		items[i].Data = data
+		if items[i].Actor != actor.UserID {
+			items[i].Actor = "vendor"
+		}
+	}
+	return items
+}

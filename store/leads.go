@@ -1,0 +1,217 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// leadColumns is the one list of lead columns, in scanLead's order.
+const leadColumns = `id, status, first_name, last_name, email, phone, phone_e164, company, COALESCE(company_size, 0), title, country,
+	source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, COALESCE(credited_partner_id, ''), attribution_model,
+	COALESCE(reserved_partner_id, ''), owner_kind, owner_id, COALESCE(owner_partner_id, ''), COALESCE(handoff_partner_id, ''),
+	COALESCE(account_id, ''), consent_share, consent_at, consent_text, score, nurture_track, responses, routed_rule, created_at, updated_at`
+
+func scanLead(s interface{ Scan(...any) error }) (leadrouter.Lead, error) {
+	var l leadrouter.Lead
+	var utm, touches string
+	var consentAt sql.NullTime
+	err := s.Scan(&l.ID, &l.Status, &l.FirstName, &l.LastName, &l.Email, &l.Phone, &l.PhoneE164, &l.Company, &l.CompanySize, &l.Title, &l.Country,
+		&l.Source, &l.FormSlug, &l.FormKind, &l.Campaign, &utm, &l.LandingURL, &touches, &l.CreditedPID, &l.CreditedPartnerID, &l.AttributionModel,
+		&l.ReservedPartnerID, &l.Owner.Kind, &l.Owner.ID, &l.Owner.PartnerID, &l.HandoffPartnerID,
+		&l.AccountID, &l.Consent.Share, &consentAt, &l.Consent.Text, &l.Score, &l.NurtureTrack, &l.Responses, &l.RoutedRule, &l.CreatedAt, &l.UpdatedAt)
+	if err != nil {
+		return l, err
+	}
+	if consentAt.Valid {
+		t := consentAt.Time.UTC()
+		l.Consent.At = &t
+	}
+	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	_ = json.Unmarshal([]byte(utm), &l.UTM)
+	_ = json.Unmarshal([]byte(touches), &l.Touches)
+	if l.Touches == nil {
+		l.Touches = []leadrouter.Touch{}
+	}
+	return l, nil
+}
+
+// leadVisibility is the SQL form of leadrouter.LeadVisibleTo: the condition
+// every partner-reachable lead query carries.
+func leadVisibility(actor leadrouter.Actor) (string, []any) {
+	switch {
+	case actor.IsStaff():
+		return "1 = 1", nil
+	case actor.IsPartner() && actor.PartnerID != "":
+		return "(owner_partner_id = ? OR reserved_partner_id = ? OR handoff_partner_id = ?)", []any{actor.PartnerID, actor.PartnerID, actor.PartnerID}
+	}
+	return "1 = 0", nil
+}
+
+// InsertLead stores a new lead as given (the capture workflow has already
+// validated, matched and routed it) and indexes its company name.
+func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
+	if l.ID == "" {
+		l.ID = leadrouter.NewID("lead")
+	}
+	if l.CreatedAt.IsZero() {
+		l.CreatedAt = tx.now
+	}
+	l.UpdatedAt = tx.now
+	utm, _ := json.Marshal(l.UTM)
+	if l.UTM == nil {
+		utm = []byte("{}")
+	}
+	if l.Touches == nil {
+		l.Touches = []leadrouter.Touch{}
+	}
+	touches, _ := json.Marshal(l.Touches)
+	var consentAt any
+	if l.Consent.At != nil {
+		consentAt = l.Consent.At.UTC()
+	}
+	_, err := tx.Exec(ctx, `INSERT INTO leads (id, status, first_name, last_name, email, email_domain, phone, phone_e164, company, company_key,
+		company_size, title, country, source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, credited_partner_id,
+		attribution_model, reserved_partner_id, owner_kind, owner_id, owner_partner_id, handoff_partner_id, account_id, consent_share, consent_at,
+		consent_text, score, nurture_track, responses, routed_rule, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		l.ID, l.Status, l.FirstName, l.LastName, l.Email, emailDomain(l.Email), l.Phone, l.PhoneE164, l.Company, companyKey(l.Company),
+		nullInt(l.CompanySize), l.Title, l.Country, l.Source, l.FormSlug, l.FormKind, l.Campaign, string(utm), l.LandingURL, string(touches),
+		l.CreditedPID, nullString(l.CreditedPartnerID), l.AttributionModel, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID,
+		nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID), nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text,
+		l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.CreatedAt, l.UpdatedAt)
+	if isUniqueViolation(err) {
+		return leadrouter.Errorf(leadrouter.ECONFLICT, "An open lead with e-mail %s exists already.", l.Email)
+	} else if err != nil {
+		return fmt.Errorf("insert lead: %w", err)
+	}
+	if l.Company != "" {
+		return tx.indexCompany(ctx, "lead", l.ID, l.Company)
+	}
+	return nil
+}
+
+func emailDomain(email string) string {
+	if i := strings.LastIndexByte(email, '@'); i >= 0 {
+		return strings.ToLower(email[i+1:])
+	}
+	return ""
+}
+
+// Lead returns one lead as actor may see it (ENOTFOUND for a partner's
+// request for a lead that is not routed, reserved or handed off to it).
+// Redaction of contact details is the HTTP layer's DTO's job.
+func (tx *Tx) Lead(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Lead, error) {
+	cond, args := leadVisibility(actor)
+	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = ? AND `+cond, append([]any{id}, args...)...))
+	return l, notFound(err, "Lead")
+}
+
+// LeadForUpdate returns a lead as Lead does, locking its row until the
+// transaction ends (PostgreSQL; SQLite serialises writers).
+func (tx *Tx) LeadForUpdate(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Lead, error) {
+	cond, args := leadVisibility(actor)
+	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = ? AND `+cond+tx.dialect.forUpdate(), append([]any{id}, args...)...))
+	return l, notFound(err, "Lead")
+}
+
+// OpenLeadByEmail returns the open lead with email (any visibility: for
+// duplicate detection inside workflows), or ENOTFOUND.
+func (tx *Tx) OpenLeadByEmail(ctx context.Context, email string) (leadrouter.Lead, error) {
+	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')`+tx.dialect.forUpdate(), email))
+	return l, notFound(err, "Lead")
+}
+
+// Leads lists the leads actor may see, newest first, filtered.
+func (tx *Tx) Leads(ctx context.Context, actor leadrouter.Actor, f leadrouter.LeadFilter) (Page[leadrouter.Lead], error) {
+	limit := clampLimit(f.Limit)
+	cond, args := leadVisibility(actor)
+	q := `SELECT ` + leadColumns + ` FROM leads WHERE ` + cond
+	if f.Cursor != "" {
+		q += ` AND id < ?`
+		args = append(args, f.Cursor)
+	}
+	if f.Email != "" {
+		q += ` AND email = ?`
+		args = append(args, strings.ToLower(strings.TrimSpace(f.Email)))
+	}
+	if f.Company != "" {
+		q += ` AND company_key = ?`
+		args = append(args, companyKey(f.Company))
+	}
+	if f.Status != "" {
+		q += ` AND status = ?`
+		args = append(args, f.Status)
+	}
+	if f.Owner != "" {
+		q += ` AND (owner_id = ? OR owner_partner_id = ?)`
+		args = append(args, f.Owner, f.Owner)
+	}
+	rows, err := tx.Query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
+	if err != nil {
+		return Page[leadrouter.Lead]{}, fmt.Errorf("list leads: %w", err)
+	}
+	defer rows.Close()
+	var items []leadrouter.Lead
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return Page[leadrouter.Lead]{}, err
+		}
+		items = append(items, l)
+	}
+	return cut(items, limit, func(l leadrouter.Lead) string { return l.ID }), rows.Err()
+}
+
+// UpdateLead writes back the mutable fields of a lead (status, owner,
+// reservation, hand-off, account, consent, score, track, responses, rule).
+// Callers read it with LeadForUpdate first and append timeline events.
+func (tx *Tx) UpdateLead(ctx context.Context, l *leadrouter.Lead) error {
+	l.UpdatedAt = tx.now
+	var consentAt any
+	if l.Consent.At != nil {
+		consentAt = l.Consent.At.UTC()
+	}
+	res, err := tx.Exec(ctx, `UPDATE leads SET status = ?, reserved_partner_id = ?, owner_kind = ?, owner_id = ?, owner_partner_id = ?,
+		handoff_partner_id = ?, account_id = ?, consent_share = ?, consent_at = ?, consent_text = ?, score = ?, nurture_track = ?,
+		responses = ?, routed_rule = ?, updated_at = ? WHERE id = ?`,
+		l.Status, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID, nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID),
+		nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text, l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.UpdatedAt, l.ID)
+	if err != nil {
+		return fmt.Errorf("update lead %s: %w", l.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return leadrouter.Errorf(leadrouter.ENOTFOUND, "Lead not found.")
+	}
+	return nil
+}
+
+// LeadEvent appends an event to a lead's timeline.
+func (tx *Tx) LeadEvent(ctx context.Context, leadID, typ string, actor leadrouter.Actor, data any) error {
+	_, err := tx.AppendEvent(ctx, leadID, typ, actor, data)
+	return err
+}
+
+// LeadCountSince counts leads credited to partnerID per month since t
+// (attributed leads on the partner dashboard).
+func (tx *Tx) LeadCountSince(ctx context.Context, partnerID string, since time.Time) (map[string]int64, error) {
+	rows, err := tx.Query(ctx, `SELECT created_at FROM leads WHERE credited_partner_id = ? AND created_at >= ?`, partnerID, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("count attributed leads: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]int64{}
+	for rows.Next() {
+		var at time.Time
+		if err := rows.Scan(&at); err != nil {
+			return nil, err
+		}
+		out[at.UTC().Format("2006-01")]++
+	}
+	return out, rows.Err()
+}
