@@ -223,3 +223,22 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *
 	}
 	return nil
 }
+
+// Savepoint starts a nested scope inside the transaction that can be
+// undone alone (the group-commit writer gives each submission one).
+func (tx *Tx) Savepoint(ctx context.Context, name string) error {
+	_, err := tx.tx.ExecContext(ctx, "SAVEPOINT "+name)
+	return translate(err)
+}
+
+// RollbackTo undoes everything since the savepoint.
+func (tx *Tx) RollbackTo(ctx context.Context, name string) error {
+	_, err := tx.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name)
+	return translate(err)
+}
+
+// Release keeps the savepoint's work as part of the transaction.
+func (tx *Tx) Release(ctx context.Context, name string) error {
+	_, err := tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
+	return translate(err)
+}

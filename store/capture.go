@@ -1,0 +1,30 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// ContactIDForEmail returns the id of the newest contact with email, or "".
+func (tx *Tx) ContactIDForEmail(ctx context.Context, email string) (string, error) {
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM contacts WHERE email = ? ORDER BY id DESC LIMIT 1`, email).Scan(&id)
+	if isNoRows(err) {
+		return "", nil
+	} else if err != nil {
+		return "", fmt.Errorf("contact by e-mail: %w", err)
+	}
+	return id, nil
+}
+
+// InsertConsent appends one consent record (a grant or a withdrawal) to a
+// lead's consent history: who, when, the exact wording, the source and IP.
+func (tx *Tx) InsertConsent(ctx context.Context, leadID string, share bool, text, source, ip, actor string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO consents (id, lead_id, share, text, source, ip, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		leadrouter.NewID("cns"), leadID, share, text, source, ip, actor, tx.now); err != nil {
+		return fmt.Errorf("insert consent: %w", err)
+	}
+	return nil
+}

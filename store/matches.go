@@ -1,0 +1,267 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// MatchQuery is what a match lookup searches by; empty fields are skipped.
+// Domain is a registrable domain (acme.com), CompanyKey a normalised name.
+type MatchQuery struct {
+	Email      string
+	Domain     string
+	CompanyKey string
+	Tokens     []string
+	// Limit bounds the near-miss candidates fetched through the token index.
+	Limit int
+}
+
+// MatchCandidate is a record that may be the same person or company.
+type MatchCandidate struct {
+	Kind      string // lead, contact, account, registration
+	ID        string
+	Email     string
+	Company   string
+	Domains   []string
+	Status    string
+	Owner     string // "partner:<id>", "user:<id>", "queue:<name>" or ""
+	PartnerID string // the owning or registering partner, if any
+	Reserved  string // the partner a lead is reserved for
+	RootID    string // an account's hierarchy root
+	Expires   string // a registration's expiry (RFC 3339) or ""
+}
+
+// MatchCandidates fetches candidates through indexes only: e-mail on leads
+// and contacts, domain on account_domains, leads' e-mail domains and
+// registrations, the company key on accounts, leads and registrations, and
+// the company-token index for near misses (bounded by q.Limit).
+func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandidate, error) {
+	seen := map[string]bool{}
+	var out []MatchCandidate
+	add := func(c MatchCandidate) {
+		if k := c.Kind + ":" + c.ID; !seen[k] {
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
+	leadIDs, accountIDs, contactIDs, regIDs := []string{}, []string{}, []string{}, []string{}
+	collect := func(query string, args ...any) ([]string, error) {
+		rows, err := tx.Query(ctx, query, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, rows.Err()
+	}
+	var err error
+	var ids []string
+	if q.Email != "" {
+		if ids, err = collect(`SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, q.Email); err != nil {
+			return nil, fmt.Errorf("match leads by e-mail: %w", err)
+		}
+		leadIDs = append(leadIDs, ids...)
+		if ids, err = collect(`SELECT id FROM contacts WHERE email = ? LIMIT 20`, q.Email); err != nil {
+			return nil, fmt.Errorf("match contacts by e-mail: %w", err)
+		}
+		contactIDs = append(contactIDs, ids...)
+	}
+	if q.Domain != "" {
+		if ids, err = collect(`SELECT account_id FROM account_domains WHERE domain = ?`, q.Domain); err != nil {
+			return nil, fmt.Errorf("match accounts by domain: %w", err)
+		}
+		accountIDs = append(accountIDs, ids...)
+		if ids, err = collect(`SELECT id FROM registrations WHERE domain = ? LIMIT 50`, q.Domain); err != nil {
+			return nil, fmt.Errorf("match registrations by domain: %w", err)
+		}
+		regIDs = append(regIDs, ids...)
+		if ids, err = collect(`SELECT id FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, q.Domain); err != nil {
+			return nil, fmt.Errorf("match leads by domain: %w", err)
+		}
+		leadIDs = append(leadIDs, ids...)
+	}
+	if q.CompanyKey != "" {
+		if ids, err = collect(`SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, q.CompanyKey); err != nil {
+			return nil, fmt.Errorf("match accounts by name: %w", err)
+		}
+		accountIDs = append(accountIDs, ids...)
+		if ids, err = collect(`SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, q.CompanyKey); err != nil {
+			return nil, fmt.Errorf("match leads by name: %w", err)
+		}
+		leadIDs = append(leadIDs, ids...)
+		if ids, err = collect(`SELECT id FROM registrations WHERE company_key = ? LIMIT 50`, q.CompanyKey); err != nil {
+			return nil, fmt.Errorf("match registrations by name: %w", err)
+		}
+		regIDs = append(regIDs, ids...)
+	}
+	if len(q.Tokens) > 0 {
+		limit := q.Limit
+		if limit <= 0 {
+			limit = 50
+		}
+		// Rank near-miss candidates by how many tokens they share.
+		ph := strings.TrimSuffix(strings.Repeat("?, ", len(q.Tokens)), ", ")
+		args := make([]any, 0, len(q.Tokens)+1)
+		for _, t := range q.Tokens {
+			args = append(args, t)
+		}
+		rows, err := tx.Query(ctx, `SELECT kind, ref_id, COUNT(*) AS shared FROM company_tokens WHERE token IN (`+ph+`)
+			GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT ?`, append(args, limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("match by company tokens: %w", err)
+		}
+		for rows.Next() {
+			var kind, id string
+			var shared int
+			if err := rows.Scan(&kind, &id, &shared); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			switch kind {
+			case "lead":
+				leadIDs = append(leadIDs, id)
+			case "account":
+				accountIDs = append(accountIDs, id)
+			case "contact":
+				contactIDs = append(contactIDs, id)
+			case "registration":
+				regIDs = append(regIDs, id)
+			}
+		}
+		rows.Close()
+	}
+	for _, id := range uniq(leadIDs) {
+		var c MatchCandidate
+		var ownerKind, ownerID string
+		err := tx.QueryRow(ctx, `SELECT id, email, company, status, owner_kind, owner_id, COALESCE(owner_partner_id, ''), COALESCE(reserved_partner_id, '') FROM leads WHERE id = ?`, id).
+			Scan(&c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved)
+		if err != nil {
+			return nil, fmt.Errorf("read lead candidate: %w", err)
+		}
+		c.Kind, c.Owner = "lead", ownerKind+":"+ownerID
+		add(c)
+	}
+	for _, id := range uniq(contactIDs) {
+		c := MatchCandidate{Kind: "contact", Status: "contact"}
+		var accountOwner string
+		err := tx.QueryRow(ctx, `SELECT c.id, c.email, a.name, COALESCE(a.owner_partner_id, '') FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?`, id).
+			Scan(&c.ID, &c.Email, &c.Company, &accountOwner)
+		if err != nil {
+			return nil, fmt.Errorf("read contact candidate: %w", err)
+		}
+		if accountOwner != "" {
+			c.Owner, c.PartnerID = "partner:"+accountOwner, accountOwner
+		}
+		add(c)
+	}
+	for _, id := range uniq(accountIDs) {
+		c := MatchCandidate{Kind: "account", Status: "account"}
+		err := tx.QueryRow(ctx, `SELECT id, name, root_id, COALESCE(owner_partner_id, '') FROM accounts WHERE id = ?`, id).Scan(&c.ID, &c.Company, &c.RootID, &c.PartnerID)
+		if err != nil {
+			return nil, fmt.Errorf("read account candidate: %w", err)
+		}
+		if c.PartnerID != "" {
+			c.Owner = "partner:" + c.PartnerID
+		}
+		if c.Domains, err = tx.accountDomains(ctx, c.ID); err != nil {
+			return nil, err
+		}
+		add(c)
+	}
+	for _, id := range uniq(regIDs) {
+		c := MatchCandidate{Kind: "registration"}
+		var domain string
+		var expires *string
+		err := tx.QueryRow(ctx, `SELECT id, company, domain, status, partner_id, COALESCE(CAST(expires_at AS TEXT), '') FROM registrations WHERE id = ?`, id).
+			Scan(&c.ID, &c.Company, &domain, &c.Status, &c.PartnerID, &expires)
+		if err != nil {
+			return nil, fmt.Errorf("read registration candidate: %w", err)
+		}
+		if expires != nil {
+			c.Expires = *expires
+		}
+		if domain != "" {
+			c.Domains = []string{domain}
+		}
+		c.Owner = "partner:" + c.PartnerID
+		add(c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
+	return out, nil
+}
+
+func uniq(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// AccountByDomain returns the id of the account owning domain or, failing
+// that, any of its parent domains (emea.acme.com → acme.com), or "".
+func (tx *Tx) AccountByDomain(ctx context.Context, domain string) (string, error) {
+	for d := domain; strings.Contains(d, "."); {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT account_id FROM account_domains WHERE domain = ?`, d).Scan(&id)
+		if err == nil {
+			return id, nil
+		}
+		if !isNoRows(err) {
+			return "", fmt.Errorf("account by domain: %w", err)
+		}
+		_, d, _ = strings.Cut(d, ".")
+	}
+	return "", nil
+}
+
+// AccountByCompanyKey returns the id of an account whose normalised name is
+// key (the oldest), or "".
+func (tx *Tx) AccountByCompanyKey(ctx context.Context, key string) (string, error) {
+	if key == "" {
+		return "", nil
+	}
+	var id string
+	err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE name_key = ? ORDER BY id LIMIT 1`, key).Scan(&id)
+	if isNoRows(err) {
+		return "", nil
+	}
+	return id, err
+}
+
+// PartnerOwnsDomainOrUser reports whether email belongs to partnerID: its
+// domain (or a parent domain) is one of the partner's own domains, or it is
+// the e-mail of one of the partner's users (the self-referral guard).
+func (tx *Tx) PartnerOwnsDomainOrUser(ctx context.Context, partnerID, email string) (bool, string, error) {
+	var n int
+	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE partner_id = ? AND email = ?`, partnerID, email).Scan(&n); err != nil {
+		return false, "", err
+	}
+	if n > 0 {
+		return true, "the lead is a user of the crediting partner", nil
+	}
+	domain := emailDomain(email)
+	for d := domain; strings.Contains(d, "."); {
+		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM partner_domains WHERE partner_id = ? AND domain = ?`, partnerID, d).Scan(&n); err != nil {
+			return false, "", err
+		}
+		if n > 0 {
+			return true, "the lead's e-mail domain " + domain + " is the crediting partner's own", nil
+		}
+		_, d, _ = strings.Cut(d, ".")
+	}
+	return false, "", nil
+}

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"fmt"
+)
+
+// NextRotation returns the current position of the round-robin rotation
+// key and advances it, inside the caller's transaction: the upsert locks
+// the key's row on PostgreSQL until commit, so concurrent transactions (in
+// any number of server processes) take positions one after another, and a
+// rolled-back routing gives its position back.
+func (tx *Tx) NextRotation(ctx context.Context, key string) (int64, error) {
+	var next int64
+	err := tx.QueryRow(ctx, `INSERT INTO rotations (key, position) VALUES (?, 1)
+		ON CONFLICT (key) DO UPDATE SET position = rotations.position + 1 RETURNING position`, key).Scan(&next)
+	if err != nil {
+		return 0, fmt.Errorf("advance rotation %s: %w", key, translate(err))
+	}
+	return next - 1, nil
+}
+
+// AssignedToday returns how many leads rotation key gave assignee on day.
+func (tx *Tx) AssignedToday(ctx context.Context, key, assigneeID, day string) (int, error) {
+	var n int
+	err := tx.QueryRow(ctx, `SELECT n FROM daily_assignments WHERE key = ? AND assignee_id = ? AND day = ?`, key, assigneeID, day).Scan(&n)
+	if isNoRows(err) {
+		return 0, nil
+	}
+	return n, err
+}
+
+// RecordAssignment counts one more lead for assignee under key on day.
+func (tx *Tx) RecordAssignment(ctx context.Context, key, assigneeID, day string) error {
+	_, err := tx.Exec(ctx, `INSERT INTO daily_assignments (key, assignee_id, day, n) VALUES (?, ?, ?, 1)
+		ON CONFLICT (key, assignee_id, day) DO UPDATE SET n = daily_assignments.n + 1`, key, assigneeID, day)
+	if err != nil {
+		return fmt.Errorf("record assignment: %w", err)
+	}
+	return nil
+}
+
+// PolicyVersion is one stored version of the routing policy.
+type PolicyVersion struct {
+	Version   int64  `json:"version"`
+	Source    string `json:"source"`
+	CreatedBy string `json:"created_by"`
+	CreatedAt string `json:"created_at"`
+}
+
+// CurrentPolicy returns the newest stored policy (ENOTFOUND when none).
+func (tx *Tx) CurrentPolicy(ctx context.Context) (PolicyVersion, error) {
+	var p PolicyVersion
+	var at any
+	err := tx.QueryRow(ctx, `SELECT version, source, created_by, created_at FROM policies ORDER BY version DESC LIMIT 1`).Scan(&p.Version, &p.Source, &p.CreatedBy, &at)
+	p.CreatedAt = fmt.Sprint(at)
+	return p, notFound(err, "Policy")
+}
+
+// PolicyHistory lists stored policy versions, newest first (without source).
+func (tx *Tx) PolicyHistory(ctx context.Context, limit int) ([]PolicyVersion, error) {
+	rows, err := tx.Query(ctx, `SELECT version, created_by, created_at FROM policies ORDER BY version DESC LIMIT ?`, clampLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("policy history: %w", err)
+	}
+	defer rows.Close()
+	out := []PolicyVersion{}
+	for rows.Next() {
+		var p PolicyVersion
+		var at any
+		if err := rows.Scan(&p.Version, &p.CreatedBy, &at); err != nil {
+			return nil, err
+		}
+		p.CreatedAt = fmt.Sprint(at)
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// SavePolicy stores a new policy version (already validated by the caller).
+func (tx *Tx) SavePolicy(ctx context.Context, source, createdBy string) (int64, error) {
+	var v int64
+	err := tx.QueryRow(ctx, `INSERT INTO policies (source, created_by, created_at) VALUES (?, ?, ?) RETURNING version`, source, createdBy, tx.now).Scan(&v)
+	if err != nil {
+		return 0, fmt.Errorf("save policy: %w", translate(err))
+	}
+	return v, nil
+}
