@@ -37,10 +37,6 @@ const (
 	PIDAustin   = "AUSTIN01"
 )
 
-// Extra seeds more demo data after the core records exist (forms, leads);
-// later workflows register theirs here.
-var Extra []func(ctx context.Context, db *store.DB, ids IDs) error
-
 // IDs are the ids of the seeded core records, by a short name.
 type IDs struct {
 	Partners map[string]string // PID -> partner id
@@ -69,10 +65,11 @@ var users = []demoUser{
 	{"amy@austin-var.example", "Amy Austin", leadrouter.RolePartner, PIDAustin},
 }
 
-// Seed fills an empty database with the demo vendor (a database that has
-// partners already is left as it is) and returns a fresh token for every
-// demo user.
-func Seed(ctx context.Context, db *store.DB) ([]Credential, error) {
+// Seed fills an empty database with the demo vendor's core records (a
+// database that has partners already is left as it is) and returns a fresh
+// token for every demo user, and the seeded ids (nil when nothing was
+// seeded) so callers can add forms and leads through the real workflows.
+func Seed(ctx context.Context, db *store.DB) ([]Credential, *IDs, error) {
 	ids := IDs{Partners: map[string]string{}, Users: map[string]string{}, Accounts: map[string]string{}}
 	seeded := false
 	err := db.Update(ctx, func(tx *store.Tx) error {
@@ -87,16 +84,13 @@ func Seed(ctx context.Context, db *store.DB) ([]Credential, error) {
 		return seedCore(ctx, tx, &ids)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if seeded {
-		for _, extra := range Extra {
-			if err := extra(ctx, db, ids); err != nil {
-				return nil, err
-			}
-		}
+	creds, err := credentials(ctx, db)
+	if !seeded {
+		return creds, nil, err
 	}
-	return credentials(ctx, db)
+	return creds, &ids, err
 }
 
 func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {

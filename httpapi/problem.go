@@ -121,3 +121,5 @@ func DecodeJSON(r *http.Request, v any) error {
 	}
 	return nil
 }
+
+func asUnmarshalType(err error, target **json.UnmarshalTypeError) bool { return errors.As(err, target) }

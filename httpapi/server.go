@@ -22,6 +22,8 @@ type Server struct {
 	logger  *slog.Logger
 	metrics *Metrics
 	mux     *http.ServeMux
+	// routes records every API route for the OpenAPI document.
+	apiRoutes []route
 	// OnPartnersChanged runs after a partner is created or changed (the
 	// tracking directory refreshes its PID snapshot).
 	OnPartnersChanged func()
@@ -52,6 +54,7 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request, actor leadrouter.A
 // Handle registers an authenticated API route. roles lists who may call it
 // (none: any signed-in user); everyone else gets 403, no token 401.
 func (s *Server) Handle(pattern string, h HandlerFunc, roles ...leadrouter.Role) {
+	s.apiRoutes = append(s.apiRoutes, route{pattern: pattern, roles: roles})
 	s.mux.Handle(pattern, s.authenticated(h, roles))
 }
 
@@ -82,6 +85,7 @@ func (s *Server) Metrics() *Metrics { return s.metrics }
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.ENOTFOUND, "No such API route: %s %s.", r.Method, r.URL.Path))
 	})

@@ -1,9 +1,9 @@
 package store
 
-import "strings"
+import "github.com/leadrouter/leadrouter/match"
 
 // companyKey is the exact-match key of a company name.
-func companyKey(name string) string { return strings.ToLower(strings.TrimSpace(name)) }
+func companyKey(name string) string { return match.NormaliseCompany(name) }
 
 // companyTokens are the near-miss index keys of a company name.
-func companyTokens(name string) []string { return strings.Fields(companyKey(name)) }
+func companyTokens(name string) []string { return match.CompanyTokens(name) }

@@ -116,14 +116,14 @@ func (tx *Tx) Lead(ctx context.Context, actor leadrouter.Actor, id string) (lead
 // transaction ends (PostgreSQL; SQLite serialises writers).
 func (tx *Tx) LeadForUpdate(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Lead, error) {
 	cond, args := leadVisibility(actor)
-	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = ? AND `+cond+tx.dialect.forUpdate(), append([]any{id}, args...)...))
+	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = ? AND `+cond+tx.forUpdate(), append([]any{id}, args...)...))
 	return l, notFound(err, "Lead")
 }
 
 // OpenLeadByEmail returns the open lead with email (any visibility: for
 // duplicate detection inside workflows), or ENOTFOUND.
 func (tx *Tx) OpenLeadByEmail(ctx context.Context, email string) (leadrouter.Lead, error) {
-	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')`+tx.dialect.forUpdate(), email))
+	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')`+tx.forUpdate(), email))
 	return l, notFound(err, "Lead")
 }
 

@@ -86,3 +86,14 @@ func (tx *Tx) SavePolicy(ctx context.Context, source, createdBy string) (int64, 
 	}
 	return v, nil
 }
+
+// PeekRotation returns the position NextRotation would return, without
+// advancing it (for explaining a decision without making it).
+func (tx *Tx) PeekRotation(ctx context.Context, key string) (int64, error) {
+	var pos int64
+	err := tx.QueryRow(ctx, `SELECT position FROM rotations WHERE key = ?`, key).Scan(&pos)
+	if isNoRows(err) {
+		return 0, nil
+	}
+	return pos, err
+}

@@ -151,6 +151,8 @@ type Tx struct {
 	db      *DB
 	now     time.Time
 	dialect dialect
+	// readOnly transactions take no row locks.
+	readOnly bool
 	// afterCommit runs after a successful commit (e.g. cache refreshes).
 	afterCommit []func()
 }
@@ -210,7 +212,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", translate(err))
 	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.Now(), dialect: db.dialect}
+	tx := &Tx{tx: sqlTx, db: db, now: db.Now(), dialect: db.dialect, readOnly: readOnly}
 	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
 		return err
@@ -222,6 +224,14 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *
 		f()
 	}
 	return nil
+}
+
+// forUpdate is the row-locking suffix for SELECTs in this transaction.
+func (tx *Tx) forUpdate() string {
+	if tx.readOnly {
+		return ""
+	}
+	return tx.dialect.forUpdate()
 }
 
 // Savepoint starts a nested scope inside the transaction that can be

@@ -13,8 +13,10 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
+	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -29,12 +31,18 @@ type Main struct {
 	API       *httpapi.Server
 	Directory *tracking.Directory
 	Clicks    *tracking.ClickCounter
+	Codec     *tracking.Codec
+	Router    *assign.Router
+	Intake    *intake.Service
+	// SiteHosts are the vendor site's hosts (--site-hosts plus upstream).
+	SiteHosts []string
 	// DemoCredentials are the demo users' tokens, when --demo seeded them.
 	DemoCredentials []demo.Credential
 
 	listener net.Listener
 	server   *http.Server
 	cancel   context.CancelFunc
+	workCtx  context.Context
 	workers  sync.WaitGroup
 	closers  []func(context.Context) error
 }
@@ -43,6 +51,10 @@ type Main struct {
 // portal…) into a Main whose store and API exist; each lives in a wire_*.go
 // file of this package and registers itself in init.
 var mounts []func(ctx context.Context, m *Main) error
+
+// demoSeeders add demo data through the real workflows once every surface
+// is mounted (forms and sample leads, registrations…), in wire_*.go files.
+var demoSeeders []func(ctx context.Context, m *Main, ids demo.IDs) error
 
 // NewMain returns a Main with the default configuration.
 func NewMain() *Main {
@@ -80,14 +92,15 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	workCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m.cancel = cancel
+	m.cancel, m.workCtx = cancel, workCtx
 
+	var seeded *demo.IDs
 	if cfg.Demo {
-		creds, err := demo.Seed(ctx, db)
+		creds, ids, err := demo.Seed(ctx, db)
 		if err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
-		m.DemoCredentials = creds
+		m.DemoCredentials, seeded = creds, ids
 	}
 
 	listener, err := net.Listen("tcp", cfg.Addr)
@@ -117,8 +130,10 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goWork(func() { m.Clicks.Run(workCtx) })
 	m.closers = append(m.closers, m.Clicks.Close)
 
+	m.SiteHosts = siteHosts
+	m.Codec = tracking.NewCodec([]byte(secret))
 	trackCfg := tracking.Config{
-		Codec: tracking.NewCodec([]byte(secret)), Directory: m.Directory, Clicks: m.Clicks,
+		Codec: m.Codec, Directory: m.Directory, Clicks: m.Clicks,
 		CookieMaxAge: time.Duration(cfg.CookieDays) * 24 * time.Hour, Secure: tracking.IsSecure(listener.Addr().String()),
 		SiteHosts: siteHosts, Logger: m.Logger,
 	}
@@ -132,6 +147,13 @@ func (m *Main) Run(ctx context.Context) error {
 	for _, mount := range mounts {
 		if err := mount(workCtx, m); err != nil {
 			return err
+		}
+	}
+	if seeded != nil {
+		for _, seed := range demoSeeders {
+			if err := seed(ctx, m, *seeded); err != nil {
+				return fmt.Errorf("seed demo data: %w", err)
+			}
 		}
 	}
 	mux := m.API.Mux()

@@ -1,0 +1,241 @@
+// Package assign runs the routing engine against the database: it keeps the
+// current policy (stored versions, or the file given at start), builds the
+// partner directory, and advances durable round-robin rotations inside the
+// capture transaction. It implements intake.Router.
+package assign
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/routing"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Router is the store-backed router.
+type Router struct {
+	db *store.DB
+	mu sync.RWMutex
+	// policy is the policy in force and its stored version (0: built in or
+	// from --policy without storing).
+	policy  *routing.Policy
+	version int64
+	source  string
+	// directory is cached briefly: partners change rarely, leads often.
+	dirMu     sync.Mutex
+	dir       routing.Directory
+	dirLoaded time.Time
+}
+
+// New returns a router using the newest stored policy, or the one in
+// policySource (the --policy file) which is then stored as a new version
+// if it differs, or else the built-in default.
+func New(ctx context.Context, db *store.DB, policySource []byte, by string) (*Router, error) {
+	r := &Router{db: db}
+	var stored store.PolicyVersion
+	err := db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		stored, err = tx.CurrentPolicy(ctx)
+		return err
+	})
+	if err != nil && leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+		return nil, err
+	}
+	src := string(policySource)
+	switch {
+	case src != "" && src != stored.Source:
+		if _, err := r.Replace(ctx, src, by); err != nil {
+			return nil, err
+		}
+		return r, nil
+	case stored.Source != "":
+		src = stored.Source
+	default:
+		src = string(routing.DefaultPolicyYAML)
+	}
+	p, err := routing.ParsePolicy([]byte(src))
+	if err != nil {
+		return nil, fmt.Errorf("routing policy: %w", err)
+	}
+	r.policy, r.version, r.source = p, stored.Version, src
+	return r, nil
+}
+
+// Policy returns the policy in force, its version and its YAML source.
+func (r *Router) Policy() (*routing.Policy, int64, string) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.policy, r.version, r.source
+}
+
+// Replace validates src and stores it as the new policy version.
+func (r *Router) Replace(ctx context.Context, src, by string) (int64, error) {
+	p, err := routing.ParsePolicy([]byte(src))
+	if err != nil {
+		return 0, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The routing policy is invalid: " + err.Error(),
+			Fields: []leadrouter.FieldError{{Field: "policy", Message: err.Error()}}}
+	}
+	var version int64
+	if err := r.db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if version, err = tx.SavePolicy(ctx, src, by); err != nil {
+			return err
+		}
+		_, err = tx.AppendEvent(ctx, "policy", leadrouter.EventPolicyChanged, leadrouter.Actor{UserID: by}, map[string]any{"version": version})
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	r.mu.Lock()
+	r.policy, r.version, r.source = p, version, src
+	r.mu.Unlock()
+	return version, nil
+}
+
+// Reload picks up a policy stored by another server process.
+func (r *Router) Reload(ctx context.Context) error {
+	var stored store.PolicyVersion
+	err := r.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		stored, err = tx.CurrentPolicy(ctx)
+		return err
+	})
+	if err != nil {
+		if leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND {
+			return nil
+		}
+		return err
+	}
+	r.mu.RLock()
+	same := stored.Version == r.version
+	r.mu.RUnlock()
+	if same {
+		return nil
+	}
+	p, err := routing.ParsePolicy([]byte(stored.Source))
+	if err != nil {
+		return fmt.Errorf("stored policy version %d: %w", stored.Version, err)
+	}
+	r.mu.Lock()
+	r.policy, r.version, r.source = p, stored.Version, stored.Source
+	r.mu.Unlock()
+	return nil
+}
+
+// InvalidateDirectory makes the next routing re-read partners and queues.
+func (r *Router) InvalidateDirectory() {
+	r.dirMu.Lock()
+	r.dirLoaded = time.Time{}
+	r.dirMu.Unlock()
+}
+
+// directory returns the partners and queue users, re-read at most every
+// two seconds (and at once after InvalidateDirectory).
+func (r *Router) directory(ctx context.Context, tx *store.Tx) (routing.Directory, error) {
+	r.dirMu.Lock()
+	defer r.dirMu.Unlock()
+	if time.Since(r.dirLoaded) < 2*time.Second {
+		return r.dir, nil
+	}
+	dir, err := LoadDirectory(ctx, tx)
+	if err != nil {
+		return dir, err
+	}
+	r.dir, r.dirLoaded = dir, time.Now()
+	return dir, nil
+}
+
+// LoadDirectory reads the routing directory from the database: every
+// partner with territory, weight and cap; the sales users as the
+// inside-sales queue.
+func LoadDirectory(ctx context.Context, tx *store.Tx) (routing.Directory, error) {
+	partners, err := tx.AllPartners(ctx)
+	if err != nil {
+		return routing.Directory{}, err
+	}
+	sales, err := tx.UsersByRole(ctx, leadrouter.RoleSales)
+	if err != nil {
+		return routing.Directory{}, err
+	}
+	return BuildDirectory(partners, sales), nil
+}
+
+// BuildDirectory turns partners and sales users into a routing directory.
+func BuildDirectory(partners []leadrouter.Partner, salesUserIDs []string) routing.Directory {
+	out := make([]routing.Partner, 0, len(partners))
+	for _, p := range partners {
+		out = append(out, routing.Partner{ID: p.ID, PID: string(p.PID), Name: p.Name, Countries: p.Countries,
+			Active: p.Status == leadrouter.PartnerActive, Weight: p.Weight, DailyCap: p.DailyCap})
+	}
+	return routing.NewDirectory(out, map[string][]string{"inside-sales": salesUserIDs})
+}
+
+// RoutingLead converts a lead and what it matched into the engine's input.
+func RoutingLead(l *leadrouter.Lead, accountOwner string, exclude []string) routing.Lead {
+	return routing.Lead{
+		ID: l.ID, Country: l.Country, Source: l.Source, FormKind: l.FormKind, Title: l.Title, Company: l.Company,
+		CompanySize: l.CompanySize, Responses: l.Responses, CreditedPartnerID: l.CreditedPartnerID,
+		AccountOwnerPartnerID: accountOwner, Exclude: exclude,
+	}
+}
+
+// Route implements intake.Router.
+func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) (intake.Decision, error) {
+	policy, _, _ := r.Policy()
+	dir, err := r.directory(ctx, tx)
+	if err != nil {
+		return intake.Decision{}, err
+	}
+	lead := RoutingLead(in.Lead, in.AccountOwnerPartnerID, in.Exclude)
+	dec, err := routing.Route(ctx, policy, dir, lead, txRotation{tx})
+	if err != nil {
+		return intake.Decision{}, err
+	}
+	return intake.Decision{Rule: dec.Rule, Owner: leadrouter.Owner{Kind: dec.Owner.Kind, ID: dec.Owner.ID, PartnerID: dec.Owner.PartnerID},
+		ReservedPartnerID: dec.ReservedPartnerID, NurtureTrack: dec.NurtureTrack, Score: dec.Score,
+		MQL: dec.Score >= policy.MQLThreshold(), Trace: dec.Trace}, nil
+}
+
+// Rescore implements intake.Router.
+func (r *Router) Rescore(ctx context.Context, tx *store.Tx, l *leadrouter.Lead) (int, bool, error) {
+	policy, _, _ := r.Policy()
+	score, _ := routing.Score(policy, RoutingLead(l, "", nil))
+	return score, score >= policy.MQLThreshold(), nil
+}
+
+// Reroute re-runs routing for an existing lead without the given partners
+// (a reassignment request), advancing rotations in tx.
+func (r *Router) Reroute(ctx context.Context, tx *store.Tx, l leadrouter.Lead, exclude []string) (leadrouter.Owner, string, any, error) {
+	accountOwner := ""
+	if l.AccountID != "" {
+		var err error
+		if accountOwner, err = tx.HierarchyOwner(ctx, l.AccountID); err != nil {
+			return leadrouter.Owner{}, "", nil, err
+		}
+	}
+	l.CreditedPartnerID = "" // a reassignment never re-reserves
+	dec, err := r.Route(ctx, tx, intake.RouteInput{Lead: &l, AccountOwnerPartnerID: accountOwner, Exclude: exclude})
+	if err != nil {
+		return leadrouter.Owner{}, "", nil, err
+	}
+	return dec.Owner, dec.Rule, dec.Trace, nil
+}
+
+// txRotation is routing.Rotation on the database, inside a transaction.
+type txRotation struct{ tx *store.Tx }
+
+func (t txRotation) Next(ctx context.Context, key string) (int64, error) {
+	return t.tx.NextRotation(ctx, key)
+}
+
+func (t txRotation) AssignedToday(ctx context.Context, key, assigneeID string) (int, error) {
+	return t.tx.AssignedToday(ctx, key, assigneeID, t.tx.Now().Format("2006-01-02"))
+}
+
+func (t txRotation) Record(ctx context.Context, key, assigneeID string) error {
+	return t.tx.RecordAssignment(ctx, key, assigneeID, t.tx.Now().Format("2006-01-02"))
+}

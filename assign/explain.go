@@ -1,0 +1,85 @@
+package assign
+
+import (
+	"context"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/routing"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Explain runs the policy (the one in force, or policySrc when given) on a
+// lead that is not stored and returns the decision and its trace. Nothing
+// is written: rotations are read, not advanced, so the answer names the
+// assignee the next real lead of the same kind would get.
+func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc string) (intake.Decision, error) {
+	policy, _, _ := r.Policy()
+	if policySrc != "" {
+		p, err := routing.ParsePolicy([]byte(policySrc))
+		if err != nil {
+			return intake.Decision{}, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The routing policy is invalid: " + err.Error(),
+				Fields: []leadrouter.FieldError{{Field: "policy", Message: err.Error()}}}
+		}
+		policy = p
+	}
+	if _, err := sub.Validate(); err != nil {
+		return intake.Decision{}, err
+	}
+	var dec intake.Decision
+	err := r.db.View(ctx, func(tx *store.Tx) error {
+		lead := leadrouter.Lead{ID: "explain", Email: sub.Email, Company: sub.Company, CompanySize: sub.CompanySize, Title: sub.Title,
+			Country: sub.Country, Source: sub.Source, FormKind: sub.FormKind, Responses: 1}
+		pid := sub.PartnerCode
+		if sub.PID != "" {
+			pid = sub.PID
+		}
+		if pid != "" {
+			if p, err := tx.PartnerByPID(ctx, pid); err == nil && p.Status == leadrouter.PartnerActive {
+				lead.CreditedPartnerID = p.ID
+			}
+		}
+		accountID, _, err := intake.MatchAccount(ctx, tx, lead.Email, lead.Company)
+		if err != nil {
+			return err
+		}
+		owner := ""
+		if accountID != "" {
+			if owner, err = tx.HierarchyOwner(ctx, accountID); err != nil {
+				return err
+			}
+		}
+		if lead.Email != "" {
+			if dup, err := tx.OpenLeadByEmail(ctx, lead.Email); err == nil {
+				dec = intake.Decision{Rule: "duplicate", Owner: dup.Owner, ReservedPartnerID: dup.ReservedPartnerID, NurtureTrack: dup.NurtureTrack,
+					Score: dup.Score, Trace: []map[string]any{{"rule": "duplicate", "matched": true, "reason": "an open lead with this e-mail exists (" + dup.ID + "): it keeps its owner"}}}
+				return nil
+			}
+		}
+		dir, err := LoadDirectory(ctx, tx)
+		if err != nil {
+			return err
+		}
+		d, err := routing.Route(ctx, policy, dir, RoutingLead(&lead, owner, nil), peekRotation{tx})
+		if err != nil {
+			return err
+		}
+		dec = intake.Decision{Rule: d.Rule, Owner: leadrouter.Owner{Kind: d.Owner.Kind, ID: d.Owner.ID, PartnerID: d.Owner.PartnerID},
+			ReservedPartnerID: d.ReservedPartnerID, NurtureTrack: d.NurtureTrack, Score: d.Score, MQL: d.Score >= policy.MQLThreshold(), Trace: d.Trace}
+		return nil
+	})
+	return dec, err
+}
+
+// peekRotation reads rotations without advancing them.
+type peekRotation struct{ tx *store.Tx }
+
+func (p peekRotation) Next(ctx context.Context, key string) (int64, error) {
+	return p.tx.PeekRotation(ctx, key)
+}
+
+func (p peekRotation) AssignedToday(ctx context.Context, key, assigneeID string) (int, error) {
+	return p.tx.AssignedToday(ctx, key, assigneeID, p.tx.Now().Format("2006-01-02"))
+}
+
+func (p peekRotation) Record(context.Context, string, string) error { return nil }

@@ -1,0 +1,347 @@
+// Command ingest measures durable lead ingestion through the HTTP API
+// against a bare insert-one-row-per-commit loop on the same store, with a
+// realistic preload (1M leads, 100k accounts by default), and the p99 of
+// match lookups under that data.
+//
+//	go run ./bench/ingest [-db sqlite:/path/bench.db | -db postgres://…] [-leads 1000000] [-accounts 100000]
+//
+// It builds and starts `leadrouter serve` as a separate process (so its
+// peak RSS can be read from /proc), drives POST /api/v1/leads with -clients
+// concurrent clients for -duration, and prints leads/s, the bare loop's
+// rows/s, the ratio, p50/p99 latency, peak RSS and GET /api/v1/matches p99.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/match"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+func main() {
+	dbURL := flag.String("db", "", "database (default: a SQLite file in a temporary directory)")
+	nLeads := flag.Int("leads", 1_000_000, "leads to preload")
+	nAccounts := flag.Int("accounts", 100_000, "accounts to preload")
+	clients := flag.Int("clients", 64, "concurrent API clients")
+	duration := flag.Duration("duration", 20*time.Second, "how long to drive each load")
+	bin := flag.String("bin", "", "prebuilt leadrouter binary (default: build ./cmd/leadrouter)")
+	flag.Parse()
+	if err := run(*dbURL, *nLeads, *nAccounts, *clients, *duration, *bin); err != nil {
+		fmt.Fprintln(os.Stderr, "ingest:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string) error {
+	ctx := context.Background()
+	tmp, err := os.MkdirTemp("", "lr-ingest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(tmp, "bench.db")
+	}
+	if bin == "" {
+		bin = filepath.Join(tmp, "leadrouter")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/leadrouter")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		if err := build.Run(); err != nil {
+			return fmt.Errorf("build: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, dbURL, store.Options{})
+	if err != nil {
+		return err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	start := time.Now()
+	token, err := preload(ctx, db, nLeads, nAccounts)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("preloaded %d leads and %d accounts in %s\n", nLeads, nAccounts, time.Since(start).Round(time.Second))
+
+	bare, err := bareLoop(ctx, db, clients, duration)
+	if err != nil {
+		return err
+	}
+	db.Close()
+	fmt.Printf("reference: bare insert-one-row-per-commit loop: %.0f rows/s\n", bare)
+
+	addr := "127.0.0.1:18931"
+	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "warn")
+	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
+	base := "http://" + addr
+	if err := waitReady(base); err != nil {
+		return err
+	}
+	rate, lat, err := drive(base, token, clients, duration)
+	if err != nil {
+		return err
+	}
+	matchP99, err := matchLatency(base, token, 2000)
+	if err != nil {
+		return err
+	}
+	rss := peakRSS(srv.Process.Pid)
+	fmt.Printf("leadrouter: POST /api/v1/leads with %d clients: %.0f leads/s (p50 %s, p99 %s)\n", clients, rate, lat[0], lat[1])
+	fmt.Printf("ratio: %.2fx the bare loop (bar: 3x on SQLite, 2x on PostgreSQL)\n", rate/bare)
+	fmt.Printf("GET /api/v1/matches p99: %s (bar: 2ms)\n", matchP99)
+	fmt.Printf("server peak RSS: %d MB (bar: 250 MB)\n", rss/1024)
+	return nil
+}
+
+var countries = []string{"US", "US", "US", "US", "DE", "DE", "GB", "FR", "BE", "NL", "CA", "BR", "AT", "CH", "AU"}
+var words = []string{"Acme", "Global", "Northwind", "Contoso", "Fabrikam", "Tailspin", "Litware", "Adventure", "Blue", "Yonder", "Alpine",
+	"Coho", "Datum", "Fourth", "Coffee", "Humongous", "Lucerne", "Margie", "Proseware", "Southridge", "Trey", "Wide", "World", "Woodgrove",
+	"Graphic", "Design", "Institute", "Systems", "Logistics", "Foods", "Bank", "Partners", "Labs", "Works", "Energy", "Retail"}
+var suffixes = []string{"Inc", "LLC", "GmbH", "Ltd", "SA", "BV", "", "", "Corp", "AG"}
+
+func company(r *rand.Rand, i int) string {
+	return words[r.IntN(len(words))] + " " + words[r.IntN(len(words))] + " " + strconv.Itoa(i) + " " + suffixes[r.IntN(len(suffixes))]
+}
+
+// preload writes accounts and leads in large transactions straight through
+// SQL (the same columns and indexes capture writes), plus an admin token.
+func preload(ctx context.Context, db *store.DB, nLeads, nAccounts int) (string, error) {
+	r := rand.New(rand.NewPCG(1, 2))
+	now := time.Now().UTC()
+	const batch = 5000
+	for lo := 0; lo < nAccounts; lo += batch {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := lo; i < min(lo+batch, nAccounts); i++ {
+				name := company(r, i)
+				id := fmt.Sprintf("acc_bench%07d", i)
+				if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, name_key, country, root_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+					id, name, match.NormaliseCompany(name), countries[r.IntN(len(countries))], id, now, now); err != nil {
+					return err
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO account_domains (domain, account_id) VALUES (?, ?)`, fmt.Sprintf("company%d.example", i), id); err != nil {
+					return err
+				}
+				for _, tok := range match.CompanyTokens(name) {
+					if _, err := tx.Exec(ctx, `INSERT INTO company_tokens (token, kind, ref_id) VALUES (?, 'account', ?) ON CONFLICT DO NOTHING`, tok, id); err != nil {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("preload accounts: %w", err)
+		}
+	}
+	for lo := 0; lo < nLeads; lo += batch {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := lo; i < min(lo+batch, nLeads); i++ {
+				l := leadrouter.Lead{ID: fmt.Sprintf("lead_bench%08d", i), Status: leadrouter.StatusNurturing, FirstName: "Pre", LastName: "Loaded" + strconv.Itoa(i),
+					Email: fmt.Sprintf("person%d@company%d.example", i, r.IntN(max(nAccounts, 1))), Company: company(r, r.IntN(max(nAccounts, 1))),
+					Country: countries[r.IntN(len(countries))], Source: leadrouter.SourceImport, Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"},
+					NurtureTrack: "general", Responses: 1, CreatedAt: now}
+				if err := tx.InsertLead(ctx, &l); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return "", fmt.Errorf("preload leads: %w", err)
+		}
+	}
+	var token string
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		_, token, err = tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: "bench@vendor.example", Name: "Bench", Role: leadrouter.RoleAdmin})
+		if err != nil {
+			return err
+		}
+		for i := 0; i < 2; i++ {
+			if _, _, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: fmt.Sprintf("sales%d@vendor.example", i), Name: "Sales", Role: leadrouter.RoleSales}); err != nil {
+				return err
+			}
+		}
+		for i, c := range []string{"DE", "DE", "GB", "FR", "BE", "NL", "CA"} {
+			if _, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Partner %d", i), Countries: []string{c}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return token, err
+}
+
+// bareLoop inserts one row per transaction from `clients` goroutines (the
+// same concurrency) into a table of its own, through the same store and
+// durability settings: the reference rate.
+func bareLoop(ctx context.Context, db *store.DB, clients int, d time.Duration) (float64, error) {
+	if err := db.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS bench_bare (id TEXT PRIMARY KEY, payload TEXT NOT NULL)`)
+		return err
+	}); err != nil {
+		return 0, err
+	}
+	var n atomic.Int64
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				err := db.Update(ctx, func(tx *store.Tx) error {
+					_, err := tx.Exec(ctx, `INSERT INTO bench_bare (id, payload) VALUES (?, ?)`, fmt.Sprintf("%d-%d", c, i), "a lead-sized payload of about one hundred bytes ..........................................")
+					return err
+				})
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				n.Add(1)
+			}
+		}(c)
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, err
+	}
+	return float64(n.Load()) / d.Seconds(), nil
+}
+
+func waitReady(base string) error {
+	for i := 0; i < 300; i++ {
+		resp, err := http.Get(base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("server did not start")
+}
+
+func drive(base, token string, clients int, d time.Duration) (float64, [2]time.Duration, error) {
+	var n atomic.Int64
+	var mu sync.Mutex
+	var lats []time.Duration
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	var firstErr atomic.Value
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(c), 7))
+			var local []time.Duration
+			for i := 0; time.Now().Before(deadline); i++ {
+				body, _ := json.Marshal(map[string]any{"first_name": "New", "last_name": fmt.Sprintf("Lead%d-%d", c, i),
+					"email": fmt.Sprintf("new%d-%d-%d@company%d.example", c, i, r.IntN(1000000), r.IntN(100000)), "company": company(r, r.IntN(100000)),
+					"country": countries[r.IntN(len(countries))], "source": "call", "title": "Director"})
+				req, _ := http.NewRequest("POST", base+"/api/v1/leads", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 201 && resp.StatusCode != 200 {
+					firstErr.CompareAndSwap(nil, fmt.Errorf("POST /api/v1/leads: %s", resp.Status))
+					return
+				}
+				local = append(local, time.Since(t0))
+				n.Add(1)
+			}
+			mu.Lock()
+			lats = append(lats, local...)
+			mu.Unlock()
+		}(c)
+	}
+	wg.Wait()
+	if err, _ := firstErr.Load().(error); err != nil {
+		return 0, [2]time.Duration{}, err
+	}
+	return float64(n.Load()) / d.Seconds(), percentiles(lats), nil
+}
+
+func matchLatency(base, token string, n int) (time.Duration, error) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var lats []time.Duration
+	for i := 0; i < n; i++ {
+		q := fmt.Sprintf("/api/v1/matches?email=person%d@company%d.example&company=%s", r.IntN(1000000), r.IntN(100000),
+			strings.ReplaceAll(company(r, r.IntN(100000)), " ", "+"))
+		req, _ := http.NewRequest("GET", base+q, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		t0 := time.Now()
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("GET /api/v1/matches: %s", resp.Status)
+		}
+		lats = append(lats, time.Since(t0))
+	}
+	return percentiles(lats)[1], nil
+}
+
+func percentiles(l []time.Duration) [2]time.Duration {
+	if len(l) == 0 {
+		return [2]time.Duration{}
+	}
+	sort.Slice(l, func(i, j int) bool { return l[i] < l[j] })
+	return [2]time.Duration{l[len(l)/2].Round(10 * time.Microsecond), l[len(l)*99/100].Round(10 * time.Microsecond)}
+}
+
+// peakRSS reads VmHWM (peak resident set, kB) of pid.
+func peakRSS(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			n, _ := strconv.Atoi(strings.Fields(line)[1])
+			return n
+		}
+	}
+	return 0
+}
+
+var _ = sql.ErrNoRows

@@ -1,0 +1,81 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+func init() {
+	extraCommands["export"] = runExport
+}
+
+// runExport is `leadrouter export leads|opportunities [--db URL] > FILE.csv`.
+// With --partner ID the export is what that partner may see, contact
+// details redacted as in the API.
+func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "leads" && args[0] != "opportunities") {
+		return fmt.Errorf("usage: leadrouter export leads|opportunities [--db URL] [--partner ID] > FILE.csv")
+	}
+	what := args[0]
+	fs := flag.NewFlagSet("export", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs)
+	partner := fs.String("partner", "", "export as this partner sees it (id)")
+	if err := parseFlags(fs, args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	actor := leadrouter.Actor{UserID: "export", Role: leadrouter.RoleAdmin}
+	if *partner != "" {
+		actor = leadrouter.Actor{UserID: "export", Role: leadrouter.RolePartner, PartnerID: *partner}
+	}
+	w := csv.NewWriter(stdout)
+	defer w.Flush()
+	contact := func(l leadrouter.Lead) []string {
+		if !leadrouter.ContactVisibleTo(actor, l) {
+			return []string{"", "", "", "", "true"}
+		}
+		return []string{l.FirstName, l.LastName, l.Email, l.Phone, "false"}
+	}
+	if what == "leads" {
+		_ = w.Write([]string{"id", "status", "first_name", "last_name", "email", "phone", "redacted", "company", "title", "country", "source",
+			"campaign", "credited_pid", "owner_kind", "owner_id", "owner_partner_id", "reserved_partner_id", "score", "nurture_track", "consent_share", "created_at"})
+		return db.ExportLeads(ctx, actor, func(l leadrouter.Lead) error {
+			row := append([]string{l.ID, l.Status}, contact(l)...)
+			row = append(row, l.Company, l.Title, l.Country, l.Source, l.Campaign, l.CreditedPID, l.Owner.Kind, ownerID(actor, l), l.Owner.PartnerID,
+				l.ReservedPartnerID, strconv.Itoa(l.Score), l.NurtureTrack, strconv.FormatBool(l.Consent.Share), l.CreatedAt.UTC().Format(time.RFC3339))
+			return w.Write(row)
+		})
+	}
+	_ = w.Write([]string{"id", "name", "status", "amount", "lead_id", "account_id", "first_name", "last_name", "email", "phone", "redacted",
+		"company", "country", "reserved_partner_id", "partner_id", "created_at", "handed_off_at"})
+	return db.ExportOpportunities(ctx, actor, func(r store.OpportunityRow) error {
+		o, l := r.Opportunity, r.Lead
+		if actor.IsPartner() {
+			l.HandoffPartnerID = o.PartnerID
+		}
+		row := []string{o.ID, o.Name, o.Status, store.FormatAmount(o.Amount), o.LeadID, o.AccountID}
+		row = append(row, contact(l)...)
+		row = append(row, l.Company, l.Country, o.ReservedPartnerID, o.PartnerID, o.CreatedAt.UTC().Format(time.RFC3339), store.FormatTime(o.HandedOffAt))
+		return w.Write(row)
+	})
+}
+
+func ownerID(actor leadrouter.Actor, l leadrouter.Lead) string {
+	if actor.IsPartner() && l.Owner.PartnerID != actor.PartnerID {
+		return ""
+	}
+	return l.Owner.ID
+}

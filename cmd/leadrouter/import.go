@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/intake"
+)
+
+func init() {
+	extraCommands["import"] = runImport
+}
+
+// runImport is `leadrouter import leads FILE.csv [--db URL] [--report FILE]`.
+func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "leads" {
+		return fmt.Errorf("usage: leadrouter import leads FILE.csv [--db URL] [--report FILE.csv]")
+	}
+	fs := flag.NewFlagSet("import leads", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs)
+	policyFile := fs.String("policy", "", "routing policy file (default: the stored one)")
+	reportPath := fs.String("report", "-", "where to write the per-row report (CSV; - for standard output)")
+	if err := parseFlags(fs, reorderArgs(args[1:])); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("usage: leadrouter import leads FILE.csv [--db URL] [--report FILE.csv]")
+	}
+	in, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	router, err := newRouter(ctx, db, *policyFile)
+	if err != nil {
+		return err
+	}
+	writer := intake.NewWriter(db, 256)
+	defer writer.Close()
+	svc := &intake.Service{DB: db, Writer: writer, Router: router}
+
+	out := stdout
+	if *reportPath != "-" {
+		f, err := os.Create(*reportPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		out = f
+	}
+	report := csv.NewWriter(out)
+	defer report.Flush()
+	_ = report.Write([]string{"row", "outcome", "lead_id", "detail"})
+	start := time.Now()
+	lastProgress := start
+	done := 0
+	rep, err := svc.Import(ctx, leadrouter.Actor{UserID: "import", Name: "CSV import", Role: leadrouter.RoleAdmin}, in, 64, func(o intake.RowOutcome) {
+		_ = report.Write([]string{strconv.Itoa(o.Row), o.Outcome, o.LeadID, o.Detail})
+		done++
+		if time.Since(lastProgress) > time.Second {
+			lastProgress = time.Now()
+			fmt.Fprintf(stderr, "imported %d rows (%.0f rows/s)\n", done, float64(done)/time.Since(start).Seconds())
+		}
+	})
+	report.Flush()
+	fmt.Fprintf(stderr, "done: %d rows: %d created, %d merged, %d unchanged, %d rejected in %s\n",
+		rep.Rows, rep.Created, rep.Merged, rep.Unchanged, rep.Rejected, time.Since(start).Round(time.Millisecond))
+	return err
+}
+
+// reorderArgs moves flags before positional arguments so that
+// `import leads FILE --db X` works like `import leads --db X FILE`.
+func reorderArgs(args []string) []string {
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) > 1 && a[0] == '-' {
+			flags = append(flags, a)
+			if !containsEq(a) && i+1 < len(args) && !isBoolFlag(a) {
+				flags = append(flags, args[i+1])
+				i++
+			}
+			continue
+		}
+		pos = append(pos, a)
+	}
+	return append(flags, pos...)
+}
+
+func containsEq(s string) bool {
+	for _, c := range s {
+		if c == '=' {
+			return true
+		}
+	}
+	return false
+}
+
+func isBoolFlag(a string) bool { return a == "--demo" || a == "-demo" || a == "-h" || a == "--help" }

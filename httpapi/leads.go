@@ -1,0 +1,216 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"strings"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// leadRequest is what staff may set on a new lead: no id, owner, status or
+// reservation (routing decides those).
+type leadRequest struct {
+	FirstName    string            `json:"first_name"`
+	LastName     string            `json:"last_name"`
+	Email        string            `json:"email"`
+	Phone        string            `json:"phone"`
+	Company      string            `json:"company"`
+	CompanySize  int               `json:"company_size"`
+	Title        string            `json:"title"`
+	Country      string            `json:"country"`
+	Source       string            `json:"source"`
+	Campaign     string            `json:"campaign"`
+	PID          string            `json:"pid"`
+	PartnerCode  string            `json:"partner_code"`
+	ConsentShare *bool             `json:"consent_share"`
+	ConsentText  string            `json:"consent_text"`
+	LandingURL   string            `json:"landing_url"`
+	UTM          map[string]string `json:"utm"`
+}
+
+func (r leadRequest) submission() intake.Submission {
+	return intake.Submission{FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Phone: r.Phone, Company: r.Company,
+		CompanySize: r.CompanySize, Title: r.Title, Country: r.Country, Source: r.Source, Campaign: r.Campaign, PID: r.PID,
+		PartnerCode: r.PartnerCode, ConsentShare: r.ConsentShare, ConsentText: r.ConsentText, LandingURL: r.LandingURL, UTM: r.UTM}
+}
+
+// captureResponse is the answer to POST /api/v1/leads.
+type captureResponse struct {
+	Lead          LeadView         `json:"lead"`
+	Decision      *intake.Decision `json:"decision,omitempty"`
+	DuplicateOf   string           `json:"duplicate_of,omitempty"`
+	DuplicateKind string           `json:"duplicate_kind,omitempty"`
+}
+
+// MountLeads registers lead capture and lookup: POST/GET /api/v1/leads,
+// GET /api/v1/leads/{id}, its timeline, the match lookup and forms.
+func (s *Server) MountLeads(svc *intake.Service) {
+	s.Handle("POST /api/v1/leads", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		raw, err := readBody(r)
+		if err != nil {
+			return err
+		}
+		var req leadRequest
+		if err := json.Unmarshal(raw, &req); err != nil {
+			return decodeError(err)
+		}
+		render := func(res intake.Result) (int, []byte) {
+			status, body := http.StatusCreated, captureResponse{Lead: NewLeadView(actor, res.Lead), Decision: res.Decision}
+			if !res.Created {
+				status, body.DuplicateOf, body.DuplicateKind = http.StatusOK, res.DuplicateOf, res.DuplicateKind
+			}
+			b, _ := json.Marshal(body)
+			return status, b
+		}
+		var idem *intake.Idempotency
+		if key := strings.TrimSpace(r.Header.Get("Idempotency-Key")); key != "" {
+			if len(key) > 200 {
+				return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The Idempotency-Key header is too long.", Fields: []leadrouter.FieldError{{Field: "Idempotency-Key", Message: "must be at most 200 characters"}}}
+			}
+			sum := sha256.Sum256(raw)
+			idem = &intake.Idempotency{UserID: actor.UserID, Key: key, RequestHash: hex.EncodeToString(sum[:]), Render: render}
+		}
+		res, err := svc.Capture(r.Context(), actor, req.submission(), idem)
+		if err != nil {
+			return err
+		}
+		if idem != nil && idem.Replayed != nil {
+			w.Header().Set("Idempotent-Replayed", "true")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(idem.Replayed.Status)
+			_, _ = w.Write(idem.Replayed.Body)
+			return nil
+		}
+		status, body := render(res)
+		w.Header().Set("Content-Type", "application/json")
+		if res.Created {
+			w.Header().Set("Location", "/api/v1/leads/"+res.Lead.ID)
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(append(body, '\n'))
+		return nil
+	}, leadrouter.RoleAdmin, leadrouter.RoleSupport, leadrouter.RoleSales)
+
+	s.Handle("GET /api/v1/leads", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		limit, cursor, err := pageParams(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := leadrouter.LeadFilter{Email: q.Get("email"), Company: q.Get("company"), Status: q.Get("status"), Owner: q.Get("owner"), Limit: limit, Cursor: cursor}
+		var page store.Page[leadrouter.Lead]
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			page, err = tx.Leads(r.Context(), actor, f)
+			return err
+		}); err != nil {
+			return err
+		}
+		out := store.Page[LeadView]{Items: make([]LeadView, 0, len(page.Items)), NextCursor: page.NextCursor}
+		for _, l := range page.Items {
+			out.Items = append(out.Items, NewLeadView(actor, l))
+		}
+		WriteJSON(w, http.StatusOK, out)
+		return nil
+	})
+
+	s.Handle("GET /api/v1/leads/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var l leadrouter.Lead
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			l, err = tx.Lead(r.Context(), actor, r.PathValue("id"))
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		return nil
+	})
+
+	s.Handle("GET /api/v1/leads/{id}/timeline", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var l leadrouter.Lead
+		var events []leadrouter.Event
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			if l, err = tx.Lead(r.Context(), actor, r.PathValue("id")); err != nil {
+				return err
+			}
+			events, err = tx.Timeline(r.Context(), l.ID)
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"lead_id": l.ID, "items": NewTimelineView(actor, l, events)})
+		return nil
+	})
+
+	s.Handle("GET /api/v1/matches", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		q := r.URL.Query()
+		items, err := intake.Lookup(r.Context(), s.db, q.Get("email"), q.Get("company"), q.Get("domain"))
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+		return nil
+	}, staffRoles()...)
+
+	s.Handle("POST /api/v1/forms", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			Slug        string `json:"slug"`
+			Kind        string `json:"kind"`
+			SuccessURL  string `json:"success_url"`
+			ConsentText string `json:"consent_text"`
+			PartnerID   string `json:"partner_id"`
+			Campaign    string `json:"campaign"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		var f leadrouter.Form
+		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
+			var err error
+			f, err = tx.CreateForm(r.Context(), actor, leadrouter.Form{Slug: req.Slug, Kind: req.Kind, SuccessURL: req.SuccessURL,
+				ConsentText: req.ConsentText, PartnerID: req.PartnerID, Campaign: req.Campaign})
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusCreated, f)
+		return nil
+	}, leadrouter.RoleAdmin)
+
+	s.Handle("GET /api/v1/forms", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var forms []leadrouter.Form
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			forms, err = tx.Forms(r.Context())
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"items": forms})
+		return nil
+	}, staffRoles()...)
+}
+
+func readBody(r *http.Request) ([]byte, error) {
+	var buf bytes.Buffer
+	if _, err := buf.ReadFrom(r.Body); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeError(err error) error {
+	var ute *json.UnmarshalTypeError
+	if ok := asUnmarshalType(err, &ute); ok {
+		return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+			Fields: []leadrouter.FieldError{{Field: ute.Field, Message: "must be a " + ute.Type.String()}}}
+	}
+	return BadRequest("The request body is not valid JSON: " + err.Error())
+}

@@ -1,0 +1,82 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/assign"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// MountRouting registers the routing policy and explain routes.
+func (s *Server) MountRouting(router *assign.Router) {
+	s.Handle("GET /api/v1/routing/policy", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		_, version, src := router.Policy()
+		var history []store.PolicyVersion
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			history, err = tx.PolicyHistory(r.Context(), 50)
+			return err
+		}); err != nil {
+			return err
+		}
+		if r.URL.Query().Get("format") == "yaml" || r.Header.Get("Accept") == "application/yaml" {
+			w.Header().Set("Content-Type", "application/yaml")
+			_, _ = w.Write([]byte(src))
+			return nil
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"version": version, "policy": src, "history": history})
+		return nil
+	}, leadrouter.RoleAdmin, leadrouter.RolePAM)
+
+	s.Handle("PUT /api/v1/routing/policy", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		src, err := policyFromRequest(r)
+		if err != nil {
+			return err
+		}
+		version, err := router.Replace(r.Context(), src, actor.UserID)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"version": version, "policy": src})
+		return nil
+	}, leadrouter.RoleAdmin)
+
+	s.Handle("POST /api/v1/routing/explain", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			Lead   leadRequest `json:"lead"`
+			Policy string      `json:"policy"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		sub := req.Lead.submission()
+		dec, err := router.Explain(r.Context(), sub, req.Policy)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"rule": dec.Rule, "assignee": dec.Owner, "owner": dec.Owner,
+			"reserved_partner_id": dec.ReservedPartnerID, "nurture_track": dec.NurtureTrack, "score": dec.Score, "mql": dec.MQL, "trace": dec.Trace})
+		return nil
+	}, leadrouter.RoleAdmin, leadrouter.RolePAM)
+}
+
+// policyFromRequest accepts the policy as YAML (Content-Type
+// application/yaml or text/*) or as JSON {"policy": "…yaml…"}.
+func policyFromRequest(r *http.Request) (string, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "application/json" || ct == "" {
+		var req struct {
+			Policy string `json:"policy"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return "", err
+		}
+		if req.Policy == "" {
+			return "", &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.", Fields: []leadrouter.FieldError{{Field: "policy", Message: "is required"}}}
+		}
+		return req.Policy, nil
+	}
+	raw, err := readBody(r)
+	return string(raw), err
+}

@@ -1,0 +1,330 @@
+package intake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Decision is the routing outcome for a new lead (or a response).
+type Decision struct {
+	Rule              string           `json:"rule"`
+	Owner             leadrouter.Owner `json:"owner"`
+	ReservedPartnerID string           `json:"reserved_partner_id"`
+	NurtureTrack      string           `json:"nurture_track"`
+	Score             int              `json:"score"`
+	MQL               bool             `json:"mql"`
+	Trace             any              `json:"trace"`
+}
+
+// RouteInput is what the router needs to know about a lead beyond its
+// fields: what it matched.
+type RouteInput struct {
+	Lead                  *leadrouter.Lead
+	AccountID             string
+	AccountOwnerPartnerID string
+	// Exclude lists partners that must not get the lead.
+	Exclude []string
+}
+
+// Router decides owner, reservation, nurture track and score inside the
+// capture transaction (durable round robin lives in the database).
+type Router interface {
+	Route(ctx context.Context, tx *store.Tx, in RouteInput) (Decision, error)
+	// Rescore recomputes score and track of an existing lead after a new
+	// response; it reports whether the lead crossed the MQL threshold.
+	Rescore(ctx context.Context, tx *store.Tx, lead *leadrouter.Lead) (score int, mql bool, err error)
+}
+
+// Result is the outcome of one capture.
+type Result struct {
+	Lead          leadrouter.Lead
+	Decision      *Decision
+	DuplicateOf   string // the open lead or contact the submission was merged into
+	DuplicateKind string
+	Created       bool
+	Ignored       bool // a honeypot hit: answered as accepted, nothing stored
+}
+
+// Service captures leads.
+type Service struct {
+	DB          *store.DB
+	Writer      *Writer
+	Router      Router
+	Attribution string
+	// Partners resolves a PID to an active partner id.
+	Partners func(pid string) (partnerID string, ok bool)
+}
+
+// Capture validates, attributes, matches and routes a submission and stores
+// it as a new lead, or as a response on the open lead or contact with the
+// same e-mail, in the group-commit writer's transaction. render, if given,
+// runs inside that transaction with the result (to store an idempotent
+// response in the same commit).
+func (s *Service) Capture(ctx context.Context, actor leadrouter.Actor, sub Submission, idem *Idempotency) (Result, error) {
+	phoneE164, err := sub.Validate()
+	if err != nil {
+		return Result{}, err
+	}
+	var res Result
+	err = s.Writer.Do(ctx, func(tx *store.Tx) error {
+		res = Result{}
+		if idem != nil {
+			prev, err := tx.ClaimIdempotencyKey(ctx, idem.UserID, idem.Key, idem.RequestHash)
+			if err != nil {
+				return err
+			}
+			if prev != nil {
+				if prev.RequestHash != idem.RequestHash {
+					return leadrouter.Errorf(leadrouter.ECONFLICT, "The Idempotency-Key was used for a different request.")
+				}
+				idem.Replayed = prev
+				return nil
+			}
+		}
+		if err := s.capture(ctx, tx, actor, sub, phoneE164, &res); err != nil {
+			return err
+		}
+		if idem != nil && idem.Render != nil {
+			status, body := idem.Render(res)
+			return tx.SaveIdempotentResponse(ctx, idem.UserID, idem.Key, status, body)
+		}
+		return nil
+	})
+	return res, err
+}
+
+// Idempotency carries an Idempotency-Key through a capture.
+type Idempotency struct {
+	UserID      string
+	Key         string
+	RequestHash string
+	Render      func(Result) (status int, body []byte)
+	// Replayed is set when the key was used before: the stored answer.
+	Replayed *store.StoredResponse
+}
+
+func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, sub Submission, phoneE164 string, res *Result) error {
+	now := tx.Now()
+	// Duplicates: an open lead or a contact with this e-mail gets a response.
+	if sub.Email != "" {
+		existing, err := tx.OpenLeadByEmail(ctx, sub.Email)
+		if err == nil {
+			return s.recordResponse(ctx, tx, actor, sub, existing, res)
+		} else if leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+			return err
+		}
+		if contactID, err := tx.ContactIDForEmail(ctx, sub.Email); err != nil {
+			return err
+		} else if contactID != "" {
+			res.DuplicateOf, res.DuplicateKind = contactID, "contact"
+			return tx.LeadEvent(ctx, contactID, leadrouter.EventResponse, actor, responseData(sub))
+		}
+	}
+
+	lead := leadrouter.Lead{
+		ID: leadrouter.NewID("lead"), Status: leadrouter.StatusNew, FirstName: sub.FirstName, LastName: sub.LastName, Email: sub.Email,
+		Phone: sub.Phone, PhoneE164: phoneE164, Company: sub.Company, CompanySize: sub.CompanySize, Title: sub.Title, Country: sub.Country,
+		Source: sub.Source, FormSlug: sub.FormSlug, FormKind: sub.FormKind, Campaign: sub.Campaign, UTM: sub.UTM, LandingURL: sub.LandingURL,
+		AttributionModel: s.attribution(), Responses: 1, CreatedAt: now,
+	}
+	if sub.FormKind == leadrouter.FormDemoRequest {
+		lead.Responses = 1
+	}
+	var events []pendingEvent
+
+	// Attribution: touches of the cookie, a typed code, a staff-given PID,
+	// or the hosting partner of an event form.
+	touches := sub.allTouches(now)
+	lead.Touches = touches
+	for _, t := range touches {
+		events = append(events, pendingEvent{leadrouter.EventTouch, map[string]any{"pid": t.PID, "at": t.At.UTC().Format(time.RFC3339), "landing": t.Landing, "kind": t.Kind}})
+	}
+	creditedPartner := ""
+	if sub.EventPartner != "" {
+		p, err := tx.Partner(ctx, leadrouter.System, sub.EventPartner)
+		if err == nil && p.Status == leadrouter.PartnerActive {
+			creditedPartner, lead.CreditedPID, lead.AttributionModel = p.ID, string(p.PID), "event_host"
+		}
+	}
+	if creditedPartner == "" {
+		if t, ok := creditedTouch(touches, lead.AttributionModel); ok {
+			if id, ok := s.resolvePID(ctx, tx, t.PID); ok {
+				creditedPartner, lead.CreditedPID = id, t.PID
+			} else {
+				events = append(events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": t.PID, "reason": "the PID is unknown or the partner is suspended: no credit"}})
+			}
+		}
+	}
+	if creditedPartner != "" && lead.Email != "" {
+		self, why, err := tx.PartnerOwnsDomainOrUser(ctx, creditedPartner, lead.Email)
+		if err != nil {
+			return err
+		}
+		if self {
+			events = append(events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": lead.CreditedPID, "reason": "self-referral: " + why + "; the lead is credited to no one"}})
+			creditedPartner, lead.CreditedPID = "", ""
+		}
+	}
+	lead.CreditedPartnerID = creditedPartner
+
+	// Matching: the account by e-mail domain (subdomains included; never
+	// free-mail) or by normalised company name.
+	accountID, matchReason, err := MatchAccount(ctx, tx, lead.Email, lead.Company)
+	if err != nil {
+		return err
+	}
+	lead.AccountID = accountID
+	ownerPartner := ""
+	if accountID != "" {
+		if ownerPartner, err = tx.HierarchyOwner(ctx, accountID); err != nil {
+			return err
+		}
+		events = append(events, pendingEvent{leadrouter.EventMatched, map[string]any{"kind": "account", "id": accountID, "reason": matchReason, "owner_partner_id": ownerPartner}})
+	}
+
+	// Routing.
+	dec, err := s.Router.Route(ctx, tx, RouteInput{Lead: &lead, AccountID: accountID, AccountOwnerPartnerID: ownerPartner})
+	if err != nil {
+		return fmt.Errorf("route lead: %w", err)
+	}
+	lead.Owner, lead.ReservedPartnerID, lead.RoutedRule = dec.Owner, dec.ReservedPartnerID, dec.Rule
+	lead.NurtureTrack, lead.Score = dec.NurtureTrack, dec.Score
+	lead.Status = leadrouter.StatusNurturing
+	if dec.MQL {
+		lead.Status = leadrouter.StatusMQL
+	}
+	if sub.ConsentShare != nil {
+		lead.Consent = leadrouter.Consent{Share: *sub.ConsentShare, At: &now, Text: sub.ConsentText, Source: consentSource(sub)}
+	}
+	if err := tx.InsertLead(ctx, &lead); err != nil {
+		return err
+	}
+	if sub.ConsentShare != nil {
+		if err := tx.InsertConsent(ctx, lead.ID, *sub.ConsentShare, sub.ConsentText, consentSource(sub), sub.IP, actor.Label()); err != nil {
+			return err
+		}
+	}
+
+	// The timeline, in the order things happened.
+	for _, e := range events {
+		if err := tx.LeadEvent(ctx, lead.ID, e.typ, actor, e.data); err != nil {
+			return err
+		}
+	}
+	fill := responseData(sub)
+	fill["source"] = lead.Source
+	fill["campaign"] = lead.Campaign
+	fill["utm"] = lead.UTM
+	fill["landing_url"] = lead.LandingURL
+	fill["credited_pid"] = lead.CreditedPID
+	fill["attribution_model"] = lead.AttributionModel
+	if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventCreated, actor, fill); err != nil {
+		return err
+	}
+	if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventRouted, actor, map[string]any{
+		"rule": dec.Rule, "owner": dec.Owner, "reserved_partner_id": dec.ReservedPartnerID, "trace": dec.Trace}); err != nil {
+		return err
+	}
+	if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventNurture, actor, map[string]any{"track": dec.NurtureTrack, "score": dec.Score}); err != nil {
+		return err
+	}
+	if sub.ConsentShare != nil {
+		if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventConsent, actor, map[string]any{"share": *sub.ConsentShare, "text": sub.ConsentText, "source": consentSource(sub), "ip": sub.IP}); err != nil {
+			return err
+		}
+	}
+	if dec.MQL {
+		if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventStatus, actor, map[string]any{"from": leadrouter.StatusNurturing, "to": leadrouter.StatusMQL, "reason": "score reached the MQL threshold"}); err != nil {
+			return err
+		}
+	}
+	res.Lead, res.Decision, res.Created = lead, &dec, true
+	return nil
+}
+
+// recordResponse merges a submission into the open lead with its e-mail:
+// one more response on the timeline, engagement counted, owner unchanged.
+func (s *Service) recordResponse(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, sub Submission, existing leadrouter.Lead, res *Result) error {
+	existing.Responses++
+	data := responseData(sub)
+	data["responses"] = existing.Responses
+	if err := tx.LeadEvent(ctx, existing.ID, leadrouter.EventResponse, actor, data); err != nil {
+		return err
+	}
+	if sub.FormKind != "" && existing.FormKind == "" {
+		existing.FormKind = sub.FormKind
+	}
+	oldScore, oldStatus := existing.Score, existing.Status
+	score, mql, err := s.Router.Rescore(ctx, tx, &existing)
+	if err != nil {
+		return err
+	}
+	existing.Score = score
+	if mql && (oldStatus == leadrouter.StatusNew || oldStatus == leadrouter.StatusNurturing) {
+		existing.Status = leadrouter.StatusMQL
+	}
+	if err := tx.UpdateLead(ctx, &existing); err != nil {
+		return err
+	}
+	if score != oldScore {
+		if err := tx.LeadEvent(ctx, existing.ID, leadrouter.EventScored, actor, map[string]any{"from": oldScore, "to": score}); err != nil {
+			return err
+		}
+	}
+	if existing.Status != oldStatus {
+		if err := tx.LeadEvent(ctx, existing.ID, leadrouter.EventStatus, actor, map[string]any{"from": oldStatus, "to": existing.Status, "reason": "score reached the MQL threshold"}); err != nil {
+			return err
+		}
+	}
+	res.Lead, res.DuplicateOf, res.DuplicateKind = existing, existing.ID, "lead"
+	return nil
+}
+
+type pendingEvent struct {
+	typ  string
+	data map[string]any
+}
+
+func responseData(sub Submission) map[string]any {
+	d := map[string]any{"first_name": sub.FirstName, "last_name": sub.LastName, "email": sub.Email, "phone": sub.Phone,
+		"company": sub.Company, "country": sub.Country, "source": sub.Source}
+	if sub.FormSlug != "" {
+		d["form"] = sub.FormSlug
+		d["form_kind"] = sub.FormKind
+	}
+	return d
+}
+
+func consentSource(sub Submission) string {
+	if sub.FormSlug != "" {
+		return "form:" + sub.FormSlug
+	}
+	return sub.Source
+}
+
+func (s *Service) attribution() string {
+	if s.Attribution == FirstTouch {
+		return FirstTouch
+	}
+	return LastTouch
+}
+
+// resolvePID returns the active partner with pid: from the in-memory
+// directory when there is one, else from the database.
+func (s *Service) resolvePID(ctx context.Context, tx *store.Tx, pid string) (string, bool) {
+	if s.Partners != nil {
+		return s.Partners(pid)
+	}
+	p, err := tx.PartnerByPID(ctx, pid)
+	if err != nil || p.Status != leadrouter.PartnerActive {
+		return "", false
+	}
+	return p.ID, true
+}
+
+var errNoRouter = errors.New("no router configured")

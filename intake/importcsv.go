@@ -1,0 +1,246 @@
+package intake
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// columnAliases maps the column names of common CRM lead exports (and our
+// own) to submission fields. Keys are lower-cased with spaces, dashes and
+// underscores removed.
+var columnAliases = map[string]string{
+	"firstname": "first_name", "givenname": "first_name", "first": "first_name",
+	"lastname": "last_name", "surname": "last_name", "familyname": "last_name", "last": "last_name",
+	"email": "email", "emailaddress": "email", "workemail": "email", "mail": "email",
+	"phone": "phone", "phonenumber": "phone", "mobile": "phone", "mobilephone": "phone", "businessphone": "phone",
+	"company": "company", "companyname": "company", "account": "company", "accountname": "company", "organization": "company", "organisation": "company",
+	"title": "title", "jobtitle": "title", "position": "title",
+	"country": "country", "countryregion": "country", "countrycode": "country", "mailingcountry": "country",
+	"source": "source", "leadsource": "source",
+	"campaign": "campaign", "campaignname": "campaign",
+	"pid": "pid", "partnerid": "pid", "partnercode": "pid",
+	"consent": "consent_share", "consentshare": "consent_share", "consenttext": "consent_text",
+	"companysize": "company_size", "employees": "company_size", "numberofemployees": "company_size", "noofemployees": "company_size",
+}
+
+func normaliseHeader(h string) string {
+	h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+	return strings.NewReplacer(" ", "", "_", "", "-", "", "/", "", ".", "").Replace(h)
+}
+
+// sourceOf maps CRM lead-source values to our sources; anything else is
+// "import".
+func sourceOf(v string) string {
+	switch s := strings.ToLower(strings.TrimSpace(v)); {
+	case leadrouter.ValidSource(s):
+		return s
+	case strings.Contains(s, "webinar"):
+		return leadrouter.SourceWebinar
+	case strings.Contains(s, "phone") || strings.Contains(s, "call"):
+		return leadrouter.SourceCall
+	case strings.Contains(s, "mail"):
+		return leadrouter.SourceEmail
+	case strings.Contains(s, "web"):
+		return leadrouter.SourceWebForm
+	case strings.Contains(s, "event") || strings.Contains(s, "trade show") || strings.Contains(s, "conference"):
+		return leadrouter.SourceEvent
+	}
+	return leadrouter.SourceImport
+}
+
+// RowOutcome is what an import did with one row.
+type RowOutcome struct {
+	Row     int    // 1-based data row (the header is row 0)
+	Outcome string // created, merged, unchanged, rejected
+	LeadID  string
+	Detail  string
+}
+
+// ImportReport sums an import up.
+type ImportReport struct {
+	Rows, Created, Merged, Unchanged, Rejected int
+}
+
+// Import streams a CSV of leads through capture: header-driven, rows handed
+// to concurrent workers (so the group-commit writer batches them), outcomes
+// reported in row order through emit. Every row carries an idempotency key
+// made of its content, so running the same file again changes nothing and
+// reports "unchanged".
+func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reader, workers int, emit func(RowOutcome)) (ImportReport, error) {
+	var rep ImportReport
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.ReuseRecord = false
+	header, err := cr.Read()
+	if err != nil {
+		return rep, fmt.Errorf("read CSV header: %w", err)
+	}
+	fields := make([]string, len(header))
+	known := 0
+	for i, h := range header {
+		fields[i] = columnAliases[normaliseHeader(h)]
+		if fields[i] != "" {
+			known++
+		}
+	}
+	if known == 0 {
+		return rep, leadrouter.Errorf(leadrouter.EINVALID, "the CSV header names none of the known columns (e.g. First Name, Last Name, Email, Company, Country, Lead Source)")
+	}
+	if workers <= 0 {
+		workers = 32
+	}
+	type job struct {
+		row    int
+		record []string
+		err    error
+	}
+	jobs := make(chan job, workers*2)
+	results := make(chan RowOutcome, workers*2)
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				results <- s.importRow(ctx, actor, j.row, fields, j.record, j.err)
+			}
+		}()
+	}
+	go func() {
+		defer close(jobs)
+		for row := 1; ; row++ {
+			rec, err := cr.Read()
+			if errors.Is(err, io.EOF) {
+				return
+			}
+			var perr *csv.ParseError
+			if err != nil && !errors.As(err, &perr) {
+				jobs <- job{row: row, err: err}
+				return
+			}
+			select {
+			case jobs <- job{row: row, record: rec, err: err}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	go func() { wg.Wait(); close(results) }()
+
+	// Re-order outcomes by row before emitting.
+	pending := map[int]RowOutcome{}
+	next := 1
+	for out := range results {
+		pending[out.Row] = out
+		for {
+			o, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			rep.Rows++
+			switch o.Outcome {
+			case "created":
+				rep.Created++
+			case "merged":
+				rep.Merged++
+			case "unchanged":
+				rep.Unchanged++
+			default:
+				rep.Rejected++
+			}
+			if emit != nil {
+				emit(o)
+			}
+		}
+	}
+	return rep, ctx.Err()
+}
+
+func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int, fields, rec []string, readErr error) RowOutcome {
+	if readErr != nil {
+		return RowOutcome{Row: row, Outcome: "rejected", Detail: "unreadable CSV row: " + readErr.Error()}
+	}
+	sub := Submission{Source: leadrouter.SourceImport}
+	for i, v := range rec {
+		if i >= len(fields) {
+			break
+		}
+		switch fields[i] {
+		case "first_name":
+			sub.FirstName = v
+		case "last_name":
+			sub.LastName = v
+		case "email":
+			sub.Email = v
+		case "phone":
+			sub.Phone = v
+		case "company":
+			sub.Company = v
+		case "title":
+			sub.Title = v
+		case "country":
+			sub.Country = v
+		case "source":
+			sub.Source = sourceOf(v)
+		case "campaign":
+			sub.Campaign = v
+		case "pid":
+			sub.PID = v
+		case "consent_share":
+			yes := strings.EqualFold(strings.TrimSpace(v), "true") || strings.EqualFold(strings.TrimSpace(v), "yes") || strings.TrimSpace(v) == "1"
+			sub.ConsentShare = &yes
+		case "consent_text":
+			sub.ConsentText = v
+		case "company_size":
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
+				sub.CompanySize = n
+			}
+		}
+	}
+	if sub.ConsentShare != nil && *sub.ConsentShare && sub.ConsentText == "" {
+		sub.ConsentText = "Consent recorded in the source system before import."
+	}
+	sum := sha256.Sum256([]byte(strings.Join(rec, "\x1f")))
+	hash := hex.EncodeToString(sum[:])
+	idem := &Idempotency{UserID: "import", Key: "row:" + hash, RequestHash: hash, Render: func(res Result) (int, []byte) {
+		b, _ := json.Marshal(map[string]string{"lead_id": res.Lead.ID, "duplicate_of": res.DuplicateOf})
+		if res.Created {
+			return 201, b
+		}
+		return 200, b
+	}}
+	res, err := s.Capture(ctx, actor, sub, idem)
+	switch {
+	case err != nil:
+		detail := leadrouter.ErrorMessage(err)
+		for _, f := range leadrouter.ErrorFields(err) {
+			detail += "; " + f.Field + " " + f.Message
+		}
+		return RowOutcome{Row: row, Outcome: "rejected", Detail: detail}
+	case idem.Replayed != nil:
+		var prev map[string]string
+		_ = json.Unmarshal(idem.Replayed.Body, &prev)
+		id := prev["lead_id"]
+		if id == "" {
+			id = prev["duplicate_of"]
+		}
+		return RowOutcome{Row: row, Outcome: "unchanged", LeadID: id, Detail: "imported before"}
+	case res.Created:
+		return RowOutcome{Row: row, Outcome: "created", LeadID: res.Lead.ID, Detail: "rule " + res.Decision.Rule}
+	default:
+		return RowOutcome{Row: row, Outcome: "merged", LeadID: res.DuplicateOf, Detail: "merged into existing " + res.DuplicateKind + " " + res.DuplicateOf}
+	}
+}
