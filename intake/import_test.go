@@ -1,0 +1,99 @@
+package intake_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+// importRows returns the size of the import acceptance test: 100k rows
+// (LEADROUTER_IMPORT_ROWS overrides; -short uses 3k).
+func importRows(t *testing.T) int {
+	if v := os.Getenv("LEADROUTER_IMPORT_ROWS"); v != "" {
+		n, _ := strconv.Atoi(v)
+		return n
+	}
+	if testing.Short() {
+		return 3000
+	}
+	return 100_000
+}
+
+// makeCSV builds a CRM-style export: every 10th row repeats an earlier
+// person (a duplicate), every 25th is bad (no e-mail, a country that does
+// not exist).
+func makeCSV(n int) (string, int, int, int) {
+	var b strings.Builder
+	b.WriteString("First Name,Last Name,Email,Company,Country,Lead Source,Title\n")
+	created, merged, rejected := 0, 0, 0
+	for i := 1; i <= n; i++ {
+		switch {
+		case i%25 == 0:
+			fmt.Fprintf(&b, "Bad,Row%d,,Nowhere Inc,Atlantis,Web,\n", i)
+			rejected++
+		case i%10 == 0:
+			// The same person as row i-5 (whichever of the two rows is
+			// stored first, the other is merged into it).
+			fmt.Fprintf(&b, "Again,Person%d,person%d@firm%d.example,\"Firm %d, Inc.\",Germany,Phone Inquiry,CFO\n", i, i-5, (i-5)%997, (i-5)%997)
+			if (i-5)%25 == 0 {
+				created++ // row i-5 was bad: this is the person's only good row
+			} else {
+				merged++
+			}
+		default:
+			fmt.Fprintf(&b, "First%d,Person%d,person%d@firm%d.example,\"Firm %d, Inc.\",DE,Web,Director\n", i, i, i, i%997, i%997)
+			created++
+		}
+	}
+	return b.String(), created, merged, rejected
+}
+
+func TestImportIsReRunnable(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		svc, db := newService(t, engine)
+		n := importRows(t)
+		if engine == store.Postgres && n > 20000 && os.Getenv("LEADROUTER_IMPORT_ROWS") == "" {
+			n = 20000 // the same code path; the 100k run is on SQLite
+		}
+		csv, created, merged, rejected := makeCSV(n)
+		var outcomes []intake.RowOutcome
+		rep, err := svc.Import(ctx, admin, strings.NewReader(csv), 64, func(o intake.RowOutcome) { outcomes = append(outcomes, o) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Rows != n || rep.Created != created || rep.Merged != merged || rep.Rejected != rejected {
+			t.Fatalf("first run %+v, want %d created %d merged %d rejected", rep, created, merged, rejected)
+		}
+		for i, o := range outcomes {
+			if o.Row != i+1 {
+				t.Fatalf("outcome %d is for row %d", i, o.Row)
+			}
+			if o.Outcome == "rejected" && !strings.Contains(o.Detail, "email") {
+				t.Fatalf("rejection without reason: %+v", o)
+			}
+			if o.Outcome == "merged" && !strings.Contains(o.Detail, "merged into existing lead") {
+				t.Fatalf("merge without target: %+v", o)
+			}
+		}
+		again, err := svc.Import(ctx, admin, strings.NewReader(csv), 64, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Created != 0 || again.Merged != 0 || again.Unchanged != created+merged || again.Rejected != rejected {
+			t.Fatalf("second run %+v", again)
+		}
+		var leads int
+		_ = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&leads) })
+		if leads != created {
+			t.Fatalf("%d leads, want %d", leads, created)
+		}
+	})
+}
