@@ -1,0 +1,85 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+// TestMatchQueriesUseIndexes asks each engine for the plans of the lookups
+// that matching and duplicate detection run on every lead, and fails if
+// any of them scans a whole table.
+func TestMatchQueriesUseIndexes(t *testing.T) {
+	queries := []struct {
+		name, sql string
+		args      []any
+	}{
+		{"open lead by e-mail", `SELECT id FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')`, []any{"a@b.example"}},
+		{"leads by e-mail", `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, []any{"a@b.example"}},
+		{"leads by domain", `SELECT id FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, []any{"b.example"}},
+		{"leads by company", `SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, []any{"acme"}},
+		{"contacts by e-mail", `SELECT id FROM contacts WHERE email = ? LIMIT 20`, []any{"a@b.example"}},
+		{"account by domain", `SELECT account_id FROM account_domains WHERE domain = ?`, []any{"b.example"}},
+		{"accounts by name", `SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, []any{"acme"}},
+		{"registrations by domain", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, []any{"b.example"}},
+		{"company tokens", `SELECT kind, ref_id, COUNT(*) AS shared FROM company_tokens WHERE token IN (?, ?) GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT 40`, []any{"acme", "corp"}},
+	}
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			if engine == store.Postgres {
+				// Small tables make PostgreSQL prefer scans; ask for the
+				// plan it would use at scale.
+				if _, err := tx.Exec(ctx, `SET LOCAL enable_seqscan = off`); err != nil {
+					return err
+				}
+			}
+			for _, q := range queries {
+				prefix := "EXPLAIN QUERY PLAN "
+				if engine == store.Postgres {
+					prefix = "EXPLAIN "
+				}
+				rows, err := tx.Query(ctx, prefix+q.sql, q.args...)
+				if err != nil {
+					return err
+				}
+				var plan []string
+				cols, _ := rows.Columns()
+				for rows.Next() {
+					vals := make([]any, len(cols))
+					ptrs := make([]any, len(cols))
+					for i := range vals {
+						ptrs[i] = &vals[i]
+					}
+					if err := rows.Scan(ptrs...); err != nil {
+						rows.Close()
+						return err
+					}
+					for _, v := range vals {
+						switch s := v.(type) {
+						case string:
+							plan = append(plan, s)
+						case []byte:
+							plan = append(plan, string(s))
+						}
+					}
+				}
+				rows.Close()
+				text := strings.Join(plan, " | ")
+				t.Logf("%s: %s", q.name, text)
+				scan := strings.Contains(text, "Seq Scan") || (strings.Contains(text, "SCAN ") && !strings.Contains(text, "USING") && !strings.Contains(text, "INDEX"))
+				if scan {
+					t.Errorf("%s scans a table: %s", q.name, text)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
