@@ -1,0 +1,162 @@
+package tracking
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// DefaultCookieMaxAge is how long the referral cookie lives when
+// Config.CookieMaxAge is not set (--cookie-days 90).
+const DefaultCookieMaxAge = 90 * 24 * time.Hour
+
+// Config is what the redirect and the short link need.
+type Config struct {
+	Codec        *Codec           // signs the lr_ref cookie
+	Directory    *Directory       // resolves PIDs to active partners
+	Clicks       *ClickCounter    // counts clicks; nil counts nothing
+	CookieMaxAge time.Duration    // lifetime of lr_ref; DefaultCookieMaxAge if not positive
+	Secure       bool             // set Secure on lr_ref; see IsSecure
+	SiteHosts    []string         // hosts the short link may send to: --site-hosts plus the upstream's host
+	Now          func() time.Time // the clock; time.Now if nil
+	Logger       *slog.Logger     // for the rare errors; discarded if nil
+}
+
+// cookieAttributes returns the attributes following the lr_ref value.
+func (cfg Config) cookieAttributes() string {
+	maxAge := cfg.CookieMaxAge
+	if maxAge <= 0 {
+		maxAge = DefaultCookieMaxAge
+	}
+	attrs := "; Path=/; Max-Age=" + strconv.FormatInt(int64(maxAge/time.Second), 10) + "; HttpOnly"
+	if cfg.Secure {
+		attrs += "; Secure"
+	}
+	return attrs + "; SameSite=Lax"
+}
+
+// withDefaults fills in the optional fields.
+func (cfg Config) withDefaults() Config {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Codec == nil || cfg.Directory == nil {
+		panic("tracking: Config needs a Codec and a Directory")
+	}
+	return cfg
+}
+
+// redirector is the W1 redirect.
+type redirector struct {
+	cfg         Config
+	cookieAttrs string
+	next        http.Handler
+}
+
+// NewMiddleware returns a handler answering every GET or HEAD whose query
+// has a pid parameter (any case, any path) with a 302 to the same path and
+// query without it, recording the touch in lr_ref and counting the click
+// when the PID belongs to an active partner; every other request goes to
+// next.
+func NewMiddleware(cfg Config, next http.Handler) http.Handler {
+	cfg = cfg.withDefaults()
+	return &redirector{cfg: cfg, cookieAttrs: cfg.cookieAttributes(), next: next}
+}
+
+// pidMatch is the last pid parameter naming an active partner.
+type pidMatch struct {
+	dir       *Directory
+	pid       pidBuf
+	partnerID string
+	found     bool
+}
+
+// visit is appendStripped's onPID: it keeps the PID if it names an active
+// partner.
+func (m *pidMatch) visit(rawValue string) {
+	var pid pidBuf
+	if !pid.parseRaw(rawValue) {
+		return
+	}
+	if partnerID, ok := m.dir.lookup(pid.bytes()); ok {
+		m.pid, m.partnerID, m.found = pid, partnerID, true
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasPIDParam(r.URL.RawQuery) {
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	s := h.cfg.Codec.getScratch()
+	defer h.cfg.Codec.putScratch(s)
+
+	// The Location: the cleaned path, then the query without pid.
+	match := pidMatch{dir: h.cfg.Directory}
+	buf := appendCleanPath(s.out[:0], r.URL.EscapedPath())
+	pathEnd := len(buf)
+	buf = append(buf, '?')
+	buf = appendStripped(buf, r.URL.RawQuery, match.visit)
+	if len(buf) == pathEnd+1 {
+		buf = buf[:pathEnd] // nothing left after the '?'
+	}
+	locationEnd := len(buf)
+
+	if match.found {
+		now := h.cfg.Now()
+		buf = append(buf, CookieName...)
+		buf = append(buf, '=')
+		buf = s.appendValueWithTouch(buf, firstCookieValue(r), 'l', now.Unix(), match.pid.bytes(), buf[:locationEnd])
+		buf = append(buf, h.cookieAttrs...)
+		if h.cfg.Clicks != nil {
+			h.cfg.Clicks.AddAt(match.partnerID, now)
+		}
+	}
+	s.out = buf[:0] // keep a grown buffer for the next request
+
+	// One string holds both header values and one slice all three
+	// headers, so that the redirect costs two allocations of its own.
+	headers := string(buf)
+	values := make([]string, 3)
+	values[0] = headers[:locationEnd]
+	values[1] = "no-store"
+	header := w.Header()
+	header["Location"] = values[0:1:1]
+	header["Cache-Control"] = values[1:2:2]
+	if match.found {
+		values[2] = headers[locationEnd:]
+		if earlier := header["Set-Cookie"]; len(earlier) > 0 { // set by a wrapping handler
+			header["Set-Cookie"] = append(earlier, values[2])
+		} else {
+			header["Set-Cookie"] = values[2:3:3]
+		}
+	}
+	w.WriteHeader(http.StatusFound)
+}
+
+// IsSecure reports whether lr_ref should carry Secure for a server
+// listening on addr: false only for plain-HTTP loopback addresses
+// ("localhost:8080", "127.0.0.1:8080", "[::1]:8080"), where browsers would
+// otherwise drop the cookie; any other address is assumed to be reached
+// over HTTPS, directly or through a proxy.
+func IsSecure(addr string) bool {
+	host := addr
+	if h, _, err := net.SplitHostPort(addr); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return false
+	}
+	return true
+}
