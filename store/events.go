@@ -37,7 +37,7 @@ func (tx *Tx) AppendEvent(ctx context.Context, subject, typ string, actor leadro
 	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ? WHERE subject = ?`, e.N, e.Hash, subject); err != nil {
 		return e, fmt.Errorf("advance timeline of %s: %w", subject, err)
 	}
-	return e, nil
+	return e, tx.enqueueWebhooks(ctx, e)
 }
 
 // Timeline returns subject's events, oldest first.

@@ -35,6 +35,7 @@ type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 	dialect dialect
+	hooks   webhookCache
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }

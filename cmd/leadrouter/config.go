@@ -32,6 +32,7 @@ type Config struct {
 	FormRate     int
 	Attribution  string
 	SQLiteSync   string
+	WebhookEvery time.Duration
 }
 
 // bindServeFlags declares the serve flags on fs.
@@ -62,6 +63,7 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.FormRate, "form-rate", 20, "public form submissions per minute per client IP")
 	fs.StringVar(&c.Attribution, "attribution", "last_touch", "attribution model: last_touch or first_touch")
 	fs.StringVar(&c.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous pragma: FULL (durable) or NORMAL")
+	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often the webhook outbox is checked for due deliveries")
 }
 
 // parseFlags parses args, then fills every flag not given on the command

@@ -1,0 +1,16 @@
+package main
+
+import (
+	"context"
+
+	"github.com/leadrouter/leadrouter/webhook"
+)
+
+func init() {
+	mounts = append(mounts, func(ctx context.Context, m *Main) error {
+		m.API.MountWebhooks()
+		d := &webhook.Deliverer{DB: m.DB, Logger: m.Logger, Every: m.Config.WebhookEvery}
+		m.goWork(func() { d.Run(m.workCtx) })
+		return nil
+	})
+}
