@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+
+	"github.com/leadrouter/leadrouter/portal"
+	"github.com/leadrouter/leadrouter/tracking"
+)
+
+func init() {
+	mounts = append(mounts, mountPortal)
+}
+
+// mountPortal serves the web portal under /portal with whichever workflow
+// services are mounted.
+func mountPortal(ctx context.Context, m *Main) error {
+	cfg := portal.Config{
+		DB: m.DB, Logger: m.Logger, SiteHosts: m.SiteHosts,
+		Secure: m.listener == nil || tracking.IsSecure(m.listener.Addr().String()),
+		OnPartnersChanged: func() {
+			if m.API.OnPartnersChanged != nil {
+				m.API.OnPartnersChanged()
+			}
+		},
+	}
+	if m.Intake != nil {
+		cfg.Intake = m.Intake
+	}
+	if m.Router != nil {
+		cfg.Router = m.Router
+	}
+	p, err := portal.New(cfg)
+	if err != nil {
+		return err
+	}
+	h := p.Handler()
+	mux := m.API.Mux()
+	mux.Handle("/portal/", h)
+	mux.Handle("/portal", h)
+	return nil
+}

@@ -1,0 +1,201 @@
+package portal
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+const (
+	// sessionCookie holds the portal session id.
+	sessionCookie = "lr_session"
+	// loginCSRFCookie holds the pre-session CSRF token of the sign-in form
+	// (double submit: the form carries the same value).
+	loginCSRFCookie = "lr_login_csrf"
+	cookiePath      = "/portal"
+)
+
+// session is the signed-in user of one request.
+type session struct {
+	id    string
+	csrf  string
+	actor leadrouter.Actor
+	email string
+}
+
+// handlerFunc is a page handler for a signed-in user; it returns an error
+// instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request, s *session) error
+
+// auth resolves the session cookie, checks the role and, on every request
+// that is not a GET or HEAD, the CSRF token. Without a session a GET is
+// redirected to the sign-in page and anything else is refused with 403.
+func (p *Portal) auth(h handlerFunc, roles ...leadrouter.Role) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		safe := r.Method == http.MethodGet || r.Method == http.MethodHead
+		s, ok := p.session(r)
+		if !ok {
+			if !safe {
+				p.renderError(w, r, nil, leadrouter.Errorf(leadrouter.EFORBIDDEN, "The form has expired or did not come from this site. Please sign in and try again."))
+				return
+			}
+			target := "/portal/login"
+			if next := r.URL.RequestURI(); next != "/portal" && next != "/portal/" && safeNext(next) != "" {
+				target += "?next=" + url.QueryEscape(next)
+			}
+			http.Redirect(w, r, target, http.StatusSeeOther)
+			return
+		}
+		if !safe && !tokenEqual(r.PostFormValue("csrf"), s.csrf) {
+			p.renderError(w, r, s, leadrouter.Errorf(leadrouter.EFORBIDDEN, "The form's security token is missing or wrong. Reload the page and try again."))
+			return
+		}
+		if len(roles) > 0 && !s.actor.Is(roles...) {
+			p.renderError(w, r, s, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Your role (%s) may not open this page.", s.actor.Role))
+			return
+		}
+		r = r.WithContext(leadrouter.NewContextWithActor(r.Context(), s.actor))
+		if err := h(w, r, s); err != nil {
+			p.renderError(w, r, s, err)
+		}
+	})
+}
+
+// session returns the live session of the request's cookie.
+func (p *Portal) session(r *http.Request) (*session, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" || len(c.Value) > 200 {
+		return nil, false
+	}
+	stored, err := p.db.SessionByID(r.Context(), c.Value)
+	if err != nil {
+		return nil, false
+	}
+	return &session{id: c.Value, csrf: stored.CSRF, actor: stored.User.Actor(), email: stored.User.Email}, true
+}
+
+func tokenEqual(given, want string) bool {
+	return given != "" && want != "" && subtle.ConstantTimeCompare([]byte(given), []byte(want)) == 1
+}
+
+// safeNext returns next when it is a path inside the portal, "" otherwise:
+// never another host (//evil, /\evil, https://…), never outside /portal.
+func safeNext(next string) string {
+	if next == "" || len(next) > 2000 || !strings.HasPrefix(next, "/portal") || strings.ContainsAny(next, "\\\x00\r\n\t") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return ""
+	}
+	clean := path.Clean(u.Path)
+	if clean != "/portal" && !strings.HasPrefix(clean, "/portal/") {
+		return ""
+	}
+	if clean == "/portal/login" {
+		return ""
+	}
+	return (&url.URL{Path: clean, RawQuery: u.RawQuery}).String()
+}
+
+func randomToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+func (p *Portal) cookie(name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: cookiePath, MaxAge: maxAge, HttpOnly: true, Secure: p.cfg.Secure, SameSite: http.SameSiteLaxMode}
+}
+
+type loginData struct {
+	Next  string
+	Email string
+}
+
+// loginForm shows the sign-in form (or sends a signed-in user home).
+func (p *Portal) loginForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := p.session(r); ok {
+		target := safeNext(r.URL.Query().Get("next"))
+		if target == "" {
+			target = "/portal"
+		}
+		http.Redirect(w, r, target, http.StatusSeeOther)
+		return
+	}
+	p.renderLogin(w, r, http.StatusOK, loginData{Next: safeNext(r.URL.Query().Get("next"))}, nil)
+}
+
+func (p *Portal) renderLogin(w http.ResponseWriter, r *http.Request, status int, data loginData, formErr error) {
+	token := ""
+	if c, err := r.Cookie(loginCSRFCookie); err == nil && len(c.Value) >= 32 && len(c.Value) <= 64 {
+		token = c.Value
+	} else {
+		token = randomToken()
+		http.SetCookie(w, p.cookie(loginCSRFCookie, token, 3600))
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	p.render(w, r, &session{csrf: token}, status, "login", "Sign in", data, formErr)
+}
+
+// login checks the form's CSRF token against its cookie, then the e-mail
+// and password, and starts a session.
+func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie(loginCSRFCookie)
+	if err != nil || !tokenEqual(r.PostFormValue("csrf"), c.Value) {
+		p.renderError(w, r, nil, leadrouter.Errorf(leadrouter.EFORBIDDEN, "The sign-in form has expired or did not come from this site. Reload it and try again."))
+		return
+	}
+	data := loginData{Next: safeNext(r.PostFormValue("next")), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	user, err := p.db.CheckPassword(r.Context(), data.Email, r.PostFormValue("password"))
+	if err != nil {
+		p.log.Info("portal sign-in failed", "email", data.Email, "remote", r.RemoteAddr)
+		p.renderLogin(w, r, http.StatusUnauthorized, data, err)
+		return
+	}
+	id, _, err := p.db.CreateSession(r.Context(), user.ID, p.cfg.SessionTTL)
+	if err != nil {
+		p.renderError(w, r, nil, err)
+		return
+	}
+	http.SetCookie(w, p.cookie(sessionCookie, id, int(p.cfg.SessionTTL.Seconds())))
+	http.SetCookie(w, p.cookie(loginCSRFCookie, "", -1))
+	p.log.Info("portal sign-in", "user", user.ID, "role", user.Role)
+	target := data.Next
+	if target == "" {
+		target = "/portal"
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+// logout ends the session.
+func (p *Portal) logout(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := p.db.DeleteSession(r.Context(), s.id); err != nil {
+		return err
+	}
+	http.SetCookie(w, p.cookie(sessionCookie, "", -1))
+	http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
+	return nil
+}
+
+// home shows the signed-in role's home page.
+func (p *Portal) home(w http.ResponseWriter, r *http.Request, s *session) error {
+	switch s.actor.Role {
+	case leadrouter.RolePartner:
+		return p.dashboard(w, r, s)
+	case leadrouter.RolePAM:
+		return p.handoffs(w, r, s)
+	case leadrouter.RoleRelations:
+		return p.approvals(w, r, s)
+	case leadrouter.RoleAdmin:
+		return p.adminHome(w, r, s)
+	default: // support, sales
+		return p.leads(w, r, s)
+	}
+}

@@ -1,0 +1,123 @@
+package portal
+
+import (
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/tracking"
+)
+
+// monthStats is one row of the partner dashboard.
+type monthStats struct {
+	Month     string
+	Clicks    int64
+	Leads     int64
+	HandedOff int64
+}
+
+type dashboardData struct {
+	Partner  leadrouter.Partner
+	Months   []monthStats
+	Total    monthStats
+	HasOpps  bool
+	LinkHint string
+}
+
+// dashboardMonths is how far back the dashboard looks.
+const dashboardMonths = 12
+
+// dashboard shows the partner's clicks, attributed leads and opportunities
+// handed off, by month.
+func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	if !s.actor.IsPartner() {
+		return leadrouter.Errorf(leadrouter.EFORBIDDEN, "The dashboard is for partner users.")
+	}
+	now := time.Now().UTC()
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -(dashboardMonths - 1), 0)
+	var data dashboardData
+	byMonth := map[string]*monthStats{}
+	for i := 0; i < dashboardMonths; i++ {
+		m := first.AddDate(0, i, 0).Format("2006-01")
+		data.Months = append(data.Months, monthStats{Month: m})
+	}
+	for i := range data.Months {
+		byMonth[data.Months[i].Month] = &data.Months[i]
+	}
+	err := p.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if data.Partner, err = tx.Partner(ctx, s.actor, s.actor.PartnerID); err != nil {
+			return err
+		}
+		clicks, err := tx.Clicks(ctx, s.actor.PartnerID, first)
+		if err != nil {
+			return err
+		}
+		for _, c := range clicks {
+			if len(c.Day) >= 7 {
+				if m := byMonth[c.Day[:7]]; m != nil {
+					m.Clicks += c.Count
+				}
+			}
+		}
+		leads, err := tx.LeadCountSince(ctx, s.actor.PartnerID, first)
+		if err != nil {
+			return err
+		}
+		for month, n := range leads {
+			if m := byMonth[month]; m != nil {
+				m.Leads += n
+			}
+		}
+		data.HasOpps, err = p.handedOffByMonth(ctx, tx, s.actor.PartnerID, first, byMonth)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	// Newest month first.
+	sort.SliceStable(data.Months, func(i, j int) bool { return data.Months[i].Month > data.Months[j].Month })
+	for _, m := range data.Months {
+		data.Total.Clicks += m.Clicks
+		data.Total.Leads += m.Leads
+		data.Total.HandedOff += m.HandedOff
+	}
+	p.render(w, r, s, http.StatusOK, "dashboard", "Dashboard", data, nil)
+	return nil
+}
+
+type linkData struct {
+	PID     string
+	URL     string
+	Link    string
+	Snippet string
+	Hosts   []string
+}
+
+// links is the link builder: a page URL in, the URL with the partner's PID
+// and an HTML snippet out. It is a GET form: nothing changes.
+func (p *Portal) links(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	var partner leadrouter.Partner
+	if err := p.db.View(ctx, func(tx *store.Tx) error {
+		var err error
+		partner, err = tx.Partner(ctx, s.actor, s.actor.PartnerID)
+		return err
+	}); err != nil {
+		return err
+	}
+	data := linkData{PID: string(partner.PID), URL: r.URL.Query().Get("url"), Hosts: p.cfg.SiteHosts}
+	var formErr error
+	status := http.StatusOK
+	if data.URL != "" {
+		data.Link, data.Snippet, formErr = tracking.BuildLink(data.URL, data.PID, p.cfg.SiteHosts)
+		if formErr != nil {
+			status = statusOf(formErr)
+		}
+	}
+	p.render(w, r, s, status, "links", "Link builder", data, formErr)
+	return nil
+}

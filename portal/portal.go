@@ -1,0 +1,196 @@
+// Package portal owns leadrouter's server-rendered web portal (W10): pages
+// for partners, the support desk, PAMs, Partner Relations and admins under
+// /portal, signed in with e-mail and password into an HttpOnly session
+// cookie, every state-changing form carrying a CSRF token. Templates are
+// embedded and parsed at start; pages work without JavaScript. Redaction of
+// what partners see is the httpapi views' job, reused here unchanged.
+package portal
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/routing"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static/style.css
+var styleCSS []byte
+
+// Capturer submits an enquiry as a lead (intake.Service).
+type Capturer interface {
+	Capture(ctx context.Context, actor leadrouter.Actor, sub intake.Submission, idem *intake.Idempotency) (intake.Result, error)
+}
+
+// Policy reads, replaces and explains the routing policy (assign.Router).
+type Policy interface {
+	Policy() (*routing.Policy, int64, string)
+	Explain(ctx context.Context, sub intake.Submission, policySrc string) (intake.Decision, error)
+	Replace(ctx context.Context, src, by string) (int64, error)
+}
+
+// Config is what the portal needs from its surroundings. Services that are
+// not mounted stay nil and their pages say so.
+type Config struct {
+	DB     *store.DB
+	Logger *slog.Logger
+	// SiteHosts are the vendor site's hosts, for the link builder.
+	SiteHosts []string
+	// Secure marks cookies Secure (everything but plain-HTTP loopback).
+	Secure bool
+	// SessionTTL is how long a sign-in lasts (default 12 hours).
+	SessionTTL time.Duration
+
+	Intake Capturer
+	Router Policy
+	// OnPartnersChanged runs after a partner is created or suspended.
+	OnPartnersChanged func()
+}
+
+// Portal serves the pages.
+type Portal struct {
+	cfg   Config
+	db    *store.DB
+	log   *slog.Logger
+	pages map[string]*template.Template
+	mux   *http.ServeMux
+}
+
+// New parses every template (failing fast on any error) and registers the
+// routes.
+func New(cfg Config) (*Portal, error) {
+	if cfg.DB == nil {
+		return nil, errors.New("portal: a database is required")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SessionTTL <= 0 {
+		cfg.SessionTTL = 12 * time.Hour
+	}
+	pages, err := parseTemplates(templateFS)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{cfg: cfg, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux()}
+	p.routes()
+	return p, nil
+}
+
+// parseTemplates parses the layout with each page into its own set.
+func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
+	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(fsys, "templates/layout.html")
+	if err != nil {
+		return nil, fmt.Errorf("portal: parse layout: %w", err)
+	}
+	names, err := fs.Glob(fsys, "templates/*.html")
+	if err != nil {
+		return nil, err
+	}
+	pages := map[string]*template.Template{}
+	for _, file := range names {
+		name := strings.TrimSuffix(path.Base(file), ".html")
+		if name == "layout" {
+			continue
+		}
+		clone, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if pages[name], err = clone.ParseFS(fsys, file); err != nil {
+			return nil, fmt.Errorf("portal: parse %s: %w", file, err)
+		}
+		if pages[name].Lookup("content") == nil {
+			return nil, fmt.Errorf("portal: %s defines no \"content\" template", file)
+		}
+	}
+	return pages, nil
+}
+
+// Handler returns everything under /portal/, wrapped in cross-origin
+// protection (browsers' Sec-Fetch-Site / Origin checked on POSTs).
+func (p *Portal) Handler() http.Handler {
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.renderError(w, r, nil, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Cross-origin requests are not allowed."))
+	}))
+	return securityHeaders(cop.Handler(p.mux))
+}
+
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (p *Portal) routes() {
+	m := p.mux
+	m.HandleFunc("GET /portal/static/style.css", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, _ = w.Write(styleCSS)
+	})
+	m.HandleFunc("GET /portal/login", p.loginForm)
+	m.HandleFunc("POST /portal/login", p.login)
+	m.Handle("POST /portal/logout", p.auth(p.logout))
+	m.Handle("GET /portal", p.auth(p.home))
+	m.Handle("GET /portal/{$}", p.auth(p.home))
+
+	anyone := leadrouter.Roles
+	partner := []leadrouter.Role{leadrouter.RolePartner}
+
+	// Leads: partners see their own (redacted), staff search everything.
+	m.Handle("GET /portal/leads", p.auth(p.leads, anyone...))
+	m.Handle("GET /portal/leads/{id}", p.auth(p.lead, anyone...))
+
+	// Partner pages.
+	m.Handle("GET /portal/dashboard", p.auth(p.dashboard, partner...))
+	m.Handle("GET /portal/links", p.auth(p.links, partner...))
+
+	m.Handle("GET /portal/opportunities", p.auth(p.opportunities, partner...))
+	m.Handle("GET /portal/registrations", p.auth(p.registrations, partner...))
+	m.Handle("POST /portal/registrations", p.auth(p.register, partner...))
+
+	// PAM and Partner Relations.
+	m.Handle("GET /portal/handoffs", p.auth(p.handoffs, leadrouter.RolePAM, leadrouter.RoleAdmin))
+	m.Handle("GET /portal/approvals", p.auth(p.approvals, leadrouter.RoleRelations, leadrouter.RoleAdmin))
+
+	// Support desk.
+	m.Handle("GET /portal/enquiry", p.auth(p.enquiryForm, leadrouter.RoleSupport, leadrouter.RoleAdmin, leadrouter.RoleSales))
+	m.Handle("POST /portal/enquiry", p.auth(p.enquiry, leadrouter.RoleSupport, leadrouter.RoleAdmin, leadrouter.RoleSales))
+
+	// Admin.
+	admin := []leadrouter.Role{leadrouter.RoleAdmin}
+	m.Handle("GET /portal/admin/partners", p.auth(p.adminPartners, admin...))
+	m.Handle("POST /portal/admin/partners", p.auth(p.createPartner, admin...))
+	m.Handle("POST /portal/admin/partners/{id}/status", p.auth(p.partnerStatus, admin...))
+	m.Handle("GET /portal/admin/users", p.auth(p.adminUsers, admin...))
+	m.Handle("POST /portal/admin/users", p.auth(p.createUser, admin...))
+	m.Handle("GET /portal/admin/reassignments", p.auth(p.reassignments, admin...))
+	m.Handle("GET /portal/admin/routing", p.auth(p.routing, admin...))
+	m.Handle("POST /portal/admin/routing", p.auth(p.replacePolicy, admin...))
+	m.Handle("POST /portal/admin/routing/explain", p.auth(p.explain, admin...))
+
+	m.HandleFunc("/portal/", func(w http.ResponseWriter, r *http.Request) {
+		p.renderError(w, r, nil, leadrouter.Errorf(leadrouter.ENOTFOUND, "No such page."))
+	})
+}

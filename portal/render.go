@@ -1,0 +1,190 @@
+package portal
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"net/http"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// view is what every page template gets.
+type view struct {
+	Title  string
+	Actor  leadrouter.Actor
+	Email  string
+	CSRF   string
+	Nav    []navLink
+	Path   string
+	Notice string
+	Error  *formError
+	Data   any
+}
+
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// formError is an error as a page shows it: the client-safe message and the
+// offending fields.
+type formError struct {
+	Message string
+	Fields  []leadrouter.FieldError
+}
+
+func newFormError(err error) *formError {
+	if err == nil {
+		return nil
+	}
+	return &formError{Message: leadrouter.ErrorMessage(err), Fields: leadrouter.ErrorFields(err)}
+}
+
+// navFor is each role's navigation.
+func navFor(role leadrouter.Role) []navLink {
+	switch role {
+	case leadrouter.RolePartner:
+		return []navLink{{Href: "/portal/dashboard", Label: "Dashboard"}, {Href: "/portal/links", Label: "Link builder"},
+			{Href: "/portal/leads", Label: "My leads"}, {Href: "/portal/opportunities", Label: "Opportunities"},
+			{Href: "/portal/registrations", Label: "Registrations"}}
+	case leadrouter.RoleSupport:
+		return []navLink{{Href: "/portal/leads", Label: "Search leads"}, {Href: "/portal/enquiry", Label: "New enquiry"}}
+	case leadrouter.RoleSales:
+		return []navLink{{Href: "/portal/leads", Label: "Leads"}, {Href: "/portal/enquiry", Label: "New enquiry"}}
+	case leadrouter.RolePAM:
+		return []navLink{{Href: "/portal/handoffs", Label: "Hand-off queue"}, {Href: "/portal/leads", Label: "Leads"}}
+	case leadrouter.RoleRelations:
+		return []navLink{{Href: "/portal/approvals", Label: "Approvals"}, {Href: "/portal/leads", Label: "Leads"}}
+	case leadrouter.RoleAdmin:
+		return []navLink{{Href: "/portal/admin/partners", Label: "Partners"}, {Href: "/portal/admin/users", Label: "Users"},
+			{Href: "/portal/admin/reassignments", Label: "Reassignments"}, {Href: "/portal/admin/routing", Label: "Routing"},
+			{Href: "/portal/handoffs", Label: "Hand-offs"}, {Href: "/portal/approvals", Label: "Approvals"},
+			{Href: "/portal/leads", Label: "Leads"}, {Href: "/portal/enquiry", Label: "New enquiry"}}
+	}
+	return nil
+}
+
+var templateFuncs = template.FuncMap{
+	"list": func(items ...string) []string { return items },
+	// json renders event data compactly.
+	"json": func(v any) string {
+		switch d := v.(type) {
+		case json.RawMessage:
+			return string(d)
+		case nil:
+			return ""
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return ""
+		}
+		return string(b)
+	},
+	// str dereferences an optional string (nil: empty).
+	"str": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
+	"date": func(v any) string {
+		switch t := v.(type) {
+		case time.Time:
+			return t.UTC().Format("2006-01-02 15:04")
+		case *time.Time:
+			if t == nil {
+				return ""
+			}
+			return t.UTC().Format("2006-01-02 15:04")
+		case string:
+			if parsed, err := time.Parse(time.RFC3339Nano, t); err == nil {
+				return parsed.UTC().Format("2006-01-02 15:04")
+			}
+			return t
+		}
+		return fmt.Sprint(v)
+	},
+}
+
+// render executes page into a buffer first so a template error never
+// leaves half a page.
+func (p *Portal) render(w http.ResponseWriter, r *http.Request, s *session, status int, page, title string, data any, formErr error) {
+	v := view{Title: title, Path: r.URL.Path, Data: data, Error: newFormError(formErr)}
+	if s != nil {
+		v.Actor, v.CSRF, v.Email = s.actor, s.csrf, s.email
+		for _, l := range navFor(s.actor.Role) {
+			l.Current = l.Href == r.URL.Path
+			v.Nav = append(v.Nav, l)
+		}
+	}
+	if n := r.URL.Query().Get("done"); n != "" {
+		v.Notice = notices[n]
+	}
+	t, ok := p.pages[page]
+	if !ok {
+		p.log.Error("portal: no such template", "page", page)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		p.log.Error("portal: render", "page", page, "err", err)
+		http.Error(w, "Internal error.", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if w.Header().Get("Cache-Control") == "" {
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// notices are the fixed messages a redirect after a POST may show
+// (?done=key), so no text travels in the URL.
+var notices = map[string]string{
+	"partner_created":   "The partner was created.",
+	"partner_updated":   "The partner's status was changed.",
+	"user_created":      "The user was created.",
+	"policy_saved":      "The routing policy was saved.",
+	"owner_changed":     "The owner was changed.",
+	"reassign_asked":    "Your reassignment request was sent to the vendor's operations team.",
+	"handed_off":        "The opportunity was handed off.",
+	"registration_done": "The registration was decided.",
+	"reassign_resolved": "The reassignment request was resolved.",
+}
+
+// statusOf maps an error code to an HTTP status.
+func statusOf(err error) int {
+	switch leadrouter.ErrorCode(err) {
+	case leadrouter.EINVALID:
+		return http.StatusUnprocessableEntity
+	case leadrouter.ENOTFOUND:
+		return http.StatusNotFound
+	case leadrouter.ECONFLICT:
+		return http.StatusConflict
+	case leadrouter.EFORBIDDEN:
+		return http.StatusForbidden
+	case leadrouter.EUNAUTHORIZED:
+		return http.StatusUnauthorized
+	case leadrouter.ETOOLARGE:
+		return http.StatusRequestEntityTooLarge
+	case leadrouter.ERATELIMIT:
+		return http.StatusTooManyRequests
+	}
+	return http.StatusInternalServerError
+}
+
+// renderError shows an error page; internal errors are logged and shown
+// without detail.
+func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, s *session, err error) {
+	status := statusOf(err)
+	if status == http.StatusInternalServerError {
+		p.log.Error("portal request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	title := http.StatusText(status)
+	p.render(w, r, s, status, "error", title, nil, err)
+}
