@@ -210,11 +210,10 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 		}
 	}
 
-	// The timeline, in the order things happened.
+	// The timeline, in the order things happened, appended at once.
+	timeline := make([]store.NewEvent, 0, len(events)+5)
 	for _, e := range events {
-		if err := tx.LeadEvent(ctx, lead.ID, e.typ, actor, e.data); err != nil {
-			return err
-		}
+		timeline = append(timeline, store.NewEvent{Type: e.typ, Data: e.data})
 	}
 	fill := responseData(sub)
 	fill["source"] = lead.Source
@@ -223,25 +222,18 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	fill["landing_url"] = lead.LandingURL
 	fill["credited_pid"] = lead.CreditedPID
 	fill["attribution_model"] = lead.AttributionModel
-	if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventCreated, actor, fill); err != nil {
-		return err
-	}
-	if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventRouted, actor, map[string]any{
-		"rule": dec.Rule, "owner": dec.Owner, "reserved_partner_id": dec.ReservedPartnerID, "trace": dec.Trace}); err != nil {
-		return err
-	}
-	if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventNurture, actor, map[string]any{"track": dec.NurtureTrack, "score": dec.Score}); err != nil {
-		return err
-	}
+	timeline = append(timeline,
+		store.NewEvent{Type: leadrouter.EventCreated, Data: fill},
+		store.NewEvent{Type: leadrouter.EventRouted, Data: map[string]any{"rule": dec.Rule, "owner": dec.Owner, "reserved_partner_id": dec.ReservedPartnerID, "trace": dec.Trace}},
+		store.NewEvent{Type: leadrouter.EventNurture, Data: map[string]any{"track": dec.NurtureTrack, "score": dec.Score}})
 	if sub.ConsentShare != nil {
-		if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventConsent, actor, map[string]any{"share": *sub.ConsentShare, "text": sub.ConsentText, "source": consentSource(sub), "ip": sub.IP}); err != nil {
-			return err
-		}
+		timeline = append(timeline, store.NewEvent{Type: leadrouter.EventConsent, Data: map[string]any{"share": *sub.ConsentShare, "text": sub.ConsentText, "source": consentSource(sub), "ip": sub.IP}})
 	}
 	if dec.MQL {
-		if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventStatus, actor, map[string]any{"from": leadrouter.StatusNurturing, "to": leadrouter.StatusMQL, "reason": "score reached the MQL threshold"}); err != nil {
-			return err
-		}
+		timeline = append(timeline, store.NewEvent{Type: leadrouter.EventStatus, Data: map[string]any{"from": leadrouter.StatusNurturing, "to": leadrouter.StatusMQL, "reason": "score reached the MQL threshold"}})
+	}
+	if _, err := tx.AppendEvents(ctx, lead.ID, actor, timeline...); err != nil {
+		return err
 	}
 	res.Lead, res.Decision, res.Created = lead, &dec, true
 	return nil

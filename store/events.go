@@ -10,34 +10,58 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
+// NewEvent is an event to append: its type and data.
+type NewEvent struct {
+	Type string
+	Data any
+}
+
 // AppendEvent adds an event to subject's timeline, chaining it to the
-// subject's previous event. The head row is locked (upserted) first so two
-// transactions appending to one subject are serialised on both engines.
+// subject's previous event.
 func (tx *Tx) AppendEvent(ctx context.Context, subject, typ string, actor leadrouter.Actor, data any) (leadrouter.Event, error) {
-	raw, err := json.Marshal(data)
+	events, err := tx.AppendEvents(ctx, subject, actor, NewEvent{typ, data})
 	if err != nil {
-		return leadrouter.Event{}, fmt.Errorf("encode %s event: %w", typ, err)
+		return leadrouter.Event{}, err
 	}
-	if data == nil {
-		raw = []byte("{}")
-	}
+	return events[0], nil
+}
+
+// AppendEvents adds events to subject's timeline in order. The head row is
+// locked (upserted) first, so two transactions appending to one subject are
+// serialised on both engines; it is advanced once for all of them.
+func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter.Actor, events ...NewEvent) ([]leadrouter.Event, error) {
 	var n int64
 	var prev string
-	err = tx.QueryRow(ctx, `INSERT INTO event_heads (subject, n, hash) VALUES (?, 0, '')
+	err := tx.QueryRow(ctx, `INSERT INTO event_heads (subject, n, hash) VALUES (?, 0, '')
 		ON CONFLICT (subject) DO UPDATE SET n = event_heads.n RETURNING n, hash`, subject).Scan(&n, &prev)
 	if err != nil {
-		return leadrouter.Event{}, fmt.Errorf("lock timeline of %s: %w", subject, translate(err))
+		return nil, fmt.Errorf("lock timeline of %s: %w", subject, translate(err))
 	}
-	e := leadrouter.Event{Subject: subject, N: n + 1, Type: typ, Actor: actor.Label(), Data: raw, At: tx.now, PrevHash: prev}
-	e.Hash = e.ComputeHash()
-	if _, err := tx.Exec(ctx, `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, e.PrevHash, e.Hash); err != nil {
-		return e, fmt.Errorf("append %s event to %s: %w", typ, subject, err)
+	out := make([]leadrouter.Event, 0, len(events))
+	for _, ne := range events {
+		raw := []byte("{}")
+		if ne.Data != nil {
+			if raw, err = json.Marshal(ne.Data); err != nil {
+				return nil, fmt.Errorf("encode %s event: %w", ne.Type, err)
+			}
+		}
+		n++
+		e := leadrouter.Event{Subject: subject, N: n, Type: ne.Type, Actor: actor.Label(), Data: raw, At: tx.now, PrevHash: prev}
+		e.Hash = e.ComputeHash()
+		if _, err := tx.Exec(ctx, `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, e.PrevHash, e.Hash); err != nil {
+			return nil, fmt.Errorf("append %s event to %s: %w", ne.Type, subject, err)
+		}
+		if err := tx.enqueueWebhooks(ctx, e); err != nil {
+			return nil, err
+		}
+		prev = e.Hash
+		out = append(out, e)
 	}
-	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ? WHERE subject = ?`, e.N, e.Hash, subject); err != nil {
-		return e, fmt.Errorf("advance timeline of %s: %w", subject, err)
+	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ? WHERE subject = ?`, n, prev, subject); err != nil {
+		return nil, fmt.Errorf("advance timeline of %s: %w", subject, err)
 	}
-	return e, tx.enqueueWebhooks(ctx, e)
+	return out, nil
 }
 
 // Timeline returns subject's events, oldest first.

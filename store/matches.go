@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 )
 
 // MatchQuery is what a match lookup searches by; empty fields are skipped.
@@ -108,92 +110,62 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 		if limit <= 0 {
 			limit = 50
 		}
-		// Rank near-miss candidates by how many tokens they share.
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(q.Tokens)), ", ")
-		args := make([]any, 0, len(q.Tokens)+1)
-		for _, t := range q.Tokens {
-			args = append(args, t)
-		}
-		rows, err := tx.Query(ctx, `SELECT kind, ref_id, COUNT(*) AS shared FROM company_tokens WHERE token IN (`+ph+`)
-			GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT ?`, append(args, limit)...)
-		if err != nil {
-			return nil, fmt.Errorf("match by company tokens: %w", err)
-		}
-		for rows.Next() {
-			var kind, id string
-			var shared int
-			if err := rows.Scan(&kind, &id, &shared); err != nil {
-				rows.Close()
-				return nil, err
+		// Each token's posting list is read up to a bound (a common word
+		// must not turn a lookup into a scan); candidates sharing the most
+		// tokens come first.
+		shared := map[[2]string]int{}
+		for _, tok := range q.Tokens {
+			rows, err := tx.Query(ctx, `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 200`, tok)
+			if err != nil {
+				return nil, fmt.Errorf("match by company tokens: %w", err)
 			}
-			switch kind {
+			for rows.Next() {
+				var k [2]string
+				if err := rows.Scan(&k[0], &k[1]); err != nil {
+					rows.Close()
+					return nil, err
+				}
+				shared[k]++
+			}
+			rows.Close()
+		}
+		ranked := make([][2]string, 0, len(shared))
+		for k := range shared {
+			ranked = append(ranked, k)
+		}
+		sort.Slice(ranked, func(i, j int) bool {
+			if shared[ranked[i]] != shared[ranked[j]] {
+				return shared[ranked[i]] > shared[ranked[j]]
+			}
+			return ranked[i][1] > ranked[j][1]
+		})
+		if len(ranked) > limit {
+			ranked = ranked[:limit]
+		}
+		for _, k := range ranked {
+			switch k[0] {
 			case "lead":
-				leadIDs = append(leadIDs, id)
+				leadIDs = append(leadIDs, k[1])
 			case "account":
-				accountIDs = append(accountIDs, id)
+				accountIDs = append(accountIDs, k[1])
 			case "contact":
-				contactIDs = append(contactIDs, id)
+				contactIDs = append(contactIDs, k[1])
 			case "registration":
-				regIDs = append(regIDs, id)
+				regIDs = append(regIDs, k[1])
 			}
 		}
-		rows.Close()
 	}
-	for _, id := range uniq(leadIDs) {
-		var c MatchCandidate
-		var ownerKind, ownerID string
-		err := tx.QueryRow(ctx, `SELECT id, email, company, status, owner_kind, owner_id, COALESCE(owner_partner_id, ''), COALESCE(reserved_partner_id, '') FROM leads WHERE id = ?`, id).
-			Scan(&c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved)
-		if err != nil {
-			return nil, fmt.Errorf("read lead candidate: %w", err)
-		}
-		c.Kind, c.Owner = "lead", ownerKind+":"+ownerID
-		add(c)
+	if err := tx.leadCandidates(ctx, uniq(leadIDs), add); err != nil {
+		return nil, err
 	}
-	for _, id := range uniq(contactIDs) {
-		c := MatchCandidate{Kind: "contact", Status: "contact"}
-		var accountOwner string
-		err := tx.QueryRow(ctx, `SELECT c.id, c.email, a.name, COALESCE(a.owner_partner_id, '') FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?`, id).
-			Scan(&c.ID, &c.Email, &c.Company, &accountOwner)
-		if err != nil {
-			return nil, fmt.Errorf("read contact candidate: %w", err)
-		}
-		if accountOwner != "" {
-			c.Owner, c.PartnerID = "partner:"+accountOwner, accountOwner
-		}
-		add(c)
+	if err := tx.contactCandidates(ctx, uniq(contactIDs), add); err != nil {
+		return nil, err
 	}
-	for _, id := range uniq(accountIDs) {
-		c := MatchCandidate{Kind: "account", Status: "account"}
-		err := tx.QueryRow(ctx, `SELECT id, name, root_id, COALESCE(owner_partner_id, '') FROM accounts WHERE id = ?`, id).Scan(&c.ID, &c.Company, &c.RootID, &c.PartnerID)
-		if err != nil {
-			return nil, fmt.Errorf("read account candidate: %w", err)
-		}
-		if c.PartnerID != "" {
-			c.Owner = "partner:" + c.PartnerID
-		}
-		if c.Domains, err = tx.accountDomains(ctx, c.ID); err != nil {
-			return nil, err
-		}
-		add(c)
+	if err := tx.accountCandidates(ctx, uniq(accountIDs), add); err != nil {
+		return nil, err
 	}
-	for _, id := range uniq(regIDs) {
-		c := MatchCandidate{Kind: "registration"}
-		var domain string
-		var expires *string
-		err := tx.QueryRow(ctx, `SELECT id, company, domain, status, partner_id, COALESCE(CAST(expires_at AS TEXT), '') FROM registrations WHERE id = ?`, id).
-			Scan(&c.ID, &c.Company, &domain, &c.Status, &c.PartnerID, &expires)
-		if err != nil {
-			return nil, fmt.Errorf("read registration candidate: %w", err)
-		}
-		if expires != nil {
-			c.Expires = *expires
-		}
-		if domain != "" {
-			c.Domains = []string{domain}
-		}
-		c.Owner = "partner:" + c.PartnerID
-		add(c)
+	if err := tx.registrationCandidates(ctx, uniq(regIDs), add); err != nil {
+		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
 	return out, nil
@@ -264,4 +236,128 @@ func (tx *Tx) PartnerOwnsDomainOrUser(ctx context.Context, partnerID, email stri
 		_, d, _ = strings.Cut(d, ".")
 	}
 	return false, "", nil
+}
+
+// inList returns "?, ?, …" for n ids and the ids as arguments.
+func inList(ids []string) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
+}
+
+func (tx *Tx) leadCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ph, args := inList(ids)
+	rows, err := tx.Query(ctx, `SELECT id, email, company, status, owner_kind, owner_id, COALESCE(owner_partner_id, ''), COALESCE(reserved_partner_id, '')
+		FROM leads WHERE id IN (`+ph+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("read lead candidates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c := MatchCandidate{Kind: "lead"}
+		var ownerKind, ownerID string
+		if err := rows.Scan(&c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved); err != nil {
+			return err
+		}
+		c.Owner = ownerKind + ":" + ownerID
+		add(c)
+	}
+	return rows.Err()
+}
+
+func (tx *Tx) contactCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ph, args := inList(ids)
+	rows, err := tx.Query(ctx, `SELECT c.id, c.email, a.name, COALESCE(a.owner_partner_id, '') FROM contacts c JOIN accounts a ON a.id = c.account_id
+		WHERE c.id IN (`+ph+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("read contact candidates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c := MatchCandidate{Kind: "contact", Status: "contact"}
+		var accountOwner string
+		if err := rows.Scan(&c.ID, &c.Email, &c.Company, &accountOwner); err != nil {
+			return err
+		}
+		if accountOwner != "" {
+			c.Owner, c.PartnerID = "partner:"+accountOwner, accountOwner
+		}
+		add(c)
+	}
+	return rows.Err()
+}
+
+func (tx *Tx) accountCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ph, args := inList(ids)
+	rows, err := tx.Query(ctx, `SELECT a.id, a.name, a.root_id, COALESCE(a.owner_partner_id, ''), COALESCE(d.domain, '')
+		FROM accounts a LEFT JOIN account_domains d ON d.account_id = a.id WHERE a.id IN (`+ph+`) ORDER BY a.id`, args...)
+	if err != nil {
+		return fmt.Errorf("read account candidates: %w", err)
+	}
+	defer rows.Close()
+	var cur *MatchCandidate
+	for rows.Next() {
+		var c MatchCandidate
+		var domain string
+		if err := rows.Scan(&c.ID, &c.Company, &c.RootID, &c.PartnerID, &domain); err != nil {
+			return err
+		}
+		if cur == nil || cur.ID != c.ID {
+			if cur != nil {
+				add(*cur)
+			}
+			c.Kind, c.Status = "account", "account"
+			if c.PartnerID != "" {
+				c.Owner = "partner:" + c.PartnerID
+			}
+			cur = &c
+		}
+		if domain != "" {
+			cur.Domains = append(cur.Domains, domain)
+		}
+	}
+	if cur != nil {
+		add(*cur)
+	}
+	return rows.Err()
+}
+
+func (tx *Tx) registrationCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ph, args := inList(ids)
+	rows, err := tx.Query(ctx, `SELECT id, company, domain, status, partner_id, expires_at FROM registrations WHERE id IN (`+ph+`)`, args...)
+	if err != nil {
+		return fmt.Errorf("read registration candidates: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		c := MatchCandidate{Kind: "registration"}
+		var domain string
+		var expires sql.NullTime
+		if err := rows.Scan(&c.ID, &c.Company, &domain, &c.Status, &c.PartnerID, &expires); err != nil {
+			return err
+		}
+		if expires.Valid {
+			c.Expires = expires.Time.UTC().Format(time.RFC3339)
+		}
+		if domain != "" {
+			c.Domains = []string{domain}
+		}
+		c.Owner = "partner:" + c.PartnerID
+		add(c)
+	}
+	return rows.Err()
 }

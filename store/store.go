@@ -154,6 +154,8 @@ type Tx struct {
 	dialect dialect
 	// readOnly transactions take no row locks.
 	readOnly bool
+	// stmts are the statements prepared in this transaction (SQLite).
+	stmts map[string]*sql.Stmt
 	// afterCommit runs after a successful commit (e.g. cache refreshes).
 	afterCommit []func()
 }
@@ -167,20 +169,63 @@ func (tx *Tx) Engine() Engine { return tx.db.engine }
 // AfterCommit registers fn to run once the transaction has committed.
 func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, fn) }
 
+// stmt returns a statement prepared once per transaction on SQLite, whose
+// driver would otherwise parse the SQL on every call (a group-commit batch
+// runs the same statements for every lead in it). PostgreSQL's driver
+// caches prepared statements per connection by itself: nil there.
+func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if tx.db.engine != SQLite {
+		return nil, nil
+	}
+	if st, ok := tx.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := tx.tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, translate(err)
+	}
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[query] = st
+	return st, nil
+}
+
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	res, err := tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	var res sql.Result
+	if st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = tx.tx.ExecContext(ctx, tx.dialect.rebind(query), args...)
+	}
 	return res, translate(err)
 }
 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	rows, err := tx.tx.QueryContext(ctx, tx.dialect.rebind(query), args...)
+	st, err := tx.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	var rows *sql.Rows
+	if st != nil {
+		rows, err = st.QueryContext(ctx, args...)
+	} else {
+		rows, err = tx.tx.QueryContext(ctx, tx.dialect.rebind(query), args...)
+	}
 	return rows, translate(err)
 }
 
 // QueryRow runs a query returning at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, err := tx.stmt(ctx, query); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(query), args...)
 }
 

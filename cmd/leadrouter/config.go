@@ -33,6 +33,7 @@ type Config struct {
 	Attribution  string
 	SQLiteSync   string
 	WebhookEvery time.Duration
+	DebugAddr    string
 }
 
 // bindServeFlags declares the serve flags on fs.
@@ -63,6 +64,7 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.FormRate, "form-rate", 20, "public form submissions per minute per client IP")
 	fs.StringVar(&c.Attribution, "attribution", "last_touch", "attribution model: last_touch or first_touch")
 	fs.StringVar(&c.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous pragma: FULL (durable) or NORMAL")
+	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
 	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often the webhook outbox is checked for due deliveries")
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/url"
 	"sync"
 	"time"
@@ -178,6 +179,15 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+	}
+	if cfg.DebugAddr != "" {
+		debug := http.NewServeMux()
+		debug.HandleFunc("/debug/pprof/", pprof.Index)
+		debug.HandleFunc("/debug/pprof/profile", pprof.Profile)
+		debug.HandleFunc("/debug/pprof/trace", pprof.Trace)
+		debugServer := &http.Server{Addr: cfg.DebugAddr, Handler: debug, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = debugServer.ListenAndServe() }()
+		m.closers = append(m.closers, func(ctx context.Context) error { return debugServer.Shutdown(ctx) })
 	}
 	go func() {
 		if err := m.server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
