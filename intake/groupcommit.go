@@ -9,10 +9,10 @@ import (
 )
 
 // Writer is the group-commit writer: work items arriving together run in
-// one transaction, each inside a savepoint of its own (a failing item is
-// undone alone), and every caller is answered only after that transaction
-// committed. Throughput so grows with concurrency instead of being bound by
-// one fsync per lead.
+// one transaction (a failing item is taken out and the rest run again), and
+// every caller is answered only after that transaction committed.
+// Throughput so grows with concurrency instead of being bound by one fsync
+// per lead.
 type Writer struct {
 	db       *store.DB
 	items    chan *writeItem
@@ -93,44 +93,55 @@ func (w *Writer) loop() {
 	}
 }
 
-// commit runs a batch in one transaction. If the transaction as a whole
-// fails (e.g. the commit), each item is retried alone so one bad item
-// cannot fail its neighbours.
+// commit runs a batch in one transaction. An item that fails makes the
+// transaction roll back (on PostgreSQL a failed statement aborts it
+// anyway); the failing item gets its error and the batch is run again
+// without it, so one bad submission never fails its neighbours and nothing
+// of it is half-written. Failures are rare (input is validated before it
+// gets here), so this is cheaper than a savepoint per item.
 func (w *Writer) commit(batch []*writeItem) {
-	results := make([]error, len(batch))
-	err := w.db.Update(context.Background(), func(tx *store.Tx) error {
-		for i, it := range batch {
-			results[i] = nil
-			if err := it.ctx.Err(); err != nil {
-				results[i] = err
-				continue
-			}
-			if err := tx.Savepoint(it.ctx, "item"); err != nil {
-				return err
-			}
-			if err := it.fn(tx); err != nil {
-				results[i] = err
-				if rbErr := tx.RollbackTo(context.Background(), "item"); rbErr != nil {
-					return rbErr
+	pending := batch
+	for len(pending) > 0 {
+		var failed *writeItem
+		var failure error
+		err := w.db.Update(context.Background(), func(tx *store.Tx) error {
+			failed, failure = nil, nil
+			for _, it := range pending {
+				if err := it.ctx.Err(); err != nil {
+					failed, failure = it, err
+					return errItemFailed
+				}
+				if err := it.fn(tx); err != nil {
+					failed, failure = it, err
+					return errItemFailed
 				}
 			}
-			if err := tx.Release(context.Background(), "item"); err != nil {
-				return err
+			return nil
+		})
+		switch {
+		case err == nil:
+			for _, it := range pending {
+				it.result <- nil
 			}
-		}
-		return nil
-	})
-	if err != nil && len(batch) > 1 {
-		for _, it := range batch {
-			it.result <- w.db.Update(it.ctx, it.fn)
-		}
-		return
-	}
-	for i, it := range batch {
-		if err != nil {
-			it.result <- err
-		} else {
-			it.result <- results[i]
+			return
+		case errors.Is(err, errItemFailed):
+			failed.result <- failure
+			rest := make([]*writeItem, 0, len(pending)-1)
+			for _, it := range pending {
+				if it != failed {
+					rest = append(rest, it)
+				}
+			}
+			pending = rest
+		default:
+			// The transaction itself failed (e.g. the commit): each item
+			// alone, so every caller learns its own fate.
+			for _, it := range pending {
+				it.result <- w.db.Update(it.ctx, it.fn)
+			}
+			return
 		}
 	}
 }
+
+var errItemFailed = errors.New("a batch item failed")

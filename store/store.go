@@ -88,7 +88,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 			sync = "FULL"
 		}
 		path, query, _ := strings.Cut(dsn, "?")
-		base := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(" + sync + ")&_time_format=sqlite"
+		base := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(15000)&_pragma=synchronous(" + sync + ")&_pragma=temp_store(2)&_time_format=sqlite"
 		if query != "" {
 			base += "&" + query
 		}
@@ -278,23 +278,4 @@ func (tx *Tx) forUpdate() string {
 		return ""
 	}
 	return tx.dialect.forUpdate()
-}
-
-// Savepoint starts a nested scope inside the transaction that can be
-// undone alone (the group-commit writer gives each submission one).
-func (tx *Tx) Savepoint(ctx context.Context, name string) error {
-	_, err := tx.tx.ExecContext(ctx, "SAVEPOINT "+name)
-	return translate(err)
-}
-
-// RollbackTo undoes everything since the savepoint.
-func (tx *Tx) RollbackTo(ctx context.Context, name string) error {
-	_, err := tx.tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT "+name)
-	return translate(err)
-}
-
-// Release keeps the savepoint's work as part of the transaction.
-func (tx *Tx) Release(ctx context.Context, name string) error {
-	_, err := tx.tx.ExecContext(ctx, "RELEASE SAVEPOINT "+name)
-	return translate(err)
 }
