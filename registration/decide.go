@@ -1,0 +1,279 @@
+package registration
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// lockFor reads a registration, locks its prospect's keys (before any other
+// lock, as Register does) and reads it again locked.
+func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id string) (store.Registration, error) {
+	reg, err := tx.Registration(ctx, actor, id)
+	if err != nil {
+		return reg, err
+	}
+	if err := tx.LockRegistrationKeys(ctx, prospectOf(reg).lockKeys()); err != nil {
+		return reg, err
+	}
+	return tx.RegistrationForUpdate(ctx, actor, id)
+}
+
+// Approve decides a pending (yellow) registration in the partner's favour,
+// with the same effect and expiry as a green one, or grants a requested
+// extension (the expiry moves by one period). Partner Relations or an admin
+// only, with a reason. The search runs again first: when another partner
+// now holds the prospect (red), approval is refused with ECONFLICT.
+func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+	if err := actor.Require(leadrouter.RoleRelations, leadrouter.RoleAdmin); err != nil {
+		return store.Registration{}, err
+	}
+	reason, err := requireReason(reason)
+	if err != nil {
+		return store.Registration{}, err
+	}
+	var reg store.Registration
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if reg, err = lockFor(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		now := tx.Now()
+		switch {
+		case reg.Status == store.RegistrationPending:
+			p := prospectOf(reg)
+			ev, err := gather(ctx, tx, p, reg.ID)
+			if err != nil {
+				return err
+			}
+			a := Assess(p, reg.PartnerID, ev, now)
+			if a.Flag == store.FlagRed {
+				var kinds []string
+				for _, r := range a.Reasons {
+					kinds = append(kinds, r.Kind)
+				}
+				return leadrouter.Errorf(leadrouter.ECONFLICT, "Another partner now holds this prospect (%s); reject this registration instead.", strings.Join(kinds, ", "))
+			}
+			if a.Duplicate != "" {
+				return leadrouter.Errorf(leadrouter.ECONFLICT, "The partner already holds a live registration for this prospect (%s).", a.Duplicate)
+			}
+			reg.Conflicts = a.Conflicts
+			accountEvent, err := s.grant(ctx, tx, actor, &reg, a)
+			if err != nil {
+				return err
+			}
+			if err := namePartners(ctx, tx, reg.Conflicts); err != nil {
+				return err
+			}
+			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, actor, reg, DecisionApproved, reason, a.AccountIDs, a.LeadIDs, accountEvent)
+		case reg.Status == store.RegistrationApproved && reg.ExtensionRequested:
+			if reg.EffectiveStatus(now) != store.RegistrationApproved {
+				return leadrouter.Errorf(leadrouter.ECONFLICT, "The registration expired before its extension was decided.")
+			}
+			expires := reg.ExpiresAt.AddDate(0, 0, s.period())
+			reg.ExpiresAt, reg.ExtensionRequested, reg.Extended = &expires, false, true
+			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, actor, reg, DecisionExtensionApproved, reason, nil, nil, nil)
+		}
+		return leadrouter.Errorf(leadrouter.ECONFLICT, "Only a pending registration or an extension request can be approved; this registration is %s.", reg.EffectiveStatus(now))
+	})
+	return reg, err
+}
+
+// Reject decides a pending registration against the partner, or refuses a
+// requested extension (the registration keeps its expiry). Partner
+// Relations or an admin only, with a reason.
+func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+	if err := actor.Require(leadrouter.RoleRelations, leadrouter.RoleAdmin); err != nil {
+		return store.Registration{}, err
+	}
+	reason, err := requireReason(reason)
+	if err != nil {
+		return store.Registration{}, err
+	}
+	var reg store.Registration
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if reg, err = lockFor(ctx, tx, actor, id); err != nil {
+			return err
+		}
+		now := tx.Now()
+		switch {
+		case reg.Status == store.RegistrationPending:
+			reg.Status = store.RegistrationRejected
+			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
+				return err
+			}
+			accounts, leads := matchedSubjects(reg)
+			return s.record(ctx, tx, actor, reg, DecisionRejected, reason, accounts, leads, nil)
+		case reg.Status == store.RegistrationApproved && reg.ExtensionRequested:
+			reg.ExtensionRequested = false
+			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
+				return err
+			}
+			return s.record(ctx, tx, actor, reg, DecisionExtensionRejected, reason, nil, nil, nil)
+		}
+		return leadrouter.Errorf(leadrouter.ECONFLICT, "Only a pending registration or an extension request can be rejected; this registration is %s.", reg.EffectiveStatus(now))
+	})
+	return reg, err
+}
+
+// RequestExtension asks Partner Relations to extend an approved, unexpired
+// registration by one period. A partner may ask once per registration.
+func (s *Service) RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+	if err := actor.Require(leadrouter.RolePartner); err != nil {
+		return store.Registration{}, err
+	}
+	reason, err := requireReason(reason)
+	if err != nil {
+		return store.Registration{}, err
+	}
+	var reg store.Registration
+	err = s.DB.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if reg, err = tx.RegistrationForUpdate(ctx, actor, id); err != nil {
+			return err
+		}
+		switch {
+		case reg.EffectiveStatus(tx.Now()) != store.RegistrationApproved:
+			return leadrouter.Errorf(leadrouter.ECONFLICT, "Only an approved, unexpired registration can be extended; this one is %s.", reg.EffectiveStatus(tx.Now()))
+		case reg.ExtensionRequested:
+			return leadrouter.Errorf(leadrouter.ECONFLICT, "An extension of this registration is already waiting for Partner Relations.")
+		case reg.Extended:
+			return leadrouter.Errorf(leadrouter.ECONFLICT, "This registration has had its one extension.")
+		}
+		asked, err := tx.HasRegistrationEvent(ctx, reg.ID, DecisionExtensionAsked)
+		if err != nil {
+			return err
+		}
+		if asked {
+			return leadrouter.Errorf(leadrouter.ECONFLICT, "An extension of this registration was asked for already; a registration may be extended once.")
+		}
+		reg.ExtensionRequested = true
+		if err := tx.UpdateRegistration(ctx, &reg); err != nil {
+			return err
+		}
+		_, err = tx.AppendEvent(ctx, reg.ID, leadrouter.EventRegistration, actor, map[string]any{
+			"decision": DecisionExtensionAsked, "flag": reg.Flag, "status": reg.Status, "partner_id": reg.PartnerID, "reason": reason})
+		return err
+	})
+	return reg, err
+}
+
+// ExpireDue marks every approved registration whose expiry has passed as
+// expired, releasing the account ownership it gave its partner (unless
+// another live registration of that partner holds the account), and records
+// it on the timelines. It returns how many it expired.
+func (s *Service) ExpireDue(ctx context.Context) (int, error) {
+	const batch = 100
+	total := 0
+	for {
+		n := 0
+		err := s.DB.Update(ctx, func(tx *store.Tx) error {
+			due, err := tx.DueRegistrations(ctx, batch)
+			if err != nil {
+				return err
+			}
+			n = len(due)
+			for i := range due {
+				if err := s.expire(ctx, tx, &due[i]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < batch {
+			return total, nil
+		}
+	}
+}
+
+func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registration) error {
+	action := reg.AccountAction()
+	reg.Status, reg.ExtensionRequested = store.RegistrationExpired, false
+	if err := tx.UpdateRegistration(ctx, reg); err != nil {
+		return err
+	}
+	var accountEvent map[string]any
+	if reg.AccountID != "" && (action == store.EffectClaimed || action == store.EffectCreated) {
+		acc, err := tx.ProspectAccount(ctx, reg.AccountID)
+		if err != nil {
+			return err
+		}
+		if acc.OwnerPartnerID == reg.PartnerID {
+			others, err := tx.RegistrationsOfAccount(ctx, reg.PartnerID, reg.AccountID)
+			if err != nil {
+				return err
+			}
+			held := false
+			for _, o := range others {
+				if o.ID != reg.ID && o.EffectiveStatus(tx.Now()) == store.RegistrationApproved {
+					held = true
+				}
+			}
+			if !held {
+				if err := tx.SetAccountOwner(ctx, reg.AccountID, reg.PartnerID, ""); err != nil {
+					return err
+				}
+				accountEvent = map[string]any{"account_id": reg.AccountID, "account_released": true}
+			}
+		}
+	}
+	accounts := []string{}
+	if accountEvent != nil {
+		accounts = append(accounts, reg.AccountID)
+	}
+	return s.recordExpiry(ctx, tx, *reg, accounts, accountEvent)
+}
+
+func (s *Service) recordExpiry(ctx context.Context, tx *store.Tx, reg store.Registration, accountIDs []string, accountEvent map[string]any) error {
+	saved := reg.AccountID
+	if accountEvent == nil {
+		// Only an account whose ownership lapsed hears of the expiry.
+		reg.AccountID = ""
+	}
+	err := s.record(ctx, tx, leadrouter.System, reg, DecisionExpired, "", accountIDs, nil, accountEvent)
+	reg.AccountID = saved
+	return err
+}
+
+// Run marks lapsed registrations expired every ExpireEvery until ctx ends.
+// Checks treat lapsed registrations as absent before Run gets to them.
+func (s *Service) Run(ctx context.Context) {
+	every := s.ExpireEvery
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if n, err := s.ExpireDue(ctx); err != nil && ctx.Err() == nil {
+			if s.Logger != nil {
+				s.Logger.Warn("expire registrations", "err", err)
+			}
+		} else if n > 0 && s.Logger != nil {
+			s.Logger.Info("registrations expired", "count", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}

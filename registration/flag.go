@@ -1,0 +1,501 @@
+package registration
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/match"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Reason kinds a registration's answer lists. Their messages never name
+// another partner or show a contact's details.
+const (
+	ReasonAccountOwned         = "account_owned"
+	ReasonOpportunity          = "opportunity"
+	ReasonRegistrationApproved = "registration_approved"
+	ReasonOpenLead             = "open_lead"
+	ReasonVendorOpportunity    = "vendor_opportunity"
+	ReasonRegistrationPending  = "registration_pending"
+	ReasonNearMatch            = "near_match"
+	ReasonOwnRecords           = "own_records"
+	ReasonOwnRegistration      = "own_registration"
+	ReasonClear                = "clear"
+)
+
+// reasonMessages are the partner-facing messages, in the order reasons are
+// listed (red ones first).
+var reasonMessages = []store.RegistrationReason{
+	{Kind: ReasonAccountOwned, Message: "This company, or a company in its group, is already another partner's account. Do not solicit it."},
+	{Kind: ReasonOpportunity, Message: "Another partner is working an open opportunity with this company. Do not solicit it."},
+	{Kind: ReasonRegistrationApproved, Message: "Another partner holds an approved registration for this company. Do not solicit it."},
+	{Kind: ReasonOpenLead, Message: "Someone else (the vendor's team or another partner) is already working a lead at this company. Partner Relations will review your registration."},
+	{Kind: ReasonVendorOpportunity, Message: "The vendor's own team is working an open opportunity with this company. Partner Relations will review your registration."},
+	{Kind: ReasonRegistrationPending, Message: "Another partner's registration for this company is waiting for review. Partner Relations will review yours."},
+	{Kind: ReasonNearMatch, Message: "The company resembles one we already know. Partner Relations will check whether it is the same company."},
+	{Kind: ReasonOwnRegistration, Message: "You already hold a live registration for this company."},
+	{Kind: ReasonOwnRecords, Message: "Only your own records match this company. You may solicit it."},
+	{Kind: ReasonClear, Message: "No conflicting records were found. You may solicit this company."},
+}
+
+// Prospect is the company a registration is about, normalised.
+type Prospect struct {
+	Company    string
+	CompanyKey string
+	// Host is the domain as given (www. removed); Domain its registrable
+	// domain. Both are empty when the prospect has no domain.
+	Host         string
+	Domain       string
+	ContactEmail string
+}
+
+// Evidence is everything the conflict search fetched about a prospect.
+type Evidence struct {
+	// Accounts are the accounts found directly (by domain, name, tokens) or
+	// through a matched lead's or contact's account.
+	Accounts []store.ProspectAccount
+	// Hierarchy holds, per root id of a matched account, every account of
+	// that hierarchy.
+	Hierarchy map[string][]store.ProspectAccount
+	Leads     []store.ProspectLead
+	Contacts  []store.ProspectContact
+	// Opportunities are the open opportunities at the matched accounts'
+	// hierarchies and of the matched leads.
+	Opportunities []store.ProspectOpportunity
+	// Registrations are the live (pending or approved) registrations found.
+	Registrations []store.Registration
+	// OwnerRegistrations holds, per owned account, its owner's
+	// registrations linked to it: ownership a registration gave lapses
+	// with it.
+	OwnerRegistrations map[string][]store.Registration
+}
+
+// Assessment is the outcome of a conflict search for one partner.
+type Assessment struct {
+	Flag      string
+	Reasons   []store.RegistrationReason
+	Conflicts []store.RegistrationConflict
+	// Account is the account a green (or approved) registration takes:
+	// claimed when unowned, kept when the partner's own; nil means create
+	// one.
+	Account *store.ProspectAccount
+	// AccountAction is "own" or "claimed" for Account.
+	AccountAction string
+	// Duplicate is the id of the partner's own live registration for the
+	// same prospect, if any.
+	Duplicate string
+	// AccountIDs and LeadIDs are the matched accounts and open leads whose
+	// timelines record the decision.
+	AccountIDs []string
+	LeadIDs    []string
+}
+
+// hit is how one candidate matched the prospect.
+type hit struct {
+	reasons []string
+	score   float64
+	certain bool
+}
+
+// rankHits scores every candidate with the match package: an exact e-mail,
+// the same registrable domain or the same normalised name is certain, as is
+// a name at least CertainThreshold similar; a name at least
+// NearMatchThreshold similar is a near match.
+func rankHits(p Prospect, ev Evidence) map[string]hit {
+	var cands []match.Candidate
+	for _, a := range ev.Accounts {
+		cands = append(cands, match.Candidate{Kind: match.KindAccount, ID: a.ID, Company: a.Name, CompanyKey: a.NameKey, Domains: a.Domains})
+	}
+	for _, l := range ev.Leads {
+		cands = append(cands, match.Candidate{Kind: match.KindLead, ID: l.ID, Email: l.Email, Company: l.Company, CompanyKey: l.CompanyKey})
+	}
+	for _, c := range ev.Contacts {
+		cands = append(cands, match.Candidate{Kind: match.KindContact, ID: c.ID, Email: c.Email, Company: c.AccountName})
+	}
+	for _, r := range ev.Registrations {
+		var domains []string
+		if r.Domain != "" {
+			domains = []string{r.Domain}
+		}
+		cands = append(cands, match.Candidate{Kind: match.KindRegistration, ID: r.ID, Company: r.Company, CompanyKey: r.CompanyKey, Domains: domains})
+	}
+	keys := map[string]string{}
+	for _, c := range cands {
+		keys[string(c.Kind)+":"+c.ID] = c.CompanyKey
+	}
+	out := map[string]hit{}
+	for _, m := range match.Rank(match.Query{Email: p.ContactEmail, Company: p.Company, Domain: p.Host}, cands) {
+		h := hit{reasons: m.Reasons, score: m.Score}
+		for _, r := range m.Reasons {
+			switch r {
+			case match.ReasonEmail, match.ReasonDomain, match.ReasonCompany:
+				h.certain = true
+			case match.ReasonSimilarCompany:
+				key := keys[string(m.Kind)+":"+m.ID]
+				if key == "" {
+					continue
+				}
+				if s := match.Similarity(p.CompanyKey, key); s >= match.CertainThreshold {
+					h.certain, h.score = true, max(h.score, s)
+				}
+			}
+		}
+		out[string(m.Kind)+":"+m.ID] = h
+	}
+	// Records found through the exact domain and e-mail indexes are the
+	// prospect even where Rank cannot tell a registrable domain (a
+	// top-level domain the public-suffix list does not know).
+	certain := func(key string) {
+		h := out[key]
+		if !h.certain {
+			h.certain, h.score = true, max(h.score, match.DomainScore)
+			if len(h.reasons) == 0 {
+				h.reasons = []string{match.ReasonDomain}
+			}
+			out[key] = h
+		}
+	}
+	for _, a := range ev.Accounts {
+		if a.Via == "domain" {
+			certain("account:" + a.ID)
+		}
+	}
+	for _, l := range ev.Leads {
+		if l.Via == "domain" {
+			certain("lead:" + l.ID)
+		}
+	}
+	for _, r := range ev.Registrations {
+		if p.Domain != "" && r.Domain == p.Domain {
+			certain("registration:" + r.ID)
+		}
+	}
+	return out
+}
+
+// certainAccount reports whether a found account is certainly the
+// prospect: matched for certain, or the account of a matched lead or
+// contact.
+func certainAccount(a store.ProspectAccount, hits map[string]hit) bool {
+	return a.Via == "lead" || a.Via == "contact" || hits["account:"+a.ID].certain
+}
+
+// effectiveOwner is the partner owning a, unless that ownership came from
+// registrations of the owner that have all lapsed at now (then "", true).
+func effectiveOwner(a store.ProspectAccount, ev Evidence, now time.Time) (owner string, lapsed bool) {
+	if a.OwnerPartnerID == "" {
+		return "", false
+	}
+	derived, live := false, false
+	for _, r := range ev.OwnerRegistrations[a.ID] {
+		if r.PartnerID != a.OwnerPartnerID {
+			continue
+		}
+		action := r.AccountAction()
+		if action == store.EffectClaimed || action == store.EffectCreated {
+			derived = true
+		}
+		if action != "" && r.EffectiveStatus(now) == store.RegistrationApproved {
+			live = true
+		}
+	}
+	if derived && !live {
+		return "", true
+	}
+	return a.OwnerPartnerID, false
+}
+
+// ownershipFromRegistration reports whether the owner's hold on a came from
+// one of its registrations (live or lapsed).
+func ownershipFromRegistration(a store.ProspectAccount, ev Evidence) bool {
+	for _, r := range ev.OwnerRegistrations[a.ID] {
+		if r.PartnerID == a.OwnerPartnerID {
+			if action := r.AccountAction(); action == store.EffectClaimed || action == store.EffectCreated {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// leadParty tells who holds an open lead from partnerID's point of view:
+// own when it is owned by or reserved for partnerID and no one else.
+func leadParty(l store.ProspectLead, partnerID string) (own bool, other string) {
+	switch {
+	case l.ReservedPartnerID != "" && l.ReservedPartnerID != partnerID:
+		return false, "partner:" + l.ReservedPartnerID
+	case l.OwnerKind == leadrouter.OwnerPartner && l.OwnerPartnerID != partnerID:
+		return false, "partner:" + l.OwnerPartnerID
+	case l.OwnerKind != leadrouter.OwnerPartner && (partnerID == "" || l.ReservedPartnerID != partnerID):
+		return false, l.OwnerKind + ":" + l.OwnerID
+	}
+	return true, ""
+}
+
+func matchOf(h hit, via string) []string {
+	if len(h.reasons) > 0 {
+		return slices.Clone(h.reasons)
+	}
+	return []string{via}
+}
+
+// Assess decides the flag a registration of prospect p by partnerID gets
+// given the evidence, at now. partnerID "" assesses for no partner (every
+// partner's record is someone else's). Pure: no I/O.
+//
+//   - red: another partner's open opportunity, approved unexpired
+//     registration, or account ownership (the matched account's, or when it
+//     has no owner, any account's in its hierarchy);
+//   - yellow: an open lead owned by or reserved for anyone else, an open
+//     opportunity of the vendor's own, another partner's pending
+//     registration, or a near match (below match.CertainThreshold) with
+//     anyone else's record;
+//   - green: nothing, or only the partner's own records.
+func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment {
+	hits := rankHits(p, ev)
+	var a Assessment
+	add := func(c store.RegistrationConflict) { a.Conflicts = append(a.Conflicts, c) }
+	seenAccount := map[string]bool{}
+	var claimable []store.ProspectAccount
+
+	for _, acc := range ev.Accounts {
+		h, matched := hits["account:"+acc.ID]
+		if !matched && acc.Via != "lead" && acc.Via != "contact" {
+			continue
+		}
+		seenAccount[acc.ID] = true
+		c := store.RegistrationConflict{Kind: "account", ID: acc.ID, Name: acc.Name, Match: matchOf(h, acc.Via), Score: h.score,
+			PartnerID: acc.OwnerPartnerID}
+		if acc.OwnerPartnerID != "" {
+			c.Owner = "partner:" + acc.OwnerPartnerID
+		}
+		owner, lapsed := effectiveOwner(acc, ev, now)
+		if lapsed {
+			c.Status = "ownership lapsed with its registration"
+		}
+		if !certainAccount(acc, hits) {
+			if owner == partnerID && partnerID != "" {
+				continue
+			}
+			c.Effect, c.Reason = store.EffectYellow, ReasonNearMatch
+			add(c)
+			a.AccountIDs = append(a.AccountIDs, acc.ID)
+			continue
+		}
+		c.Certain = true
+		if c.Score == 0 {
+			c.Score = 1
+		}
+		a.AccountIDs = append(a.AccountIDs, acc.ID)
+		switch {
+		case owner != "" && owner == partnerID:
+			c.Effect = store.EffectOwn
+			claimable = append(claimable, acc)
+		case owner != "":
+			c.Effect, c.Reason = store.EffectRed, ReasonAccountOwned
+		default:
+			c.Effect = store.EffectNone
+			hierarchyOwned := false
+			for _, other := range ev.Hierarchy[acc.RootID] {
+				if other.ID == acc.ID {
+					continue
+				}
+				o, _ := effectiveOwner(other, ev, now)
+				if o == "" || seenAccount[other.ID] {
+					continue
+				}
+				seenAccount[other.ID] = true
+				hc := store.RegistrationConflict{Kind: "account", ID: other.ID, Name: other.Name, Match: []string{"hierarchy"}, Score: 1,
+					Certain: true, PartnerID: o, Owner: "partner:" + o}
+				if o == partnerID {
+					hc.Effect = store.EffectOwn
+				} else {
+					hc.Effect, hc.Reason, hierarchyOwned = store.EffectRed, ReasonAccountOwned, true
+				}
+				add(hc)
+			}
+			if !hierarchyOwned {
+				claimable = append(claimable, acc)
+			}
+		}
+		add(c)
+	}
+
+	for _, l := range ev.Leads {
+		h, matched := hits["lead:"+l.ID]
+		if !matched || !leadrouter.IsOpenStatus(l.Status) {
+			continue
+		}
+		own, other := leadParty(l, partnerID)
+		c := store.RegistrationConflict{Kind: "lead", ID: l.ID, Name: l.Company, Match: matchOf(h, l.Via), Score: h.score, Certain: h.certain,
+			Status: l.Status, Owner: other}
+		if own {
+			c.Owner = "partner:" + partnerID
+		}
+		if l.ReservedPartnerID != "" && l.ReservedPartnerID != partnerID {
+			c.PartnerID = l.ReservedPartnerID
+		} else if l.OwnerKind == leadrouter.OwnerPartner {
+			c.PartnerID = l.OwnerPartnerID
+		}
+		switch {
+		case own && !h.certain:
+			continue
+		case own:
+			c.Effect = store.EffectOwn
+		case h.certain:
+			c.Effect, c.Reason = store.EffectYellow, ReasonOpenLead
+		default:
+			c.Effect, c.Reason = store.EffectYellow, ReasonNearMatch
+		}
+		add(c)
+		a.LeadIDs = append(a.LeadIDs, l.ID)
+	}
+
+	for _, ct := range ev.Contacts {
+		h, matched := hits["contact:"+ct.ID]
+		if !matched || !h.certain {
+			continue
+		}
+		add(store.RegistrationConflict{Kind: "contact", ID: ct.ID, Name: ct.AccountName, Match: matchOf(h, "email"), Score: h.score, Certain: true,
+			Effect: store.EffectNone, Status: "at account " + ct.AccountID})
+	}
+
+	for _, o := range ev.Opportunities {
+		c := store.RegistrationConflict{Kind: "opportunity", ID: o.ID, Name: o.Name, Match: []string{"account"}, Score: 1, Certain: true, Status: o.Status}
+		holder := o.PartnerID
+		if holder == "" {
+			holder = o.ReservedPartnerID
+		}
+		c.PartnerID = holder
+		switch {
+		case holder != "" && holder == partnerID:
+			c.Effect, c.Owner = store.EffectOwn, "partner:"+holder
+		case holder != "":
+			c.Effect, c.Reason, c.Owner = store.EffectRed, ReasonOpportunity, "partner:"+holder
+		default:
+			c.Effect, c.Reason, c.Owner = store.EffectYellow, ReasonVendorOpportunity, "vendor"
+		}
+		add(c)
+	}
+
+	for _, r := range ev.Registrations {
+		h, matched := hits["registration:"+r.ID]
+		status := r.EffectiveStatus(now)
+		if !matched || (status != store.RegistrationApproved && status != store.RegistrationPending) {
+			continue
+		}
+		c := store.RegistrationConflict{Kind: "registration", ID: r.ID, Name: r.Company, Match: matchOf(h, "registration"), Score: h.score,
+			Certain: h.certain, Status: status, PartnerID: r.PartnerID, Owner: "partner:" + r.PartnerID, ExpiresAt: r.ExpiresAt}
+		switch {
+		case r.PartnerID == partnerID && partnerID != "":
+			if !h.certain {
+				continue
+			}
+			c.Effect = store.EffectOwn
+			if a.Duplicate == "" || status == store.RegistrationApproved {
+				a.Duplicate = r.ID
+			}
+		case !h.certain:
+			c.Effect, c.Reason = store.EffectYellow, ReasonNearMatch
+		case status == store.RegistrationApproved:
+			c.Effect, c.Reason = store.EffectRed, ReasonRegistrationApproved
+		default:
+			c.Effect, c.Reason = store.EffectYellow, ReasonRegistrationPending
+		}
+		add(c)
+	}
+
+	kinds := map[string]bool{}
+	red, yellow, own := false, false, false
+	for _, c := range a.Conflicts {
+		switch c.Effect {
+		case store.EffectRed:
+			red = true
+		case store.EffectYellow:
+			yellow = true
+		case store.EffectOwn:
+			own = true
+		}
+		if c.Reason != "" {
+			kinds[c.Reason] = true
+		}
+	}
+	switch {
+	case red:
+		a.Flag = store.FlagRed
+	case yellow:
+		a.Flag = store.FlagYellow
+	default:
+		a.Flag = store.FlagGreen
+		if own {
+			kinds[ReasonOwnRecords] = true
+		} else {
+			kinds[ReasonClear] = true
+		}
+	}
+	if a.Duplicate != "" {
+		kinds[ReasonOwnRegistration] = true
+	}
+	for _, r := range reasonMessages {
+		if kinds[r.Kind] {
+			a.Reasons = append(a.Reasons, r)
+		}
+	}
+	if a.Reasons == nil {
+		a.Reasons = []store.RegistrationReason{}
+	}
+	slices.SortStableFunc(a.Conflicts, func(x, y store.RegistrationConflict) int {
+		return cmp.Compare(effectOrder(x.Effect), effectOrder(y.Effect))
+	})
+
+	// The account to take: found by domain first, then by e-mail, lead or
+	// name; the partner's own or nobody's.
+	slices.SortStableFunc(claimable, func(x, y store.ProspectAccount) int { return cmp.Compare(viaOrder(x.Via), viaOrder(y.Via)) })
+	if len(claimable) > 0 {
+		acc := claimable[0]
+		a.Account = &acc
+		a.AccountAction = store.EffectClaimed
+		if owner, lapsed := effectiveOwner(acc, ev, now); owner == partnerID && !lapsed && !ownershipFromRegistration(acc, ev) {
+			a.AccountAction = store.EffectOwn
+		}
+	}
+	return a
+}
+
+func effectOrder(effect string) int {
+	switch effect {
+	case store.EffectRed:
+		return 0
+	case store.EffectYellow:
+		return 1
+	case store.EffectOwn:
+		return 2
+	}
+	return 3
+}
+
+func viaOrder(via string) int {
+	switch via {
+	case "domain":
+		return 0
+	case "contact":
+		return 1
+	case "lead":
+		return 2
+	case "company":
+		return 3
+	}
+	return 4
+}
+
+// Message returns the partner-facing message of a reason kind.
+func Message(kind string) string {
+	for _, r := range reasonMessages {
+		if r.Kind == kind {
+			return r.Message
+		}
+	}
+	return ""
+}
