@@ -15,7 +15,9 @@ import (
 	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/portal"
+	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -67,7 +69,9 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 		}
 		leads[l.Email] = res.Lead
 	}
-	p, err := portal.New(portal.Config{DB: db, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router})
+	p, err := portal.New(portal.Config{DB: db, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router,
+		Lifecycle:     &lifecycle.Service{DB: db, Reroute: router.Reroute},
+		Registrations: &registration.Service{DB: db, ExpiryDays: registration.DefaultExpiryDays}})
 	if err != nil {
 		tb.Fatalf("portal.New: %v", err)
 	}
@@ -145,10 +149,16 @@ func (c *client) Post(path string, form url.Values) page {
 // MustSignIn signs in through the form as email with the demo password.
 func (c *client) MustSignIn(email string) {
 	c.tb.Helper()
+	c.MustSignInWith(email, demo.Password)
+}
+
+// MustSignInWith signs in through the form as email with password.
+func (c *client) MustSignInWith(email, password string) {
+	c.tb.Helper()
 	if pg := c.Get("/portal/login"); pg.Status != http.StatusOK {
 		c.tb.Fatalf("GET /portal/login: %d", pg.Status)
 	}
-	pg := c.Post("/portal/login", url.Values{"email": {email}, "password": {demo.Password}})
+	pg := c.Post("/portal/login", url.Values{"email": {email}, "password": {password}})
 	if pg.Status != http.StatusSeeOther || pg.Location != "/portal" {
 		c.tb.Fatalf("sign in as %s: %d %q\n%s", email, pg.Status, pg.Location, pg.Body)
 	}

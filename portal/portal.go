@@ -55,8 +55,10 @@ type Config struct {
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
 
-	Intake Capturer
-	Router Policy
+	Intake        Capturer
+	Router        Policy
+	Lifecycle     Lifecycle
+	Registrations Registrations
 	// OnPartnersChanged runs after a partner is created or suspended.
 	OnPartnersChanged func()
 }
@@ -166,13 +168,17 @@ func (p *Portal) routes() {
 	m.Handle("GET /portal/dashboard", p.auth(p.dashboard, partner...))
 	m.Handle("GET /portal/links", p.auth(p.links, partner...))
 
+	m.Handle("POST /portal/leads/{id}/owner", p.auth(p.changeOwner, leadrouter.RolePartner, leadrouter.RoleAdmin, leadrouter.RolePAM))
+	m.Handle("POST /portal/leads/{id}/reassignment", p.auth(p.requestReassignment, leadrouter.RolePartner, leadrouter.RoleSupport))
 	m.Handle("GET /portal/opportunities", p.auth(p.opportunities, partner...))
 	m.Handle("GET /portal/registrations", p.auth(p.registrations, partner...))
 	m.Handle("POST /portal/registrations", p.auth(p.register, partner...))
 
 	// PAM and Partner Relations.
 	m.Handle("GET /portal/handoffs", p.auth(p.handoffs, leadrouter.RolePAM, leadrouter.RoleAdmin))
+	m.Handle("POST /portal/opportunities/{id}/handoff", p.auth(p.handoff, leadrouter.RolePAM, leadrouter.RoleAdmin))
 	m.Handle("GET /portal/approvals", p.auth(p.approvals, leadrouter.RoleRelations, leadrouter.RoleAdmin))
+	m.Handle("POST /portal/approvals/{id}/{decision}", p.auth(p.decide, leadrouter.RoleRelations, leadrouter.RoleAdmin))
 
 	// Support desk.
 	m.Handle("GET /portal/enquiry", p.auth(p.enquiryForm, leadrouter.RoleSupport, leadrouter.RoleAdmin, leadrouter.RoleSales))
@@ -186,6 +192,7 @@ func (p *Portal) routes() {
 	m.Handle("GET /portal/admin/users", p.auth(p.adminUsers, admin...))
 	m.Handle("POST /portal/admin/users", p.auth(p.createUser, admin...))
 	m.Handle("GET /portal/admin/reassignments", p.auth(p.reassignments, admin...))
+	m.Handle("POST /portal/admin/reassignments/{id}/resolve", p.auth(p.resolveReassignment, admin...))
 	m.Handle("GET /portal/admin/routing", p.auth(p.routing, admin...))
 	m.Handle("POST /portal/admin/routing", p.auth(p.replacePolicy, admin...))
 	m.Handle("POST /portal/admin/routing/explain", p.auth(p.explain, admin...))

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 
+	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/portal"
+	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/tracking"
 )
 
@@ -26,9 +28,16 @@ func mountPortal(ctx context.Context, m *Main) error {
 	if m.Intake != nil {
 		cfg.Intake = m.Intake
 	}
+	// The lifecycle and registration services are stateless over the
+	// store: the portal gets its own instances of the same use cases (the
+	// registration expiry job runs once, from wire_registration.go).
+	lc := &lifecycle.Service{DB: m.DB}
 	if m.Router != nil {
 		cfg.Router = m.Router
+		lc.Reroute = m.Router.Reroute
 	}
+	cfg.Lifecycle = lc
+	cfg.Registrations = &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays, Logger: m.Logger}
 	p, err := portal.New(cfg)
 	if err != nil {
 		return err

@@ -1,0 +1,178 @@
+package portal_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/leadrouter/leadrouter/demo"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+// chromiumPath finds a Chromium binary, or skips the test.
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	for _, name := range []string{"chromium", "chromium-browser"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	t.Skip("no chromium binary found: browser tests need Chromium (.ci/run installs it)")
+	return ""
+}
+
+// browser is a headless Chromium tab driven by one test.
+type browser struct {
+	t   *testing.T
+	ctx context.Context
+}
+
+// MustBrowser starts a headless Chromium for the test.
+func MustBrowser(t *testing.T) *browser {
+	t.Helper()
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1280, 900),
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	t.Cleanup(func() { cancelCtx(); cancelAlloc() })
+	// The first run starts the browser; it must not carry a timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return &browser{t: t, ctx: ctx}
+}
+
+// Do runs steps with a timeout, failing the test on error.
+func (b *browser) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		b.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// get runs one action returning a value.
+func get[T any](b *browser, action chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	v, err := chromedp.Run(ctx, action)
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+	return v
+}
+
+func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
+
+// signIn fills in and submits the sign-in form.
+func (b *browser) signIn(base, email string) {
+	b.t.Helper()
+	b.Do("sign in as "+email,
+		chromedp.Navigate(base+"/portal/login"),
+		chromedp.WaitVisible(css("#email")),
+		chromedp.SendKeys(css("#email"), email),
+		chromedp.SendKeys(css("#password"), demo.Password),
+		chromedp.Click(css(`main form button[type="submit"]`)),
+		chromedp.WaitVisible(css(".signout")),
+	)
+}
+
+func TestBrowserPartner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		b := MustBrowser(t)
+		b.signIn(tp.URL, "anna@berlin-systems.example")
+		if h := get(b, chromedp.Text(css("h1"))); h != "Dashboard" {
+			t.Fatalf("home heading %q", h)
+		}
+
+		b.Do("link builder",
+			chromedp.Click(css(`nav a[href="/portal/links"]`)),
+			chromedp.WaitVisible(css("#url")),
+			chromedp.SendKeys(css("#url"), "https://www.vendor.example/pricing?plan=team"),
+			chromedp.Submit(css("#url")),
+			chromedp.WaitVisible(css("#link")),
+		)
+		link, snippet := get(b, chromedp.Value(css("#link"))), get(b, chromedp.Value(css("#snippet")))
+		if link != "https://www.vendor.example/pricing?plan=team&pid=BERLIN01" ||
+			!strings.Contains(snippet, `<a href="https://www.vendor.example/pricing?plan=team&amp;pid=BERLIN01">`) {
+			t.Fatalf("link %q, snippet %q", link, snippet)
+		}
+
+		b.Do("register a prospect",
+			chromedp.Click(css(`nav a[href="/portal/registrations"]`)),
+			chromedp.WaitVisible(css("#company")),
+			chromedp.SendKeys(css("#company"), "Nordlicht Software GmbH"),
+			chromedp.SendKeys(css("#domain"), "nordlicht.example"),
+			chromedp.SendKeys(css("#country"), "DE"),
+			chromedp.Submit(css("#company")),
+			chromedp.WaitVisible(css("#flag")),
+		)
+		if flag := get(b, chromedp.Text(css("#flag .flag"))); flag != "green" {
+			t.Fatalf("flag %q", flag)
+		}
+		if dir := os.Getenv("PORTAL_SCREENSHOT_DIR"); dir != "" {
+			_ = os.WriteFile(dir+"/registrations-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
+		}
+
+		b.Do("sign out", chromedp.Click(css(".signout button")), chromedp.WaitVisible(css("#password")))
+		if at := get(b, chromedp.Location()); !strings.HasSuffix(at, "/portal/login") {
+			t.Fatalf("after sign-out at %q", at)
+		}
+		// Signed out, the portal sends the browser back to the sign-in page.
+		b.Do("dashboard signed out", chromedp.Navigate(tp.URL+"/portal/dashboard"), chromedp.WaitVisible(css("#password")))
+		if at := get(b, chromedp.Location()); !strings.Contains(at, "/portal/login?next=") {
+			t.Fatalf("signed out dashboard at %q", at)
+		}
+	})
+}
+
+func TestBrowserSupportSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		b := MustBrowser(t)
+		cynthia := tp.Leads["cynthia@popcynthia.example"]
+		b.signIn(tp.URL, "support@vendor.example")
+		if h := get(b, chromedp.Text(css("h1"))); h != "Search leads" {
+			t.Fatalf("home heading %q", h)
+		}
+		b.Do("search",
+			chromedp.SendKeys(css("#company"), "the pop cynthia project"),
+			chromedp.Submit(css("#company")),
+			chromedp.WaitVisible(css("table tbody tr")),
+		)
+		results := get(b, chromedp.Text(css("table tbody")))
+		if !strings.Contains(results, "cynthia@popcynthia.example") || !strings.Contains(results, "Russell") {
+			t.Fatalf("results %q", results)
+		}
+		if dir := os.Getenv("PORTAL_SCREENSHOT_DIR"); dir != "" {
+			_ = os.WriteFile(dir+"/search-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
+		}
+		b.Do("open the lead", chromedp.Click(css(`a[href="/portal/leads/`+cynthia.ID+`"]`)), chromedp.WaitVisible(css("#timeline")))
+		heading, timeline := get(b, chromedp.Text(css("h1"))), get(b, chromedp.Text(css("main table tbody")))
+		if heading != "Lead "+cynthia.ID || !strings.Contains(timeline, "lead_created") || !strings.Contains(timeline, "routed") {
+			t.Fatalf("lead page %q, timeline %q", heading, timeline)
+		}
+	})
+}

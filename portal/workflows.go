@@ -1,0 +1,323 @@
+package portal
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/httpapi"
+	"github.com/leadrouter/leadrouter/lifecycle"
+	"github.com/leadrouter/leadrouter/registration"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Lifecycle moves leads after capture (lifecycle.Service): hand-off,
+// change of owner and reassignment requests.
+type Lifecycle interface {
+	Handoff(ctx context.Context, actor leadrouter.Actor, opportunityID string, in lifecycle.HandoffInput) (leadrouter.Opportunity, leadrouter.Lead, error)
+	ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ChangeOwnerInput) (leadrouter.Lead, error)
+	RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ReassignmentInput) (store.ReassignmentRequest, error)
+	ResolveReassignment(ctx context.Context, actor leadrouter.Actor, requestID string, in lifecycle.ResolveInput) (store.ReassignmentRequest, leadrouter.Lead, error)
+}
+
+// Registrations is prospect registration (registration.Service).
+type Registrations interface {
+	Register(ctx context.Context, actor leadrouter.Actor, in registration.Input) (store.Registration, error)
+	List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[store.Registration], error)
+	Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
+	Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
+}
+
+// unavailable renders a page whose workflow is not mounted on this server.
+func (p *Portal) unavailable(w http.ResponseWriter, r *http.Request, s *session, title, what string) error {
+	p.render(w, r, s, http.StatusOK, "unavailable", title, what, nil)
+	return nil
+}
+
+func errUnavailable(what string) error {
+	return leadrouter.Errorf(leadrouter.EINTERNAL, "%s is not mounted", what)
+}
+
+// handedOffByMonth adds the opportunities handed off to the partner per
+// month to the dashboard rows.
+func (p *Portal) handedOffByMonth(ctx context.Context, tx *store.Tx, partnerID string, since time.Time, byMonth map[string]*monthStats) (bool, error) {
+	counts, err := tx.HandoffCountSince(ctx, partnerID, since)
+	if err != nil {
+		return false, err
+	}
+	for month, n := range counts {
+		if m := byMonth[month]; m != nil {
+			m.HandedOff += n
+		}
+	}
+	return true, nil
+}
+
+// leadActions fills the lead page's forms: a partner may change the owner
+// among its own users and ask to give the lead up.
+func (p *Portal) leadActions(ctx context.Context, tx *store.Tx, s *session, l leadrouter.Lead, data *leadData) error {
+	if p.cfg.Lifecycle == nil || !s.actor.IsPartner() {
+		data.CanReassign = p.cfg.Lifecycle != nil && s.actor.Is(leadrouter.RoleSupport) && l.Owner.Kind == leadrouter.OwnerPartner
+		return nil
+	}
+	owned := l.Owner.PartnerID == s.actor.PartnerID || l.HandoffPartnerID == s.actor.PartnerID
+	if !owned {
+		return nil
+	}
+	users, err := tx.Users(ctx, s.actor, leadrouter.RolePartner, 500, "")
+	if err != nil {
+		return err
+	}
+	data.Users, data.CanOwner = users.Items, true
+	data.CanReassign = l.Owner.PartnerID == s.actor.PartnerID
+	return nil
+}
+
+// changeOwner sets a lead's owner (a partner among its own users).
+func (p *Portal) changeOwner(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Lifecycle == nil {
+		return errUnavailable("lifecycle")
+	}
+	id := r.PathValue("id")
+	if _, err := p.cfg.Lifecycle.ChangeOwner(r.Context(), s.actor, id, lifecycle.ChangeOwnerInput{OwnerID: r.PostFormValue("owner_id"),
+		Reason: r.PostFormValue("reason")}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/portal/leads/"+id+"?done=owner_changed", http.StatusSeeOther)
+	return nil
+}
+
+// requestReassignment asks to give a lead up (a partner, or the support
+// desk on the owning partner's behalf).
+func (p *Portal) requestReassignment(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Lifecycle == nil {
+		return errUnavailable("lifecycle")
+	}
+	id := r.PathValue("id")
+	in := lifecycle.ReassignmentInput{Reason: r.PostFormValue("reason")}
+	if !s.actor.IsPartner() {
+		if err := p.db.View(r.Context(), func(tx *store.Tx) error {
+			l, err := tx.Lead(r.Context(), s.actor, id)
+			in.PartnerID = l.Owner.PartnerID
+			return err
+		}); err != nil {
+			return err
+		}
+	}
+	if _, err := p.cfg.Lifecycle.RequestReassignment(r.Context(), s.actor, id, in); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/portal/leads/"+id+"?done=reassign_asked", http.StatusSeeOther)
+	return nil
+}
+
+type opportunityRow struct {
+	httpapi.OpportunityView
+	PartnerName string
+}
+
+type opportunitiesData struct {
+	Items    []opportunityRow
+	Partners []leadrouter.Partner
+	Admin    bool
+}
+
+// listOpportunities returns the opportunities actor may see with their
+// leads, through the redacting view.
+func (p *Portal) listOpportunities(ctx context.Context, actor leadrouter.Actor, f store.OpportunityFilter) (opportunitiesData, error) {
+	var data opportunitiesData
+	err := p.db.View(ctx, func(tx *store.Tx) error {
+		f.Limit = 200
+		page, err := tx.Opportunities(ctx, actor, f)
+		if err != nil {
+			return err
+		}
+		names := map[string]string{}
+		for _, o := range page.Items {
+			l, err := tx.Lead(ctx, actor, o.LeadID)
+			if err != nil {
+				return err
+			}
+			row := opportunityRow{OpportunityView: httpapi.NewOpportunityView(actor, o, l)}
+			if pid := row.ReservedPartnerID; pid != "" && actor.IsStaff() {
+				if _, ok := names[pid]; !ok {
+					if partner, err := tx.Partner(ctx, leadrouter.System, pid); err == nil {
+						names[pid] = partner.Name
+					}
+				}
+				row.PartnerName = names[pid]
+			}
+			data.Items = append(data.Items, row)
+		}
+		if actor.Is(leadrouter.RoleAdmin) {
+			partners, err := tx.Partners(ctx, actor, 500, "")
+			data.Partners, data.Admin = partners.Items, true
+			return err
+		}
+		return nil
+	})
+	return data, err
+}
+
+// opportunities lists a partner's opportunities (those handed off to it).
+func (p *Portal) opportunities(w http.ResponseWriter, r *http.Request, s *session) error {
+	data, err := p.listOpportunities(r.Context(), s.actor, store.OpportunityFilter{})
+	if err != nil {
+		return err
+	}
+	p.render(w, r, s, http.StatusOK, "opportunities", "Opportunities", data, nil)
+	return nil
+}
+
+// handoffs is the PAM's hand-off queue: opportunities waiting for hand-off
+// to their reserved partner.
+func (p *Portal) handoffs(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Lifecycle == nil {
+		return p.unavailable(w, r, s, "Hand-off queue", "Opportunity hand-off")
+	}
+	data, err := p.listOpportunities(r.Context(), s.actor, store.OpportunityFilter{Status: leadrouter.OppHandoffPending})
+	if err != nil {
+		return err
+	}
+	p.render(w, r, s, http.StatusOK, "handoffs", "Hand-off queue", data, nil)
+	return nil
+}
+
+// handoff hands an opportunity to a partner: its reserved partner, or for
+// an admin any partner with a written reason.
+func (p *Portal) handoff(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Lifecycle == nil {
+		return errUnavailable("lifecycle")
+	}
+	in := lifecycle.HandoffInput{PartnerID: r.PostFormValue("partner_id"), OverrideReason: strings.TrimSpace(r.PostFormValue("override_reason"))}
+	if _, _, err := p.cfg.Lifecycle.Handoff(r.Context(), s.actor, r.PathValue("id"), in); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/portal/handoffs?done=handed_off", http.StatusSeeOther)
+	return nil
+}
+
+type reassignmentsData struct {
+	Items []store.ReassignmentQueueItem
+	Users []leadrouter.User
+}
+
+// reassignments is the admin's queue of open reassignment requests.
+func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Lifecycle == nil {
+		return p.unavailable(w, r, s, "Reassignment requests", "Reassignment")
+	}
+	ctx := r.Context()
+	var data reassignmentsData
+	if err := p.db.View(ctx, func(tx *store.Tx) error {
+		page, err := tx.ReassignmentRequests(ctx, store.ReassignmentOpen, 200, "")
+		if err != nil {
+			return err
+		}
+		data.Items = page.Items
+		sales, err := tx.Users(ctx, s.actor, leadrouter.RoleSales, 500, "")
+		data.Users = sales.Items
+		return err
+	}); err != nil {
+		return err
+	}
+	p.render(w, r, s, http.StatusOK, "reassignments", "Reassignment requests", data, nil)
+	return nil
+}
+
+// resolveReassignment names a new owner or re-runs routing without the
+// partner that gave the lead up.
+func (p *Portal) resolveReassignment(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Lifecycle == nil {
+		return errUnavailable("lifecycle")
+	}
+	if _, _, err := p.cfg.Lifecycle.ResolveReassignment(r.Context(), s.actor, r.PathValue("id"), lifecycle.ResolveInput{OwnerID: r.PostFormValue("owner_id")}); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/portal/admin/reassignments?done=reassign_resolved", http.StatusSeeOther)
+	return nil
+}
+
+type registrationsData struct {
+	Items   []any
+	Created any
+	Form    map[string]string
+	Staff   bool
+}
+
+func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *session, status int, page, title string, data registrationsData, formErr error) error {
+	f := store.RegistrationFilter{Limit: 100}
+	if s.actor.IsStaff() {
+		f.Status = store.RegistrationPending
+	}
+	list, err := p.cfg.Registrations.List(r.Context(), s.actor, f)
+	if err != nil {
+		return err
+	}
+	now := p.db.Now()
+	for _, reg := range list.Items {
+		data.Items = append(data.Items, httpapi.NewRegistrationView(s.actor, reg, now))
+	}
+	data.Staff = s.actor.IsStaff()
+	p.render(w, r, s, status, page, title, data, formErr)
+	return nil
+}
+
+// registrations lists the partner's registrations with the form to
+// register a prospect.
+func (p *Portal) registrations(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return p.unavailable(w, r, s, "Registrations", "Prospect registration")
+	}
+	return p.registrationsPage(w, r, s, http.StatusOK, "registrations", "Registrations", registrationsData{}, nil)
+}
+
+// register registers a prospect and shows its flag.
+func (p *Portal) register(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return errUnavailable("registration")
+	}
+	form := map[string]string{}
+	for _, k := range []string{"company", "domain", "country", "contact_email", "note"} {
+		form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	reg, err := p.cfg.Registrations.Register(r.Context(), s.actor, registration.Input{Company: form["company"], Domain: form["domain"],
+		Country: form["country"], ContactEmail: form["contact_email"], Note: form["note"]})
+	if err != nil {
+		return p.registrationsPage(w, r, s, statusOf(err), "registrations", "Registrations", registrationsData{Form: form}, err)
+	}
+	created := httpapi.NewRegistrationView(s.actor, reg, p.db.Now())
+	return p.registrationsPage(w, r, s, http.StatusCreated, "registrations", "Registrations", registrationsData{Created: created}, nil)
+}
+
+// approvals is Partner Relations' queue of yellow-flag registrations.
+func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return p.unavailable(w, r, s, "Approvals", "Prospect registration")
+	}
+	return p.registrationsPage(w, r, s, http.StatusOK, "approvals", "Approvals", registrationsData{}, nil)
+}
+
+// decide approves or rejects a pending registration with a reason.
+func (p *Portal) decide(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return errUnavailable("registration")
+	}
+	id, reason := r.PathValue("id"), strings.TrimSpace(r.PostFormValue("reason"))
+	var err error
+	switch r.PathValue("decision") {
+	case "approve":
+		_, err = p.cfg.Registrations.Approve(r.Context(), s.actor, id, reason)
+	case "reject":
+		_, err = p.cfg.Registrations.Reject(r.Context(), s.actor, id, reason)
+	default:
+		err = leadrouter.Errorf(leadrouter.ENOTFOUND, "No such page.")
+	}
+	if err != nil {
+		return p.registrationsPage(w, r, s, statusOf(err), "approvals", "Approvals", registrationsData{}, err)
+	}
+	http.Redirect(w, r, "/portal/approvals?done=registration_done", http.StatusSeeOther)
+	return nil
+}
