@@ -133,6 +133,11 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 	if !ok {
 		return nil
 	}
+	// A registration decision is also noted on the accounts and leads it
+	// matched; it is published once, from the registration itself.
+	if e.Type == leadrouter.EventRegistration && !strings.HasPrefix(e.Subject, "reg_") {
+		return nil
+	}
 	hooks, err := tx.activeWebhooks(ctx)
 	if err != nil || len(hooks) == 0 {
 		return err
