@@ -1,0 +1,414 @@
+package httpapi
+
+import (
+	"net"
+	"net/http"
+	"strconv"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/lifecycle"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// ContactView is a person's contact details as one actor may see them:
+// the fields stay null, with Redacted set, unless
+// leadrouter.ContactVisibleTo allows them (decided once, by NewLeadView).
+type ContactView struct {
+	ID        string  `json:"id,omitempty"`
+	FirstName *string `json:"first_name"`
+	LastName  *string `json:"last_name"`
+	Email     *string `json:"email"`
+	Phone     *string `json:"phone"`
+	Redacted  bool    `json:"redacted"`
+}
+
+// contactOf is the contact part of a lead view.
+func contactOf(id string, lv LeadView) ContactView {
+	return ContactView{ID: id, FirstName: lv.FirstName, LastName: lv.LastName, Email: lv.Email, Phone: lv.Phone, Redacted: lv.Redacted}
+}
+
+// OpportunityView is an opportunity as the API shows it to one actor: with
+// its lead's view (company, country, status) and the lead's contact,
+// redacted exactly as the lead is. Partners never see another partner's
+// reservation, the PAM or an admin's override reason.
+type OpportunityView struct {
+	ID                string      `json:"id"`
+	LeadID            string      `json:"lead_id"`
+	AccountID         string      `json:"account_id"`
+	ContactID         string      `json:"contact_id"`
+	Name              string      `json:"name"`
+	Amount            *float64    `json:"amount"`
+	Status            string      `json:"status"`
+	ReservedPartnerID string      `json:"reserved_partner_id"`
+	PartnerID         string      `json:"partner_id"`
+	PAMUserID         string      `json:"pam_user_id,omitempty"`
+	OverrideReason    string      `json:"override_reason,omitempty"`
+	Company           string      `json:"company"`
+	Country           string      `json:"country"`
+	Contact           ContactView `json:"contact"`
+	Redacted          bool        `json:"redacted"`
+	CreatedAt         string      `json:"created_at"`
+	HandedOffAt       *string     `json:"handed_off_at"`
+	Lead              LeadView    `json:"lead"`
+}
+
+// NewOpportunityView builds the view of o (converted from l) for actor.
+func NewOpportunityView(actor leadrouter.Actor, o leadrouter.Opportunity, l leadrouter.Lead) OpportunityView {
+	lv := NewLeadView(actor, l)
+	v := OpportunityView{
+		ID: o.ID, LeadID: o.LeadID, AccountID: o.AccountID, ContactID: o.ContactID, Name: o.Name, Amount: o.Amount, Status: o.Status,
+		ReservedPartnerID: o.ReservedPartnerID, PartnerID: o.PartnerID, PAMUserID: o.PAMUserID, OverrideReason: o.OverrideReason,
+		Company: l.Company, Country: l.Country, Contact: contactOf(o.ContactID, lv), Redacted: lv.Redacted,
+		CreatedAt: o.CreatedAt.UTC().Format(timeFormat), Lead: lv,
+	}
+	if o.HandedOffAt != nil {
+		t := o.HandedOffAt.UTC().Format(timeFormat)
+		v.HandedOffAt = &t
+	}
+	if actor.IsPartner() {
+		// Which partner referred the lead is that partner's business: a
+		// partner handed another's referral (an admin's override) does not
+		// see the referrer's PID.
+		if l.CreditedPartnerID != actor.PartnerID {
+			v.Lead.CreditedPID, v.Lead.AttributionModel = "", ""
+		}
+		if v.ReservedPartnerID != actor.PartnerID {
+			v.ReservedPartnerID = ""
+		}
+		if v.PartnerID != actor.PartnerID {
+			v.PartnerID = ""
+		}
+		v.PAMUserID, v.OverrideReason = "", ""
+	}
+	return v
+}
+
+// ReassignmentView is a reassignment request as its requester sees it.
+type ReassignmentView struct {
+	ID         string           `json:"id"`
+	LeadID     string           `json:"lead_id"`
+	PartnerID  string           `json:"partner_id"`
+	Reason     string           `json:"reason"`
+	Status     string           `json:"status"`
+	CreatedAt  string           `json:"created_at"`
+	ResolvedAt *string          `json:"resolved_at"`
+	NewOwner   leadrouter.Owner `json:"new_owner"`
+}
+
+func newReassignmentView(r store.ReassignmentRequest) ReassignmentView {
+	v := ReassignmentView{ID: r.ID, LeadID: r.LeadID, PartnerID: r.PartnerID, Reason: r.Reason, Status: r.Status,
+		CreatedAt: r.CreatedAt.UTC().Format(timeFormat), NewOwner: r.NewOwner}
+	if r.ResolvedAt != nil {
+		t := r.ResolvedAt.UTC().Format(timeFormat)
+		v.ResolvedAt = &t
+	}
+	return v
+}
+
+// partnerRef names a partner in the admins' queue.
+type partnerRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// reassignmentQueueItem is a request in the admins' queue: who asked, the
+// lead's contact and the partner giving it up and the lead's current one.
+type reassignmentQueueItem struct {
+	ReassignmentView
+	RequestedBy    string           `json:"requested_by"`
+	ResolvedBy     string           `json:"resolved_by,omitempty"`
+	Contact        ContactView      `json:"contact"`
+	Company        string           `json:"company"`
+	Country        string           `json:"country"`
+	LeadStatus     string           `json:"lead_status"`
+	Owner          leadrouter.Owner `json:"owner"`
+	Partner        *partnerRef      `json:"partner"`
+	CurrentPartner *partnerRef      `json:"current_partner"`
+}
+
+// MountLifecycle registers the lifecycle routes (W5, W6, W8 and the
+// partner dashboard's stats).
+func (s *Server) MountLifecycle(svc *lifecycle.Service) {
+	s.Handle("POST /api/v1/leads/{id}/qualify", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			ConsentShare *bool  `json:"consent_share"`
+			ConsentText  string `json:"consent_text"`
+			Note         string `json:"note"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		l, err := svc.Qualify(r.Context(), actor, r.PathValue("id"), lifecycle.QualifyInput{
+			ConsentShare: req.ConsentShare, ConsentText: req.ConsentText, Note: req.Note, IP: remoteIP(r)})
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		return nil
+	}, lifecycle.QualifyRoles...)
+
+	s.Handle("POST /api/v1/leads/{id}/disqualify", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			Reason string `json:"reason"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		l, err := svc.Disqualify(r.Context(), actor, r.PathValue("id"), req.Reason)
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		return nil
+	}, lifecycle.QualifyRoles...)
+
+	s.Handle("POST /api/v1/leads/{id}/consent", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			Share  *bool  `json:"share"`
+			Text   string `json:"text"`
+			Source string `json:"source"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		l, err := svc.RecordConsent(r.Context(), actor, r.PathValue("id"), lifecycle.ConsentInput{
+			Share: req.Share, Text: req.Text, Source: req.Source, IP: remoteIP(r)})
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusCreated, NewLeadView(actor, l))
+		return nil
+	}, lifecycle.ConsentRoles...)
+
+	s.Handle("GET /api/v1/leads/{id}/consents", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var items []store.ConsentRecord
+		var l leadrouter.Lead
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			if l, err = tx.Lead(r.Context(), actor, r.PathValue("id")); err != nil {
+				return err
+			}
+			items, err = tx.Consents(r.Context(), l.ID)
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"lead_id": l.ID, "current": l.Consent, "items": items})
+		return nil
+	}, staffRoles()...)
+
+	s.Handle("POST /api/v1/leads/{id}/convert", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			OpportunityName string   `json:"opportunity_name"`
+			Amount          *float64 `json:"amount"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		c, err := svc.Convert(r.Context(), actor, r.PathValue("id"), lifecycle.ConvertInput{OpportunityName: req.OpportunityName, Amount: req.Amount})
+		if err != nil {
+			return err
+		}
+		opp := NewOpportunityView(actor, c.Opportunity, c.Lead)
+		w.Header().Set("Location", "/api/v1/opportunities/"+c.Opportunity.ID)
+		WriteJSON(w, http.StatusCreated, map[string]any{
+			"opportunity": opp, "contact": opp.Contact, "account": c.Account,
+			"account_reused": c.AccountReused, "contact_reused": c.ContactReused})
+		return nil
+	}, lifecycle.QualifyRoles...)
+
+	s.Handle("POST /api/v1/leads/{id}/owner", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			OwnerID string `json:"owner_id"`
+			Reason  string `json:"reason"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		l, err := svc.ChangeOwner(r.Context(), actor, r.PathValue("id"), lifecycle.ChangeOwnerInput{OwnerID: req.OwnerID, Reason: req.Reason})
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		return nil
+	}, lifecycle.OwnerRoles...)
+
+	s.Handle("POST /api/v1/leads/{id}/reassignment-requests", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			Reason string `json:"reason"`
+			// PartnerID is read only from the support desk (filing on a
+			// partner's behalf); a partner's request names its own.
+			PartnerID string `json:"partner_id"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		rr, err := svc.RequestReassignment(r.Context(), actor, r.PathValue("id"), lifecycle.ReassignmentInput{Reason: req.Reason, PartnerID: req.PartnerID})
+		if err != nil {
+			return err
+		}
+		w.Header().Set("Location", "/api/v1/reassignment-requests/"+rr.ID)
+		WriteJSON(w, http.StatusCreated, newReassignmentView(rr))
+		return nil
+	}, lifecycle.RequestReassignmentRoles...)
+
+	s.Handle("GET /api/v1/reassignment-requests", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		limit, cursor, err := pageParams(r)
+		if err != nil {
+			return err
+		}
+		status := r.URL.Query().Get("status")
+		switch status {
+		case "":
+			status = store.ReassignmentOpen
+		case "all":
+			status = ""
+		case store.ReassignmentOpen, store.ReassignmentResolved:
+		default:
+			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be open, resolved or all"}}}
+		}
+		var page store.Page[store.ReassignmentQueueItem]
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			page, err = tx.ReassignmentRequests(r.Context(), status, limit, cursor)
+			return err
+		}); err != nil {
+			return err
+		}
+		out := store.Page[reassignmentQueueItem]{Items: make([]reassignmentQueueItem, 0, len(page.Items)), NextCursor: page.NextCursor}
+		for _, it := range page.Items {
+			lv := NewLeadView(actor, it.Lead)
+			item := reassignmentQueueItem{ReassignmentView: newReassignmentView(it.Request), RequestedBy: it.Request.RequestedBy,
+				ResolvedBy: it.Request.ResolvedBy, Contact: contactOf("", lv), Company: it.Lead.Company, Country: it.Lead.Country,
+				LeadStatus: it.Lead.Status, Owner: it.Lead.Owner}
+			if it.Request.PartnerID != "" {
+				item.Partner = &partnerRef{ID: it.Request.PartnerID, Name: it.PartnerName}
+			}
+			if it.Lead.Owner.PartnerID != "" {
+				item.CurrentPartner = &partnerRef{ID: it.Lead.Owner.PartnerID, Name: it.CurrentPartnerName}
+			}
+			out.Items = append(out.Items, item)
+		}
+		WriteJSON(w, http.StatusOK, out)
+		return nil
+	}, lifecycle.ResolveReassignmentRoles...)
+
+	s.Handle("POST /api/v1/reassignment-requests/{id}/resolve", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			OwnerID string `json:"owner_id"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		rr, l, err := svc.ResolveReassignment(r.Context(), actor, r.PathValue("id"), lifecycle.ResolveInput{OwnerID: req.OwnerID})
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"request": newReassignmentView(rr), "lead": NewLeadView(actor, l)})
+		return nil
+	}, lifecycle.ResolveReassignmentRoles...)
+
+	s.Handle("GET /api/v1/opportunities", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		limit, cursor, err := pageParams(r)
+		if err != nil {
+			return err
+		}
+		q := r.URL.Query()
+		f := store.OpportunityFilter{Status: q.Get("status"), PartnerID: q.Get("partner_id"), LeadID: q.Get("lead_id"), Limit: limit, Cursor: cursor}
+		switch f.Status {
+		case "", leadrouter.OppHandoffPending, leadrouter.OppHandedOff, leadrouter.OppOpen, leadrouter.OppWon, leadrouter.OppLost:
+		default:
+			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be handoff_pending, handed_off, open, won or lost"}}}
+		}
+		var page store.Page[leadrouter.Opportunity]
+		leads := map[string]leadrouter.Lead{}
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			if page, err = tx.Opportunities(r.Context(), actor, f); err != nil {
+				return err
+			}
+			for _, o := range page.Items {
+				// The store's opportunity visibility let it through; its
+				// lead is read as the system and redacted by the view.
+				l, err := tx.Lead(r.Context(), leadrouter.System, o.LeadID)
+				if err != nil {
+					return err
+				}
+				leads[o.ID] = l
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		out := store.Page[OpportunityView]{Items: make([]OpportunityView, 0, len(page.Items)), NextCursor: page.NextCursor}
+		for _, o := range page.Items {
+			out.Items = append(out.Items, NewOpportunityView(actor, o, leads[o.ID]))
+		}
+		WriteJSON(w, http.StatusOK, out)
+		return nil
+	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
+
+	s.Handle("GET /api/v1/opportunities/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var o leadrouter.Opportunity
+		var l leadrouter.Lead
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			if o, err = tx.Opportunity(r.Context(), actor, r.PathValue("id")); err != nil {
+				return err
+			}
+			l, err = tx.Lead(r.Context(), leadrouter.System, o.LeadID)
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, NewOpportunityView(actor, o, l))
+		return nil
+	})
+
+	s.Handle("POST /api/v1/opportunities/{id}/handoff", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req struct {
+			PartnerID      string `json:"partner_id"`
+			OverrideReason string `json:"override_reason"`
+		}
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		o, l, err := svc.Handoff(r.Context(), actor, r.PathValue("id"), lifecycle.HandoffInput{PartnerID: req.PartnerID, OverrideReason: req.OverrideReason})
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, NewOpportunityView(actor, o, l))
+		return nil
+	}, lifecycle.HandoffRoles...)
+
+	s.Handle("GET /api/v1/partners/{id}/stats", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		months := 12
+		if v := r.URL.Query().Get("months"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > 36 {
+				return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+					Fields: []leadrouter.FieldError{{Field: "months", Message: "must be a whole number from 1 to 36"}}}
+			}
+			months = n
+		}
+		var st store.PartnerStats
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			st, err = tx.PartnerStats(r.Context(), actor, r.PathValue("id"), months)
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, st)
+		return nil
+	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
+}
+
+// remoteIP is the address a request came from (for consent records).
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
