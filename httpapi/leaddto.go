@@ -62,9 +62,14 @@ func NewLeadView(actor leadrouter.Actor, l leadrouter.Lead) LeadView {
 		v.Redacted = true
 	}
 	if actor.IsPartner() {
-		// Partners see their own side of ownership, not vendor user ids.
-		if v.Owner.Kind != leadrouter.OwnerPartner || v.Owner.PartnerID != actor.PartnerID {
+		// Partners see their own side of ownership (their partner or one
+		// of its users), not vendor user ids or other partners.
+		if v.Owner.PartnerID != actor.PartnerID {
 			v.Owner = leadrouter.Owner{Kind: v.Owner.Kind}
+		}
+		if l.CreditedPartnerID != actor.PartnerID {
+			v.CreditedPID, v.AttributionModel = "", ""
+			v.Touches = []leadrouter.Touch{}
 		}
 		if v.ReservedPartnerID != actor.PartnerID {
 			v.ReservedPartnerID = ""
@@ -83,8 +88,13 @@ func NewLeadView(actor leadrouter.Actor, l leadrouter.Lead) LeadView {
 var piiKeys = map[string]bool{
 	"first_name": true, "last_name": true, "name": true, "email": true, "phone": true, "phone_e164": true,
 	"contact": true, "contact_email": true, "ip": true, "candidates": true, "trace": true,
-	"partner_name": true, "old_owner": true, "new_owner": true,
+	"partner_name": true, "old_owner": true, "new_owner": true, "owner": true, "reserved_partner_id": true,
+	"override_reason": true, "partner_id": true, "owner_partner_id": true, "decided_by": true,
 }
+
+// pidKeys name a crediting PID: shown to a partner only on leads credited
+// to it.
+var pidKeys = map[string]bool{"pid": true, "credited_pid": true, "attribution_model": true, "landing": true}
 
 // NewTimelineView renders events for actor: partners who may not see the
 // lead's contact details get event data with those fields removed, and
@@ -95,6 +105,7 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 		return items
 	}
 	contactOK := leadrouter.ContactVisibleTo(actor, l)
+	ownCredit := l.CreditedPartnerID == actor.PartnerID
 	for i := range items {
 		var data map[string]any
 		if err := json.Unmarshal(events[i].Data, &data); err != nil {
@@ -103,6 +114,9 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 		}
 		for k := range data {
 			if piiKeys[k] && !(contactOK && (k == "first_name" || k == "last_name" || k == "email" || k == "phone")) {
+				delete(data, k)
+			}
+			if pidKeys[k] && !ownCredit {
 				delete(data, k)
 			}
 		}
