@@ -16,7 +16,7 @@ run:
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
 	$(GO) vet $(PKGS)
-	$(GO) run honnef.co/go/tools/cmd/staticcheck@2025.1.1 $(PKGS)
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 ## bench: the Go benchmarks (engines, matcher, redirect handler)
 bench:
@@ -34,4 +34,4 @@ fuzz:
 
 ## vuln: known vulnerabilities in dependencies
 vuln:
-	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.1.4 $(PKGS)
+	$(GO) run golang.org/x/vuln/cmd/govulncheck@v1.9.0 $(PKGS)

@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -318,5 +317,3 @@ func (s *Service) resolvePID(ctx context.Context, tx *store.Tx, pid string) (str
 	}
 	return p.ID, true
 }
-
-var errNoRouter = errors.New("no router configured")

@@ -155,7 +155,7 @@ func TestIdempotencyKeyUnderConcurrentRetries(t *testing.T) {
 				idem := &intake.Idempotency{UserID: "usr_admin", Key: "retry-1", RequestHash: "h", Render: func(r intake.Result) (int, []byte) {
 					return 201, []byte(r.Lead.ID)
 				}}
-				res, err := svc.Capture(ctx, admin, intake.Submission{LastName: "Key", Email: fmt.Sprintf("key@retry.example")}, idem)
+				res, err := svc.Capture(ctx, admin, intake.Submission{LastName: "Key", Email: "key@retry.example"}, idem)
 				if err != nil {
 					t.Error(err)
 					return

@@ -251,7 +251,7 @@ func TestReferralToLead(t *testing.T) {
 			}
 		}
 		// The same person again: one lead, a response.
-		resp = form(t, browser, m.URL(), "demo-request", values, m.URL())
+		form(t, browser, m.URL(), "demo-request", values, m.URL())
 		_, list, _ = support.do("GET", "/api/v1/leads?email=vera@visitor-gmbh.example", nil)
 		if n := len(list["items"].([]any)); n != 1 || list["items"].([]any)[0].(map[string]any)["responses"].(float64) != 2 {
 			t.Fatalf("second fill: %v", list)
