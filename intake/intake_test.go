@@ -2,7 +2,6 @@ package intake_test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"testing"
