@@ -1,0 +1,185 @@
+package routing
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+)
+
+// The actions that rotate among candidates: assign_territory and
+// assign_queue, with their daily caps.
+
+// capOf is the daily cap that applies to a partner under rule r, and the
+// key its count is kept under.
+func capOf(r *Rule, pt *Partner) (int, string) {
+	if r.DailyCap > 0 {
+		return r.DailyCap, r.capKey
+	}
+	if pt != nil && pt.DailyCap > 0 {
+		return pt.DailyCap, PartnerCapKey
+	}
+	return 0, ""
+}
+
+// record counts an assignment under every cap that watches it.
+func (e *engine) record(ctx context.Context, r *Rule, pt *Partner, id string) error {
+	if r.DailyCap > 0 {
+		if err := e.rot.Record(ctx, r.capKey, id); err != nil {
+			return err
+		}
+	}
+	if pt != nil && pt.DailyCap > 0 {
+		return e.rot.Record(ctx, PartnerCapKey, id)
+	}
+	return nil
+}
+
+// checkAssignee is the check of pick: may assignee id have the lead?
+func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *Partner, id string) (uint8, error) {
+	if slices.Contains(lv.Exclude, id) {
+		return stExcluded, nil
+	}
+	if limit, key := capOf(r, pt); limit > 0 {
+		n, err := e.rot.AssignedToday(ctx, key, id)
+		if err != nil {
+			return stUnknown, err
+		}
+		if n >= limit {
+			return stCapped, nil
+		}
+	}
+	return stEligible, nil
+}
+
+func skipReason(state uint8, limit int) string {
+	switch state {
+	case stExcluded:
+		return "excluded (gave the lead up)"
+	case stCapped:
+		return "at its daily cap of " + strconv.Itoa(limit)
+	}
+	return ""
+}
+
+func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (outcome, error) {
+	var t *territory
+	if lv.country >= 0 {
+		t = e.dir.territory[lv.country]
+	}
+	if t == nil || len(t.active) == 0 {
+		switch {
+		case !e.trace:
+			return outcome{}, nil
+		case lv.country < 0:
+			return e.nobody("the lead's country " + quoteOrNone(lv.Country) + " is not a known ISO code, so no territory includes it"), nil
+		case t == nil:
+			return e.nobody("no partner territory includes " + lv.countryCode), nil
+		}
+		out := e.nobody("no active partner's territory includes " + lv.countryCode)
+		out.step.Candidates = e.territoryCandidates(r, t, nil, -1)
+		return out, nil
+	}
+	var buf [64]uint8
+	state := states(&buf, len(t.active))
+	var seq []int32
+	if r.Strategy == StrategyWeighted {
+		seq = t.weighted
+	}
+	chosen, pos, err := pick(ctx, e.rot, r.territoryKey(lv.country), len(t.active), seq, state, func(i int) (uint8, error) {
+		pt := &e.dir.partners[t.active[i]]
+		return e.checkAssignee(ctx, r, lv, pt, pt.ID)
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	if chosen < 0 {
+		if !e.trace {
+			return outcome{}, nil
+		}
+		out := e.nobody("every partner of " + lv.countryCode + "'s territory is excluded or at its daily cap")
+		out.step.Candidates = e.territoryCandidates(r, t, state, -1)
+		return out, nil
+	}
+	pt := &e.dir.partners[t.active[chosen]]
+	if err := e.record(ctx, r, pt, pt.ID); err != nil {
+		return outcome{}, err
+	}
+	out := outcome{owner: Owner{Kind: OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
+	if e.trace {
+		out.step = Step{Chosen: pt.ID, Candidates: e.territoryCandidates(r, t, state, chosen),
+			Reason: fmt.Sprintf("country %s: %s among the %d active partner(s) of its territory; position %d gives %s",
+				lv.countryCode, r.Strategy, len(t.active), pos, pt.Name)}
+	}
+	return out, nil
+}
+
+// territoryCandidates lists every partner of a territory with why it was
+// skipped; state (nil: nothing checked) is indexed like t.active.
+func (e *engine) territoryCandidates(r *Rule, t *territory, state []uint8, chosen int) []Candidate {
+	if !e.trace {
+		return nil
+	}
+	out := make([]Candidate, 0, len(t.all))
+	j := 0
+	for _, pi := range t.all {
+		pt := &e.dir.partners[pi]
+		c := Candidate{ID: pt.ID, Name: pt.Name}
+		if !pt.Active {
+			c.Skipped = "suspended"
+		} else {
+			if state != nil && j != chosen {
+				limit, _ := capOf(r, pt)
+				c.Skipped = skipReason(state[j], limit)
+			}
+			j++
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcome, error) {
+	users := e.dir.queueUsers[r.Queue]
+	queueOwner := outcome{owner: Owner{Kind: OwnerQueue, ID: r.Queue}, fired: true}
+	if len(users) == 0 {
+		if e.trace {
+			queueOwner.step = Step{Chosen: r.Queue, Reason: "queue " + r.Queue + " has no users: the lead waits in the queue"}
+		}
+		return queueOwner, nil
+	}
+	var buf [64]uint8
+	state := states(&buf, len(users))
+	chosen, pos, err := pick(ctx, e.rot, r.positionKey, len(users), nil, state, func(i int) (uint8, error) {
+		return e.checkAssignee(ctx, r, lv, nil, users[i])
+	})
+	if err != nil {
+		return outcome{}, err
+	}
+	var candidates []Candidate
+	if e.trace {
+		candidates = make([]Candidate, len(users))
+		for i, u := range users {
+			candidates[i] = Candidate{ID: u}
+			if i != chosen {
+				candidates[i].Skipped = skipReason(state[i], r.DailyCap)
+			}
+		}
+	}
+	if chosen < 0 {
+		if e.trace {
+			queueOwner.step = Step{Chosen: r.Queue, Candidates: candidates,
+				Reason: "every user of queue " + r.Queue + " is excluded or at the daily cap: the lead waits in the queue"}
+		}
+		return queueOwner, nil
+	}
+	if err := e.record(ctx, r, nil, users[chosen]); err != nil {
+		return outcome{}, err
+	}
+	out := outcome{owner: Owner{Kind: OwnerUser, ID: users[chosen]}, fired: true}
+	if e.trace {
+		out.step = Step{Chosen: users[chosen], Candidates: candidates,
+			Reason: fmt.Sprintf("round robin among the %d user(s) of queue %s; position %d gives %s", len(users), r.Queue, pos, users[chosen])}
+	}
+	return out, nil
+}

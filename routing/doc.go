@@ -1,0 +1,11 @@
+// Package routing owns lead routing (SPEC.md W4) and the policy's nurture
+// and scoring parts (W5): the YAML policy format, its validation with line
+// numbers, the built-in default policy, and the engine that applies a
+// policy to one lead and explains its decision with a trace.
+//
+// The engine is pure: it takes a Lead, a Directory of partners and queue
+// users and a Rotation (the round-robin positions and daily counts, kept
+// durable by the store and in memory by MemoryRotation), and returns a
+// Decision. Simulate replays a file of leads through a policy, optionally
+// comparing it with another, using the same engine.
+package routing

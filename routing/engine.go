@@ -1,0 +1,317 @@
+package routing
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Owner kinds.
+const (
+	OwnerPartner = "partner"
+	OwnerUser    = "user"
+	OwnerQueue   = "queue"
+)
+
+// Owner is who a decision gives the lead to.
+type Owner struct {
+	// Kind is OwnerPartner, OwnerUser or OwnerQueue.
+	Kind string `json:"kind"`
+	// ID is the partner's, user's or queue's id.
+	ID string `json:"id"`
+	// PartnerID is the partner the owner belongs to, if any.
+	PartnerID string `json:"partner_id,omitempty"`
+}
+
+// String is "kind:id".
+func (o Owner) String() string { return o.Kind + ":" + o.ID }
+
+// Lead is what the engine knows of a lead and what it matched.
+type Lead struct {
+	ID       string // for reports; routing does not read it
+	Country  string // ISO alpha-2, any case
+	Source   string // web_form, call, email, import, event, webinar, …
+	FormKind string // gated_offer, demo_request, contact, event
+	Title    string // job title
+	Company  string // company name, for reports
+	// CompanySize is the number of employees (0: unknown).
+	CompanySize int
+	// Responses counts the lead's form fills, calls and e-mails.
+	Responses int
+	// Score is points earned outside the policy (such as a marketing
+	// automation score); the policy's scoring adds to it.
+	Score int
+	// CreditedPartnerID is the partner credited through a PID, if any.
+	CreditedPartnerID string
+	// AccountOwnerPartnerID is the partner owning the matched account or
+	// any account in its hierarchy, if any.
+	AccountOwnerPartnerID string
+	// DuplicateOfLeadID is the open lead this one is a response to.
+	DuplicateOfLeadID string
+	// DuplicateOwner is the owner of that open lead.
+	DuplicateOwner Owner
+	// Exclude lists partners (or users) that must not get the lead: a
+	// reassignment re-runs routing without the one giving the lead up.
+	Exclude []string
+	// Day (YYYY-MM-DD) is when the lead arrived; only Simulate reads it,
+	// to start daily caps afresh each day.
+	Day string
+}
+
+// Decision is the outcome of routing one lead.
+type Decision struct {
+	// Rule is the id of the rule that decided, or NoRule.
+	Rule string `json:"rule"`
+	// Owner is who gets the lead.
+	Owner Owner `json:"owner"`
+	// ReservedPartnerID is the partner a PID-reserved lead goes to when it
+	// converts.
+	ReservedPartnerID string `json:"reserved_partner_id"`
+	// NurtureTrack is the track the lead enters.
+	NurtureTrack string `json:"nurture_track"`
+	// Score is the lead's score.
+	Score int `json:"score"`
+	// ScoreSteps are the scoring rules that made the score.
+	ScoreSteps []ScoreStep `json:"score_steps,omitempty"`
+	// Trace has a step for every rule considered, in order.
+	Trace []Step `json:"trace"`
+}
+
+// Step is one rule's part of a decision's trace.
+type Step struct {
+	// Rule is the rule's id (NoRule for the final default-queue step).
+	Rule string `json:"rule"`
+	// Matched is whether the rule's conditions held.
+	Matched bool `json:"matched"`
+	// Fired is whether the rule decided the lead.
+	Fired bool `json:"fired"`
+	// Reason says why, in words.
+	Reason string `json:"reason"`
+	// Candidates are the assignees the rule considered, with why the
+	// skipped ones were skipped.
+	Candidates []Candidate `json:"candidates,omitempty"`
+	// Chosen is the id of the assignee the rule chose.
+	Chosen string `json:"chosen,omitempty"`
+}
+
+// Candidate is one possible assignee a rule considered.
+type Candidate struct {
+	ID   string `json:"id"`             // partner or user id
+	Name string `json:"name,omitempty"` // partner name
+	// Skipped says why the candidate could not have the lead ("suspended",
+	// "excluded", "at its daily cap of 5"); empty when it could.
+	Skipped string `json:"skipped,omitempty"`
+}
+
+// Route applies the policy to a lead and returns the decision with a
+// trace of every rule considered, in order. Round-robin positions and
+// daily counts are read and advanced through rot.
+func Route(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotation) (Decision, error) {
+	if p == nil || rot == nil {
+		return Decision{}, errors.New("routing: Route needs a policy and a rotation")
+	}
+	e := engine{policy: p, dir: dir.indexed(), nurtureQueue: dir.VendorNurtureQueue, rot: rot, trace: true}
+	return e.route(ctx, &lead)
+}
+
+// RouteExcluding is Route without the given partners or users: what a
+// reassignment runs when a partner gives a lead up.
+func RouteExcluding(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotation, exclude ...string) (Decision, error) {
+	lead.Exclude = append(slices.Clip(lead.Exclude), exclude...)
+	return Route(ctx, p, dir, lead, rot)
+}
+
+// engine routes leads with one policy and directory.
+type engine struct {
+	policy       *Policy
+	dir          *dirIndex
+	nurtureQueue string
+	rot          Rotation
+	trace        bool // build Decision.Trace and ScoreSteps (Simulate does not)
+}
+
+// leadView is a lead with its country looked up once.
+type leadView struct {
+	*Lead
+	country       int    // country index, -1 when not a two-letter code
+	countryCode   string // upper case, when country >= 0
+	international bool   // known country other than home
+}
+
+func (p *Policy) view(l *Lead) leadView {
+	v := leadView{Lead: l, country: countryIndex(strings.TrimSpace(l.Country))}
+	if v.country >= 0 {
+		v.countryCode = countryCodes[2*v.country : 2*v.country+2]
+		v.international = v.country != p.home
+	}
+	return v
+}
+
+// outcome is what an action found.
+type outcome struct {
+	owner    Owner
+	reserved string
+	fired    bool
+	step     Step
+}
+
+func (e *engine) route(ctx context.Context, lead *Lead) (Decision, error) {
+	p := e.policy
+	lv := p.view(lead)
+	var d Decision
+	if e.trace {
+		d.Score = p.score(&lv, &d.ScoreSteps)
+	} else {
+		d.Score = p.score(&lv, nil)
+	}
+	d.NurtureTrack = p.track(&lv, d.Score)
+	for i := range p.Rules {
+		r := &p.Rules[i]
+		if failed := r.When.eval(&lv, d.Score); failed != condNone {
+			if e.trace {
+				d.Trace = append(d.Trace, Step{Rule: r.ID, Reason: r.When.reason(failed, &lv, d.Score, p.HomeCountry)})
+			}
+			continue
+		}
+		out, err := e.act(ctx, r, &lv)
+		if err != nil {
+			return d, fmt.Errorf("routing rule %s: %w", r.ID, err)
+		}
+		out.step.Rule, out.step.Matched = r.ID, true
+		if !out.fired && r.fallthroughQueue != "" {
+			out.owner, out.fired = Owner{Kind: OwnerQueue, ID: r.fallthroughQueue}, true
+			if e.trace {
+				out.step.Reason += "; the lead waits in queue " + r.fallthroughQueue + " (fallthrough)"
+				out.step.Chosen = r.fallthroughQueue
+			}
+		} else if !out.fired && e.trace {
+			out.step.Reason += "; trying the next rule"
+		}
+		out.step.Fired = out.fired
+		if e.trace {
+			d.Trace = append(d.Trace, out.step)
+		}
+		if out.fired {
+			d.Rule, d.Owner, d.ReservedPartnerID = r.ID, out.owner, out.reserved
+			return d, nil
+		}
+	}
+	d.Rule, d.Owner = NoRule, Owner{Kind: OwnerQueue, ID: p.DefaultQueue}
+	if e.trace {
+		d.Trace = append(d.Trace, Step{Rule: NoRule, Fired: true, Chosen: p.DefaultQueue,
+			Reason: "no rule assigned the lead: it waits in the default queue " + p.DefaultQueue})
+	}
+	return d, nil
+}
+
+// act carries out a rule whose conditions hold.
+func (e *engine) act(ctx context.Context, r *Rule, lv *leadView) (outcome, error) {
+	switch r.Action {
+	case ActionKeepOwner:
+		return e.keepOwner(lv), nil
+	case ActionReservePID:
+		return e.reservePID(r, lv), nil
+	case ActionAssignAccountPartner:
+		return e.accountPartner(lv), nil
+	case ActionAssignTerritory:
+		return e.assignTerritory(ctx, r, lv)
+	case ActionAssignQueue:
+		return e.assignQueue(ctx, r, lv)
+	}
+	return outcome{}, fmt.Errorf("unknown action %q", r.Action)
+}
+
+func (e *engine) keepOwner(lv *leadView) outcome {
+	switch {
+	case lv.DuplicateOfLeadID == "":
+		return e.nobody("the lead is not a response to an open lead")
+	case (lv.DuplicateOwner.Kind == "" || lv.DuplicateOwner.ID == "") && !e.trace:
+		return outcome{}
+	case lv.DuplicateOwner.Kind == "" || lv.DuplicateOwner.ID == "":
+		return e.nobody("the owner of open lead " + lv.DuplicateOfLeadID + " is not known")
+	}
+	out := outcome{owner: lv.DuplicateOwner, fired: true}
+	if e.trace {
+		out.step = Step{Chosen: lv.DuplicateOwner.ID,
+			Reason: "a response to open lead " + lv.DuplicateOfLeadID + ": it keeps its owner " + lv.DuplicateOwner.String()}
+	}
+	return out
+}
+
+func (e *engine) reservePID(r *Rule, lv *leadView) outcome {
+	if lv.CreditedPartnerID == "" {
+		return e.nobody("no partner is credited with the lead (no PID)")
+	}
+	pt, skipped := e.single(lv.CreditedPartnerID, lv)
+	if skipped != "" {
+		return e.skippedOnly(pt, lv.CreditedPartnerID, "the credited partner", skipped)
+	}
+	queue := cmp.Or(r.Queue, e.nurtureQueue, DefaultNurtureQueue)
+	out := outcome{owner: Owner{Kind: OwnerQueue, ID: queue}, reserved: pt.ID, fired: true}
+	if e.trace {
+		out.step = Step{Chosen: queue, Candidates: []Candidate{{ID: pt.ID, Name: pt.Name}},
+			Reason: "partner " + pt.Name + " (PID " + pt.PID + ") is credited: vendor marketing nurtures the lead in queue " +
+				queue + ", reserved for " + pt.Name + " when it converts"}
+	}
+	return out
+}
+
+func (e *engine) accountPartner(lv *leadView) outcome {
+	if lv.AccountOwnerPartnerID == "" {
+		return e.nobody("no partner owns the lead's account or any account in its hierarchy")
+	}
+	pt, skipped := e.single(lv.AccountOwnerPartnerID, lv)
+	if skipped != "" {
+		return e.skippedOnly(pt, lv.AccountOwnerPartnerID, "the account's owner", skipped)
+	}
+	out := outcome{owner: Owner{Kind: OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
+	if e.trace {
+		out.step = Step{Chosen: pt.ID, Candidates: []Candidate{{ID: pt.ID, Name: pt.Name}},
+			Reason: "the lead's account (or another account in its hierarchy) is owned by " + pt.Name}
+	}
+	return out
+}
+
+// single looks up the one candidate of reserve_pid and
+// assign_account_partner and says why it is skipped, if it is.
+func (e *engine) single(id string, lv *leadView) (*Partner, string) {
+	pt := e.dir.partner(id)
+	switch {
+	case pt == nil:
+		return nil, "not in the partner directory"
+	case !pt.Active:
+		return pt, "suspended"
+	case slices.Contains(lv.Exclude, pt.ID):
+		return pt, "excluded (it gave the lead up)"
+	}
+	return pt, ""
+}
+
+func (e *engine) name(pt *Partner, id string) string {
+	if pt == nil || pt.Name == "" {
+		return id
+	}
+	return pt.Name
+}
+
+func (e *engine) nobody(reason string) outcome {
+	if !e.trace {
+		return outcome{}
+	}
+	return outcome{step: Step{Reason: reason}}
+}
+
+// skippedOnly is the outcome of a rule whose one candidate is skipped.
+func (e *engine) skippedOnly(pt *Partner, id, who, skipped string) outcome {
+	if !e.trace {
+		return outcome{}
+	}
+	c := Candidate{ID: id, Skipped: skipped}
+	if pt != nil {
+		c.Name = pt.Name
+	}
+	return outcome{step: Step{Reason: who + " " + e.name(pt, id) + " is " + skipped, Candidates: []Candidate{c}}}
+}
