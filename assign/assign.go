@@ -6,6 +6,7 @@ package assign
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -76,8 +77,7 @@ func (r *Router) Policy() (*routing.Policy, int64, string) {
 func (r *Router) Replace(ctx context.Context, src, by string) (int64, error) {
 	p, err := routing.ParsePolicy([]byte(src))
 	if err != nil {
-		return 0, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The routing policy is invalid: " + err.Error(),
-			Fields: []leadrouter.FieldError{{Field: "policy", Message: err.Error()}}}
+		return 0, policyError(err)
 	}
 	var version int64
 	if err := r.db.Update(ctx, func(tx *store.Tx) error {
@@ -94,6 +94,26 @@ func (r *Router) Replace(ctx context.Context, src, by string) (int64, error) {
 	r.policy, r.version, r.source = p, version, src
 	r.mu.Unlock()
 	return version, nil
+}
+
+// policyError turns a policy's problems into one EINVALID error listing
+// each problem with its line.
+func policyError(err error) error {
+	e := &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The routing policy is invalid: " + err.Error()}
+	var list routing.PolicyErrors
+	if errors.As(err, &list) {
+		for _, pe := range list {
+			field := "policy"
+			if pe.Field != "" {
+				field = "policy." + pe.Field
+			}
+			e.Fields = append(e.Fields, leadrouter.FieldError{Field: field, Message: fmt.Sprintf("line %d: %s", pe.Line, pe.Message)})
+		}
+	}
+	if len(e.Fields) == 0 {
+		e.Fields = []leadrouter.FieldError{{Field: "policy", Message: err.Error()}}
+	}
+	return e
 }
 
 // Reload picks up a policy stored by another server process.

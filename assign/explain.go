@@ -18,8 +18,7 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 	if policySrc != "" {
 		p, err := routing.ParsePolicy([]byte(policySrc))
 		if err != nil {
-			return intake.Decision{}, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The routing policy is invalid: " + err.Error(),
-				Fields: []leadrouter.FieldError{{Field: "policy", Message: err.Error()}}}
+			return intake.Decision{}, policyError(err)
 		}
 		policy = p
 	}
