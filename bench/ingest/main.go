@@ -85,15 +85,28 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 	}
 	fmt.Printf("preloaded %d leads and %d accounts in %s\n", nLeads, nAccounts, time.Since(start).Round(time.Second))
 
-	bare, err := bareLoop(ctx, db, clients, duration)
-	if err != nil {
-		return err
+	var bare float64
+	if db.Engine() == store.Postgres {
+		// The PostgreSQL reference is pgbench itself: single-row insert
+		// transactions at the same concurrency.
+		db.Close()
+		if bare, err = pgbenchInserts(dbURL, clients, duration); err != nil {
+			return err
+		}
+		fmt.Printf("reference: pgbench single-row INSERT transactions, %d clients: %.0f tps\n", clients, bare)
+	} else {
+		// The SQLite reference is one bare loop inserting a row per commit
+		// on the same file and durability settings.
+		bare, err = bareLoop(ctx, db, 1, duration)
+		if err != nil {
+			return err
+		}
+		db.Close()
+		fmt.Printf("reference: one bare SQLite insert-one-row-per-commit loop (synchronous=FULL): %.0f rows/s\n", bare)
 	}
-	db.Close()
-	fmt.Printf("reference: bare insert-one-row-per-commit loop: %.0f rows/s\n", bare)
 
 	addr := "127.0.0.1:18931"
-	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "warn")
+	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "warn", "--debug-addr", "127.0.0.1:18932")
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	if err := srv.Start(); err != nil {
 		return err
@@ -236,6 +249,38 @@ func bareLoop(ctx context.Context, db *store.DB, clients int, d time.Duration) (
 	return float64(n.Load()) / d.Seconds(), nil
 }
 
+// pgbenchInserts runs pgbench with a one-INSERT script and returns its tps.
+func pgbenchInserts(dbURL string, clients int, d time.Duration) (float64, error) {
+	db, err := sql.Open("pgx", dbURL)
+	if err != nil {
+		return 0, err
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE IF NOT EXISTS bench_bare (id BIGSERIAL PRIMARY KEY, payload TEXT NOT NULL)`); err != nil {
+		return 0, err
+	}
+	script, err := os.CreateTemp("", "pgbench-*.sql")
+	if err != nil {
+		return 0, err
+	}
+	defer os.Remove(script.Name())
+	fmt.Fprintln(script, "INSERT INTO bench_bare (payload) VALUES ('a lead-sized payload of about one hundred bytes ..........................................');")
+	script.Close()
+	out, err := exec.Command("pgbench", "-n", "-c", strconv.Itoa(clients), "-j", "2", "-T", strconv.Itoa(int(d.Seconds())), "-f", script.Name(), dbURL).CombinedOutput()
+	if err != nil {
+		return 0, fmt.Errorf("pgbench: %v: %s", err, out)
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(line, "tps = ") {
+			var tps float64
+			if _, err := fmt.Sscanf(line, "tps = %f", &tps); err == nil {
+				return tps, nil
+			}
+		}
+	}
+	return 0, fmt.Errorf("pgbench printed no tps: %s", out)
+}
+
 func waitReady(base string) error {
 	for i := 0; i < 300; i++ {
 		resp, err := http.Get(base + "/healthz")
@@ -344,4 +389,3 @@ func peakRSS(pid int) int {
 	return 0
 }
 
-var _ = sql.ErrNoRows
