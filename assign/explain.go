@@ -29,25 +29,12 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 	err := r.db.View(ctx, func(tx *store.Tx) error {
 		lead := leadrouter.Lead{ID: "explain", Email: sub.Email, Company: sub.Company, CompanySize: sub.CompanySize, Title: sub.Title,
 			Country: sub.Country, Source: sub.Source, FormKind: sub.FormKind, Responses: 1}
-		pid := sub.PartnerCode
-		if sub.PID != "" {
-			pid = sub.PID
-		}
-		if pid != "" {
-			if p, err := tx.PartnerByPID(ctx, pid); err == nil && p.Status == leadrouter.PartnerActive {
-				lead.CreditedPartnerID = p.ID
-			}
-		}
-		accountID, _, err := intake.MatchAccount(ctx, tx, lead.Email, lead.Company)
+		facts, err := intake.GatherFacts(ctx, tx, sub, tx.Now(), intake.LastTouch, nil)
 		if err != nil {
 			return err
 		}
-		owner := ""
-		if accountID != "" {
-			if owner, err = tx.HierarchyOwner(ctx, accountID); err != nil {
-				return err
-			}
-		}
+		lead.CreditedPartnerID, lead.AccountID = facts.CreditedPartnerID, facts.AccountID
+		owner := facts.AccountOwner
 		if lead.Email != "" {
 			if dup, err := tx.OpenLeadByEmail(ctx, lead.Email); err == nil {
 				dec = intake.Decision{Rule: "duplicate", Owner: dup.Owner, ReservedPartnerID: dup.ReservedPartnerID, NurtureTrack: dup.NurtureTrack,

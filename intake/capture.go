@@ -69,6 +69,14 @@ func (s *Service) Capture(ctx context.Context, actor leadrouter.Actor, sub Submi
 	if err != nil {
 		return Result{}, err
 	}
+	var facts Facts
+	if err := s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		facts, err = GatherFacts(ctx, tx, sub, tx.Now(), s.attribution(), s.Partners)
+		return err
+	}); err != nil {
+		return Result{}, err
+	}
 	var res Result
 	err = s.Writer.Do(ctx, func(tx *store.Tx) error {
 		res = Result{}
@@ -85,7 +93,7 @@ func (s *Service) Capture(ctx context.Context, actor leadrouter.Actor, sub Submi
 				return nil
 			}
 		}
-		if err := s.capture(ctx, tx, actor, sub, phoneE164, &res); err != nil {
+		if err := s.capture(ctx, tx, actor, sub, phoneE164, facts, &res); err != nil {
 			return err
 		}
 		if idem != nil && idem.Render != nil {
@@ -107,7 +115,82 @@ type Idempotency struct {
 	Replayed *store.StoredResponse
 }
 
-func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, sub Submission, phoneE164 string, res *Result) error {
+// Facts are what capture learns about a submission from what is already
+// stored: who gets the credit and why, and the account it matched. They are
+// gathered in a read transaction before the lead joins the group-commit
+// writer, so these reads run in parallel rather than in the one writer.
+type Facts struct {
+	Touches           []leadrouter.Touch
+	CreditedPartnerID string
+	CreditedPID       string
+	AttributionModel  string
+	AccountID         string
+	MatchReason       string
+	AccountOwner      string
+	events            []pendingEvent
+}
+
+// GatherFacts attributes a submission (cookie touches, typed code,
+// staff-given PID, or an event's hosting partner; unknown, suspended and
+// self-referring partners get no credit, with the reason on the timeline)
+// and matches its account. resolve maps a PID to an active partner id (nil:
+// ask the database).
+func GatherFacts(ctx context.Context, tx *store.Tx, sub Submission, now time.Time, model string, resolve func(string) (string, bool)) (Facts, error) {
+	f := Facts{AttributionModel: model}
+	f.Touches = sub.allTouches(now)
+	for _, t := range f.Touches {
+		f.events = append(f.events, pendingEvent{leadrouter.EventTouch, map[string]any{"pid": t.PID, "at": t.At.UTC().Format(time.RFC3339), "landing": t.Landing, "kind": t.Kind}})
+	}
+	if resolve == nil {
+		resolve = func(pid string) (string, bool) {
+			p, err := tx.PartnerByPID(ctx, pid)
+			if err != nil || p.Status != leadrouter.PartnerActive {
+				return "", false
+			}
+			return p.ID, true
+		}
+	}
+	if sub.EventPartner != "" {
+		p, err := tx.Partner(ctx, leadrouter.System, sub.EventPartner)
+		if err == nil && p.Status == leadrouter.PartnerActive {
+			f.CreditedPartnerID, f.CreditedPID, f.AttributionModel = p.ID, string(p.PID), "event_host"
+		}
+	}
+	if f.CreditedPartnerID == "" {
+		if t, ok := creditedTouch(f.Touches, model); ok {
+			if id, ok := resolve(t.PID); ok {
+				f.CreditedPartnerID, f.CreditedPID = id, t.PID
+			} else {
+				f.events = append(f.events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": t.PID, "reason": "the PID is unknown or the partner is suspended: no credit"}})
+			}
+		}
+	}
+	if f.CreditedPartnerID != "" && sub.Email != "" {
+		self, why, err := tx.PartnerOwnsDomainOrUser(ctx, f.CreditedPartnerID, sub.Email)
+		if err != nil {
+			return f, err
+		}
+		if self {
+			f.events = append(f.events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": f.CreditedPID, "reason": "self-referral: " + why + "; the lead is credited to no one"}})
+			f.CreditedPartnerID, f.CreditedPID = "", ""
+		}
+	}
+	// Matching: the account by e-mail domain (subdomains included; never
+	// free-mail) or by normalised company name, and who owns its hierarchy.
+	var err error
+	if f.AccountID, f.MatchReason, err = MatchAccount(ctx, tx, sub.Email, sub.Company); err != nil {
+		return f, err
+	}
+	if f.AccountID != "" {
+		if f.AccountOwner, err = tx.HierarchyOwner(ctx, f.AccountID); err != nil {
+			return f, err
+		}
+		f.events = append(f.events, pendingEvent{leadrouter.EventMatched, map[string]any{"kind": "account", "id": f.AccountID, "reason": f.MatchReason, "owner_partner_id": f.AccountOwner}})
+	}
+	return f, nil
+}
+
+func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, sub Submission, phoneE164 string, f Facts, res *Result) error {
 	now := tx.Now()
 	// Duplicates: an open lead or a contact with this e-mail gets a response.
 	if sub.Email != "" {
@@ -129,62 +212,11 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 		ID: leadrouter.NewID("lead"), Status: leadrouter.StatusNew, FirstName: sub.FirstName, LastName: sub.LastName, Email: sub.Email,
 		Phone: sub.Phone, PhoneE164: phoneE164, Company: sub.Company, CompanySize: sub.CompanySize, Title: sub.Title, Country: sub.Country,
 		Source: sub.Source, FormSlug: sub.FormSlug, FormKind: sub.FormKind, Campaign: sub.Campaign, UTM: sub.UTM, LandingURL: sub.LandingURL,
-		AttributionModel: s.attribution(), Responses: 1, CreatedAt: now,
+		AttributionModel: f.AttributionModel, Responses: 1, CreatedAt: now, Touches: f.Touches,
+		CreditedPartnerID: f.CreditedPartnerID, CreditedPID: f.CreditedPID, AccountID: f.AccountID,
 	}
-	if sub.FormKind == leadrouter.FormDemoRequest {
-		lead.Responses = 1
-	}
-	var events []pendingEvent
-
-	// Attribution: touches of the cookie, a typed code, a staff-given PID,
-	// or the hosting partner of an event form.
-	touches := sub.allTouches(now)
-	lead.Touches = touches
-	for _, t := range touches {
-		events = append(events, pendingEvent{leadrouter.EventTouch, map[string]any{"pid": t.PID, "at": t.At.UTC().Format(time.RFC3339), "landing": t.Landing, "kind": t.Kind}})
-	}
-	creditedPartner := ""
-	if sub.EventPartner != "" {
-		p, err := tx.Partner(ctx, leadrouter.System, sub.EventPartner)
-		if err == nil && p.Status == leadrouter.PartnerActive {
-			creditedPartner, lead.CreditedPID, lead.AttributionModel = p.ID, string(p.PID), "event_host"
-		}
-	}
-	if creditedPartner == "" {
-		if t, ok := creditedTouch(touches, lead.AttributionModel); ok {
-			if id, ok := s.resolvePID(ctx, tx, t.PID); ok {
-				creditedPartner, lead.CreditedPID = id, t.PID
-			} else {
-				events = append(events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": t.PID, "reason": "the PID is unknown or the partner is suspended: no credit"}})
-			}
-		}
-	}
-	if creditedPartner != "" && lead.Email != "" {
-		self, why, err := tx.PartnerOwnsDomainOrUser(ctx, creditedPartner, lead.Email)
-		if err != nil {
-			return err
-		}
-		if self {
-			events = append(events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": lead.CreditedPID, "reason": "self-referral: " + why + "; the lead is credited to no one"}})
-			creditedPartner, lead.CreditedPID = "", ""
-		}
-	}
-	lead.CreditedPartnerID = creditedPartner
-
-	// Matching: the account by e-mail domain (subdomains included; never
-	// free-mail) or by normalised company name.
-	accountID, matchReason, err := MatchAccount(ctx, tx, lead.Email, lead.Company)
-	if err != nil {
-		return err
-	}
-	lead.AccountID = accountID
-	ownerPartner := ""
-	if accountID != "" {
-		if ownerPartner, err = tx.HierarchyOwner(ctx, accountID); err != nil {
-			return err
-		}
-		events = append(events, pendingEvent{leadrouter.EventMatched, map[string]any{"kind": "account", "id": accountID, "reason": matchReason, "owner_partner_id": ownerPartner}})
-	}
+	events := f.events
+	accountID, ownerPartner := f.AccountID, f.AccountOwner
 
 	// Routing.
 	dec, err := s.Router.Route(ctx, tx, RouteInput{Lead: &lead, AccountID: accountID, AccountOwnerPartnerID: ownerPartner})
@@ -303,17 +335,4 @@ func (s *Service) attribution() string {
 		return FirstTouch
 	}
 	return LastTouch
-}
-
-// resolvePID returns the active partner with pid: from the in-memory
-// directory when there is one, else from the database.
-func (s *Service) resolvePID(ctx context.Context, tx *store.Tx, pid string) (string, bool) {
-	if s.Partners != nil {
-		return s.Partners(pid)
-	}
-	p, err := tx.PartnerByPID(ctx, pid)
-	if err != nil || p.Status != leadrouter.PartnerActive {
-		return "", false
-	}
-	return p.ID, true
 }
