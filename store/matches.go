@@ -115,7 +115,7 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 		// tokens come first.
 		shared := map[[2]string]int{}
 		for _, tok := range q.Tokens {
-			rows, err := tx.Query(ctx, `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 200`, tok)
+			rows, err := tx.Query(ctx, `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 100`, tok)
 			if err != nil {
 				return nil, fmt.Errorf("match by company tokens: %w", err)
 			}
