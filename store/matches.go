@@ -113,9 +113,14 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 		// Each token's posting list is read up to a bound (a common word
 		// must not turn a lookup into a scan); candidates sharing the most
 		// tokens come first.
-		shared := map[[2]string]int{}
+		type hit struct {
+			kind, id string
+			shared   int
+		}
+		index := map[[2]string]int{}
+		var hits []hit
 		for _, tok := range q.Tokens {
-			rows, err := tx.Query(ctx, `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 100`, tok)
+			rows, err := tx.Query(ctx, `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 64`, tok)
 			if err != nil {
 				return nil, fmt.Errorf("match by company tokens: %w", err)
 			}
@@ -125,22 +130,27 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 					rows.Close()
 					return nil, err
 				}
-				shared[k]++
+				if i, ok := index[k]; ok {
+					hits[i].shared++
+				} else {
+					index[k] = len(hits)
+					hits = append(hits, hit{k[0], k[1], 1})
+				}
 			}
 			rows.Close()
 		}
-		ranked := make([][2]string, 0, len(shared))
-		for k := range shared {
-			ranked = append(ranked, k)
-		}
-		sort.Slice(ranked, func(i, j int) bool {
-			if shared[ranked[i]] != shared[ranked[j]] {
-				return shared[ranked[i]] > shared[ranked[j]]
+		sort.Slice(hits, func(i, j int) bool {
+			if hits[i].shared != hits[j].shared {
+				return hits[i].shared > hits[j].shared
 			}
-			return ranked[i][1] > ranked[j][1]
+			return hits[i].id > hits[j].id
 		})
-		if len(ranked) > limit {
-			ranked = ranked[:limit]
+		if len(hits) > limit {
+			hits = hits[:limit]
+		}
+		ranked := make([][2]string, len(hits))
+		for i, h := range hits {
+			ranked[i] = [2]string{h.kind, h.id}
 		}
 		for _, k := range ranked {
 			switch k[0] {

@@ -25,7 +25,7 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		{"account by domain", `SELECT account_id FROM account_domains WHERE domain = ?`, []any{"b.example"}},
 		{"accounts by name", `SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, []any{"acme"}},
 		{"registrations by domain", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, []any{"b.example"}},
-		{"company tokens", `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 100`, []any{"acme"}},
+		{"company tokens", `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 64`, []any{"acme"}},
 		{"leads by id", `SELECT id, email FROM leads WHERE id IN (?, ?)`, []any{"a", "b"}},
 	}
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
