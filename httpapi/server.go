@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
@@ -22,6 +24,9 @@ type Server struct {
 	logger  *slog.Logger
 	metrics *Metrics
 	mux     *http.ServeMux
+	// tokens caches recent token checks for a few seconds (one database
+	// round trip less per request).
+	tokens tokenCache
 	// routes records every API route for the OpenAPI document.
 	apiRoutes []route
 	// OnPartnersChanged runs after a partner is created or changed (the
@@ -134,7 +139,7 @@ func (s *Server) authenticated(h HandlerFunc, roles []leadrouter.Role) http.Hand
 			WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.EUNAUTHORIZED, "A bearer token is required."))
 			return
 		}
-		user, err := s.db.Authenticate(r.Context(), strings.TrimSpace(token))
+		user, err := s.tokens.authenticate(r.Context(), s.db, strings.TrimSpace(token))
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="leadrouter", error="invalid_token"`)
 			WriteError(w, r, s.logger, err)
@@ -168,4 +173,42 @@ func pageParams(r *http.Request) (int, string, error) {
 		limit = n
 	}
 	return limit, q.Get("cursor"), nil
+}
+
+// tokenCache remembers valid tokens (by hash) for tokenTTL, bounded in size.
+type tokenCache struct {
+	mu      sync.Mutex
+	entries map[string]cachedUser
+}
+
+type cachedUser struct {
+	user    leadrouter.User
+	expires time.Time
+}
+
+const (
+	tokenTTL        = 5 * time.Second
+	tokenCacheLimit = 10000
+)
+
+func (c *tokenCache) authenticate(ctx context.Context, db *store.DB, token string) (leadrouter.User, error) {
+	key := store.HashSecret(token)
+	now := time.Now()
+	c.mu.Lock()
+	if e, ok := c.entries[key]; ok && now.Before(e.expires) {
+		c.mu.Unlock()
+		return e.user, nil
+	}
+	c.mu.Unlock()
+	user, err := db.Authenticate(ctx, token)
+	if err != nil {
+		return user, err
+	}
+	c.mu.Lock()
+	if c.entries == nil || len(c.entries) >= tokenCacheLimit {
+		c.entries = map[string]cachedUser{}
+	}
+	c.entries[key] = cachedUser{user: user, expires: now.Add(tokenTTL)}
+	c.mu.Unlock()
+	return user, nil
 }
