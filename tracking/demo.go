@@ -10,13 +10,18 @@ import (
 //go:embed demo/*.html
 var demoFiles embed.FS
 
-// DemoFormSlug is the slug of the form the demo site's /demo page posts to
-// (POST /forms/demo-request); --demo seeds a demo_request form with it.
-const DemoFormSlug = "demo-request"
+// The slugs of the forms the demo site posts to (POST /forms/{slug}); --demo
+// seeds forms with these slugs, whose success URL is /thank-you.
+const (
+	DemoFormSlug       = "demo-request" // /demo, a demo_request form
+	DemoWhitepaperSlug = "whitepaper"   // /whitepaper, a gated_offer form
+	DemoContactSlug    = "contact"      // /contact, a contact form
+)
 
-// DemoConsentText is the consent wording shown next to the demo form's
-// consent_share checkbox; the seeded form records it with the consent.
-const DemoConsentText = "I agree that Northwind may share my contact details with a Northwind partner so that it can contact me about this request."
+// DemoConsentText is the consent wording shown next to the demo site's
+// consent_share checkboxes; it must equal the consent text of the seeded
+// forms, which is what a lead's consent records.
+const DemoConsentText = "Yes, you may share my contact details with an authorised partner near me."
 
 // demoPage is the data of one page of the demo site.
 type demoPage struct {
@@ -24,16 +29,19 @@ type demoPage struct {
 	ConsentText string
 }
 
-// DemoSite returns a tiny built-in vendor site (home, /pricing,
-// /products/erp and /demo with the demo-request form) for --demo, so that a
-// new user can follow partner links and submit a lead without a site of
-// their own. Other paths are 404.
+// DemoSite returns a tiny built-in vendor site for --demo (home, /pricing,
+// /products/erp, /demo, /whitepaper and /contact with their forms, and
+// /thank-you), so that a new user can follow partner links and submit leads
+// without a site of their own. Other paths are 404.
 func DemoSite() http.Handler {
 	pages := []struct{ pattern, file, title string }{
 		{"GET /{$}", "home.html", "Home"},
 		{"GET /pricing", "pricing.html", "Pricing"},
 		{"GET /products/erp", "erp.html", "Northwind ERP"},
 		{"GET /demo", "demo.html", "Request a demo"},
+		{"GET /whitepaper", "whitepaper.html", "White paper"},
+		{"GET /contact", "contact.html", "Contact"},
+		{"GET /thank-you", "thank-you.html", "Thank you"},
 	}
 	mux := http.NewServeMux()
 	for _, p := range pages {

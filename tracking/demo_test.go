@@ -9,7 +9,7 @@ import (
 
 func TestDemoSite(t *testing.T) {
 	site := DemoSite()
-	for _, path := range []string{"/", "/pricing", "/products/erp", "/demo"} {
+	for _, path := range []string{"/", "/pricing", "/products/erp", "/demo", "/whitepaper", "/contact", "/thank-you"} {
 		w := httptest.NewRecorder()
 		site.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
@@ -22,20 +22,33 @@ func TestDemoSite(t *testing.T) {
 		t.Errorf("/nope: status %d, want 404", w.Code)
 	}
 
-	w = httptest.NewRecorder()
-	site.ServeHTTP(w, httptest.NewRequest("GET", "/demo", nil))
-	page := w.Body.String()
-	for _, want := range []string{
-		`action="/forms/` + DemoFormSlug + `"`,
+	fields := []string{
 		`method="post"`,
 		`name="first_name"`, `name="last_name"`, `name="email"`, `name="company"`,
 		`name="country"`, `name="title"`, `name="phone"`, `name="partner_code"`,
-		`type="checkbox" id="consent_share" name="consent_share"`,
 		`name="website" tabindex="-1"`,
-		DemoConsentText,
-	} {
-		if !strings.Contains(page, want) {
-			t.Errorf("/demo lacks %s", want)
+	}
+	consent := []string{`type="checkbox" id="consent_share" name="consent_share"`, DemoConsentText}
+	pages := []struct {
+		path, slug  string
+		withConsent bool
+	}{
+		{"/demo", DemoFormSlug, true},
+		{"/whitepaper", DemoWhitepaperSlug, true},
+		{"/contact", DemoContactSlug, false},
+	}
+	for _, p := range pages {
+		w = httptest.NewRecorder()
+		site.ServeHTTP(w, httptest.NewRequest("GET", p.path, nil))
+		page := w.Body.String()
+		want := append([]string{`action="/forms/` + p.slug + `"`}, fields...)
+		if p.withConsent {
+			want = append(want, consent...)
+		}
+		for _, s := range want {
+			if !strings.Contains(page, s) {
+				t.Errorf("%s lacks %s", p.path, s)
+			}
 		}
 	}
 }
