@@ -31,13 +31,25 @@ type writeItem struct {
 // ErrWriterClosed is returned for work submitted after Close.
 var ErrWriterClosed = errors.New("intake writer is closed")
 
-// NewWriter starts a writer committing up to maxBatch items at a time.
+// NewWriter starts a writer committing up to maxBatch items at a time. On
+// SQLite there is one writer (the database has one); on PostgreSQL several
+// batches commit in parallel, since the server handles concurrent
+// transactions and each statement costs a network round trip.
 func NewWriter(db *store.DB, maxBatch int) *Writer {
 	if maxBatch <= 0 {
 		maxBatch = 128
 	}
+	workers := 1
+	if db.Engine() == store.Postgres {
+		workers = 8
+	}
 	w := &Writer{db: db, items: make(chan *writeItem, maxBatch*4), maxBatch: maxBatch, done: make(chan struct{})}
-	go w.loop()
+	var wg sync.WaitGroup
+	for i := 0; i < workers; i++ {
+		wg.Add(1)
+		go func() { defer wg.Done(); w.loop() }()
+	}
+	go func() { wg.Wait(); close(w.done) }()
 	return w
 }
 
@@ -73,7 +85,6 @@ func (w *Writer) Close() {
 }
 
 func (w *Writer) loop() {
-	defer close(w.done)
 	batch := make([]*writeItem, 0, w.maxBatch)
 	for first := range w.items {
 		batch = append(batch[:0], first)
@@ -101,6 +112,14 @@ func (w *Writer) loop() {
 // gets here), so this is cheaper than a savepoint per item.
 func (w *Writer) commit(batch []*writeItem) {
 	pending := batch
+	var later []*writeItem
+	defer func() {
+		// Items that lost a race with another writer run again alone, now
+		// that the other transaction committed.
+		for _, it := range later {
+			it.result <- w.db.Update(it.ctx, it.fn)
+		}
+	}()
 	for len(pending) > 0 {
 		var failed *writeItem
 		var failure error
@@ -112,6 +131,9 @@ func (w *Writer) commit(batch []*writeItem) {
 					return errItemFailed
 				}
 				if err := it.fn(tx); err != nil {
+					if store.IsTransient(err) {
+						return err // the whole batch again (Update retries)
+					}
 					failed, failure = it, err
 					return errItemFailed
 				}
@@ -125,7 +147,11 @@ func (w *Writer) commit(batch []*writeItem) {
 			}
 			return
 		case errors.Is(err, errItemFailed):
-			failed.result <- failure
+			if errors.Is(failure, store.ErrOpenLeadExists) {
+				later = append(later, failed)
+			} else {
+				failed.result <- failure
+			}
 			rest := make([]*writeItem, 0, len(pending)-1)
 			for _, it := range pending {
 				if it != failed {

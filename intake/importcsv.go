@@ -226,6 +226,10 @@ func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int
 	switch {
 	case err != nil:
 		detail := leadrouter.ErrorMessage(err)
+		if leadrouter.ErrorCode(err) == leadrouter.EINTERNAL {
+			// The operator running an import sees the cause.
+			detail = "internal error: " + err.Error()
+		}
 		for _, f := range leadrouter.ErrorFields(err) {
 			detail += "; " + f.Field + " " + f.Message
 		}

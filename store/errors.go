@@ -92,3 +92,8 @@ func notFound(err error, what string) error {
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// IsTransient reports whether err is a transient conflict (deadlock,
+// serialisation failure, busy) after which the whole transaction should be
+// run again.
+func IsTransient(err error) bool { return isRetryable(err) }

@@ -4,12 +4,18 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
+
+// ErrOpenLeadExists marks an insert that lost a race with another
+// transaction storing an open lead with the same e-mail: retried, the
+// submission becomes a response on that lead.
+var ErrOpenLeadExists = errors.New("an open lead with this e-mail was stored concurrently")
 
 // leadColumns is the one list of lead columns, in scanLead's order.
 const leadColumns = `id, status, first_name, last_name, email, phone, phone_e164, company, COALESCE(company_size, 0), title, country,
@@ -86,7 +92,7 @@ func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
 		nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID), nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text,
 		l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.CreatedAt, l.UpdatedAt)
 	if isUniqueViolation(err) {
-		return leadrouter.Errorf(leadrouter.ECONFLICT, "An open lead with e-mail %s exists already.", l.Email)
+		return fmt.Errorf("%w: %w", ErrOpenLeadExists, leadrouter.Errorf(leadrouter.ECONFLICT, "An open lead with e-mail %s exists already.", l.Email))
 	} else if err != nil {
 		return fmt.Errorf("insert lead: %w", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -37,8 +36,6 @@ type DB struct {
 	reader  *sql.DB
 	dialect dialect
 	hooks   webhookCache
-	// readStmts are statements prepared on the SQLite reader pool.
-	readStmts sync.Map // query -> *sql.Stmt
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -133,10 +130,6 @@ func (db *DB) Engine() Engine { return db.engine }
 // Close closes the pools.
 func (db *DB) Close() error {
 	var errs []error
-	db.readStmts.Range(func(_, v any) bool {
-		errs = append(errs, v.(*sql.Stmt).Close())
-		return true
-	})
 	if db.writer != nil {
 		errs = append(errs, db.writer.Close())
 	}
@@ -183,22 +176,6 @@ func (tx *Tx) AfterCommit(fn func()) { tx.afterCommit = append(tx.afterCommit, f
 func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	if tx.db.engine != SQLite {
 		return nil, nil
-	}
-	if tx.readOnly {
-		// Readers share statements prepared on the reader pool: each
-		// connection prepares a statement once and keeps it.
-		if cached, ok := tx.db.readStmts.Load(query); ok {
-			return tx.tx.StmtContext(ctx, cached.(*sql.Stmt)), nil
-		}
-		prepared, err := tx.db.reader.PrepareContext(ctx, query)
-		if err != nil {
-			return nil, translate(err)
-		}
-		if prev, loaded := tx.db.readStmts.LoadOrStore(query, prepared); loaded {
-			prepared.Close()
-			prepared = prev.(*sql.Stmt)
-		}
-		return tx.tx.StmtContext(ctx, prepared), nil
 	}
 	if st, ok := tx.stmts[query]; ok {
 		return st, nil
