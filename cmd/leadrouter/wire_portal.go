@@ -37,7 +37,7 @@ func mountPortal(ctx context.Context, m *Main) error {
 		lc.Reroute = m.Router.Reroute
 	}
 	cfg.Lifecycle = lc
-	cfg.Registrations = &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays, Logger: m.Logger}
+	cfg.Registrations = &registration.Service{DB: m.DB, ExpiryDays: m.registrationDays(), Logger: m.Logger}
 	p, err := portal.New(cfg)
 	if err != nil {
 		return err

@@ -13,7 +13,7 @@ import (
 // the server's work context ends) and a few demo registrations.
 func init() {
 	mounts = append(mounts, func(ctx context.Context, m *Main) error {
-		svc := &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays, Logger: m.Logger}
+		svc := &registration.Service{DB: m.DB, ExpiryDays: m.registrationDays(), Logger: m.Logger}
 		m.API.MountRegistrations(svc)
 		m.goWork(func() { svc.Run(ctx) })
 		return nil
@@ -47,4 +47,15 @@ func seedDemoRegistrations(ctx context.Context, svc *registration.Service, ids d
 		}
 	}
 	return nil
+}
+
+// registrationDays is how long an approved registration lasts: the routing
+// policy's registration_days (default 90).
+func (m *Main) registrationDays() int {
+	if m.Router != nil {
+		if p, _, _ := m.Router.Policy(); p != nil && p.RegistrationDays > 0 {
+			return p.RegistrationDays
+		}
+	}
+	return registration.DefaultExpiryDays
 }
