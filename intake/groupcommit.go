@@ -31,18 +31,17 @@ type writeItem struct {
 // ErrWriterClosed is returned for work submitted after Close.
 var ErrWriterClosed = errors.New("intake writer is closed")
 
-// NewWriter starts a writer committing up to maxBatch items at a time. On
-// SQLite there is one writer (the database has one); on PostgreSQL several
-// batches commit in parallel, since the server handles concurrent
-// transactions and each statement costs a network round trip.
+// NewWriter starts a writer committing up to maxBatch items at a time: one
+// per server process. (Parallel writers on PostgreSQL were measured slower:
+// every lead's transaction holds its rotation row until commit, so they
+// queue on it, and batches holding several rotation rows deadlock. Several
+// server processes still each have a writer; a lost race on an open lead's
+// e-mail or a deadlock between them is retried below.)
 func NewWriter(db *store.DB, maxBatch int) *Writer {
 	if maxBatch <= 0 {
 		maxBatch = 128
 	}
 	workers := 1
-	if db.Engine() == store.Postgres {
-		workers = 8
-	}
 	w := &Writer{db: db, items: make(chan *writeItem, maxBatch*4), maxBatch: maxBatch, done: make(chan struct{})}
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
