@@ -400,4 +400,3 @@ func peakRSS(pid int) int {
 	}
 	return 0
 }
-
