@@ -123,6 +123,17 @@ func TestFoundationOverHTTP(t *testing.T) {
 		if code, _, _ := joao.do("GET", "/api/v1/partners/"+berlin, nil); code != 404 {
 			t.Fatalf("partner reading another partner: %d", code)
 		}
+		// The link builder: own partner only, site hosts only, escaped HTML.
+		code, link, _ := anna.do("GET", "/api/v1/partners/"+berlin+"/links?url="+url.QueryEscape("/pricing?plan=pro&x=\"<b>"), nil)
+		if code != 200 || !strings.Contains(link["url"].(string), "pid=BERLIN01") || strings.Contains(link["html"].(string), "<b>") {
+			t.Fatalf("link builder: %d %v", code, link)
+		}
+		if code, _, _ := anna.do("GET", "/api/v1/partners/"+pid+"/links?url=/pricing", nil); code != 404 {
+			t.Fatalf("link for another partner: %d", code)
+		}
+		if code, _, _ := anna.do("GET", "/api/v1/partners/"+berlin+"/links?url="+url.QueryEscape("https://evil.example/x"), nil); code != 422 {
+			t.Fatalf("link to another site: %d", code)
+		}
 		if code, _, _ := anna.do("GET", "/api/v1/partners", nil); code != 403 {
 			t.Fatalf("partner listing partners: %d", code)
 		}

@@ -145,6 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 			m.Logger.Warn("refresh PID directory", "err", err)
 		}
 	}
+	m.API.MountLinks(siteHosts)
 	for _, mount := range mounts {
 		if err := mount(workCtx, m); err != nil {
 			return err

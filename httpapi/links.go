@@ -1,0 +1,37 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/tracking"
+)
+
+// MountLinks registers the link builder: GET /api/v1/partners/{id}/links?url=
+// returns the page URL with the partner's PID and a copy-paste HTML snippet.
+// Partner users get links for their own partner only (404 for others).
+func (s *Server) MountLinks(siteHosts []string) {
+	s.Handle("GET /api/v1/partners/{id}/links", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var p leadrouter.Partner
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			var err error
+			p, err = tx.Partner(r.Context(), actor, r.PathValue("id"))
+			return err
+		}); err != nil {
+			return err
+		}
+		raw := r.URL.Query().Get("url")
+		if raw == "" {
+			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+				Fields: []leadrouter.FieldError{{Field: "url", Message: "is required: the page of the vendor's site to link to"}}}
+		}
+		link, snippet, err := tracking.BuildLink(raw, string(p.PID), siteHosts)
+		if err != nil {
+			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+				Fields: []leadrouter.FieldError{{Field: "url", Message: leadrouter.ErrorMessage(err)}}}
+		}
+		WriteJSON(w, http.StatusOK, map[string]string{"url": link, "html": snippet, "pid": string(p.PID)})
+		return nil
+	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
+}
