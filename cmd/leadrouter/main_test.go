@@ -233,6 +233,21 @@ func TestReferralToLead(t *testing.T) {
 		if resp.StatusCode != 302 || resp.Header.Get("Location") != "/pricing?utm_source=newsletter&utm_medium=email" {
 			t.Fatalf("redirect: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
+		// The click is counted off the redirect path and flushed in a batch;
+		// the partner's dashboard shows it.
+		anna := apiClient{t, m.URL(), token(t, m, "anna@berlin-systems.example")}
+		berlin := m.DemoCredentials[6].PartnerID
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			_, stats, _ := anna.do("GET", "/api/v1/partners/"+berlin+"/stats", nil)
+			if days, _ := stats["clicks_by_day"].([]any); len(days) == 1 && days[0].(map[string]any)["count"].(float64) == 1 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("click not counted: %v", stats)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
 		values := url.Values{"first_name": {"Vera"}, "last_name": {"Visitor"}, "email": {"Vera@Visitor-GmbH.example"}, "company": {"Visitor GmbH"},
 			"country": {"Germany"}, "title": {"CFO"}, "consent_share": {"on"}, "website": {""}}
 		resp = form(t, browser, m.URL(), "demo-request", values, m.URL())
