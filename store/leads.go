@@ -162,16 +162,11 @@ func (tx *Tx) Leads(ctx context.Context, actor leadrouter.Actor, f leadrouter.Le
 	if err != nil {
 		return Page[leadrouter.Lead]{}, fmt.Errorf("list leads: %w", err)
 	}
-	defer rows.Close()
-	var items []leadrouter.Lead
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return Page[leadrouter.Lead]{}, err
-		}
-		items = append(items, l)
+	items, err := collect(rows, scanLead)
+	if err != nil {
+		return Page[leadrouter.Lead]{}, err
 	}
-	return cut(items, limit, func(l leadrouter.Lead) string { return l.ID }), rows.Err()
+	return cut(items, limit, func(l leadrouter.Lead) string { return l.ID }), nil
 }
 
 // UpdateLead writes back the mutable fields of a lead (status, owner,

@@ -138,16 +138,11 @@ func (tx *Tx) Opportunities(ctx context.Context, actor leadrouter.Actor, f Oppor
 	if err != nil {
 		return Page[leadrouter.Opportunity]{}, fmt.Errorf("list opportunities: %w", err)
 	}
-	defer rows.Close()
-	var items []leadrouter.Opportunity
-	for rows.Next() {
-		o, err := scanOpportunity(rows)
-		if err != nil {
-			return Page[leadrouter.Opportunity]{}, err
-		}
-		items = append(items, o)
+	items, err := collect(rows, scanOpportunity)
+	if err != nil {
+		return Page[leadrouter.Opportunity]{}, err
 	}
-	return cut(items, limit, func(o leadrouter.Opportunity) string { return o.ID }), rows.Err()
+	return cut(items, limit, func(o leadrouter.Opportunity) string { return o.ID }), nil
 }
 
 // UpdateOpportunityHandoff writes an opportunity's hand-off state: status,

@@ -1,5 +1,7 @@
 package store
 
+import "database/sql"
+
 // Page is one page of a list and the cursor of the next (empty at the end).
 type Page[T any] struct {
 	Items      []T    `json:"items"`
@@ -28,4 +30,18 @@ func cut[T any](items []T, limit int, id func(T) string) Page[T] {
 		return Page[T]{Items: items, NextCursor: id(items[len(items)-1])}
 	}
 	return Page[T]{Items: items}
+}
+
+// collect scans every row with scan and closes rows.
+func collect[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var items []T
+	for rows.Next() {
+		item, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, item)
+	}
+	return items, rows.Err()
 }

@@ -100,16 +100,11 @@ func (tx *Tx) Users(ctx context.Context, actor leadrouter.Actor, role leadrouter
 	if err != nil {
 		return Page[leadrouter.User]{}, fmt.Errorf("list users: %w", err)
 	}
-	defer rows.Close()
-	var items []leadrouter.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return Page[leadrouter.User]{}, err
-		}
-		items = append(items, u)
+	items, err := collect(rows, scanUser)
+	if err != nil {
+		return Page[leadrouter.User]{}, err
 	}
-	return cut(items, limit, func(u leadrouter.User) string { return u.ID }), rows.Err()
+	return cut(items, limit, func(u leadrouter.User) string { return u.ID }), nil
 }
 
 // UsersByRole returns the ids of every user with role (e.g. the sales
