@@ -13,7 +13,7 @@
 # rates, is held back by wrk, not by its core).
 #
 # Needs: a 2-core Linux machine, Go, and Debian's nginx-light (or nginx),
-# wrk and curl:  apt-get install -y nginx-light wrk curl
+# wrk:  apt-get install -y nginx-light wrk
 #
 # Usage: bench/redirect.sh             (builds ./cmd/leadrouter)
 #        LEADROUTER_BIN=/path/to/leadrouter bench/redirect.sh
@@ -41,8 +41,8 @@ die() { echo "redirect.sh: $*" >&2; exit 2; }
 
 load_at_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0)
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-for tool in nginx wrk taskset curl awk; do
-	command -v "$tool" >/dev/null || die "$tool is missing (apt-get install -y nginx-light wrk curl)"
+for tool in nginx wrk taskset awk; do
+	command -v "$tool" >/dev/null || die "$tool is missing (apt-get install -y nginx-light wrk)"
 done
 [ "$(nproc --all)" -ge 2 ] || die "needs 2 cores: servers on core $SERVER_CPU, wrk on core $CLIENT_CPU"
 
@@ -69,14 +69,35 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 port_free "$LEADROUTER_PORT" || die "port $LEADROUTER_PORT is in use (set LEADROUTER_PORT)"
 port_free "$NGINX_PORT" || die "port $NGINX_PORT is in use (set NGINX_PORT)"
 
-# wait_http URL SECONDS LOGFILE: wait until URL answers.
+# head_of PORT PATH: the status line and headers of a GET to 127.0.0.1,
+# without carriage returns (bash's /dev/tcp, so that curl is not needed).
+head_of() {
+	(
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1:%s\r\nConnection: close\r\n\r\n' "$2" "$1" >&3
+		timeout 5 cat <&3 | tr -d '\r' | awk '$0 == "" { exit } { print }'
+	) 2>/dev/null
+}
+
+# header_value NAME: the value of header NAME (any case) in the headers on
+# stdin.
+header_value() {
+	awk -v name="$1" 'BEGIN { name = tolower(name) }
+		index($0, ":") && tolower(substr($0, 1, index($0, ":") - 1)) == name {
+			value = substr($0, index($0, ":") + 1)
+			sub(/^[ \t]+/, "", value)
+			print value
+		}'
+}
+
+# wait_http PORT SECONDS LOGFILE: wait until the server on PORT answers.
 wait_http() {
 	local deadline=$((SECONDS + $2))
-	until curl -s -o /dev/null "$1"; do
+	until [[ $(head_of "$1" /) == HTTP/* ]]; do
 		if [ "$SECONDS" -ge "$deadline" ]; then
 			echo "--- $3" >&2
 			tail -n 30 "$3" >&2 || true
-			die "$1 did not answer within $2 s"
+			die "nothing answered on port $1 within $2 s"
 		fi
 		sleep 0.2
 	done
@@ -96,14 +117,14 @@ GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$bin" serve --demo \
 	--addr "127.0.0.1:$LEADROUTER_PORT" --db "sqlite:$tmp/bench.db" \
 	>"$tmp/leadrouter.log" 2>&1 &
 pids+=($!)
-wait_http "http://127.0.0.1:$LEADROUTER_PORT/" 60 "$tmp/leadrouter.log"
+wait_http "$LEADROUTER_PORT" 60 "$tmp/leadrouter.log"
 
 # Take the reference's headers from leadrouter's own answer, so that both
 # servers send the same bytes.
-response=$(curl -s -D - -o /dev/null "http://127.0.0.1:$LEADROUTER_PORT$REQUEST_PATH" | tr -d '\r')
+response=$(head_of "$LEADROUTER_PORT" "$REQUEST_PATH")
 status=$(awk 'NR == 1 { print $2 }' <<<"$response")
-location=$(awk -F': ' 'tolower($1) == "location" { print substr($0, length($1) + 3) }' <<<"$response")
-set_cookie=$(awk -F': ' 'tolower($1) == "set-cookie" { print substr($0, length($1) + 3) }' <<<"$response")
+location=$(header_value location <<<"$response")
+set_cookie=$(header_value set-cookie <<<"$response")
 [ "$status" = 302 ] || die "leadrouter answered $status, not 302, to $REQUEST_PATH"
 [ "$location" = "$EXPECTED_LOCATION" ] || die "leadrouter redirected $REQUEST_PATH to $location, not $EXPECTED_LOCATION"
 [ -n "$set_cookie" ] || die "leadrouter set no cookie for $REQUEST_PATH: is BERLIN01 an active demo partner?"
@@ -113,8 +134,9 @@ esac
 
 # --- nginx --------------------------------------------------------------
 temp_paths=""
+nginx_build=$(nginx -V 2>&1)
 for module in client_body proxy fastcgi uwsgi scgi; do
-	if [ "$module" = client_body ] || ! nginx -V 2>&1 | grep -q -- "--without-http_${module}_module"; then
+	if [ "$module" = client_body ] || [[ $nginx_build != *"--without-http_${module}_module"* ]]; then
 		mkdir -p "$tmp/nginx-$module"
 		temp_paths+="    ${module}_temp_path $tmp/nginx-$module;"$'\n'
 	fi
@@ -129,9 +151,10 @@ awk -v paths="$temp_paths" '{ if ($0 == "@TEMP_PATHS@") printf "%s", paths; else
 taskset -c "$SERVER_CPU" nginx -p "$tmp" -e "$tmp/nginx-error.log" -c "$tmp/nginx.conf" \
 	>"$tmp/nginx.log" 2>&1 &
 pids+=($!)
-wait_http "http://127.0.0.1:$NGINX_PORT/" 20 "$tmp/nginx-error.log"
-reference=$(curl -s -D - -o /dev/null "http://127.0.0.1:$NGINX_PORT$REQUEST_PATH" | tr -d '\r')
-grep -qi "^set-cookie: $set_cookie\$" <<<"$reference" || die "nginx does not send the expected Set-Cookie"
+wait_http "$NGINX_PORT" 20 "$tmp/nginx-error.log"
+reference=$(head_of "$NGINX_PORT" "$REQUEST_PATH")
+[ "$(header_value set-cookie <<<"$reference")" = "$set_cookie" ] || die "nginx does not send the expected Set-Cookie"
+[ "$(header_value location <<<"$reference")" = "$location" ] || die "nginx does not send the expected Location"
 
 # --- load ---------------------------------------------------------------
 # run_wrk NAME PORT DURATION: prints requests/s and how busy wrk's core
