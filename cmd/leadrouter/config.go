@@ -34,6 +34,8 @@ type Config struct {
 	SQLiteSync   string
 	WebhookEvery time.Duration
 	DebugAddr    string
+	GCPercent    int
+	MemoryLimit  int64
 }
 
 // bindServeFlags declares the serve flags on fs.
@@ -64,6 +66,8 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.FormRate, "form-rate", 20, "public form submissions per minute per client IP")
 	fs.StringVar(&c.Attribution, "attribution", "last_touch", "attribution model: last_touch or first_touch")
 	fs.StringVar(&c.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous pragma: FULL (durable) or NORMAL")
+	fs.IntVar(&c.GCPercent, "gc-percent", 400, "Go GC target percentage (fewer collections on the redirect path; bounded by --memory-limit)")
+	fs.Int64Var(&c.MemoryLimit, "memory-limit", 200<<20, "soft memory limit in bytes for the Go runtime (the GC works harder near it)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
 	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often the webhook outbox is checked for due deliveries")
 }

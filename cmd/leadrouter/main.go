@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -80,6 +81,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	m.Logger = newLogger(stderr, m.Config.LogFormat, m.Config.LogLevel)
+	// A GC policy for a server: collect less often, but never let the heap
+	// grow past the memory limit (SPEC: RSS ≤ 250 MB with 1M leads).
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(m.Config.GCPercent)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" && m.Config.MemoryLimit > 0 {
+		debug.SetMemoryLimit(m.Config.MemoryLimit)
+	}
 	if err := m.Run(ctx); err != nil {
 		m.Close()
 		return err
