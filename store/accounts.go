@@ -84,10 +84,16 @@ func (tx *Tx) createAccount(ctx context.Context, actor leadrouter.Actor, in lead
 
 // indexCompany writes the near-miss tokens of a company name for ref.
 func (tx *Tx) indexCompany(ctx context.Context, kind, refID, name string) error {
-	for _, tok := range companyTokens(name) {
-		if _, err := tx.Exec(ctx, `INSERT INTO company_tokens (token, kind, ref_id) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`, tok, kind, refID); err != nil {
-			return fmt.Errorf("index company name: %w", err)
-		}
+	tokens := companyTokens(name)
+	if len(tokens) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(tokens))
+	for _, tok := range tokens {
+		args = append(args, tok, kind, refID)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO company_tokens (token, kind, ref_id) VALUES `+valueRows(3, len(tokens))+` ON CONFLICT DO NOTHING`, args...); err != nil {
+		return fmt.Errorf("index company name: %w", err)
 	}
 	return nil
 }

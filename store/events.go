@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -38,6 +39,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		return nil, fmt.Errorf("lock timeline of %s: %w", subject, translate(err))
 	}
 	out := make([]leadrouter.Event, 0, len(events))
+	args := make([]any, 0, 8*len(events))
 	for _, ne := range events {
 		raw := []byte("{}")
 		if ne.Data != nil {
@@ -48,20 +50,32 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		n++
 		e := leadrouter.Event{Subject: subject, N: n, Type: ne.Type, Actor: actor.Label(), Data: raw, At: tx.now, PrevHash: prev}
 		e.Hash = e.ComputeHash()
-		if _, err := tx.Exec(ctx, `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, e.PrevHash, e.Hash); err != nil {
-			return nil, fmt.Errorf("append %s event to %s: %w", ne.Type, subject, err)
+		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, e.PrevHash, e.Hash)
+		prev = e.Hash
+		out = append(out, e)
+	}
+	// One statement for all of them: a lead's capture appends five.
+	if len(out) > 0 {
+		if _, err := tx.Exec(ctx, `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES `+valueRows(8, len(out)), args...); err != nil {
+			return nil, fmt.Errorf("append %d events to %s: %w", len(out), subject, err)
 		}
+	}
+	for _, e := range out {
 		if err := tx.enqueueWebhooks(ctx, e); err != nil {
 			return nil, err
 		}
-		prev = e.Hash
-		out = append(out, e)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ? WHERE subject = ?`, n, prev, subject); err != nil {
 		return nil, fmt.Errorf("advance timeline of %s: %w", subject, err)
 	}
 	return out, nil
+}
+
+// valueRows returns "(?, ?), (?, ?)" for rows rows of cols placeholders:
+// the VALUES of a multi-row INSERT.
+func valueRows(cols, rows int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
 }
 
 // Timeline returns subject's events, oldest first.

@@ -35,6 +35,11 @@ type MatchCandidate struct {
 	Expires   string // a registration's expiry (RFC 3339) or ""
 }
 
+// tokenPostingLimit bounds the rows read from one company token's posting
+// list: a word shared by thousands of names says little, and reading all of
+// them would turn a lookup into a scan.
+const tokenPostingLimit = 32
+
 // MatchCandidates fetches candidates through indexes only: e-mail on leads
 // and contacts, domain on account_domains, leads' e-mail domains and
 // registrations, the company key on accounts, leads and registrations, and
@@ -48,62 +53,46 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 			out = append(out, c)
 		}
 	}
-	leadIDs, accountIDs, contactIDs, regIDs := []string{}, []string{}, []string{}, []string{}
-	collect := func(query string, args ...any) ([]string, error) {
-		rows, err := tx.Query(ctx, query, args...)
-		if err != nil {
-			return nil, err
-		}
-		defer rows.Close()
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		return ids, rows.Err()
+	ids := map[string][]string{}
+	// The exact lookups (e-mail, domain, company key) in one statement:
+	// each part an index search with its own bound.
+	var parts []string
+	var args []any
+	part := func(kind, query string, arg any) {
+		parts = append(parts, fmt.Sprintf("SELECT '%s' AS kind, id FROM (%s) AS p%d", kind, query, len(parts)))
+		args = append(args, arg)
 	}
-	var err error
-	var ids []string
 	if q.Email != "" {
-		if ids, err = collect(`SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, q.Email); err != nil {
-			return nil, fmt.Errorf("match leads by e-mail: %w", err)
-		}
-		leadIDs = append(leadIDs, ids...)
-		if ids, err = collect(`SELECT id FROM contacts WHERE email = ? LIMIT 20`, q.Email); err != nil {
-			return nil, fmt.Errorf("match contacts by e-mail: %w", err)
-		}
-		contactIDs = append(contactIDs, ids...)
+		part("lead", `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, q.Email)
+		part("contact", `SELECT id FROM contacts WHERE email = ? LIMIT 20`, q.Email)
 	}
 	if q.Domain != "" {
-		if ids, err = collect(`SELECT account_id FROM account_domains WHERE domain = ?`, q.Domain); err != nil {
-			return nil, fmt.Errorf("match accounts by domain: %w", err)
-		}
-		accountIDs = append(accountIDs, ids...)
-		if ids, err = collect(`SELECT id FROM registrations WHERE domain = ? LIMIT 50`, q.Domain); err != nil {
-			return nil, fmt.Errorf("match registrations by domain: %w", err)
-		}
-		regIDs = append(regIDs, ids...)
-		if ids, err = collect(`SELECT id FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, q.Domain); err != nil {
-			return nil, fmt.Errorf("match leads by domain: %w", err)
-		}
-		leadIDs = append(leadIDs, ids...)
+		part("account", `SELECT account_id AS id FROM account_domains WHERE domain = ?`, q.Domain)
+		part("registration", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, q.Domain)
+		part("lead", `SELECT id FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, q.Domain)
 	}
 	if q.CompanyKey != "" {
-		if ids, err = collect(`SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, q.CompanyKey); err != nil {
-			return nil, fmt.Errorf("match accounts by name: %w", err)
+		part("account", `SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, q.CompanyKey)
+		part("lead", `SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, q.CompanyKey)
+		part("registration", `SELECT id FROM registrations WHERE company_key = ? LIMIT 50`, q.CompanyKey)
+	}
+	if len(parts) > 0 {
+		rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
+		if err != nil {
+			return nil, fmt.Errorf("match by e-mail, domain and company: %w", err)
 		}
-		accountIDs = append(accountIDs, ids...)
-		if ids, err = collect(`SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, q.CompanyKey); err != nil {
-			return nil, fmt.Errorf("match leads by name: %w", err)
+		for rows.Next() {
+			var kind, id string
+			if err := rows.Scan(&kind, &id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ids[kind] = append(ids[kind], id)
 		}
-		leadIDs = append(leadIDs, ids...)
-		if ids, err = collect(`SELECT id FROM registrations WHERE company_key = ? LIMIT 50`, q.CompanyKey); err != nil {
-			return nil, fmt.Errorf("match registrations by name: %w", err)
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("match by e-mail, domain and company: %w", err)
 		}
-		regIDs = append(regIDs, ids...)
 	}
 	if len(q.Tokens) > 0 {
 		limit := q.Limit
@@ -111,33 +100,39 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 			limit = 50
 		}
 		// Each token's posting list is read up to a bound (a common word
-		// must not turn a lookup into a scan); candidates sharing the most
-		// tokens come first.
+		// must not turn a lookup into a scan), all in one statement;
+		// candidates sharing the most tokens come first.
+		parts, args := parts[:0], args[:0]
+		for i, tok := range q.Tokens {
+			parts = append(parts, fmt.Sprintf(`SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT %d) AS t%d`, tokenPostingLimit, i))
+			args = append(args, tok)
+		}
 		type hit struct {
 			kind, id string
 			shared   int
 		}
 		index := map[[2]string]int{}
 		var hits []hit
-		for _, tok := range q.Tokens {
-			rows, err := tx.Query(ctx, `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 64`, tok)
-			if err != nil {
-				return nil, fmt.Errorf("match by company tokens: %w", err)
+		rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
+		if err != nil {
+			return nil, fmt.Errorf("match by company tokens: %w", err)
+		}
+		for rows.Next() {
+			var k [2]string
+			if err := rows.Scan(&k[0], &k[1]); err != nil {
+				rows.Close()
+				return nil, err
 			}
-			for rows.Next() {
-				var k [2]string
-				if err := rows.Scan(&k[0], &k[1]); err != nil {
-					rows.Close()
-					return nil, err
-				}
-				if i, ok := index[k]; ok {
-					hits[i].shared++
-				} else {
-					index[k] = len(hits)
-					hits = append(hits, hit{k[0], k[1], 1})
-				}
+			if i, ok := index[k]; ok {
+				hits[i].shared++
+			} else {
+				index[k] = len(hits)
+				hits = append(hits, hit{k[0], k[1], 1})
 			}
-			rows.Close()
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("match by company tokens: %w", err)
 		}
 		sort.Slice(hits, func(i, j int) bool {
 			if hits[i].shared != hits[j].shared {
@@ -148,23 +143,11 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 		if len(hits) > limit {
 			hits = hits[:limit]
 		}
-		ranked := make([][2]string, len(hits))
-		for i, h := range hits {
-			ranked[i] = [2]string{h.kind, h.id}
-		}
-		for _, k := range ranked {
-			switch k[0] {
-			case "lead":
-				leadIDs = append(leadIDs, k[1])
-			case "account":
-				accountIDs = append(accountIDs, k[1])
-			case "contact":
-				contactIDs = append(contactIDs, k[1])
-			case "registration":
-				regIDs = append(regIDs, k[1])
-			}
+		for _, h := range hits {
+			ids[h.kind] = append(ids[h.kind], h.id)
 		}
 	}
+	leadIDs, accountIDs, contactIDs, regIDs := ids["lead"], ids["account"], ids["contact"], ids["registration"]
 	if err := tx.leadCandidates(ctx, uniq(leadIDs), add); err != nil {
 		return nil, err
 	}

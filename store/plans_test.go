@@ -27,6 +27,8 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		{"registrations by domain", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, []any{"b.example"}},
 		{"company tokens", `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 64`, []any{"acme"}},
 		{"leads by id", `SELECT id, email FROM leads WHERE id IN (?, ?)`, []any{"a", "b"}},
+		{"a partner's leads", `SELECT id FROM leads WHERE (owner_partner_id = ? OR reserved_partner_id = ? OR handoff_partner_id = ?)`, []any{"p", "p", "p"}},
+		{"leads credited to a partner", `SELECT created_at FROM leads WHERE credited_partner_id = ? AND created_at >= ?`, []any{"p", "2026-01-01"}},
 	}
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()

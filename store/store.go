@@ -36,6 +36,9 @@ type DB struct {
 	reader  *sql.DB
 	dialect dialect
 	hooks   webhookCache
+	// checkpointer copies the SQLite WAL into the database file in the
+	// background (nil on PostgreSQL).
+	checkpointer *checkpointer
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -92,19 +95,28 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		if query != "" {
 			base += "&" + query
 		}
-		if db.writer, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
+		// The writer connection keeps a larger page cache (the leads
+		// table and its indexes are what every capture touches) and does
+		// not checkpoint on commit: the checkpointer does, on another
+		// connection, so the group-commit writer never copies pages into
+		// the database file itself.
+		if db.writer, err = sql.Open(sqliteDriverName, base+"&_txlock=immediate&_pragma=cache_size(-32768)&_pragma=wal_autocheckpoint(0)"); err != nil {
 			return nil, fmt.Errorf("open sqlite writer: %w", err)
 		}
 		db.writer.SetMaxOpenConns(1)
 		db.writer.SetMaxIdleConns(1)
 		db.writer.SetConnMaxIdleTime(0)
-		if db.reader, err = sql.Open("sqlite", base+"&_pragma=query_only(1)"); err != nil {
+		if db.reader, err = sql.Open(sqliteDriverName, base+"&_pragma=query_only(1)"); err != nil {
 			db.writer.Close()
 			return nil, fmt.Errorf("open sqlite readers: %w", err)
 		}
 		db.reader.SetMaxOpenConns(opts.MaxConns)
 		db.reader.SetMaxIdleConns(opts.MaxConns)
 		db.dialect = sqliteDialect{}
+		if db.checkpointer, err = startCheckpointer(base); err != nil {
+			db.Close()
+			return nil, err
+		}
 	case Postgres:
 		if db.writer, err = sql.Open("pgx", dsn); err != nil {
 			return nil, fmt.Errorf("open postgres: %w", err)
@@ -136,6 +148,9 @@ func (db *DB) Close() error {
 	if db.reader != nil && db.reader != db.writer {
 		errs = append(errs, db.reader.Close())
 	}
+	if db.checkpointer != nil {
+		db.checkpointer.stop()
+	}
 	return errors.Join(errs...)
 }
 
@@ -158,6 +173,16 @@ type Tx struct {
 	stmts map[string]*sql.Stmt
 	// afterCommit runs after a successful commit (e.g. cache refreshes).
 	afterCommit []func()
+	// detached transactions run statements without their contexts'
+	// cancellation (see UpdateDetached).
+	detached bool
+}
+
+func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
+	if tx.detached {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // Now is the transaction's timestamp.
@@ -193,6 +218,7 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtCtx(ctx)
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -208,6 +234,7 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.stmtCtx(ctx)
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -223,6 +250,7 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 
 // QueryRow runs a query returning at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.stmtCtx(ctx)
 	if st, err := tx.stmt(ctx, query); err == nil && st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
@@ -233,9 +261,25 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // and retrying a few times when the database reports a transient conflict
 // (serialisation failure, deadlock, busy).
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.update(ctx, false, fn)
+}
+
+// UpdateDetached is Update for a transaction that serves several callers
+// (the group-commit writer): its statements ignore the cancellation of the
+// contexts they are given, so one caller that goes away cannot interrupt
+// a statement and fail its neighbours. The caller checks each context
+// between its pieces of work instead.
+func (db *DB) UpdateDetached(fn func(tx *Tx) error) error {
+	return db.update(context.Background(), true, fn)
+}
+
+func (db *DB) update(ctx context.Context, detached bool, fn func(tx *Tx) error) error {
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
-		err = db.run(ctx, db.writer, false, fn)
+		err = db.run(ctx, db.writer, false, func(tx *Tx) error {
+			tx.detached = detached
+			return fn(tx)
+		})
 		if !isRetryable(err) {
 			return err
 		}

@@ -1,0 +1,183 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+
+	"modernc.org/sqlite"
+)
+
+// sqliteDriverName is modernc's SQLite driver wrapped so that each
+// connection keeps the statements it prepared. database/sql prepares a
+// statement per transaction (and closes it at the end), and SQLite's
+// parser and planner cost more than running a small indexed statement:
+// a lead's capture or a match lookup runs a dozen different statements,
+// each parsed again in every transaction without this cache.
+const sqliteDriverName = "sqlite-leadrouter"
+
+// stmtCacheSize bounds the statements kept per connection (queries with
+// IN lists of varying length have many texts).
+const stmtCacheSize = 256
+
+func init() {
+	sql.Register(sqliteDriverName, cachingDriver{base: &sqlite.Driver{}})
+}
+
+type cachingDriver struct{ base driver.Driver }
+
+func (d cachingDriver) Open(name string) (driver.Conn, error) {
+	c, err := d.base.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	return &cachingConn{Conn: c, stmts: map[string]*cachedStmt{}}, nil
+}
+
+// The interfaces of modernc's connection that database/sql uses.
+type sqliteConn interface {
+	driver.Conn
+	driver.ConnPrepareContext
+	driver.ConnBeginTx
+	driver.ExecerContext
+	driver.QueryerContext
+	driver.Pinger
+	driver.SessionResetter
+	driver.Validator
+}
+
+// cachingConn is one SQLite connection with its prepared statements.
+// database/sql uses a connection from one goroutine at a time, so the map
+// needs no lock.
+type cachingConn struct {
+	driver.Conn
+	stmts map[string]*cachedStmt
+}
+
+func (c *cachingConn) base() (sqliteConn, error) {
+	b, ok := c.Conn.(sqliteConn)
+	if !ok {
+		return nil, errors.New("sqlite driver connection lacks context methods")
+	}
+	return b, nil
+}
+
+func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
+	return c.PrepareContext(context.Background(), query)
+}
+
+// PrepareContext returns the connection's statement for query, preparing
+// it on first use. A statement already in use (the same query prepared
+// twice in one transaction) gets a fresh, uncached one.
+func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if st, ok := c.stmts[query]; ok && !st.inUse {
+		st.inUse = true
+		return st, nil
+	}
+	b, err := c.base()
+	if err != nil {
+		return nil, err
+	}
+	ds, err := b.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if _, ok := c.stmts[query]; ok {
+		return ds, nil // the cached one is busy: this one is closed as usual
+	}
+	if len(c.stmts) >= stmtCacheSize {
+		for q, old := range c.stmts {
+			if !old.inUse {
+				_ = old.Stmt.Close()
+				delete(c.stmts, q)
+				break
+			}
+		}
+	}
+	st := &cachedStmt{Stmt: ds, inUse: true}
+	c.stmts[query] = st
+	return st, nil
+}
+
+// Close finalises the cached statements, then closes the connection.
+func (c *cachingConn) Close() error {
+	var errs []error
+	for q, st := range c.stmts {
+		errs = append(errs, st.Stmt.Close())
+		delete(c.stmts, q)
+	}
+	errs = append(errs, c.Conn.Close())
+	return errors.Join(errs...)
+}
+
+func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
+	b, err := c.base()
+	if err != nil {
+		return nil, err
+	}
+	return b.BeginTx(ctx, opts)
+}
+
+func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	b, err := c.base()
+	if err != nil {
+		return nil, err
+	}
+	return b.ExecContext(ctx, query, args)
+}
+
+func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	b, err := c.base()
+	if err != nil {
+		return nil, err
+	}
+	return b.QueryContext(ctx, query, args)
+}
+
+func (c *cachingConn) Ping(ctx context.Context) error {
+	b, err := c.base()
+	if err != nil {
+		return err
+	}
+	return b.Ping(ctx)
+}
+
+func (c *cachingConn) ResetSession(ctx context.Context) error {
+	b, err := c.base()
+	if err != nil {
+		return err
+	}
+	return b.ResetSession(ctx)
+}
+
+func (c *cachingConn) IsValid() bool {
+	b, err := c.base()
+	return err == nil && b.IsValid()
+}
+
+// cachedStmt is a prepared statement that outlives the transaction that
+// prepared it: Close hands it back to its connection.
+type cachedStmt struct {
+	driver.Stmt
+	inUse bool
+}
+
+func (s *cachedStmt) Close() error {
+	s.inUse = false
+	return nil
+}
+
+func (s *cachedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
+		return e.ExecContext(ctx, args)
+	}
+	return nil, driver.ErrSkip
+}
+
+func (s *cachedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		return q.QueryContext(ctx, args)
+	}
+	return nil, driver.ErrSkip
+}
