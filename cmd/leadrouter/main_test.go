@@ -486,7 +486,7 @@ func TestCommands(t *testing.T) {
 	db := "sqlite:" + dir + "/cli.db"
 	var out, errOut bytes.Buffer
 	ctx := context.Background()
-	if err := run(ctx, []string{"migrate", "--db", db}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "applied 1") {
+	if err := run(ctx, []string{"migrate", "--db", db}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "applied 2 migration") {
 		t.Fatalf("migrate: %v %s %s", err, out.String(), errOut.String())
 	}
 	out.Reset()
