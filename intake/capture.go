@@ -194,6 +194,11 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	now := tx.Now()
 	// Duplicates: an open lead or a contact with this e-mail gets a response.
 	if sub.Email != "" {
+		if tx.PendingOpenLead(sub.Email) {
+			// The same person twice in one batch: this one becomes a
+			// response once the first has committed.
+			return fmt.Errorf("%w: %s", store.ErrOpenLeadExists, "the same e-mail earlier in this batch")
+		}
 		existing, err := tx.OpenLeadByEmail(ctx, sub.Email)
 		if err == nil {
 			return s.recordResponse(ctx, tx, actor, sub, existing, res)

@@ -122,7 +122,7 @@ func (w *Writer) commit(batch []*writeItem) {
 	for len(pending) > 0 {
 		var failed *writeItem
 		var failure error
-		err := w.db.UpdateDetached(func(tx *store.Tx) error {
+		err := w.db.UpdateBatch(func(tx *store.Tx) error {
 			failed, failure = nil, nil
 			for _, it := range pending {
 				if err := it.ctx.Err(); err != nil {

@@ -88,6 +88,12 @@ func (tx *Tx) indexCompany(ctx context.Context, kind, refID, name string) error 
 	if len(tokens) == 0 {
 		return nil
 	}
+	if d := tx.deferred; d != nil {
+		for _, tok := range tokens {
+			d.tokens = append(d.tokens, []any{tok, kind, refID})
+		}
+		return nil
+	}
 	args := make([]any, 0, 3*len(tokens))
 	for _, tok := range tokens {
 		args = append(args, tok, kind, refID)

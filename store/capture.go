@@ -19,11 +19,17 @@ func (tx *Tx) ContactIDForEmail(ctx context.Context, email string) (string, erro
 	return id, nil
 }
 
+const insertConsents = `INSERT INTO consents (id, lead_id, share, text, source, ip, actor, at) VALUES `
+
 // InsertConsent appends one consent record (a grant or a withdrawal) to a
 // lead's consent history: who, when, the exact wording, the source and IP.
 func (tx *Tx) InsertConsent(ctx context.Context, leadID string, share bool, text, source, ip, actor string) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO consents (id, lead_id, share, text, source, ip, actor, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		leadrouter.NewID("cns"), leadID, share, text, source, ip, actor, tx.now); err != nil {
+	row := []any{leadrouter.NewID("cns"), leadID, share, text, source, ip, actor, tx.now}
+	if d := tx.deferred; d != nil {
+		d.consents = append(d.consents, row)
+		return nil
+	}
+	if _, err := tx.Exec(ctx, insertConsents+valueRows(len(row), 1), row...); err != nil {
 		return fmt.Errorf("insert consent: %w", err)
 	}
 	return nil

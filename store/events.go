@@ -11,6 +11,8 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
+const insertEvents = `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES `
+
 // NewEvent is an event to append: its type and data.
 type NewEvent struct {
 	Type string
@@ -33,9 +35,14 @@ func (tx *Tx) AppendEvent(ctx context.Context, subject, typ string, actor leadro
 func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter.Actor, events ...NewEvent) ([]leadrouter.Event, error) {
 	var n int64
 	var prev string
-	err := tx.QueryRow(ctx, `INSERT INTO event_heads (subject, n, hash) VALUES (?, 0, '')
-		ON CONFLICT (subject) DO UPDATE SET n = event_heads.n RETURNING n, hash`, subject).Scan(&n, &prev)
-	if err != nil {
+	var err error
+	// A subject created in this transaction with deferred writes (a new
+	// lead) has its head in memory: nobody else can see it yet.
+	pending := tx.deferred.pendingHead(subject)
+	if pending != nil {
+		n, prev = pending.n, pending.hash
+	} else if err = tx.QueryRow(ctx, `INSERT INTO event_heads (subject, n, hash) VALUES (?, 0, '')
+		ON CONFLICT (subject) DO UPDATE SET n = event_heads.n RETURNING n, hash`, subject).Scan(&n, &prev); err != nil {
 		return nil, fmt.Errorf("lock timeline of %s: %w", subject, translate(err))
 	}
 	out := make([]leadrouter.Event, 0, len(events))
@@ -55,8 +62,13 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		out = append(out, e)
 	}
 	// One statement for all of them: a lead's capture appends five.
-	if len(out) > 0 {
-		if _, err := tx.Exec(ctx, `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES `+valueRows(8, len(out)), args...); err != nil {
+	if pending != nil {
+		for i := 0; i < len(args); i += 8 {
+			tx.deferred.events = append(tx.deferred.events, args[i:i+8])
+		}
+		pending.n, pending.hash = n, prev
+	} else if len(out) > 0 {
+		if _, err := tx.Exec(ctx, insertEvents+valueRows(8, len(out)), args...); err != nil {
 			return nil, fmt.Errorf("append %d events to %s: %w", len(out), subject, err)
 		}
 	}
@@ -64,6 +76,9 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		if err := tx.enqueueWebhooks(ctx, e); err != nil {
 			return nil, err
 		}
+	}
+	if pending != nil {
+		return out, nil
 	}
 	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ? WHERE subject = ?`, n, prev, subject); err != nil {
 		return nil, fmt.Errorf("advance timeline of %s: %w", subject, err)

@@ -17,6 +17,16 @@ import (
 // submission becomes a response on that lead.
 var ErrOpenLeadExists = errors.New("an open lead with this e-mail was stored concurrently")
 
+// insertLeads is the INSERT of leads rows, up to VALUES.
+const insertLeads = `INSERT INTO leads (id, status, first_name, last_name, email, email_domain, phone, phone_e164, company, company_key,
+	company_size, title, country, source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, credited_partner_id,
+	attribution_model, reserved_partner_id, owner_kind, owner_id, owner_partner_id, handoff_partner_id, account_id, consent_share, consent_at,
+	consent_text, score, nurture_track, responses, routed_rule, created_at, updated_at) VALUES `
+
+func openLeadExists(email string) error {
+	return fmt.Errorf("%w: %w", ErrOpenLeadExists, leadrouter.Errorf(leadrouter.ECONFLICT, "An open lead with e-mail %s exists already.", email))
+}
+
 // leadColumns is the one list of lead columns, in scanLead's order.
 const leadColumns = `id, status, first_name, last_name, email, phone, phone_e164, company, COALESCE(company_size, 0), title, country,
 	source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, COALESCE(credited_partner_id, ''), attribution_model,
@@ -81,20 +91,24 @@ func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
 	if l.Consent.At != nil {
 		consentAt = l.Consent.At.UTC()
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO leads (id, status, first_name, last_name, email, email_domain, phone, phone_e164, company, company_key,
-		company_size, title, country, source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, credited_partner_id,
-		attribution_model, reserved_partner_id, owner_kind, owner_id, owner_partner_id, handoff_partner_id, account_id, consent_share, consent_at,
-		consent_text, score, nurture_track, responses, routed_rule, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		l.ID, l.Status, l.FirstName, l.LastName, l.Email, emailDomain(l.Email), l.Phone, l.PhoneE164, l.Company, companyKey(l.Company),
+	row := []any{l.ID, l.Status, l.FirstName, l.LastName, l.Email, emailDomain(l.Email), l.Phone, l.PhoneE164, l.Company, companyKey(l.Company),
 		nullInt(l.CompanySize), l.Title, l.Country, l.Source, l.FormSlug, l.FormKind, l.Campaign, string(utm), l.LandingURL, string(touches),
 		l.CreditedPID, nullString(l.CreditedPartnerID), l.AttributionModel, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID,
 		nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID), nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text,
-		l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.CreatedAt, l.UpdatedAt)
-	if isUniqueViolation(err) {
-		return fmt.Errorf("%w: %w", ErrOpenLeadExists, leadrouter.Errorf(leadrouter.ECONFLICT, "An open lead with e-mail %s exists already.", l.Email))
-	} else if err != nil {
-		return fmt.Errorf("insert lead: %w", err)
+		l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.CreatedAt, l.UpdatedAt}
+	if d := tx.deferred; d != nil {
+		d.leads = append(d.leads, row)
+		if l.Email != "" && l.Status != leadrouter.StatusConverted && l.Status != leadrouter.StatusDisqualified {
+			d.openEmails[l.Email] = true
+		}
+		d.subjects[l.ID] = &head{}
+	} else {
+		_, err := tx.Exec(ctx, insertLeads+valueRows(len(row), 1), row...)
+		if isUniqueViolation(err) {
+			return openLeadExists(l.Email)
+		} else if err != nil {
+			return fmt.Errorf("insert lead: %w", err)
+		}
 	}
 	if l.Company != "" {
 		return tx.indexCompany(ctx, "lead", l.ID, l.Company)

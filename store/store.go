@@ -174,8 +174,10 @@ type Tx struct {
 	// afterCommit runs after a successful commit (e.g. cache refreshes).
 	afterCommit []func()
 	// detached transactions run statements without their contexts'
-	// cancellation (see UpdateDetached).
+	// cancellation (see UpdateBatch).
 	detached bool
+	// deferred holds rows written at commit (see UpdateBatch), or nil.
+	deferred *deferredWrites
 }
 
 func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
@@ -264,12 +266,14 @@ func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.update(ctx, false, fn)
 }
 
-// UpdateDetached is Update for a transaction that serves several callers
-// (the group-commit writer): its statements ignore the cancellation of the
+// UpdateBatch is Update for a transaction that serves several callers
+// (the group-commit writer). Its statements ignore the cancellation of the
 // contexts they are given, so one caller that goes away cannot interrupt
-// a statement and fail its neighbours. The caller checks each context
-// between its pieces of work instead.
-func (db *DB) UpdateDetached(fn func(tx *Tx) error) error {
+// a statement and fail its neighbours (the caller checks each context
+// between its pieces of work instead). And the rows of the leads it
+// creates are written together when fn returns (see deferredWrites):
+// errors of those writes are reported for the whole transaction.
+func (db *DB) UpdateBatch(fn func(tx *Tx) error) error {
 	return db.update(context.Background(), true, fn)
 }
 
@@ -277,8 +281,13 @@ func (db *DB) update(ctx context.Context, detached bool, fn func(tx *Tx) error) 
 	var err error
 	for attempt := 0; attempt < 5; attempt++ {
 		err = db.run(ctx, db.writer, false, func(tx *Tx) error {
-			tx.detached = detached
-			return fn(tx)
+			if detached {
+				tx.detached, tx.deferred = true, newDeferredWrites()
+			}
+			if err := fn(tx); err != nil {
+				return err
+			}
+			return tx.flush(ctx)
 		})
 		if !isRetryable(err) {
 			return err

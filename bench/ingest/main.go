@@ -319,6 +319,9 @@ func waitReady(base string) error {
 }
 
 func drive(base, token string, clients int, d time.Duration) (float64, [2]time.Duration, error) {
+	// Every run's people are new (also on a reused database): the load is
+	// new leads, as the bar says, not responses of people stored before.
+	run := time.Now().UnixNano() % 1e9
 	var n atomic.Int64
 	var mu sync.Mutex
 	var lats []time.Duration
@@ -334,7 +337,7 @@ func drive(base, token string, clients int, d time.Duration) (float64, [2]time.D
 			var local []time.Duration
 			for i := 0; time.Now().Before(deadline); i++ {
 				body, _ := json.Marshal(map[string]any{"first_name": "New", "last_name": fmt.Sprintf("Lead%d-%d", c, i),
-					"email": fmt.Sprintf("new%d-%d-%d@company%d.example", c, i, r.IntN(1000000), r.IntN(100000)), "company": company(r, r.IntN(100000)),
+					"email": fmt.Sprintf("new%d-%d-%d-%d@company%d.example", run, c, i, r.IntN(1000000), r.IntN(100000)), "company": company(r, r.IntN(100000)),
 					"country": countries[r.IntN(len(countries))], "source": "call", "title": "Director"})
 				req, _ := http.NewRequest("POST", base+"/api/v1/leads", bytes.NewReader(body))
 				req.Header.Set("Authorization", "Bearer "+token)

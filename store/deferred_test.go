@@ -1,0 +1,93 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+// TestBatchDefersLeadWrites stores leads through UpdateBatch (the
+// group-commit writer's transaction): their rows, company tokens, consent
+// and timelines are written at the end in multi-row statements and read
+// back as if written one by one; a conflict in those writes fails the
+// whole batch and leaves nothing of it behind.
+func TestBatchDefersLeadWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		newLead := func(i int, email string) *leadrouter.Lead {
+			return &leadrouter.Lead{Status: leadrouter.StatusNurturing, LastName: fmt.Sprint("L", i), Email: email, Company: fmt.Sprintf("Batch Widgets %d GmbH", i),
+				Source: leadrouter.SourceAPI, Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}}
+		}
+		var ids []string
+		err := db.UpdateBatch(func(tx *store.Tx) error {
+			for i := 0; i < 3; i++ {
+				l := newLead(i, fmt.Sprintf("p%d@batch.example", i))
+				if err := tx.InsertLead(ctx, l); err != nil {
+					return err
+				}
+				if !tx.PendingOpenLead(l.Email) {
+					t.Errorf("%s is not pending in its batch", l.Email)
+				}
+				if err := tx.InsertConsent(ctx, l.ID, true, "You may share my details.", "api", "192.0.2.1", "admin"); err != nil {
+					return err
+				}
+				if _, err := tx.AppendEvents(ctx, l.ID, admin, store.NewEvent{Type: "created"}, store.NewEvent{Type: "routed"}); err != nil {
+					return err
+				}
+				if _, err := tx.AppendEvent(ctx, l.ID, "nurture", admin, map[string]int{"score": i}); err != nil {
+					return err
+				}
+				ids = append(ids, l.ID)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		brk, n, err := db.VerifyChains(ctx)
+		if err != nil || brk != nil || n != 9 {
+			t.Fatalf("chains: %+v, %d events, %v; want intact, 9", brk, n, err)
+		}
+		var leads, consents, tokens int
+		_ = db.View(ctx, func(tx *store.Tx) error {
+			_ = tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&leads)
+			_ = tx.QueryRow(ctx, `SELECT COUNT(*) FROM consents`).Scan(&consents)
+			return tx.QueryRow(ctx, `SELECT COUNT(DISTINCT ref_id) FROM company_tokens WHERE kind = 'lead'`).Scan(&tokens)
+		})
+		if leads != 3 || consents != 3 || tokens != 3 {
+			t.Fatalf("%d leads, %d consents, leads with tokens %d: want 3 each", leads, consents, tokens)
+		}
+		// The next event on a deferred timeline continues its chain.
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.AppendEvent(ctx, ids[0], "response", admin, nil)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if brk, _, err := db.VerifyChains(ctx); err != nil || brk != nil {
+			t.Fatalf("chain after a later event: %+v %v", brk, err)
+		}
+
+		// A batch whose lead collides with an open lead stored meanwhile
+		// fails as a whole: nothing of it is written.
+		err = db.UpdateBatch(func(tx *store.Tx) error {
+			if err := tx.InsertLead(ctx, newLead(7, "fresh@batch.example")); err != nil {
+				return err
+			}
+			return tx.InsertLead(ctx, newLead(8, "p1@batch.example"))
+		})
+		if !errors.Is(err, store.ErrOpenLeadExists) {
+			t.Fatalf("colliding batch: %v, want ErrOpenLeadExists", err)
+		}
+		_ = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&leads) })
+		if leads != 3 {
+			t.Fatalf("%d leads after the failed batch, want 3", leads)
+		}
+	})
+}
