@@ -148,13 +148,7 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 		}
 	}
 	leadIDs, accountIDs, contactIDs, regIDs := ids["lead"], ids["account"], ids["contact"], ids["registration"]
-	if err := tx.leadCandidates(ctx, uniq(leadIDs), add); err != nil {
-		return nil, err
-	}
-	if err := tx.contactCandidates(ctx, uniq(contactIDs), add); err != nil {
-		return nil, err
-	}
-	if err := tx.accountCandidates(ctx, uniq(accountIDs), add); err != nil {
+	if err := tx.recordCandidates(ctx, uniq(leadIDs), uniq(contactIDs), uniq(accountIDs), add); err != nil {
 		return nil, err
 	}
 	if err := tx.registrationCandidates(ctx, uniq(regIDs), add); err != nil {
@@ -231,6 +225,19 @@ func (tx *Tx) PartnerOwnsDomainOrUser(ctx context.Context, partnerID, email stri
 	return false, "", nil
 }
 
+// idIn returns the condition "column is one of ids" with its arguments:
+// IN (?, ?, …) on SQLite, = ANY(?) with one array argument on PostgreSQL,
+// whose driver then prepares one statement whatever the number of ids
+// (an IN list of each length would be a statement of its own, prepared
+// again as its cache turns over).
+func (tx *Tx) idIn(column string, ids []string) (string, []any) {
+	if tx.db.engine == Postgres {
+		return column + " = ANY(?)", []any{ids}
+	}
+	ph, args := inList(ids)
+	return column + " IN (" + ph + ")", args
+}
+
 // inList returns "?, ?, …" for n ids and the ids as arguments.
 func inList(ids []string) (string, []any) {
 	args := make([]any, len(ids))
@@ -240,98 +247,87 @@ func inList(ids []string) (string, []any) {
 	return strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", "), args
 }
 
-func (tx *Tx) leadCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
-	if len(ids) == 0 {
+// recordCandidates reads the leads, contacts and accounts found by id in
+// one statement (one round trip on PostgreSQL): a row per lead and contact,
+// a row per account domain.
+func (tx *Tx) recordCandidates(ctx context.Context, leadIDs, contactIDs, accountIDs []string, add func(MatchCandidate)) error {
+	var parts []string
+	var args []any
+	if len(leadIDs) > 0 {
+		cond, a := tx.idIn("id", leadIDs)
+		parts = append(parts, `SELECT 'lead', id, email, company, status, owner_kind, owner_id, COALESCE(owner_partner_id, ''),
+			COALESCE(reserved_partner_id, ''), '', '' FROM leads WHERE `+cond)
+		args = append(args, a...)
+	}
+	if len(contactIDs) > 0 {
+		cond, a := tx.idIn("c.id", contactIDs)
+		parts = append(parts, `SELECT 'contact', c.id, c.email, a.name, 'contact', '', '', COALESCE(a.owner_partner_id, ''), '', '', ''
+			FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE `+cond)
+		args = append(args, a...)
+	}
+	if len(accountIDs) > 0 {
+		cond, a := tx.idIn("a.id", accountIDs)
+		parts = append(parts, `SELECT 'account', a.id, '', a.name, 'account', '', '', COALESCE(a.owner_partner_id, ''), '', a.root_id, COALESCE(d.domain, '')
+			FROM accounts a LEFT JOIN account_domains d ON d.account_id = a.id WHERE `+cond)
+		args = append(args, a...)
+	}
+	if len(parts) == 0 {
 		return nil
 	}
-	ph, args := inList(ids)
-	rows, err := tx.Query(ctx, `SELECT id, email, company, status, owner_kind, owner_id, COALESCE(owner_partner_id, ''), COALESCE(reserved_partner_id, '')
-		FROM leads WHERE id IN (`+ph+`)`, args...)
+	rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
-		return fmt.Errorf("read lead candidates: %w", err)
+		return fmt.Errorf("read match candidates: %w", err)
 	}
 	defer rows.Close()
-	for rows.Next() {
-		c := MatchCandidate{Kind: "lead"}
-		var ownerKind, ownerID string
-		if err := rows.Scan(&c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved); err != nil {
-			return err
-		}
-		c.Owner = ownerKind + ":" + ownerID
-		add(c)
-	}
-	return rows.Err()
-}
-
-func (tx *Tx) contactCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	ph, args := inList(ids)
-	rows, err := tx.Query(ctx, `SELECT c.id, c.email, a.name, COALESCE(a.owner_partner_id, '') FROM contacts c JOIN accounts a ON a.id = c.account_id
-		WHERE c.id IN (`+ph+`)`, args...)
-	if err != nil {
-		return fmt.Errorf("read contact candidates: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		c := MatchCandidate{Kind: "contact", Status: "contact"}
-		var accountOwner string
-		if err := rows.Scan(&c.ID, &c.Email, &c.Company, &accountOwner); err != nil {
-			return err
-		}
-		if accountOwner != "" {
-			c.Owner, c.PartnerID = "partner:"+accountOwner, accountOwner
-		}
-		add(c)
-	}
-	return rows.Err()
-}
-
-func (tx *Tx) accountCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	ph, args := inList(ids)
-	rows, err := tx.Query(ctx, `SELECT a.id, a.name, a.root_id, COALESCE(a.owner_partner_id, ''), COALESCE(d.domain, '')
-		FROM accounts a LEFT JOIN account_domains d ON d.account_id = a.id WHERE a.id IN (`+ph+`) ORDER BY a.id`, args...)
-	if err != nil {
-		return fmt.Errorf("read account candidates: %w", err)
-	}
-	defer rows.Close()
-	var cur *MatchCandidate
+	var accounts []*MatchCandidate
+	byID := map[string]*MatchCandidate{}
 	for rows.Next() {
 		var c MatchCandidate
-		var domain string
-		if err := rows.Scan(&c.ID, &c.Company, &c.RootID, &c.PartnerID, &domain); err != nil {
-			return err
+		var ownerKind, ownerID, domain string
+		if err := rows.Scan(&c.Kind, &c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved, &c.RootID, &domain); err != nil {
+			return fmt.Errorf("read match candidates: %w", err)
 		}
-		if cur == nil || cur.ID != c.ID {
-			if cur != nil {
-				add(*cur)
-			}
-			c.Kind, c.Status = "account", "account"
+		switch c.Kind {
+		case "lead":
+			c.Owner = ownerKind + ":" + ownerID
+			add(c)
+		case "contact":
 			if c.PartnerID != "" {
 				c.Owner = "partner:" + c.PartnerID
 			}
-			cur = &c
-		}
-		if domain != "" {
-			cur.Domains = append(cur.Domains, domain)
+			add(c)
+		case "account":
+			a := byID[c.ID]
+			if a == nil {
+				if c.PartnerID != "" {
+					c.Owner = "partner:" + c.PartnerID
+				}
+				a = &c
+				byID[c.ID] = a
+				accounts = append(accounts, a)
+			}
+			if domain != "" {
+				a.Domains = append(a.Domains, domain)
+			}
 		}
 	}
-	if cur != nil {
-		add(*cur)
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read match candidates: %w", err)
 	}
-	return rows.Err()
+	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
+	for _, a := range accounts {
+		sort.Strings(a.Domains)
+		add(*a)
+	}
+	return nil
 }
 
 func (tx *Tx) registrationCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	ph, args := inList(ids)
-	rows, err := tx.Query(ctx, `SELECT id, company, domain, status, partner_id, expires_at FROM registrations WHERE id IN (`+ph+`)`, args...)
+	cond, args := tx.idIn("id", ids)
+	rows, err := tx.Query(ctx, `SELECT id, company, domain, status, partner_id, expires_at FROM registrations WHERE `+cond, args...)
 	if err != nil {
 		return fmt.Errorf("read registration candidates: %w", err)
 	}
