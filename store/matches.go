@@ -40,6 +40,60 @@ type MatchCandidate struct {
 // them would turn a lookup into a scan.
 const tokenPostingLimit = 32
 
+// tokenHit is a record sharing company-name tokens with a query.
+type tokenHit struct {
+	kind, id string
+	shared   int
+}
+
+// tokenHits returns up to limit records sharing the most of tokens, those
+// sharing more first. Each token's posting list is read up to
+// tokenPostingLimit rows (a common word must not turn a lookup into a
+// scan), all in one statement.
+func (tx *Tx) tokenHits(ctx context.Context, tokens []string, limit int) ([]tokenHit, error) {
+	if len(tokens) == 0 {
+		return nil, nil
+	}
+	parts := make([]string, 0, len(tokens))
+	args := make([]any, 0, len(tokens))
+	for i, tok := range tokens {
+		parts = append(parts, fmt.Sprintf(`SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT %d) AS t%d`, tokenPostingLimit, i))
+		args = append(args, tok)
+	}
+	rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, fmt.Errorf("match by company tokens: %w", err)
+	}
+	defer rows.Close()
+	index := map[[2]string]int{}
+	var hits []tokenHit
+	for rows.Next() {
+		var k [2]string
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return nil, fmt.Errorf("match by company tokens: %w", err)
+		}
+		if i, ok := index[k]; ok {
+			hits[i].shared++
+		} else {
+			index[k] = len(hits)
+			hits = append(hits, tokenHit{k[0], k[1], 1})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("match by company tokens: %w", err)
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].shared != hits[j].shared {
+			return hits[i].shared > hits[j].shared
+		}
+		return hits[i].id > hits[j].id
+	})
+	if len(hits) > limit {
+		hits = hits[:limit]
+	}
+	return hits, nil
+}
+
 // MatchCandidates fetches candidates through indexes only: e-mail on leads
 // and contacts, domain on account_domains, leads' e-mail domains and
 // registrations, the company key on accounts, leads and registrations, and
@@ -99,49 +153,9 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandida
 		if limit <= 0 {
 			limit = 50
 		}
-		// Each token's posting list is read up to a bound (a common word
-		// must not turn a lookup into a scan), all in one statement;
-		// candidates sharing the most tokens come first.
-		parts, args := parts[:0], args[:0]
-		for i, tok := range q.Tokens {
-			parts = append(parts, fmt.Sprintf(`SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT %d) AS t%d`, tokenPostingLimit, i))
-			args = append(args, tok)
-		}
-		type hit struct {
-			kind, id string
-			shared   int
-		}
-		index := map[[2]string]int{}
-		var hits []hit
-		rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
+		hits, err := tx.tokenHits(ctx, q.Tokens, limit)
 		if err != nil {
-			return nil, fmt.Errorf("match by company tokens: %w", err)
-		}
-		for rows.Next() {
-			var k [2]string
-			if err := rows.Scan(&k[0], &k[1]); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if i, ok := index[k]; ok {
-				hits[i].shared++
-			} else {
-				index[k] = len(hits)
-				hits = append(hits, hit{k[0], k[1], 1})
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("match by company tokens: %w", err)
-		}
-		sort.Slice(hits, func(i, j int) bool {
-			if hits[i].shared != hits[j].shared {
-				return hits[i].shared > hits[j].shared
-			}
-			return hits[i].id > hits[j].id
-		})
-		if len(hits) > limit {
-			hits = hits[:limit]
+			return nil, err
 		}
 		for _, h := range hits {
 			ids[h.kind] = append(ids[h.kind], h.id)

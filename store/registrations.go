@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -600,37 +599,21 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 		if limit <= 0 {
 			limit = 40
 		}
-		ph := strings.TrimSuffix(strings.Repeat("?, ", len(q.Tokens)), ", ")
-		args := make([]any, 0, len(q.Tokens)+1)
-		for _, t := range q.Tokens {
-			args = append(args, t)
-		}
-		rows, err := tx.Query(ctx, `SELECT kind, ref_id, COUNT(*) AS shared FROM company_tokens WHERE token IN (`+ph+`)
-			GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT ?`, append(args, limit)...)
+		hits, err := tx.tokenHits(ctx, q.Tokens, limit)
 		if err != nil {
 			return out, fmt.Errorf("candidates by company tokens: %w", err)
 		}
-		for rows.Next() {
-			var kind, id string
-			var shared int
-			if err := rows.Scan(&kind, &id, &shared); err != nil {
-				rows.Close()
-				return out, err
-			}
-			switch kind {
+		for _, h := range hits {
+			switch h.kind {
 			case "account":
-				addAccount(id, "tokens")
+				addAccount(h.id, "tokens")
 			case "lead":
-				addLead(id, "tokens")
+				addLead(h.id, "tokens")
 			case "contact":
-				contactIDs = append(contactIDs, id)
+				contactIDs = append(contactIDs, h.id)
 			case "registration":
-				regIDs = append(regIDs, id)
+				regIDs = append(regIDs, h.id)
 			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return out, err
 		}
 	}
 	for _, id := range uniq(contactIDs) {
