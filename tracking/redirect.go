@@ -97,29 +97,7 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := h.cfg.Codec.getScratch()
 	defer h.cfg.Codec.putScratch(s)
-
-	// The Location: the cleaned path, then the query without pid.
-	match := pidMatch{dir: h.cfg.Directory}
-	buf := appendCleanPath(s.out[:0], r.URL.EscapedPath())
-	pathEnd := len(buf)
-	buf = append(buf, '?')
-	buf = appendStripped(buf, r.URL.RawQuery, match.visit)
-	if len(buf) == pathEnd+1 {
-		buf = buf[:pathEnd] // nothing left after the '?'
-	}
-	locationEnd := len(buf)
-
-	if match.found {
-		now := h.cfg.Now()
-		buf = append(buf, CookieName...)
-		buf = append(buf, '=')
-		buf = s.appendValueWithTouch(buf, firstCookieValue(r), 'l', now.Unix(), match.pid.bytes(), buf[:locationEnd])
-		buf = append(buf, h.cookieAttrs...)
-		if h.cfg.Clicks != nil {
-			h.cfg.Clicks.AddAt(match.partnerID, now)
-		}
-	}
-	s.out = buf[:0] // keep a grown buffer for the next request
+	buf, locationEnd, found := h.appendRedirect(s, r.URL.EscapedPath(), r.URL.RawQuery, firstCookieValue(r))
 
 	// One string holds both header values and one slice all three
 	// headers, so that the redirect costs two allocations of its own.
@@ -130,7 +108,7 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	header := w.Header()
 	header["Location"] = values[0:1:1]
 	header["Cache-Control"] = values[1:2:2]
-	if match.found {
+	if found {
 		values[2] = headers[locationEnd:]
 		if earlier := header["Set-Cookie"]; len(earlier) > 0 { // set by a wrapping handler
 			header["Set-Cookie"] = append(earlier, values[2])
@@ -139,6 +117,37 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.WriteHeader(http.StatusFound)
+}
+
+// appendRedirect is the redirect of a request for escapedPath?rawQuery
+// carrying lr_ref value cookie: it returns s's buffer holding the Location
+// (buf[:locationEnd]) followed, when the query names an active partner, by
+// the Set-Cookie value (buf[locationEnd:]), and counts the click. Both the
+// net/http handler and the front server (see FrontServer) answer with it.
+func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cookie string) (buf []byte, locationEnd int, found bool) {
+	// The Location: the cleaned path, then the query without pid.
+	match := pidMatch{dir: h.cfg.Directory}
+	buf = appendCleanPath(s.out[:0], escapedPath)
+	pathEnd := len(buf)
+	buf = append(buf, '?')
+	buf = appendStripped(buf, rawQuery, match.visit)
+	if len(buf) == pathEnd+1 {
+		buf = buf[:pathEnd] // nothing left after the '?'
+	}
+	locationEnd = len(buf)
+
+	if match.found {
+		now := h.cfg.Now()
+		buf = append(buf, CookieName...)
+		buf = append(buf, '=')
+		buf = s.appendValueWithTouch(buf, cookie, 'l', now.Unix(), match.pid.bytes(), buf[:locationEnd])
+		buf = append(buf, h.cookieAttrs...)
+		if h.cfg.Clicks != nil {
+			h.cfg.Clicks.AddAt(match.partnerID, now)
+		}
+	}
+	s.out = buf[:0] // keep a grown buffer for the next request
+	return buf, locationEnd, match.found
 }
 
 // IsSecure reports whether lr_ref should carry Secure for a server

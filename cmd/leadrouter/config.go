@@ -36,6 +36,7 @@ type Config struct {
 	DebugAddr    string
 	GCPercent    int
 	MemoryLimit  int64
+	FrontServer  bool
 }
 
 // bindServeFlags declares the serve flags on fs.
@@ -68,6 +69,7 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous pragma: FULL (durable) or NORMAL")
 	fs.IntVar(&c.GCPercent, "gc-percent", 400, "Go GC target percentage (fewer collections on the redirect path; bounded by --memory-limit)")
 	fs.Int64Var(&c.MemoryLimit, "memory-limit", 200<<20, "soft memory limit in bytes for the Go runtime (the GC works harder near it)")
+	fs.BoolVar(&c.FrontServer, "front-server", true, "answer the pid redirect in a small HTTP/1.1 reader in front of net/http (false: net/http serves everything)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
 	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often the webhook outbox is checked for due deliveries")
 }

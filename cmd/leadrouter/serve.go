@@ -42,6 +42,7 @@ type Main struct {
 
 	listener net.Listener
 	server   *http.Server
+	front    *tracking.FrontServer
 	cancel   context.CancelFunc
 	workCtx  context.Context
 	workers  sync.WaitGroup
@@ -190,8 +191,13 @@ func (m *Main) Run(ctx context.Context) error {
 		go func() { _ = debugServer.ListenAndServe() }()
 		m.closers = append(m.closers, func(ctx context.Context) error { return debugServer.Shutdown(ctx) })
 	}
+	serve := m.server.Serve
+	if cfg.FrontServer {
+		m.front = &tracking.FrontServer{Redirect: handler, Server: m.server}
+		serve = m.front.Serve
+	}
 	go func() {
-		if err := m.server.Serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			m.Logger.Error("serve", "err", err)
 		}
 	}()
@@ -220,7 +226,9 @@ func (m *Main) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	if m.server != nil {
+	if m.front != nil {
+		errs = append(errs, m.front.Shutdown(ctx))
+	} else if m.server != nil {
 		errs = append(errs, m.server.Shutdown(ctx))
 	} else if m.listener != nil {
 		errs = append(errs, m.listener.Close())
