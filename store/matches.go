@@ -38,7 +38,7 @@ type MatchCandidate struct {
 // tokenPostingLimit bounds the rows read from one company token's posting
 // list: a word shared by thousands of names says little, and reading all of
 // them would turn a lookup into a scan.
-const tokenPostingLimit = 32
+const tokenPostingLimit = 16
 
 // tokenHit is a record sharing company-name tokens with a query.
 type tokenHit struct {
