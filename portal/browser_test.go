@@ -71,16 +71,50 @@ func (b *browser) Do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// get runs one action returning a value.
+// Wait runs steps that only look at the page (waits, reads) and may meet
+// a page being replaced by a navigation: Chromium then reports the
+// document's JavaScript context as gone, and the steps are run again on
+// the new page.
+func (b *browser) Wait(what string, steps ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	for {
+		err := chromedp.Do(ctx, steps...)
+		if err == nil {
+			return
+		}
+		if !navigatedAway(err) || ctx.Err() != nil {
+			b.t.Fatalf("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// navigatedAway reports whether err is Chromium's answer to a query whose
+// document was replaced while it ran.
+func navigatedAway(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Cannot find context with specified id") || strings.Contains(msg, "Execution context was destroyed") ||
+		strings.Contains(msg, "Cannot find default execution context")
+}
+
+// get runs one action returning a value (again, on a page that replaced
+// the one it started on, see Wait).
 func get[T any](b *browser, action chromedp.Action[T]) T {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 	defer cancel()
-	v, err := chromedp.Run(ctx, action)
-	if err != nil {
-		b.t.Fatalf("browser: %v", err)
+	for {
+		v, err := chromedp.Run(ctx, action)
+		if err == nil {
+			return v
+		}
+		if !navigatedAway(err) || ctx.Err() != nil {
+			b.t.Fatalf("browser: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
-	return v
 }
 
 func css(sel string) chromedp.CSS { return chromedp.CSS(sel) }
@@ -94,8 +128,8 @@ func (b *browser) signIn(base, email string) {
 		chromedp.SendKeys(css("#email"), email),
 		chromedp.SendKeys(css("#password"), demo.Password),
 		chromedp.Click(css(`main form button[type="submit"]`)),
-		chromedp.WaitVisible(css(".signout")),
 	)
+	b.Wait("signed in as "+email, chromedp.WaitVisible(css(".signout")))
 }
 
 func TestBrowserPartner(t *testing.T) {
@@ -107,28 +141,28 @@ func TestBrowserPartner(t *testing.T) {
 			t.Fatalf("home heading %q", h)
 		}
 
-		b.Do("link builder",
-			chromedp.Click(css(`nav a[href="/portal/links"]`)),
-			chromedp.WaitVisible(css("#url")),
+		b.Do("link builder", chromedp.Click(css(`nav a[href="/portal/links"]`)))
+		b.Wait("the link builder", chromedp.WaitVisible(css("#url")))
+		b.Do("build a link",
 			chromedp.SendKeys(css("#url"), "https://www.vendor.example/pricing?plan=team"),
 			chromedp.Submit(css("#url")),
-			chromedp.WaitVisible(css("#link")),
 		)
+		b.Wait("the link", chromedp.WaitVisible(css("#link")))
 		link, snippet := get(b, chromedp.Value(css("#link"))), get(b, chromedp.Value(css("#snippet")))
 		if link != "https://www.vendor.example/pricing?plan=team&pid=BERLIN01" ||
 			!strings.Contains(snippet, `<a href="https://www.vendor.example/pricing?plan=team&amp;pid=BERLIN01">`) {
 			t.Fatalf("link %q, snippet %q", link, snippet)
 		}
 
+		b.Do("registrations", chromedp.Click(css(`nav a[href="/portal/registrations"]`)))
+		b.Wait("the registration form", chromedp.WaitVisible(css("#company")))
 		b.Do("register a prospect",
-			chromedp.Click(css(`nav a[href="/portal/registrations"]`)),
-			chromedp.WaitVisible(css("#company")),
 			chromedp.SendKeys(css("#company"), "Nordlicht Software GmbH"),
 			chromedp.SendKeys(css("#domain"), "nordlicht.example"),
 			chromedp.SendKeys(css("#country"), "DE"),
 			chromedp.Submit(css("#company")),
-			chromedp.WaitVisible(css("#flag")),
 		)
+		b.Wait("the conflict flag", chromedp.WaitVisible(css("#flag")))
 		if flag := get(b, chromedp.Text(css("#flag .flag"))); flag != "green" {
 			t.Fatalf("flag %q", flag)
 		}
@@ -136,12 +170,14 @@ func TestBrowserPartner(t *testing.T) {
 			_ = os.WriteFile(dir+"/registrations-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
 		}
 
-		b.Do("sign out", chromedp.Click(css(".signout button")), chromedp.WaitVisible(css("#password")))
+		b.Do("sign out", chromedp.Click(css(".signout button")))
+		b.Wait("the sign-in page", chromedp.WaitVisible(css("#password")))
 		if at := get(b, chromedp.Location()); !strings.HasSuffix(at, "/portal/login") {
 			t.Fatalf("after sign-out at %q", at)
 		}
 		// Signed out, the portal sends the browser back to the sign-in page.
-		b.Do("dashboard signed out", chromedp.Navigate(tp.URL+"/portal/dashboard"), chromedp.WaitVisible(css("#password")))
+		b.Do("dashboard signed out", chromedp.Navigate(tp.URL+"/portal/dashboard"))
+		b.Wait("the sign-in page", chromedp.WaitVisible(css("#password")))
 		if at := get(b, chromedp.Location()); !strings.Contains(at, "/portal/login?next=") {
 			t.Fatalf("signed out dashboard at %q", at)
 		}
@@ -160,8 +196,8 @@ func TestBrowserSupportSearch(t *testing.T) {
 		b.Do("search",
 			chromedp.SendKeys(css("#company"), "the pop cynthia project"),
 			chromedp.Submit(css("#company")),
-			chromedp.WaitVisible(css("table tbody tr")),
 		)
+		b.Wait("search results", chromedp.WaitVisible(css("table tbody tr")))
 		results := get(b, chromedp.Text(css("table tbody")))
 		if !strings.Contains(results, "cynthia@popcynthia.example") || !strings.Contains(results, "Russell") {
 			t.Fatalf("results %q", results)
@@ -169,7 +205,8 @@ func TestBrowserSupportSearch(t *testing.T) {
 		if dir := os.Getenv("PORTAL_SCREENSHOT_DIR"); dir != "" {
 			_ = os.WriteFile(dir+"/search-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
 		}
-		b.Do("open the lead", chromedp.Click(css(`a[href="/portal/leads/`+cynthia.ID+`"]`)), chromedp.WaitVisible(css("#timeline")))
+		b.Do("open the lead", chromedp.Click(css(`a[href="/portal/leads/`+cynthia.ID+`"]`)))
+		b.Wait("the lead page", chromedp.WaitVisible(css("#timeline")))
 		heading, timeline := get(b, chromedp.Text(css("h1"))), get(b, chromedp.Text(css("main table tbody")))
 		if heading != "Lead "+cynthia.ID || !strings.Contains(timeline, "lead_created") || !strings.Contains(timeline, "routed") {
 			t.Fatalf("lead page %q, timeline %q", heading, timeline)
