@@ -78,7 +78,7 @@ func (s *Service) Capture(ctx context.Context, actor leadrouter.Actor, sub Submi
 		return Result{}, err
 	}
 	var res Result
-	err = s.Writer.Do(ctx, func(tx *store.Tx) error {
+	err = s.Writer.Do(ctx, sub.Email, func(tx *store.Tx) error {
 		res = Result{}
 		if idem != nil {
 			prev, err := tx.ClaimIdempotencyKey(ctx, idem.UserID, idem.Key, idem.RequestHash)

@@ -24,6 +24,7 @@ type Writer struct {
 
 type writeItem struct {
 	ctx    context.Context
+	email  string // the submission's e-mail, looked up for the batch at once
 	fn     func(tx *store.Tx) error
 	result chan error
 }
@@ -53,14 +54,16 @@ func NewWriter(db *store.DB, maxBatch int) *Writer {
 }
 
 // Do runs fn in the next group transaction and returns once it committed
-// (nil) or failed (fn's error, or the commit's).
-func (w *Writer) Do(ctx context.Context, fn func(tx *store.Tx) error) error {
+// (nil) or failed (fn's error, or the commit's). email, if not empty, is
+// looked up with the batch's others before the items run (see
+// store.Tx.PrefetchEmails).
+func (w *Writer) Do(ctx context.Context, email string, fn func(tx *store.Tx) error) error {
 	w.closeMu.RLock()
 	if w.closed {
 		w.closeMu.RUnlock()
 		return ErrWriterClosed
 	}
-	item := &writeItem{ctx: ctx, fn: fn, result: make(chan error, 1)}
+	item := &writeItem{ctx: ctx, email: email, fn: fn, result: make(chan error, 1)}
 	select {
 	case w.items <- item:
 	case <-ctx.Done():
@@ -124,6 +127,15 @@ func (w *Writer) commit(batch []*writeItem) {
 		var failure error
 		err := w.db.UpdateBatch(func(tx *store.Tx) error {
 			failed, failure = nil, nil
+			emails := make([]string, 0, len(pending))
+			for _, it := range pending {
+				if it.email != "" {
+					emails = append(emails, it.email)
+				}
+			}
+			if err := tx.PrefetchEmails(context.Background(), emails); err != nil {
+				return err
+			}
 			for _, it := range pending {
 				if err := it.ctx.Err(); err != nil {
 					failed, failure = it, err

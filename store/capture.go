@@ -9,6 +9,9 @@ import (
 
 // ContactIDForEmail returns the id of the newest contact with email, or "".
 func (tx *Tx) ContactIDForEmail(ctx context.Context, email string) (string, error) {
+	if tx.deferred.knownAbsent(email) {
+		return "", nil
+	}
 	var id string
 	err := tx.QueryRow(ctx, `SELECT id FROM contacts WHERE email = ? ORDER BY id DESC LIMIT 1`, email).Scan(&id)
 	if isNoRows(err) {

@@ -74,6 +74,26 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 			t.Fatalf("chain after a later event: %+v %v", brk, err)
 		}
 
+		// A batch looks its e-mails up at once: a stored open lead is
+		// still found, a new person needs no query of their own.
+		if err := db.UpdateBatch(func(tx *store.Tx) error {
+			if err := tx.PrefetchEmails(ctx, []string{"p0@batch.example", "nobody@batch.example"}); err != nil {
+				return err
+			}
+			if l, err := tx.OpenLeadByEmail(ctx, "p0@batch.example"); err != nil || l.ID != ids[0] {
+				t.Errorf("prefetched stored lead: %v %v", l.ID, err)
+			}
+			if _, err := tx.OpenLeadByEmail(ctx, "nobody@batch.example"); leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+				t.Errorf("prefetched new person: %v, want not found", err)
+			}
+			if id, err := tx.ContactIDForEmail(ctx, "nobody@batch.example"); err != nil || id != "" {
+				t.Errorf("prefetched new person's contact: %q %v", id, err)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+
 		// A batch whose lead collides with an open lead stored meanwhile
 		// fails as a whole: nothing of it is written.
 		err = db.UpdateBatch(func(tx *store.Tx) error {

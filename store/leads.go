@@ -143,6 +143,9 @@ func (tx *Tx) LeadForUpdate(ctx context.Context, actor leadrouter.Actor, id stri
 // OpenLeadByEmail returns the open lead with email (any visibility: for
 // duplicate detection inside workflows), or ENOTFOUND.
 func (tx *Tx) OpenLeadByEmail(ctx context.Context, email string) (leadrouter.Lead, error) {
+	if tx.deferred.knownAbsent(email) {
+		return leadrouter.Lead{}, notFound(sql.ErrNoRows, "Lead")
+	}
 	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')`+tx.forUpdate(), email))
 	return l, notFound(err, "Lead")
 }
