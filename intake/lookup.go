@@ -36,7 +36,7 @@ func Lookup(ctx context.Context, db *store.DB, email, company, domain string) ([
 	if err := v.Err(); err != nil {
 		return nil, err
 	}
-	q := store.MatchQuery{Email: email, CompanyKey: match.NormaliseCompany(company), Tokens: match.CompanyTokens(company), Limit: 24}
+	q := store.MatchQuery{Email: email, CompanyKey: match.NormaliseCompany(company), Tokens: match.CompanyTokens(company), Limit: 16}
 	host := domain
 	if host == "" && email != "" {
 		host = match.EmailDomain(email)
