@@ -21,13 +21,27 @@ func (tx *Tx) NextRotation(ctx context.Context, key string) (int64, error) {
 }
 
 // AssignedToday returns how many leads rotation key gave assignee on day.
+// In a read-write transaction it also locks that count until commit (an
+// upsert that changes nothing), so that a cap check and the assignment
+// that follows it hold together: two transactions routing through
+// different rotations to one capped partner (its own daily cap counts
+// across them) take turns instead of both seeing room for one more.
 func (tx *Tx) AssignedToday(ctx context.Context, key, assigneeID, day string) (int, error) {
 	var n int
-	err := tx.QueryRow(ctx, `SELECT n FROM daily_assignments WHERE key = ? AND assignee_id = ? AND day = ?`, key, assigneeID, day).Scan(&n)
-	if isNoRows(err) {
-		return 0, nil
+	var err error
+	if tx.readOnly {
+		err = tx.QueryRow(ctx, `SELECT n FROM daily_assignments WHERE key = ? AND assignee_id = ? AND day = ?`, key, assigneeID, day).Scan(&n)
+		if isNoRows(err) {
+			return 0, nil
+		}
+	} else {
+		err = tx.QueryRow(ctx, `INSERT INTO daily_assignments (key, assignee_id, day, n) VALUES (?, ?, ?, 0)
+			ON CONFLICT (key, assignee_id, day) DO UPDATE SET n = daily_assignments.n RETURNING n`, key, assigneeID, day).Scan(&n)
 	}
-	return n, err
+	if err != nil {
+		return 0, fmt.Errorf("assignments today: %w", translate(err))
+	}
+	return n, nil
 }
 
 // RecordAssignment counts one more lead for assignee under key on day.
