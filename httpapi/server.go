@@ -104,6 +104,9 @@ func (s *Server) routes() {
 	s.Handle("GET /api/v1/users", s.listUsers)
 	s.Handle("GET /api/v1/users/{id}", s.getUser)
 	s.Handle("GET /api/v1/me", s.me)
+	s.Handle("GET /api/v1/users/{id}/tokens", s.listTokens)
+	s.Handle("POST /api/v1/users/{id}/tokens", s.issueToken)
+	s.Handle("DELETE /api/v1/tokens/{id}", s.revokeToken)
 
 	s.Handle("POST /api/v1/accounts", s.createAccount, leadrouter.RoleAdmin)
 	s.Handle("GET /api/v1/accounts", s.listAccounts)
@@ -190,6 +193,14 @@ const (
 	tokenTTL        = 5 * time.Second
 	tokenCacheLimit = 10000
 )
+
+// forget drops a token (by the hash of its secret) at once: this process
+// stops accepting a revoked token immediately, others within tokenTTL.
+func (c *tokenCache) forget(hash string) {
+	c.mu.Lock()
+	delete(c.entries, hash)
+	c.mu.Unlock()
+}
 
 func (c *tokenCache) authenticate(ctx context.Context, db *store.DB, token string) (leadrouter.User, error) {
 	key := store.HashSecret(token)

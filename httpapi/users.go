@@ -75,3 +75,51 @@ func (s *Server) getUserByID(w http.ResponseWriter, r *http.Request, actor leadr
 	r.SetPathValue("id", id)
 	return s.getUser(w, r, actor)
 }
+
+// tokenIssued is the answer to POST /api/v1/users/{id}/tokens: the secret
+// is shown this once.
+type tokenIssued struct {
+	Token  store.Token `json:"token"`
+	Secret string      `json:"secret"`
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var tokens []store.Token
+	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+		var err error
+		tokens, err = tx.Tokens(r.Context(), actor, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusOK, map[string]any{"items": tokens})
+	return nil
+}
+
+func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var out tokenIssued
+	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
+		var err error
+		out.Token, out.Secret, err = tx.IssueToken(r.Context(), actor, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	WriteJSON(w, http.StatusCreated, out)
+	return nil
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+	var t store.Token
+	var hash string
+	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
+		var err error
+		t, hash, err = tx.RevokeToken(r.Context(), actor, r.PathValue("id"))
+		return err
+	}); err != nil {
+		return err
+	}
+	s.tokens.forget(hash)
+	WriteJSON(w, http.StatusOK, t)
+	return nil
+}

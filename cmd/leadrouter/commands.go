@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/store"
@@ -47,8 +49,11 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 }
 
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "revoke" {
+		return runTokenRevoke(ctx, args[1:], stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "create" {
-		return fmt.Errorf("usage: leadrouter token create --role ROLE [--partner ID] [--db URL]")
+		return fmt.Errorf("usage: leadrouter token create --role ROLE [--partner ID] [--db URL] | leadrouter token revoke TOKEN_ID [--db URL]")
 	}
 	fs := flag.NewFlagSet("token create", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -79,6 +84,42 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+// runTokenRevoke revokes a token by id (servers stop accepting it within
+// the five seconds they cache tokens).
+func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("token revoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dbURL := dbFlag(fs)
+	var id string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		id, args = args[0], args[1:]
+	}
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if id == "" && fs.NArg() > 0 {
+		id = fs.Arg(0)
+	}
+	if id == "" {
+		return fmt.Errorf("usage: leadrouter token revoke TOKEN_ID [--db URL]")
+	}
+	db, err := openDB(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var t store.Token
+	if err := db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		t, _, err = tx.RevokeToken(ctx, leadrouter.System, id)
+		return err
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "revoked %s (user %s) at %s\n", t.ID, t.UserID, t.RevokedAt.Format(time.RFC3339))
 	return nil
 }
 

@@ -21,6 +21,7 @@ Usage:
   leadrouter serve [--addr :8080] [--db URL] [--policy FILE] [--site-hosts H1,H2] [--upstream URL | --demo]
   leadrouter migrate [--db URL]
   leadrouter token create --role ROLE [--partner ID] [--db URL]
+  leadrouter token revoke TOKEN_ID [--db URL]
   leadrouter audit verify [--db URL]
 
 Every flag also reads LEADROUTER_<NAME> (e.g. LEADROUTER_DB). Run

@@ -499,7 +499,26 @@ func TestCommands(t *testing.T) {
 	if err != nil || u.Role != leadrouter.RoleAdmin {
 		t.Fatalf("token does not authenticate: %v", err)
 	}
+	var tokens []store.Token
+	if err := sdb.View(ctx, func(tx *store.Tx) error {
+		tokens, err = tx.Tokens(ctx, leadrouter.System, u.ID)
+		return err
+	}); err != nil || len(tokens) != 1 {
+		t.Fatalf("tokens of the new user: %v %v", tokens, err)
+	}
 	sdb.Close()
+	out.Reset()
+	if err := run(ctx, []string{"token", "revoke", tokens[0].ID, "--db", db}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "revoked "+tokens[0].ID) {
+		t.Fatalf("token revoke: %v %s %s", err, out.String(), errOut.String())
+	}
+	sdb = storetest.MustOpenURL(t, db)
+	if _, err := sdb.Authenticate(ctx, tok); err == nil {
+		t.Fatal("a revoked token authenticates")
+	}
+	sdb.Close()
+	if err := run(ctx, []string{"token", "revoke", "tok_nope", "--db", db}, nil, &out, &errOut); err == nil {
+		t.Fatal("revoking an unknown token succeeded")
+	}
 	if err := run(ctx, []string{"token", "create", "--role", "wizard", "--db", db}, nil, &out, &errOut); err == nil {
 		t.Fatal("unknown role accepted")
 	}
