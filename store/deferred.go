@@ -22,6 +22,17 @@ type deferredWrites struct {
 	// checked are the e-mails PrefetchEmails looked up; stored those of
 	// them that belong to an open lead or a contact.
 	checked, stored map[string]bool
+	// rotations and daily hold the round-robin positions and daily counts
+	// this transaction has locked (their rows stay locked until commit):
+	// later uses in the batch count in memory, and flush writes the final
+	// values, one UPDATE per row instead of one per lead.
+	rotations map[string]*counter
+	daily     map[[3]string]*counter
+}
+
+// counter is a locked row's value as read and as it is now.
+type counter struct {
+	read, now int64
 }
 
 type head struct {
@@ -114,6 +125,20 @@ func (tx *Tx) flush(ctx context.Context) error {
 		}
 	}
 	sort.Slice(heads, func(i, j int) bool { return heads[i][0].(string) < heads[j][0].(string) })
+	for key, c := range d.rotations {
+		if c.now != c.read {
+			if _, err := tx.Exec(ctx, `UPDATE rotations SET position = ? WHERE key = ?`, c.now, key); err != nil {
+				return fmt.Errorf("advance rotation %s: %w", key, err)
+			}
+		}
+	}
+	for k, c := range d.daily {
+		if c.now != c.read {
+			if _, err := tx.Exec(ctx, `UPDATE daily_assignments SET n = ? WHERE key = ? AND assignee_id = ? AND day = ?`, c.now, k[0], k[1], k[2]); err != nil {
+				return fmt.Errorf("record assignments: %w", err)
+			}
+		}
+	}
 	for _, t := range []struct {
 		what, insert, suffix string
 		rows                 [][]any

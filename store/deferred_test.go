@@ -94,6 +94,42 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 			t.Fatal(err)
 		}
 
+		// Round-robin positions and daily counts: locked once, counted in
+		// memory, written at the end; the next transaction continues.
+		var got []int64
+		if err := db.UpdateBatch(func(tx *store.Tx) error {
+			for i := 0; i < 3; i++ {
+				pos, err := tx.NextRotation(ctx, "country:DE")
+				if err != nil {
+					return err
+				}
+				got = append(got, pos)
+				n, err := tx.AssignedToday(ctx, "partner", "ptr_a", "2026-12-02")
+				if err != nil || n != i {
+					t.Errorf("assigned today before assignment %d: %d %v", i, n, err)
+				}
+				if err := tx.RecordAssignment(ctx, "partner", "ptr_a", "2026-12-02"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			pos, err := tx.NextRotation(ctx, "country:DE")
+			got = append(got, pos)
+			if n, err := tx.AssignedToday(ctx, "partner", "ptr_a", "2026-12-02"); err != nil || n != 3 {
+				t.Errorf("assigned today after the batch: %d %v, want 3", n, err)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != "[0 1 2 3]" {
+			t.Errorf("rotation positions %v, want [0 1 2 3]", got)
+		}
+
 		// A batch whose lead collides with an open lead stored meanwhile
 		// fails as a whole: nothing of it is written.
 		err = db.UpdateBatch(func(tx *store.Tx) error {

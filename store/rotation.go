@@ -11,11 +11,24 @@ import (
 // any number of server processes) take positions one after another, and a
 // rolled-back routing gives its position back.
 func (tx *Tx) NextRotation(ctx context.Context, key string) (int64, error) {
+	d := tx.deferred
+	if d != nil {
+		if c := d.rotations[key]; c != nil {
+			c.now++ // the row is locked by this transaction already
+			return c.now - 1, nil
+		}
+	}
 	var next int64
 	err := tx.QueryRow(ctx, `INSERT INTO rotations (key, position) VALUES (?, 1)
 		ON CONFLICT (key) DO UPDATE SET position = rotations.position + 1 RETURNING position`, key).Scan(&next)
 	if err != nil {
 		return 0, fmt.Errorf("advance rotation %s: %w", key, translate(err))
+	}
+	if d != nil {
+		if d.rotations == nil {
+			d.rotations = map[string]*counter{}
+		}
+		d.rotations[key] = &counter{read: next, now: next}
 	}
 	return next - 1, nil
 }
@@ -35,8 +48,21 @@ func (tx *Tx) AssignedToday(ctx context.Context, key, assigneeID, day string) (i
 			return 0, nil
 		}
 	} else {
+		d := tx.deferred
+		k := [3]string{key, assigneeID, day}
+		if d != nil {
+			if c := d.daily[k]; c != nil {
+				return int(c.now), nil
+			}
+		}
 		err = tx.QueryRow(ctx, `INSERT INTO daily_assignments (key, assignee_id, day, n) VALUES (?, ?, ?, 0)
 			ON CONFLICT (key, assignee_id, day) DO UPDATE SET n = daily_assignments.n RETURNING n`, key, assigneeID, day).Scan(&n)
+		if err == nil && d != nil {
+			if d.daily == nil {
+				d.daily = map[[3]string]*counter{}
+			}
+			d.daily[k] = &counter{read: int64(n), now: int64(n)}
+		}
 	}
 	if err != nil {
 		return 0, fmt.Errorf("assignments today: %w", translate(err))
@@ -46,6 +72,12 @@ func (tx *Tx) AssignedToday(ctx context.Context, key, assigneeID, day string) (i
 
 // RecordAssignment counts one more lead for assignee under key on day.
 func (tx *Tx) RecordAssignment(ctx context.Context, key, assigneeID, day string) error {
+	if d := tx.deferred; d != nil {
+		if c := d.daily[[3]string{key, assigneeID, day}]; c != nil {
+			c.now++ // locked by AssignedToday in this transaction
+			return nil
+		}
+	}
 	_, err := tx.Exec(ctx, `INSERT INTO daily_assignments (key, assignee_id, day, n) VALUES (?, ?, ?, 1)
 		ON CONFLICT (key, assignee_id, day) DO UPDATE SET n = daily_assignments.n + 1`, key, assigneeID, day)
 	if err != nil {
