@@ -82,6 +82,13 @@ func (tx *Tx) createAccount(ctx context.Context, actor leadrouter.Actor, in lead
 	return a, nil
 }
 
+// insertTokens and tokensOnConflict frame a multi-row INSERT of company
+// tokens (indexCompany, and the deferred writes of a batch).
+const (
+	insertTokens     = `INSERT INTO company_tokens (token, kind, ref_id) VALUES `
+	tokensOnConflict = ` ON CONFLICT DO NOTHING`
+)
+
 // indexCompany writes the near-miss tokens of a company name for ref.
 func (tx *Tx) indexCompany(ctx context.Context, kind, refID, name string) error {
 	tokens := companyTokens(name)
@@ -98,7 +105,7 @@ func (tx *Tx) indexCompany(ctx context.Context, kind, refID, name string) error 
 	for _, tok := range tokens {
 		args = append(args, tok, kind, refID)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO company_tokens (token, kind, ref_id) VALUES `+valueRows(3, len(tokens))+` ON CONFLICT DO NOTHING`, args...); err != nil {
+	if _, err := tx.Exec(ctx, insertTokens+valueRows(3, len(tokens))+tokensOnConflict, args...); err != nil {
 		return fmt.Errorf("index company name: %w", err)
 	}
 	return nil

@@ -145,7 +145,7 @@ func (tx *Tx) flush(ctx context.Context) error {
 	}{
 		{"leads", insertLeads, "", d.leads},
 		{"consents", insertConsents, "", d.consents},
-		{"company tokens", `INSERT INTO company_tokens (token, kind, ref_id) VALUES `, " ON CONFLICT DO NOTHING", d.tokens},
+		{"company tokens", insertTokens, tokensOnConflict, d.tokens},
 		{"events", insertEvents, "", d.events},
 		{"timeline heads", `INSERT INTO event_heads (subject, n, hash) VALUES `, "", heads},
 	} {

@@ -25,7 +25,8 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		{"account by domain", `SELECT account_id FROM account_domains WHERE domain = ?`, []any{"b.example"}},
 		{"accounts by name", `SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, []any{"acme"}},
 		{"registrations by domain", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, []any{"b.example"}},
-		{"company tokens", `SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 64`, []any{"acme"}},
+		{"company tokens", `SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 16) AS t0
+			UNION ALL SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 16) AS t1`, []any{"acme", "acm*"}},
 		{"leads by id", `SELECT id, email FROM leads WHERE id IN (?, ?)`, []any{"a", "b"}},
 		{"a partner's leads", `SELECT id FROM leads WHERE (owner_partner_id = ? OR reserved_partner_id = ? OR handoff_partner_id = ?)`, []any{"p", "p", "p"}},
 		{"leads credited to a partner", `SELECT created_at FROM leads WHERE credited_partner_id = ? AND created_at >= ?`, []any{"p", "2026-01-01"}},

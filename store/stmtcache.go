@@ -32,7 +32,12 @@ func (d cachingDriver) Open(name string) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cachingConn{Conn: c, stmts: map[string]*cachedStmt{}}, nil
+	sc, ok := c.(sqliteConn)
+	if !ok {
+		c.Close()
+		return nil, errors.New("sqlite driver connection lacks context methods")
+	}
+	return &cachingConn{sqliteConn: sc, stmts: map[string]*cachedStmt{}}, nil
 }
 
 // The interfaces of modernc's connection that database/sql uses.
@@ -47,20 +52,12 @@ type sqliteConn interface {
 	driver.Validator
 }
 
-// cachingConn is one SQLite connection with its prepared statements.
-// database/sql uses a connection from one goroutine at a time, so the map
-// needs no lock.
+// cachingConn is one SQLite connection with its prepared statements; the
+// connection's other methods are modernc's own. database/sql uses a
+// connection from one goroutine at a time, so the map needs no lock.
 type cachingConn struct {
-	driver.Conn
+	sqliteConn
 	stmts map[string]*cachedStmt
-}
-
-func (c *cachingConn) base() (sqliteConn, error) {
-	b, ok := c.Conn.(sqliteConn)
-	if !ok {
-		return nil, errors.New("sqlite driver connection lacks context methods")
-	}
-	return b, nil
 }
 
 func (c *cachingConn) Prepare(query string) (driver.Stmt, error) {
@@ -75,11 +72,7 @@ func (c *cachingConn) PrepareContext(ctx context.Context, query string) (driver.
 		st.inUse = true
 		return st, nil
 	}
-	b, err := c.base()
-	if err != nil {
-		return nil, err
-	}
-	ds, err := b.PrepareContext(ctx, query)
+	ds, err := c.sqliteConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -107,53 +100,8 @@ func (c *cachingConn) Close() error {
 		errs = append(errs, st.Stmt.Close())
 		delete(c.stmts, q)
 	}
-	errs = append(errs, c.Conn.Close())
+	errs = append(errs, c.sqliteConn.Close())
 	return errors.Join(errs...)
-}
-
-func (c *cachingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	b, err := c.base()
-	if err != nil {
-		return nil, err
-	}
-	return b.BeginTx(ctx, opts)
-}
-
-func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	b, err := c.base()
-	if err != nil {
-		return nil, err
-	}
-	return b.ExecContext(ctx, query, args)
-}
-
-func (c *cachingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	b, err := c.base()
-	if err != nil {
-		return nil, err
-	}
-	return b.QueryContext(ctx, query, args)
-}
-
-func (c *cachingConn) Ping(ctx context.Context) error {
-	b, err := c.base()
-	if err != nil {
-		return err
-	}
-	return b.Ping(ctx)
-}
-
-func (c *cachingConn) ResetSession(ctx context.Context) error {
-	b, err := c.base()
-	if err != nil {
-		return err
-	}
-	return b.ResetSession(ctx)
-}
-
-func (c *cachingConn) IsValid() bool {
-	b, err := c.base()
-	return err == nil && b.IsValid()
 }
 
 // cachedStmt is a prepared statement that outlives the transaction that
