@@ -42,7 +42,8 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 				return nil
 			}
 		}
-		dir, err := LoadDirectory(ctx, tx)
+		// The directory capture would use (partner changes invalidate it).
+		dir, err := r.directory(ctx, tx)
 		if err != nil {
 			return err
 		}

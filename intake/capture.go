@@ -177,14 +177,12 @@ func GatherFacts(ctx context.Context, tx *store.Tx, sub Submission, now time.Tim
 	}
 	// Matching: the account by e-mail domain (subdomains included; never
 	// free-mail) or by normalised company name, and who owns its hierarchy.
-	var err error
-	if f.AccountID, f.MatchReason, err = MatchAccount(ctx, tx, sub.Email, sub.Company); err != nil {
+	m, ok, err := MatchAccount(ctx, tx, sub.Email, sub.Company)
+	if err != nil {
 		return f, err
 	}
-	if f.AccountID != "" {
-		if f.AccountOwner, err = tx.HierarchyOwner(ctx, f.AccountID); err != nil {
-			return f, err
-		}
+	if ok {
+		f.AccountID, f.MatchReason, f.AccountOwner = m.ID, m.By, m.OwnerPartnerID
 		f.events = append(f.events, pendingEvent{leadrouter.EventMatched, map[string]any{"kind": "account", "id": f.AccountID, "reason": f.MatchReason, "owner_partner_id": f.AccountOwner}})
 	}
 	return f, nil

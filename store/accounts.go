@@ -166,16 +166,13 @@ func (tx *Tx) Accounts(ctx context.Context, actor leadrouter.Actor, limit int, c
 }
 
 // HierarchyOwner returns the partner owning accountID or any account in its
-// hierarchy (the account itself first, then the nearest by id), or "".
+// hierarchy (the account itself first, else the lowest partner id owning
+// an account of its hierarchy), or "".
 func (tx *Tx) HierarchyOwner(ctx context.Context, accountID string) (string, error) {
 	var owner string
-	err := tx.QueryRow(ctx, `SELECT COALESCE(owner_partner_id, '') FROM accounts WHERE id = ?`, accountID).Scan(&owner)
-	if err != nil || owner != "" {
-		return owner, notFound(err, "Account")
-	}
-	err = tx.QueryRow(ctx, `SELECT COALESCE(MIN(a.owner_partner_id), '') FROM accounts a
-		WHERE a.root_id = (SELECT root_id FROM accounts WHERE id = ?) AND a.owner_partner_id IS NOT NULL`, accountID).Scan(&owner)
-	return owner, err
+	err := tx.QueryRow(ctx, `SELECT COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
+		WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '') FROM accounts a WHERE a.id = ?`, accountID).Scan(&owner)
+	return owner, notFound(err, "Account")
 }
 
 func fieldError(field, message string) error {

@@ -201,18 +201,56 @@ func (tx *Tx) AccountByDomain(ctx context.Context, domain string) (string, error
 	return "", nil
 }
 
-// AccountByCompanyKey returns the id of an account whose normalised name is
-// key (the oldest), or "".
-func (tx *Tx) AccountByCompanyKey(ctx context.Context, key string) (string, error) {
-	if key == "" {
-		return "", nil
+// AccountMatch is the account a new lead belongs to and who owns it.
+type AccountMatch struct {
+	ID string
+	// By is "email_domain" or "company_name".
+	By string
+	// OwnerPartnerID is the partner owning the account or, failing that,
+	// its hierarchy (see HierarchyOwner); "" for none.
+	OwnerPartnerID string
+}
+
+// MatchAccount finds the account owning domain or the nearest of its
+// parent domains (emea.acme.com → acme.com; domain "" for none), else the
+// oldest account whose normalised name is companyKey, together with the
+// partner owning it or its hierarchy: one statement for the domains, and
+// one for the name only when they match nothing. ok is false when none
+// matches.
+func (tx *Tx) MatchAccount(ctx context.Context, domain, companyKey string) (m AccountMatch, ok bool, err error) {
+	const owner = `COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
+		WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '')`
+	var domains []string
+	for d := domain; strings.Contains(d, "."); _, d, _ = strings.Cut(d, ".") {
+		domains = append(domains, d)
 	}
-	var id string
-	err := tx.QueryRow(ctx, `SELECT id FROM accounts WHERE name_key = ? ORDER BY id LIMIT 1`, key).Scan(&id)
+	if len(domains) > 0 {
+		list, args := inList(domains)
+		q := `SELECT a.id, ` + owner + ` FROM account_domains d JOIN accounts a ON a.id = d.account_id WHERE d.domain IN (` + list + `)`
+		if len(domains) > 1 {
+			q += ` ORDER BY LENGTH(d.domain) DESC LIMIT 1`
+		}
+		err = tx.QueryRow(ctx, q, args...).Scan(&m.ID, &m.OwnerPartnerID)
+		if err == nil {
+			m.By = "email_domain"
+			return m, true, nil
+		}
+		if !isNoRows(err) {
+			return AccountMatch{}, false, fmt.Errorf("match account by domain: %w", err)
+		}
+	}
+	if companyKey == "" {
+		return AccountMatch{}, false, nil
+	}
+	err = tx.QueryRow(ctx, `SELECT a.id, `+owner+` FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1`, companyKey).Scan(&m.ID, &m.OwnerPartnerID)
 	if isNoRows(err) {
-		return "", nil
+		return AccountMatch{}, false, nil
 	}
-	return id, err
+	if err != nil {
+		return AccountMatch{}, false, fmt.Errorf("match account by name: %w", err)
+	}
+	m.By = "company_name"
+	return m, true, nil
 }
 
 // PartnerOwnsDomainOrUser reports whether email belongs to partnerID: its

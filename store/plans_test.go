@@ -23,6 +23,11 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		{"leads by company", `SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, []any{"acme"}},
 		{"contacts by e-mail", `SELECT id FROM contacts WHERE email = ? LIMIT 20`, []any{"a@b.example"}},
 		{"account by domain", `SELECT account_id FROM account_domains WHERE domain = ?`, []any{"b.example"}},
+		{"account match by domain", `SELECT a.id, COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
+			WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '')
+			FROM account_domains d JOIN accounts a ON a.id = d.account_id WHERE d.domain IN (?, ?) ORDER BY LENGTH(d.domain) DESC LIMIT 1`, []any{"sales.b.example", "b.example"}},
+		{"account match by name", `SELECT a.id, COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
+			WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '') FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1`, []any{"acme"}},
 		{"accounts by name", `SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, []any{"acme"}},
 		{"registrations by domain", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, []any{"b.example"}},
 		{"company tokens", `SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 16) AS t0

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -250,11 +251,63 @@ func TestPartnerScopedQueries(t *testing.T) {
 	})
 }
 
+func TestMatchAccount(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Owner"})
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			tyrell, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Tyrell Corporation", Domains: []string{"tyrell.co.uk"}, OwnerPartnerID: p.ID})
+			if err != nil {
+				return err
+			}
+			labs, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Tyrell Labs", Domains: []string{"labs.tyrell.co.uk"}, ParentID: tyrell.ID})
+			if err != nil {
+				return err
+			}
+			wallace, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Wallace", Domains: []string{"wallace.example"}})
+			if err != nil {
+				return err
+			}
+			for _, c := range []struct {
+				domain, key string
+				want        store.AccountMatch
+				ok          bool
+			}{
+				{"tyrell.co.uk", "", store.AccountMatch{ID: tyrell.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
+				{"sales.tyrell.co.uk", "", store.AccountMatch{ID: tyrell.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
+				// The nearest parent domain wins; the division's owner is its hierarchy's.
+				{"eu.labs.tyrell.co.uk", "", store.AccountMatch{ID: labs.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
+				// A domain match beats a company-name match.
+				{"wallace.example", "tyrelllabs", store.AccountMatch{ID: wallace.ID, By: "email_domain"}, true},
+				{"unknown.example", "tyrelllabs", store.AccountMatch{ID: labs.ID, By: "company_name", OwnerPartnerID: p.ID}, true},
+				{"", "wallace", store.AccountMatch{ID: wallace.ID, By: "company_name"}, true},
+				{"unknown.example", "nobody", store.AccountMatch{}, false},
+				{"", "", store.AccountMatch{}, false},
+			} {
+				key := c.key
+				if key != "" {
+					key = match.NormaliseCompany(map[string]string{"tyrelllabs": "Tyrell Labs", "wallace": "Wallace", "nobody": "Nobody Ltd"}[key])
+				}
+				got, ok, err := tx.MatchAccount(ctx, c.domain, key)
+				if err != nil || ok != c.ok || got != c.want {
+					t.Errorf("MatchAccount(%q, %q) = %+v, %v, %v; want %+v, %v", c.domain, key, got, ok, err, c.want, c.ok)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
 func TestAccountsHierarchy(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
 		db := storetest.MustOpen(t, engine)
 		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Owner"})
+		q := mustPartner(t, db, leadrouter.NewPartner{Name: "Division owner"})
 		err := db.Update(ctx, func(tx *store.Tx) error {
 			root, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme Holdings", Domains: []string{"acme.com"}, OwnerPartnerID: p.ID})
 			if err != nil {
@@ -270,6 +323,24 @@ func TestAccountsHierarchy(t *testing.T) {
 			owner, err := tx.HierarchyOwner(ctx, emea.ID)
 			if err != nil || owner != p.ID {
 				t.Errorf("hierarchy owner = %q, %v", owner, err)
+			}
+			// An account's own owner comes before its hierarchy's.
+			apac, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme APAC", Domains: []string{"acme.asia"}, ParentID: root.ID, OwnerPartnerID: q.ID})
+			if err != nil {
+				return err
+			}
+			if owner, err := tx.HierarchyOwner(ctx, apac.ID); err != nil || owner != q.ID {
+				t.Errorf("division's own owner = %q, %v; want %s", owner, err, q.ID)
+			}
+			lone, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Lone", Domains: []string{"lone.example"}})
+			if err != nil {
+				return err
+			}
+			if owner, err := tx.HierarchyOwner(ctx, lone.ID); err != nil || owner != "" {
+				t.Errorf("unowned hierarchy owner = %q, %v", owner, err)
+			}
+			if _, err := tx.HierarchyOwner(ctx, "acc_missing"); leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+				t.Errorf("missing account: %v", err)
 			}
 			return nil
 		})
