@@ -1,6 +1,9 @@
 package leadrouter
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // Partner statuses.
 const (
@@ -57,7 +60,7 @@ func (p *NewPartner) Validate() error {
 	for i, c := range p.Countries {
 		code, err := ParseCountry(c)
 		if err != nil {
-			v.Add("countries", "%s", ErrorMessage(err))
+			v.Add("countries["+strconv.Itoa(i)+"]", "%s", ErrorMessage(err))
 			continue
 		}
 		p.Countries[i] = code
@@ -66,7 +69,7 @@ func (p *NewPartner) Validate() error {
 	for i, d := range p.Domains {
 		dom, err := ParseDomain(d)
 		if err != nil {
-			v.Add("domains", "%s", ErrorMessage(err))
+			v.Add("domains["+strconv.Itoa(i)+"]", "%s", ErrorMessage(err))
 			continue
 		}
 		p.Domains[i] = dom
@@ -108,7 +111,7 @@ func (u *PartnerUpdate) Validate() error {
 		for i, c := range *u.Countries {
 			code, err := ParseCountry(c)
 			if err != nil {
-				v.Add("countries", "%s", ErrorMessage(err))
+				v.Add("countries["+strconv.Itoa(i)+"]", "%s", ErrorMessage(err))
 				continue
 			}
 			(*u.Countries)[i] = code

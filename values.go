@@ -71,24 +71,45 @@ func ParseEmail(s string) (string, error) {
 	return s, nil
 }
 
-// ParseCountry accepts an ISO 3166 alpha-2 or alpha-3 code or an English
-// country name and returns the alpha-2 code.
+// ParseCountry accepts an ISO 3166-1 alpha-2 or alpha-3 code or an English
+// country name and returns the alpha-2 code. Only countries ISO 3166-1
+// assigns today are accepted: not the pseudo-codes and aliases
+// github.com/biter777/countries also knows (None, International, XX, XW,
+// Kosovo's user-assigned XK, the withdrawn AN and YU, …).
 func ParseCountry(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", Errorf(EINVALID, "A country is required.")
 	}
-	switch strings.ToUpper(s) {
-	case "UK":
+	upper := strings.ToUpper(s)
+	if upper == "UK" {
 		return "GB", nil
-	case "USA":
-		return "US", nil
 	}
 	c := countries.ByName(s)
-	if c == countries.Unknown || !c.IsValid() {
+	ok := isISOCountry(c)
+	// A two- or three-letter input is a code: it must be the country's own
+	// code, not one of the library's aliases (XW and XS mean GB there).
+	switch len(upper) {
+	case 2:
+		ok = ok && upper == c.Alpha2()
+	case 3:
+		ok = ok && upper == c.Alpha3()
+	}
+	if !ok {
 		return "", Errorf(EINVALID, "%q is not a known country (use ISO 3166 alpha-2, alpha-3 or the English name).", s)
 	}
 	return c.Alpha2(), nil
+}
+
+// isISOCountry reports whether c is a country ISO 3166-1 assigns: the
+// library numbers its pseudo-countries from 900 up and still lists two
+// withdrawn codes.
+func isISOCountry(c countries.CountryCode) bool {
+	switch c {
+	case countries.ANT, countries.YUG: // Netherlands Antilles, Yugoslavia
+		return false
+	}
+	return c > 0 && c < 900 && c.IsValid()
 }
 
 // ParseDomain validates a host name and returns it lower-cased without a
@@ -144,4 +165,15 @@ func NewID(prefix string) string {
 	binary.BigEndian.PutUint32(b[8:12], idCounter.Add(1))
 	_, _ = rand.Read(b[12:15])
 	return prefix + "_" + idEncoding.EncodeToString(b[1:])
+}
+
+// ValidID reports whether s has the shape of an identifier NewID(prefix)
+// returns, such as a list's cursor (the id of a page's last item).
+func ValidID(prefix, s string) bool {
+	rest, ok := strings.CutPrefix(s, prefix+"_")
+	if !ok || len(rest) != idEncoding.EncodedLen(14) {
+		return false
+	}
+	_, err := idEncoding.DecodeString(rest)
+	return err == nil
 }

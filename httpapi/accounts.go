@@ -17,14 +17,18 @@ type accountRequest struct {
 
 func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var req accountRequest
-	if err := DecodeJSON(r, &req); err != nil {
-		return err
+	decodeErr := DecodeJSON(r, &req)
+	in := leadrouter.NewAccount{Name: req.Name, Domains: req.Domains, Country: req.Country,
+		ParentID: req.ParentID, OwnerPartnerID: req.OwnerPartnerID}
+	if decodeErr != nil {
+		// Values of the wrong type: list them with every other offending
+		// field, in one 422.
+		return mergeInvalid(decodeErr, in.Validate())
 	}
 	var a leadrouter.Account
 	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 		var err error
-		a, err = tx.CreateAccount(r.Context(), actor, leadrouter.NewAccount{Name: req.Name, Domains: req.Domains, Country: req.Country,
-			ParentID: req.ParentID, OwnerPartnerID: req.OwnerPartnerID})
+		a, err = tx.CreateAccount(r.Context(), actor, in)
 		return err
 	}); err != nil {
 		return err
@@ -34,7 +38,7 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, actor lea
 }
 
 func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-	limit, cursor, err := pageParams(r)
+	limit, cursor, err := pageParams(r, "acc")
 	if err != nil {
 		return err
 	}

@@ -40,9 +40,11 @@ func (r leadRequest) submission() intake.Submission {
 		PartnerCode: r.PartnerCode, ConsentShare: r.ConsentShare, ConsentText: r.ConsentText, LandingURL: r.LandingURL, UTM: r.UTM}
 }
 
-// captureResponse is the answer to POST /api/v1/leads.
+// captureResponse is the answer to POST /api/v1/leads: the new lead, or
+// the lead the submission was merged into (for a contact, the lead it was
+// converted from; null only for a contact that came from no lead).
 type captureResponse struct {
-	Lead          LeadView         `json:"lead"`
+	Lead          *LeadView        `json:"lead"`
 	Decision      *intake.Decision `json:"decision,omitempty"`
 	DuplicateOf   string           `json:"duplicate_of,omitempty"`
 	DuplicateKind string           `json:"duplicate_kind,omitempty"`
@@ -57,11 +59,19 @@ func (s *Server) MountLeads(svc *intake.Service) {
 			return err
 		}
 		var req leadRequest
-		if err := json.Unmarshal(raw, &req); err != nil {
-			return decodeError(err)
+		if err := decodeJSONBody(raw, &req); err != nil {
+			// Values of the wrong type: list them with whatever else is
+			// wrong with the submission, in one 422.
+			sub := req.submission()
+			_, validateErr := sub.Validate()
+			return mergeInvalid(err, validateErr)
 		}
 		render := func(res intake.Result) (int, []byte) {
-			status, body := http.StatusCreated, captureResponse{Lead: NewLeadView(actor, res.Lead), Decision: res.Decision}
+			status, body := http.StatusCreated, captureResponse{Decision: res.Decision}
+			if res.Lead.ID != "" {
+				lv := NewLeadView(actor, res.Lead)
+				body.Lead = &lv
+			}
 			if !res.Created {
 				status, body.DuplicateOf, body.DuplicateKind = http.StatusOK, res.DuplicateOf, res.DuplicateKind
 			}
@@ -98,11 +108,18 @@ func (s *Server) MountLeads(svc *intake.Service) {
 	}, leadrouter.RoleAdmin, leadrouter.RoleSupport, leadrouter.RoleSales)
 
 	s.Handle("GET /api/v1/leads", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		limit, cursor, err := pageParams(r)
-		if err != nil {
+		limit, cursor, err := pageParams(r, "lead")
+		q := r.URL.Query()
+		v := leadrouter.Validation{Fields: leadrouter.ErrorFields(err)}
+		switch q.Get("status") {
+		case "", leadrouter.StatusNew, leadrouter.StatusNurturing, leadrouter.StatusMQL, leadrouter.StatusQualified,
+			leadrouter.StatusConverted, leadrouter.StatusDisqualified:
+		default:
+			v.Add("status", "must be new, nurturing, mql, qualified, converted or disqualified")
+		}
+		if err := v.Err(); err != nil {
 			return err
 		}
-		q := r.URL.Query()
 		f := leadrouter.LeadFilter{Email: q.Get("email"), Company: q.Get("company"), Status: q.Get("status"), Owner: q.Get("owner"), Limit: limit, Cursor: cursor}
 		var page store.Page[leadrouter.Lead]
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
@@ -155,7 +172,8 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"items": items})
+		// The best candidates, ranked: one page, never a next one.
+		WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": ""})
 		return nil
 	}, staffRoles()...)
 
@@ -168,14 +186,15 @@ func (s *Server) MountLeads(svc *intake.Service) {
 			PartnerID   string `json:"partner_id"`
 			Campaign    string `json:"campaign"`
 		}
-		if err := DecodeJSON(r, &req); err != nil {
-			return err
+		decodeErr := DecodeJSON(r, &req)
+		f := leadrouter.Form{Slug: req.Slug, Kind: req.Kind, SuccessURL: req.SuccessURL,
+			ConsentText: req.ConsentText, PartnerID: req.PartnerID, Campaign: req.Campaign}
+		if decodeErr != nil {
+			return mergeInvalid(decodeErr, f.Validate())
 		}
-		var f leadrouter.Form
 		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 			var err error
-			f, err = tx.CreateForm(r.Context(), actor, leadrouter.Form{Slug: req.Slug, Kind: req.Kind, SuccessURL: req.SuccessURL,
-				ConsentText: req.ConsentText, PartnerID: req.PartnerID, Campaign: req.Campaign})
+			f, err = tx.CreateForm(r.Context(), actor, f)
 			return err
 		}); err != nil {
 			return err
@@ -204,13 +223,4 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
-}
-
-func decodeError(err error) error {
-	var ute *json.UnmarshalTypeError
-	if ok := asUnmarshalType(err, &ute); ok {
-		return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
-			Fields: []leadrouter.FieldError{{Field: ute.Field, Message: "must be a " + ute.Type.String()}}}
-	}
-	return BadRequest("The request body is not valid JSON: " + err.Error())
 }

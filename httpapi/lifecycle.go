@@ -253,7 +253,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 	}, lifecycle.RequestReassignmentRoles...)
 
 	s.Handle("GET /api/v1/reassignment-requests", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		limit, cursor, err := pageParams(r)
+		limit, cursor, err := pageParams(r, "rar")
 		if err != nil {
 			return err
 		}
@@ -309,7 +309,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 	}, lifecycle.ResolveReassignmentRoles...)
 
 	s.Handle("GET /api/v1/opportunities", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		limit, cursor, err := pageParams(r)
+		limit, cursor, err := pageParams(r, "opp")
 		if err != nil {
 			return err
 		}

@@ -20,14 +20,18 @@ type partnerRequest struct {
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var req partnerRequest
-	if err := DecodeJSON(r, &req); err != nil {
-		return err
+	decodeErr := DecodeJSON(r, &req)
+	in := leadrouter.NewPartner{Name: req.Name, PID: req.PID, Countries: req.Countries,
+		Domains: req.Domains, Tier: req.Tier, PAMUserID: req.PAMUserID, Weight: req.Weight, DailyCap: req.DailyCap}
+	if decodeErr != nil {
+		// Values of the wrong type: list them with every other offending
+		// field, in one 422.
+		return mergeInvalid(decodeErr, s.db.View(r.Context(), func(tx *store.Tx) error { return tx.ValidateNewPartner(r.Context(), &in) }))
 	}
 	var p leadrouter.Partner
 	err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 		var err error
-		p, err = tx.CreatePartner(r.Context(), actor, leadrouter.NewPartner{Name: req.Name, PID: req.PID, Countries: req.Countries,
-			Domains: req.Domains, Tier: req.Tier, PAMUserID: req.PAMUserID, Weight: req.Weight, DailyCap: req.DailyCap})
+		p, err = tx.CreatePartner(r.Context(), actor, in)
 		return err
 	})
 	if err != nil {
@@ -45,7 +49,7 @@ func (s *Server) partnersChanged() {
 }
 
 func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-	limit, cursor, err := pageParams(r)
+	limit, cursor, err := pageParams(r, "ptr")
 	if err != nil {
 		return err
 	}
@@ -85,14 +89,16 @@ type partnerPatch struct {
 
 func (s *Server) patchPartner(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var req partnerPatch
-	if err := DecodeJSON(r, &req); err != nil {
-		return err
+	decodeErr := DecodeJSON(r, &req)
+	upd := leadrouter.PartnerUpdate{
+		Name: req.Name, Status: req.Status, Tier: req.Tier, PAMUserID: req.PAMUserID, Countries: req.Countries, Weight: req.Weight, DailyCap: req.DailyCap}
+	if decodeErr != nil {
+		return mergeInvalid(decodeErr, s.db.View(r.Context(), func(tx *store.Tx) error { return tx.ValidatePartnerUpdate(r.Context(), &upd) }))
 	}
 	var p leadrouter.Partner
 	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 		var err error
-		p, err = tx.UpdatePartner(r.Context(), actor, r.PathValue("id"), leadrouter.PartnerUpdate{
-			Name: req.Name, Status: req.Status, Tier: req.Tier, PAMUserID: req.PAMUserID, Countries: req.Countries, Weight: req.Weight, DailyCap: req.DailyCap})
+		p, err = tx.UpdatePartner(r.Context(), actor, r.PathValue("id"), upd)
 		return err
 	}); err != nil {
 		return err

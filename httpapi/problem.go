@@ -1,10 +1,12 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 
 	"github.com/leadrouter/leadrouter"
@@ -99,27 +101,142 @@ func WriteJSON(w http.ResponseWriter, status int, v any) {
 	_ = json.NewEncoder(w).Encode(v)
 }
 
-// DecodeJSON reads the request body into v: bodies must be JSON objects;
-// unknown fields are ignored (so forged ids, owners or statuses have no
-// effect: DTOs only carry what the caller may set).
+// DecodeJSON reads the request body into v: bodies must be JSON objects
+// (anything else is a 400); unknown fields are ignored (so forged ids,
+// owners or statuses have no effect: DTOs only carry what the caller may
+// set). Values of the wrong JSON type do not stop the decoding: every other
+// field is decoded into v and the answer is an EINVALID error naming each
+// such field, which a handler may merge with its own validation of v (see
+// mergeInvalid) to list every offending field in one 422.
 func DecodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	if err := dec.Decode(v); err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return err
-		}
-		var ute *json.UnmarshalTypeError
-		if errors.As(err, &ute) {
-			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
-				Fields: []leadrouter.FieldError{{Field: ute.Field, Message: "must be a " + ute.Type.String()}}}
-		}
-		return BadRequest("The request body is not valid JSON: " + err.Error())
+	raw, err := readBody(r)
+	if err != nil {
+		return err
 	}
-	if dec.More() {
-		return BadRequest("The request body has data after the JSON object.")
-	}
-	return nil
+	return decodeJSONBody(raw, v)
 }
 
-func asUnmarshalType(err error, target **json.UnmarshalTypeError) bool { return errors.As(err, target) }
+// decodeJSONBody is DecodeJSON on a body already read.
+func decodeJSONBody(raw []byte, v any) error {
+	err := json.Unmarshal(raw, v)
+	var ute *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return nil
+	case !errors.As(err, &ute):
+		return BadRequest("The request body is not valid JSON: " + err.Error())
+	case ute.Field == "":
+		return BadRequest("The request body must be a JSON object, not " + ute.Value + ".")
+	}
+	// encoding/json reports only the first value of the wrong type: decode
+	// the object's members one at a time to name every one of them.
+	first := leadrouter.FieldError{Field: ute.Field, Message: typeMessage(ute)}
+	members, err := jsonMembers(raw)
+	if err != nil {
+		return BadRequest("The request body is not valid JSON: " + err.Error())
+	}
+	var v2 leadrouter.Validation
+	for _, m := range members {
+		one, _ := json.Marshal(map[string]json.RawMessage{m.name: m.value})
+		if err := json.Unmarshal(one, v); err != nil {
+			field, message := m.name, "has a value of the wrong type"
+			if errors.As(err, &ute) {
+				if ute.Field != "" {
+					field = ute.Field
+				}
+				message = typeMessage(ute)
+			}
+			v2.Add(field, "%s", message)
+		}
+	}
+	if len(v2.Fields) == 0 { // a member that decodes alone but not with the others
+		v2.Fields = append(v2.Fields, first)
+	}
+	return v2.Err()
+}
+
+// typeMessage says what a value of the wrong type should have been.
+func typeMessage(ute *json.UnmarshalTypeError) string {
+	return "must be " + jsonTypeName(ute.Type) + ", not " + ute.Value
+}
+
+type jsonMember struct {
+	name  string
+	value json.RawMessage
+}
+
+// jsonMembers returns the members of the JSON object raw, in order.
+func jsonMembers(raw []byte) ([]jsonMember, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil {
+		return nil, err
+	} else if tok != json.Delim('{') {
+		return nil, errors.New("not an object")
+	}
+	var members []jsonMember
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		name, _ := tok.(string)
+		var value json.RawMessage
+		if err := dec.Decode(&value); err != nil {
+			return nil, err
+		}
+		members = append(members, jsonMember{name, value})
+	}
+	return members, nil
+}
+
+// jsonTypeName says which JSON value a Go type takes: "a string", "a
+// number", …
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return "a " + t.String()
+}
+
+// mergeInvalid joins the field errors DecodeJSON reported (decodeErr) with
+// those of validating what it decoded (validateErr) into one EINVALID
+// error, each field named once (a value of the wrong type left its field
+// empty, which validation may also complain about). A decodeErr that is not
+// EINVALID (a malformed or too large body) is returned as it is, and so is
+// a validateErr that is not (a failed database read).
+func mergeInvalid(decodeErr, validateErr error) error {
+	switch {
+	case decodeErr == nil:
+		return validateErr
+	case leadrouter.ErrorCode(decodeErr) != leadrouter.EINVALID, validateErr == nil:
+		return decodeErr
+	case leadrouter.ErrorCode(validateErr) != leadrouter.EINVALID:
+		return validateErr
+	}
+	v := leadrouter.Validation{Fields: leadrouter.ErrorFields(decodeErr)}
+	named := make(map[string]bool, len(v.Fields))
+	for _, f := range v.Fields {
+		named[f.Field] = true
+	}
+	for _, f := range leadrouter.ErrorFields(validateErr) {
+		if !named[f.Field] {
+			v.Fields = append(v.Fields, f)
+		}
+	}
+	return v.Err()
+}

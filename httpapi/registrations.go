@@ -131,7 +131,7 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 	}, everyone...)
 
 	s.Handle("GET /api/v1/registrations", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		limit, cursor, err := pageParams(r)
+		limit, cursor, err := pageParams(r, "reg")
 		if err != nil {
 			return err
 		}

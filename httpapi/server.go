@@ -163,19 +163,27 @@ func (s *Server) authenticated(h HandlerFunc, roles []leadrouter.Role) http.Hand
 	})
 }
 
-// pageParams reads limit and cursor from the query.
-func pageParams(r *http.Request) (int, string, error) {
+// pageParams reads limit and cursor from the query. A cursor is the
+// next_cursor of an earlier page: the id of an item of the list, whose ids
+// begin with idPrefix ("lead", "ptr", …); anything else is a field error,
+// not an empty page.
+func pageParams(r *http.Request, idPrefix string) (int, string, error) {
 	q := r.URL.Query()
+	var v leadrouter.Validation
 	limit := 0
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
+	if s := q.Get("limit"); s != "" {
+		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 500 {
-			return 0, "", &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
-				Fields: []leadrouter.FieldError{{Field: "limit", Message: "must be a whole number from 1 to 500"}}}
+			v.Add("limit", "must be a whole number from 1 to 500")
+		} else {
+			limit = n
 		}
-		limit = n
 	}
-	return limit, q.Get("cursor"), nil
+	cursor := q.Get("cursor")
+	if cursor != "" && !leadrouter.ValidID(idPrefix, cursor) {
+		v.Add("cursor", "is not a cursor of this list (use the next_cursor of the page before)")
+	}
+	return limit, cursor, v.Err()
 }
 
 // tokenCache remembers valid tokens (by hash) for tokenTTL, bounded in size.

@@ -22,14 +22,17 @@ type userCreated struct {
 
 func (s *Server) createUser(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var req userRequest
-	if err := DecodeJSON(r, &req); err != nil {
-		return err
+	decodeErr := DecodeJSON(r, &req)
+	in := leadrouter.NewUser{Email: req.Email, Name: req.Name, Role: leadrouter.Role(req.Role), PartnerID: req.PartnerID, Password: req.Password}
+	if decodeErr != nil {
+		// Values of the wrong type: list them with every other offending
+		// field, in one 422.
+		return mergeInvalid(decodeErr, in.Validate())
 	}
 	var out userCreated
 	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 		var err error
-		out.User, out.Token, err = tx.CreateUser(r.Context(), actor, leadrouter.NewUser{
-			Email: req.Email, Name: req.Name, Role: leadrouter.Role(req.Role), PartnerID: req.PartnerID, Password: req.Password})
+		out.User, out.Token, err = tx.CreateUser(r.Context(), actor, in)
 		return err
 	}); err != nil {
 		return err
@@ -39,13 +42,18 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, actor leadro
 }
 
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-	limit, cursor, err := pageParams(r)
-	if err != nil {
+	limit, cursor, err := pageParams(r, "usr")
+	v := leadrouter.Validation{Fields: leadrouter.ErrorFields(err)}
+	role := leadrouter.Role(r.URL.Query().Get("role"))
+	if role != "" && !role.Valid() {
+		v.Add("role", "must be admin, pam, relations, support, sales or partner")
+	}
+	if err := v.Err(); err != nil {
 		return err
 	}
 	var page store.Page[leadrouter.User]
 	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		page, err = tx.Users(r.Context(), actor, leadrouter.Role(r.URL.Query().Get("role")), limit, cursor)
+		page, err = tx.Users(r.Context(), actor, role, limit, cursor)
 		return err
 	}); err != nil {
 		return err

@@ -161,7 +161,7 @@ func (ps *parser) countries(n *yaml.Node, field string) []string {
 func (ps *parser) country(n *yaml.Node, field, s string) (string, bool) {
 	code, err := leadrouter.ParseCountry(s)
 	if err == nil && countryIndex(code) < 0 {
-		err = fmt.Errorf("no code for %q", s) // such as "XX" → "None"
+		err = fmt.Errorf("no code for %q", s) // a country routing has no index for
 	}
 	switch {
 	case err == nil && strings.EqualFold(code, s):

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/match"
 )
 
 const partnerColumns = `id, pid, name, tier, COALESCE(pam_user_id, ''), status, weight, COALESCE(daily_cap, 0), created_at, updated_at`
@@ -27,15 +28,8 @@ func (tx *Tx) CreatePartner(ctx context.Context, actor leadrouter.Actor, in lead
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return leadrouter.Partner{}, err
 	}
-	if err := in.Validate(); err != nil {
+	if err := tx.ValidateNewPartner(ctx, &in); err != nil {
 		return leadrouter.Partner{}, err
-	}
-	if in.PAMUserID != "" {
-		var role string
-		if err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = ?`, in.PAMUserID).Scan(&role); err != nil || role != string(leadrouter.RolePAM) {
-			return leadrouter.Partner{}, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
-				Fields: []leadrouter.FieldError{{Field: "pam_user_id", Message: "must name a user with role pam"}}}
-		}
 	}
 	pid := leadrouter.PID(in.PID)
 	if pid == "" {
@@ -85,6 +79,56 @@ func (tx *Tx) CreatePartner(ctx context.Context, actor leadrouter.Actor, in lead
 		return p, err
 	}
 	return p, nil
+}
+
+// ValidateNewPartner normalises in (see NewPartner.Validate) and reports
+// every offending field in one EINVALID error: NewPartner.Validate's, the
+// free-mail domains (a partner's own domains decide self-referrals, and
+// gmail.com would make every gmail lead with its PID one), and a
+// pam_user_id naming no PAM. CreatePartner calls it first.
+func (tx *Tx) ValidateNewPartner(ctx context.Context, in *leadrouter.NewPartner) error {
+	var freeMail leadrouter.Validation
+	for i, d := range in.Domains { // before Validate, which drops duplicates and so moves indexes
+		if domain, err := leadrouter.ParseDomain(d); err == nil && match.IsFreeMail(domain) {
+			freeMail.Add(fmt.Sprintf("domains[%d]", i), "%s is a free-mail domain, which cannot be a partner's own", domain)
+		}
+	}
+	v := leadrouter.Validation{Fields: leadrouter.ErrorFields(in.Validate())}
+	v.Fields = append(v.Fields, freeMail.Fields...)
+	if err := tx.checkPAMUser(ctx, in.PAMUserID, &v); err != nil {
+		return err
+	}
+	return v.Err()
+}
+
+// ValidatePartnerUpdate normalises upd (see PartnerUpdate.Validate) and
+// reports every offending field in one EINVALID error, a pam_user_id naming
+// no PAM included. UpdatePartner calls it first.
+func (tx *Tx) ValidatePartnerUpdate(ctx context.Context, upd *leadrouter.PartnerUpdate) error {
+	v := leadrouter.Validation{Fields: leadrouter.ErrorFields(upd.Validate())}
+	if upd.PAMUserID != nil {
+		if err := tx.checkPAMUser(ctx, *upd.PAMUserID, &v); err != nil {
+			return err
+		}
+	}
+	return v.Err()
+}
+
+// checkPAMUser adds a field error to v unless id is empty or names a user
+// with role pam.
+func (tx *Tx) checkPAMUser(ctx context.Context, id string, v *leadrouter.Validation) error {
+	if id == "" {
+		return nil
+	}
+	var role string
+	err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = ?`, id).Scan(&role)
+	if err != nil && err != sql.ErrNoRows {
+		return fmt.Errorf("check pam user: %w", err)
+	}
+	if err == sql.ErrNoRows || role != string(leadrouter.RolePAM) {
+		v.Add("pam_user_id", "must name a user with role pam")
+	}
+	return nil
 }
 
 func (tx *Tx) setPartnerCountries(ctx context.Context, partnerID string, countries []string) error {
@@ -221,7 +265,7 @@ func (tx *Tx) UpdatePartner(ctx context.Context, actor leadrouter.Actor, id stri
 	if err := actor.Require(leadrouter.RoleAdmin, leadrouter.RolePAM); err != nil {
 		return leadrouter.Partner{}, err
 	}
-	if err := upd.Validate(); err != nil {
+	if err := tx.ValidatePartnerUpdate(ctx, &upd); err != nil {
 		return leadrouter.Partner{}, err
 	}
 	p, err := tx.Partner(ctx, actor, id)

@@ -78,6 +78,70 @@ func TestPartnerInvariants(t *testing.T) {
 	})
 }
 
+// fieldNames lists the fields err names, in order.
+func fieldNames(err error) []string {
+	var names []string
+	for _, f := range leadrouter.ErrorFields(err) {
+		names = append(names, f.Field)
+	}
+	return names
+}
+
+// TestPartnerValidationCollectsEveryField: creating or updating a partner
+// reports every offending field in one error (the PAM check included),
+// refuses pseudo-countries and free-mail domains, and writes nothing.
+func TestPartnerValidationCollectsEveryField(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var salesID string
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			u, _, err := tx.CreateUser(ctx, admin, leadrouter.NewUser{Email: "sally@vendor.example", Name: "Sally", Role: leadrouter.RoleSales})
+			salesID = u.ID
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		create := func(in leadrouter.NewPartner) error {
+			return db.Update(ctx, func(tx *store.Tx) error {
+				_, err := tx.CreatePartner(ctx, admin, in)
+				return err
+			})
+		}
+
+		err := create(leadrouter.NewPartner{Name: "", Countries: []string{"DE", "XX", "International"}, Tier: "gold", PAMUserID: salesID,
+			Domains: []string{"v1.de", "gmail.com", "not a domain", "www.GoogleMail.com"}, Weight: -1})
+		want := []string{"name", "countries[1]", "countries[2]", "domains[2]", "weight", "domains[1]", "domains[3]", "pam_user_id"}
+		if leadrouter.ErrorCode(err) != leadrouter.EINVALID || strings.Join(fieldNames(err), " ") != strings.Join(want, " ") {
+			t.Fatalf("create: %v, want fields %v", err, want)
+		}
+		err = create(leadrouter.NewPartner{Name: "V1", Countries: []string{"XX"}, PAMUserID: "usr_nobody"})
+		if got := strings.Join(fieldNames(err), " "); leadrouter.ErrorCode(err) != leadrouter.EINVALID || got != "countries[0] pam_user_id" {
+			t.Fatalf("create: %v", err)
+		}
+		var page store.Page[leadrouter.Partner]
+		if err := db.View(ctx, func(tx *store.Tx) (err error) {
+			page, err = tx.Partners(ctx, admin, 0, "")
+			return err
+		}); err != nil || len(page.Items) != 0 {
+			t.Fatalf("partners after refused creations: %v, %v", page.Items, err)
+		}
+
+		p := mustPartner(t, db, leadrouter.NewPartner{Name: "V1", Countries: []string{"Germany", "AUT"}, Domains: []string{"v1.de"}})
+		if strings.Join(p.Countries, " ") != "DE AT" {
+			t.Fatalf("countries = %v", p.Countries)
+		}
+		empty, countries := "", []string{"AT", "None"}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.UpdatePartner(ctx, admin, p.ID, leadrouter.PartnerUpdate{Name: &empty, Countries: &countries, PAMUserID: &salesID})
+			return err
+		})
+		if got := strings.Join(fieldNames(err), " "); leadrouter.ErrorCode(err) != leadrouter.EINVALID || got != "name countries[1] pam_user_id" {
+			t.Fatalf("update: %v", err)
+		}
+	})
+}
+
 func TestPIDUniqueUnderConcurrentCreation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
