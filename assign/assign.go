@@ -211,6 +211,7 @@ func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) 
 		return intake.Decision{}, err
 	}
 	lead := RoutingLead(in.Lead, in.AccountOwnerPartnerID, in.Exclude)
+	lead.ExcludeReasons = in.ExcludeReasons
 	dec, err := routing.Route(ctx, policy, dir, lead, txRotation{tx})
 	if err != nil {
 		return intake.Decision{}, err

@@ -47,7 +47,10 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 		if err != nil {
 			return err
 		}
-		d, err := routing.Route(ctx, policy, dir, RoutingLead(&lead, owner, nil), peekRotation{tx})
+		exclude, excludeReasons := facts.RouteExclusions()
+		rl := RoutingLead(&lead, owner, exclude)
+		rl.ExcludeReasons = excludeReasons
+		d, err := routing.Route(ctx, policy, dir, rl, &peekRotation{tx: tx, next: map[string]int64{}})
 		if err != nil {
 			return err
 		}
@@ -58,15 +61,29 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 	return dec, err
 }
 
-// peekRotation reads rotations without advancing them.
-type peekRotation struct{ tx *store.Tx }
-
-func (p peekRotation) Next(ctx context.Context, key string) (int64, error) {
-	return p.tx.PeekRotation(ctx, key)
+// peekRotation reads rotations without advancing them in the database.
+// Within one explain a position advances in memory, as Next would in
+// capture, so a candidate that is skipped (excluded, at its cap) passes
+// the turn to the next one instead of ending the pick.
+type peekRotation struct {
+	tx   *store.Tx
+	next map[string]int64
 }
 
-func (p peekRotation) AssignedToday(ctx context.Context, key, assigneeID string) (int, error) {
+func (p *peekRotation) Next(ctx context.Context, key string) (int64, error) {
+	pos, ok := p.next[key]
+	if !ok {
+		var err error
+		if pos, err = p.tx.PeekRotation(ctx, key); err != nil {
+			return 0, err
+		}
+	}
+	p.next[key] = pos + 1
+	return pos, nil
+}
+
+func (p *peekRotation) AssignedToday(ctx context.Context, key, assigneeID string) (int, error) {
 	return p.tx.AssignedToday(ctx, key, assigneeID, p.tx.Now().Format("2006-01-02"))
 }
 
-func (p peekRotation) Record(context.Context, string, string) error { return nil }
+func (p *peekRotation) Record(context.Context, string, string) error { return nil }

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"encoding/json"
+	"strings"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -16,6 +17,7 @@ type LeadView struct {
 	LastName          *string            `json:"last_name"`
 	Email             *string            `json:"email"`
 	Phone             *string            `json:"phone"`
+	PhoneE164         *string            `json:"phone_e164"`
 	Redacted          bool               `json:"redacted"`
 	Company           string             `json:"company"`
 	Title             string             `json:"title"`
@@ -57,7 +59,7 @@ func NewLeadView(actor leadrouter.Actor, l leadrouter.Lead) LeadView {
 		v.Touches = []leadrouter.Touch{}
 	}
 	if leadrouter.ContactVisibleTo(actor, l) {
-		v.FirstName, v.LastName, v.Email, v.Phone = &l.FirstName, &l.LastName, &l.Email, &l.Phone
+		v.FirstName, v.LastName, v.Email, v.Phone, v.PhoneE164 = &l.FirstName, &l.LastName, &l.Email, &l.Phone, &l.PhoneE164
 	} else {
 		v.Redacted = true
 	}
@@ -70,6 +72,16 @@ func NewLeadView(actor leadrouter.Actor, l leadrouter.Lead) LeadView {
 		if l.CreditedPartnerID != actor.PartnerID {
 			v.CreditedPID, v.AttributionModel = "", ""
 			v.Touches = []leadrouter.Touch{}
+		} else {
+			// Its own touches only: other partners' links the prospect
+			// followed are not its business.
+			own := make([]leadrouter.Touch, 0, len(v.Touches))
+			for _, t := range v.Touches {
+				if strings.EqualFold(t.PID, l.CreditedPID) {
+					own = append(own, t)
+				}
+			}
+			v.Touches = own
 		}
 		if v.ReservedPartnerID != actor.PartnerID {
 			v.ReservedPartnerID = ""
@@ -112,11 +124,15 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 			items[i].Data = map[string]any{}
 			continue
 		}
+		// A touch through another partner's link keeps its time and kind
+		// only.
+		pid, _ := data["pid"].(string)
+		otherPID := pid != "" && !strings.EqualFold(pid, l.CreditedPID)
 		for k := range data {
 			if piiKeys[k] && !(contactOK && (k == "first_name" || k == "last_name" || k == "email" || k == "phone")) {
 				delete(data, k)
 			}
-			if pidKeys[k] && !ownCredit {
+			if pidKeys[k] && (!ownCredit || otherPID) {
 				delete(data, k)
 			}
 		}

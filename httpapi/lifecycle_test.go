@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
@@ -37,7 +38,15 @@ func newLCWorld(t *testing.T, engine store.Engine) *lcWorld {
 	db := storetest.MustOpen(t, engine)
 	w := &lcWorld{t: t, f: lifecycletest.MustFixture(t, db)}
 	s := httpapi.New(httpapi.Config{DB: db, Logger: slog.New(slog.DiscardHandler)})
-	s.MountLeads(&intake.Service{DB: db}) // GET /api/v1/leads/{id} and its timeline
+	// Lead capture with the real router (the default policy), and the
+	// lead reads, for checking what partners see.
+	router, err := assign.New(context.Background(), db, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	writer := intake.NewWriter(db, 16)
+	t.Cleanup(writer.Close)
+	s.MountLeads(&intake.Service{DB: db, Writer: writer, Router: router})
 	w.svc = &lifecycle.Service{DB: db, Reroute: func(ctx context.Context, tx *store.Tx, lead leadrouter.Lead, exclude []string) (leadrouter.Owner, string, any, error) {
 		// A stand-in for the routing package: the international rule
 		// picks P2.
@@ -169,7 +178,7 @@ func ids(list []map[string]any) []string {
 // opportunity ids.
 func (w *lcWorld) convertReserved(consent bool) (string, string) {
 	w.t.Helper()
-	lead := w.f.MustLead(w.t, lifecycletest.ReservedFor(w.f.P1))
+	lead := w.f.MustLead(w.t, lifecycletest.ReservedFor(w.f.P1), lifecycletest.Status(leadrouter.StatusMQL))
 	q := map[string]any{"consent_share": consent}
 	if consent {
 		q["consent_text"] = "I agree that my details may be shared with the partner who referred me."
@@ -188,7 +197,7 @@ func TestLifecycleWalkthroughHTTP(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		w := newLCWorld(t, engine)
 		f := w.f
-		lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1))
+		lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1), lifecycletest.Status(leadrouter.StatusMQL))
 		leadPath := "/api/v1/leads/" + lead.ID
 
 		// Reserved but not handed off: P1 sees the lead redacted, P2 nothing.
@@ -542,6 +551,167 @@ func TestLifecycleRouteMatrix(t *testing.T) {
 		}
 		if got := items(w.must(http.StatusOK, "p1a", "GET", "/api/v1/opportunities", nil)); len(got) == 0 {
 			t.Errorf("P1 sees none of its opportunities")
+		}
+	})
+}
+
+// TestHandoffOwnerAndPhoneHTTP checks over HTTP that a hand-off makes the
+// partner the lead's owner (GET shows it, ?owner= finds it, the partner
+// lists it as its own, one handed_off event carries the change), and that
+// the lead shape has phone_e164, redacted for partners like phone.
+func TestHandoffOwnerAndPhoneHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		w := newLCWorld(t, engine)
+		f := w.f
+		const e164 = "+15550100777"
+		withE164 := func(l *leadrouter.Lead) { l.PhoneE164 = e164 }
+		for _, consent := range []bool{true, false} {
+			lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1), lifecycletest.Status(leadrouter.StatusMQL), withE164)
+			leadPath := "/api/v1/leads/" + lead.ID
+			if got := w.must(http.StatusOK, "support", "GET", leadPath, nil); got["phone_e164"] != e164 || got["phone"] != lifecycletest.Phone {
+				t.Fatalf("staff's lead: %v", got)
+			}
+			if _, raw, got := w.call("p1a", "GET", leadPath, nil); got["phone_e164"] != nil || strings.Contains(raw, e164) {
+				t.Fatalf("P1 sees the reserved lead's phone: %s", raw)
+			}
+			q := map[string]any{"consent_share": consent}
+			if consent {
+				q["consent_text"] = "You may share my details with the partner who referred me."
+			}
+			w.must(http.StatusOK, "sales", "POST", leadPath+"/qualify", q)
+			conv := w.must(http.StatusCreated, "sales", "POST", leadPath+"/convert", map[string]any{})
+			oppPath := "/api/v1/opportunities/" + str(conv, "opportunity", "id")
+			w.must(http.StatusOK, "pam1", "POST", oppPath+"/handoff", map[string]any{"partner_id": f.P1.ID})
+
+			got := w.must(http.StatusOK, "admin", "GET", leadPath, nil)
+			if str(got, "owner", "kind") != "partner" || str(got, "owner", "id") != f.P1.ID || str(got, "owner", "partner_id") != f.P1.ID {
+				t.Fatalf("owner after hand-off: %v", got["owner"])
+			}
+			for _, who := range []string{"admin", "pam1", "p1a"} {
+				list := w.must(http.StatusOK, who, "GET", "/api/v1/leads?owner="+f.P1.ID, nil)
+				if !slices.Contains(ids(items(list)), lead.ID) {
+					t.Fatalf("%s: ?owner=P1 misses the lead: %v", who, list)
+				}
+			}
+			status, raw, mine := w.call("p1a", "GET", leadPath, nil)
+			if status != http.StatusOK || str(mine, "owner", "id") != f.P1.ID {
+				t.Fatalf("P1's lead after hand-off: %d %s", status, raw)
+			}
+			if consent {
+				if mine["redacted"] != false || mine["email"] != lead.Email || mine["phone_e164"] != e164 {
+					t.Fatalf("P1's consented lead: %s", raw)
+				}
+			} else {
+				w.checkLeaks("p1a", leadPath, raw, false)
+				if mine["redacted"] != true || mine["phone_e164"] != nil || strings.Contains(raw, e164) {
+					t.Fatalf("P1's unconsented lead: %s", raw)
+				}
+			}
+			w.must(http.StatusNotFound, "p2a", "GET", leadPath, nil)
+
+			tl := items(w.must(http.StatusOK, "admin", "GET", leadPath+"/timeline", nil))
+			var handoffs int
+			for _, it := range tl {
+				switch str(it, "type") {
+				case "owner_changed":
+					t.Fatalf("a separate owner_changed event: %v", it)
+				case "handed_off":
+					handoffs++
+					if str(it, "data", "old_owner", "id") != "marketing-nurture" || str(it, "data", "new_owner", "id") != f.P1.ID {
+						t.Fatalf("hand-off event: %v", it)
+					}
+				}
+			}
+			if handoffs != 1 {
+				t.Fatalf("%d handed_off events", handoffs)
+			}
+			// P1's timeline view hides the owners' ids as before.
+			_, raw, _ = w.call("p1a", "GET", leadPath+"/timeline", nil)
+			w.checkLeaks("p1a", leadPath+"/timeline", raw, consent)
+		}
+	})
+}
+
+// TestReservedBelowMQLHTTP checks that qualifying a PID-reserved lead
+// below the MQL threshold is a 409 problem naming score and threshold,
+// and that the lead cannot be converted either.
+func TestReservedBelowMQLHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		w := newLCWorld(t, engine)
+		lead := w.f.MustLead(t, lifecycletest.ReservedFor(w.f.P1), func(l *leadrouter.Lead) { l.Score = 20 })
+		leadPath := "/api/v1/leads/" + lead.ID
+		status, raw, p := w.call("sales", "POST", leadPath+"/qualify", map[string]any{"consent_share": false})
+		if status != http.StatusConflict || p["status"] != float64(409) || !strings.Contains(str(p, "detail"), "score 20 is below the MQL threshold of 50") {
+			t.Fatalf("qualify below MQL: %d %s", status, raw)
+		}
+		w.must(http.StatusConflict, "sales", "POST", leadPath+"/convert", map[string]any{})
+		if got := w.must(http.StatusOK, "admin", "GET", leadPath, nil); got["status"] != "nurturing" {
+			t.Fatalf("lead after the refusal: %v", got)
+		}
+		// Without a reservation the same lead qualifies.
+		plain := w.f.MustLead(t, func(l *leadrouter.Lead) { l.Score = 20 })
+		w.must(http.StatusOK, "sales", "POST", "/api/v1/leads/"+plain.ID+"/qualify", map[string]any{"consent_share": false})
+	})
+}
+
+// TestContactDuplicateHTTP submits the e-mail of a converted lead (now a
+// contact): 200 with the lead it converted from (not a blank one),
+// duplicate_of the contact and duplicate_kind "contact"; the response is
+// on that lead's timeline; an Idempotency-Key replays the same answer.
+func TestContactDuplicateHTTP(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		w := newLCWorld(t, engine)
+		sub := map[string]any{"first_name": "Carl", "last_name": "Maple", "email": "carl@maple-soft.example", "company": "Maple Soft",
+			"country": "CA", "source": "call", "phone": "(416) 555-0123"}
+		created := w.must(http.StatusCreated, "support", "POST", "/api/v1/leads", sub)
+		leadID := str(created, "lead", "id")
+		if str(created, "lead", "phone_e164") != "+14165550123" {
+			t.Fatalf("created lead: %v", created["lead"])
+		}
+		w.must(http.StatusOK, "sales", "POST", "/api/v1/leads/"+leadID+"/qualify", map[string]any{"consent_share": false})
+		conv := w.must(http.StatusCreated, "sales", "POST", "/api/v1/leads/"+leadID+"/convert", map[string]any{})
+		contactID := str(conv, "contact", "id")
+
+		again := map[string]any{"last_name": "Noconsent", "email": "carl@maple-soft.example", "country": "CA", "source": "email"}
+		post := func(key string) (int, string, map[string]any) {
+			t.Helper()
+			raw, _ := json.Marshal(again)
+			req, _ := http.NewRequest("POST", w.url+"/api/v1/leads", bytes.NewReader(raw))
+			req.Header.Set("Authorization", "Bearer "+w.f.Tokens["support"])
+			req.Header.Set("Idempotency-Key", key)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			var out map[string]any
+			_ = json.Unmarshal(body, &out)
+			return resp.StatusCode, string(body), out
+		}
+		status, raw, dup := post("contact-dup-1")
+		if status != http.StatusOK || str(dup, "duplicate_of") != contactID || str(dup, "duplicate_kind") != "contact" ||
+			str(dup, "lead", "id") != leadID || str(dup, "lead", "created_at") != str(created, "lead", "created_at") ||
+			str(dup, "lead", "status") != "converted" || dup["lead"].(map[string]any)["responses"] != float64(2) {
+			t.Fatalf("contact duplicate: %d %s", status, raw)
+		}
+		status2, raw2, _ := post("contact-dup-1")
+		if status2 != status || strings.TrimSpace(raw2) != strings.TrimSpace(raw) {
+			t.Fatalf("replay: %d %s, first %s", status2, raw2, raw)
+		}
+		tl := items(w.must(http.StatusOK, "support", "GET", "/api/v1/leads/"+leadID+"/timeline", nil))
+		var responses []map[string]any
+		for _, it := range tl {
+			if str(it, "type") == "response" {
+				responses = append(responses, it)
+			}
+		}
+		if len(responses) != 1 || str(responses[0], "data", "contact_id") != contactID || str(responses[0], "data", "last_name") != "Noconsent" {
+			t.Fatalf("responses on the timeline: %v", responses)
+		}
+		list := w.must(http.StatusOK, "support", "GET", "/api/v1/leads?email=carl@maple-soft.example", nil)
+		if got := ids(items(list)); !slices.Equal(got, []string{leadID}) {
+			t.Fatalf("leads with the e-mail: %v", got)
 		}
 	})
 }

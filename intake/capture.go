@@ -28,6 +28,9 @@ type RouteInput struct {
 	AccountOwnerPartnerID string
 	// Exclude lists partners that must not get the lead.
 	Exclude []string
+	// ExcludeReasons says, by partner id, why it is excluded (the routing
+	// trace shows it); a partner without one gave the lead up.
+	ExcludeReasons map[string]string
 }
 
 // Router decides owner, reservation, nurture track and score inside the
@@ -41,10 +44,13 @@ type Router interface {
 
 // Result is the outcome of one capture.
 type Result struct {
+	// Lead is the new lead, or the lead the submission was merged into: the
+	// open lead with its e-mail, or the converted lead of the contact with
+	// its e-mail (empty only for a contact that came from no lead).
 	Lead          leadrouter.Lead
 	Decision      *Decision
 	DuplicateOf   string // the open lead or contact the submission was merged into
-	DuplicateKind string
+	DuplicateKind string // "lead" or "contact"
 	Created       bool
 	Ignored       bool // a honeypot hit: answered as accepted, nothing stored
 }
@@ -127,7 +133,22 @@ type Facts struct {
 	AccountID         string
 	MatchReason       string
 	AccountOwner      string
-	events            []pendingEvent
+	// SelfReferralPartnerID is the partner a self-referral named (its own
+	// domain or user): credited to no one and never routed to it either.
+	SelfReferralPartnerID string
+	// SelfReferralReason says why the submission is a self-referral.
+	SelfReferralReason string
+	events             []pendingEvent
+}
+
+// RouteExclusions are the partners routing must pass over for this
+// submission, with why: the crediting partner of a self-referral, so that
+// a partner never receives its own self-referral by routing either.
+func (f Facts) RouteExclusions() ([]string, map[string]string) {
+	if f.SelfReferralPartnerID == "" {
+		return nil, nil
+	}
+	return []string{f.SelfReferralPartnerID}, map[string]string{f.SelfReferralPartnerID: "self-referral: " + f.SelfReferralReason}
 }
 
 // GatherFacts attributes a submission (cookie touches, typed code,
@@ -171,7 +192,9 @@ func GatherFacts(ctx context.Context, tx *store.Tx, sub Submission, now time.Tim
 			return f, err
 		}
 		if self {
-			f.events = append(f.events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": f.CreditedPID, "reason": "self-referral: " + why + "; the lead is credited to no one"}})
+			f.events = append(f.events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": f.CreditedPID,
+				"reason": "self-referral: " + why + "; the lead is credited to no one and not routed to that partner"}})
+			f.SelfReferralPartnerID, f.SelfReferralReason = f.CreditedPartnerID, why
 			f.CreditedPartnerID, f.CreditedPID = "", ""
 		}
 	}
@@ -199,15 +222,14 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 		}
 		existing, err := tx.OpenLeadByEmail(ctx, sub.Email)
 		if err == nil {
-			return s.recordResponse(ctx, tx, actor, sub, existing, res)
+			return s.recordResponse(ctx, tx, actor, sub, existing, "", res)
 		} else if leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
 			return err
 		}
 		if contactID, err := tx.ContactIDForEmail(ctx, sub.Email); err != nil {
 			return err
 		} else if contactID != "" {
-			res.DuplicateOf, res.DuplicateKind = contactID, "contact"
-			return tx.LeadEvent(ctx, contactID, leadrouter.EventResponse, actor, responseData(sub))
+			return s.recordContactResponse(ctx, tx, actor, sub, contactID, res)
 		}
 	}
 
@@ -222,7 +244,9 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	accountID, ownerPartner := f.AccountID, f.AccountOwner
 
 	// Routing.
-	dec, err := s.Router.Route(ctx, tx, RouteInput{Lead: &lead, AccountID: accountID, AccountOwnerPartnerID: ownerPartner})
+	exclude, excludeReasons := f.RouteExclusions()
+	dec, err := s.Router.Route(ctx, tx, RouteInput{Lead: &lead, AccountID: accountID, AccountOwnerPartnerID: ownerPartner,
+		Exclude: exclude, ExcludeReasons: excludeReasons})
 	if err != nil {
 		return fmt.Errorf("route lead: %w", err)
 	}
@@ -273,16 +297,55 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	return nil
 }
 
-// recordResponse merges a submission into the open lead with its e-mail:
-// one more response on the timeline, engagement counted, owner unchanged.
-func (s *Service) recordResponse(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, sub Submission, existing leadrouter.Lead, res *Result) error {
+// recordContactResponse merges a submission from a person who is a
+// contact already (a lead that converted): the response goes on the
+// contact's timeline and on the timeline of the lead the contact was
+// converted from (contacts keep their lead id), where the support desk
+// sees it and its engagement is counted like any response; that lead's
+// status and owner stay as they are. The result carries that lead, with
+// the contact as DuplicateOf (kind "contact").
+func (s *Service) recordContactResponse(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, sub Submission, contactID string, res *Result) error {
+	contact, err := tx.Contact(ctx, contactID)
+	if err != nil {
+		return err
+	}
+	data := responseData(sub)
+	if contact.LeadID != "" {
+		data["lead_id"] = contact.LeadID
+	}
+	if err := tx.LeadEvent(ctx, contactID, leadrouter.EventResponse, actor, data); err != nil {
+		return err
+	}
+	if contact.LeadID == "" {
+		// A contact that came from no lead: nothing else to show or count.
+		res.DuplicateOf, res.DuplicateKind = contactID, "contact"
+		return nil
+	}
+	lead, err := tx.LeadForUpdate(ctx, leadrouter.System, contact.LeadID)
+	if err != nil {
+		return err
+	}
+	return s.recordResponse(ctx, tx, actor, sub, lead, contactID, res)
+}
+
+// recordResponse merges a submission into an existing lead: the open lead
+// with its e-mail, or (contactID set) the converted lead of the contact
+// with its e-mail. One more response on the timeline, engagement counted,
+// owner unchanged; only a new or nurturing lead moves to mql.
+func (s *Service) recordResponse(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, sub Submission, existing leadrouter.Lead, contactID string, res *Result) error {
 	existing.Responses++
 	data := responseData(sub)
 	data["responses"] = existing.Responses
+	if contactID != "" {
+		data["contact_id"] = contactID
+		data["duplicate_kind"] = "contact"
+	}
 	if err := tx.LeadEvent(ctx, existing.ID, leadrouter.EventResponse, actor, data); err != nil {
 		return err
 	}
-	if sub.FormKind != "" && existing.FormKind == "" {
+	// The lead's form kind is what its scoring sees: a later demo request
+	// counts as one (the timeline keeps every response's own kind).
+	if sub.FormKind != "" && (existing.FormKind == "" || sub.FormKind == leadrouter.FormDemoRequest) {
 		existing.FormKind = sub.FormKind
 	}
 	oldScore, oldStatus := existing.Score, existing.Status
@@ -308,6 +371,9 @@ func (s *Service) recordResponse(ctx context.Context, tx *store.Tx, actor leadro
 		}
 	}
 	res.Lead, res.DuplicateOf, res.DuplicateKind = existing, existing.ID, "lead"
+	if contactID != "" {
+		res.DuplicateOf, res.DuplicateKind = contactID, "contact"
+	}
 	return nil
 }
 

@@ -31,8 +31,9 @@ var utmKeys = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "
 func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip := clientIP(r)
 	if ok, wait := h.Limiter.Allow(ip); !ok {
-		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
-		h.WriteError(w, r, leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many submissions from your address; try again in a minute."))
+		secs := int(wait.Seconds()) + 1
+		w.Header().Set("Retry-After", strconv.Itoa(secs))
+		h.WriteError(w, r, leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many submissions from your address; try again in %d second%s.", secs, plural(secs)))
 		return
 	}
 	if !h.sameSite(r) {
@@ -164,4 +165,11 @@ func toDomainTouches(in []tracking.Touch) []leadrouter.Touch {
 		out = append(out, leadrouter.Touch{PID: t.PID, At: t.At.UTC(), Landing: t.Landing, Kind: t.Kind})
 	}
 	return out
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

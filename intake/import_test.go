@@ -28,13 +28,15 @@ func importRows(t *testing.T) int {
 
 // makeCSV builds a CRM-style export: every 10th row repeats an earlier
 // person (a duplicate), every 25th is bad (no e-mail, a country that does
-// not exist).
-func makeCSV(n int) (string, int, int, int) {
+// not exist), and now and then one is blank (only separators).
+func makeCSV(n int) (csv string, created, merged, rejected, blank int) {
 	var b strings.Builder
 	b.WriteString("First Name,Last Name,Email,Company,Country,Lead Source,Title\n")
-	created, merged, rejected := 0, 0, 0
 	for i := 1; i <= n; i++ {
 		switch {
+		case i%1000 == 7:
+			b.WriteString(",,, ,,,\n")
+			blank++
 		case i%25 == 0:
 			fmt.Fprintf(&b, "Bad,Row%d,,Nowhere Inc,Atlantis,Web,\n", i)
 			rejected++
@@ -52,7 +54,7 @@ func makeCSV(n int) (string, int, int, int) {
 			created++
 		}
 	}
-	return b.String(), created, merged, rejected
+	return b.String(), created, merged, rejected, blank
 }
 
 func TestImportIsReRunnable(t *testing.T) {
@@ -63,19 +65,19 @@ func TestImportIsReRunnable(t *testing.T) {
 		if engine == store.Postgres && n > 20000 && os.Getenv("LEADROUTER_IMPORT_ROWS") == "" {
 			n = 20000 // the same code path; the 100k run is on SQLite
 		}
-		csv, created, merged, rejected := makeCSV(n)
+		csv, created, merged, rejected, blank := makeCSV(n)
 		var outcomes []intake.RowOutcome
 		rep, err := svc.Import(ctx, admin, strings.NewReader(csv), 64, func(o intake.RowOutcome) { outcomes = append(outcomes, o) })
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rep.Rows != n || rep.Created != created || rep.Merged != merged || rep.Rejected != rejected {
+		if rep.Rows != n || rep.Created != created || rep.Merged != merged || rep.Rejected != rejected || rep.Skipped != blank || blank == 0 {
 			for _, o := range outcomes {
 				if o.Outcome == "rejected" && !strings.Contains(o.Detail, "Atlantis") {
 					t.Errorf("unexpected rejection: %+v", o)
 				}
 			}
-			t.Fatalf("first run %+v, want %d created %d merged %d rejected", rep, created, merged, rejected)
+			t.Fatalf("first run %+v, want %d created %d merged %d rejected %d skipped", rep, created, merged, rejected, blank)
 		}
 		for i, o := range outcomes {
 			if o.Row != i+1 {
@@ -92,7 +94,7 @@ func TestImportIsReRunnable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if again.Created != 0 || again.Merged != 0 || again.Unchanged != created+merged || again.Rejected != rejected {
+		if again.Created != 0 || again.Merged != 0 || again.Unchanged != created+merged || again.Rejected != rejected || again.Skipped != blank {
 			t.Fatalf("second run %+v", again)
 		}
 		var leads int

@@ -62,14 +62,14 @@ func sourceOf(v string) string {
 // RowOutcome is what an import did with one row.
 type RowOutcome struct {
 	Row     int    // 1-based data row (the header is row 0)
-	Outcome string // created, merged, unchanged, rejected
+	Outcome string // created, merged, unchanged, rejected, skipped
 	LeadID  string
 	Detail  string
 }
 
 // ImportReport sums an import up.
 type ImportReport struct {
-	Rows, Created, Merged, Unchanged, Rejected int
+	Rows, Created, Merged, Unchanged, Rejected, Skipped int
 }
 
 // Import streams a CSV of leads through capture: header-driven, rows handed
@@ -158,6 +158,8 @@ func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reade
 				rep.Merged++
 			case "unchanged":
 				rep.Unchanged++
+			case "skipped":
+				rep.Skipped++
 			default:
 				rep.Rejected++
 			}
@@ -172,6 +174,13 @@ func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reade
 func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int, fields, rec []string, readErr error) RowOutcome {
 	if readErr != nil {
 		return RowOutcome{Row: row, Outcome: "rejected", Detail: "unreadable CSV row: " + readErr.Error()}
+	}
+	blank := true
+	for _, v := range rec {
+		blank = blank && strings.TrimSpace(v) == ""
+	}
+	if blank {
+		return RowOutcome{Row: row, Outcome: "skipped", Detail: "blank row"}
 	}
 	sub := Submission{Source: leadrouter.SourceImport}
 	for i, v := range rec {
@@ -241,9 +250,12 @@ func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int
 		if id == "" {
 			id = prev["duplicate_of"]
 		}
-		return RowOutcome{Row: row, Outcome: "unchanged", LeadID: id, Detail: "imported before"}
+		return RowOutcome{Row: row, Outcome: "unchanged", LeadID: id, Detail: "the same row was imported before (earlier in this file or by an earlier run)"}
 	case res.Created:
 		return RowOutcome{Row: row, Outcome: "created", LeadID: res.Lead.ID, Detail: "rule " + res.Decision.Rule}
+	case res.DuplicateKind == "contact" && res.Lead.ID != "":
+		return RowOutcome{Row: row, Outcome: "merged", LeadID: res.Lead.ID,
+			Detail: "merged into existing contact " + res.DuplicateOf + " (converted from lead " + res.Lead.ID + ")"}
 	default:
 		return RowOutcome{Row: row, Outcome: "merged", LeadID: res.DuplicateOf, Detail: "merged into existing " + res.DuplicateKind + " " + res.DuplicateOf}
 	}

@@ -2,12 +2,16 @@ package intake_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -62,6 +66,27 @@ func TestCaptureValidation(t *testing.T) {
 		if !fields[want] {
 			t.Errorf("missing field error %q in %v", want, err)
 		}
+	}
+}
+
+// TestCaptureRefusesPseudoCountries: the country library's pseudo-codes
+// (XX is "None" there) are field errors, never stored.
+func TestCaptureRefusesPseudoCountries(t *testing.T) {
+	svc, db := newService(t, store.SQLite)
+	for _, country := range []string{"XX", "International", "None", "XW", "XK"} {
+		_, err := svc.Capture(context.Background(), admin, intake.Submission{LastName: "Tyrell", Email: "eldon@tyrell.example", Country: country}, nil)
+		if fields := leadrouter.ErrorFields(err); len(fields) != 1 || fields[0].Field != "country" {
+			t.Errorf("country %q: %v, want one field error on country", country, err)
+		}
+	}
+	if err := db.View(context.Background(), func(tx *store.Tx) error {
+		page, err := tx.Leads(context.Background(), admin, leadrouter.LeadFilter{})
+		if err == nil && len(page.Items) != 0 {
+			t.Errorf("stored %d leads", len(page.Items))
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -218,6 +243,202 @@ func TestAttributionAndSelfReferral(t *testing.T) {
 		}
 		if !found {
 			t.Fatal("timeline does not say why the self-referral was not credited")
+		}
+	})
+}
+
+// TestContactDuplicateGoesToItsLead submits the e-mail of a converted lead
+// (now a contact) through capture and the CSV import: no lead is created;
+// the response is on the contact's timeline and on the converted lead's,
+// whose engagement is counted, and the result is that lead (not a blank
+// one) with the contact as duplicate_of.
+func TestContactDuplicateGoesToItsLead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		svc, db := newService(t, engine)
+		sub := intake.Submission{FirstName: "Carl", LastName: "Maple", Email: "carl@maple-soft.example", Company: "Maple Soft", Country: "CA", Source: leadrouter.SourceCall}
+		first, err := svc.Capture(ctx, admin, sub, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lc := &lifecycle.Service{DB: db}
+		no := false
+		if _, err := lc.Qualify(ctx, admin, first.Lead.ID, lifecycle.QualifyInput{ConsentShare: &no}); err != nil {
+			t.Fatal(err)
+		}
+		conv, err := lc.Convert(ctx, admin, first.Lead.ID, lifecycle.ConvertInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		sub.LastName, sub.Source = "Noconsent", leadrouter.SourceEmail
+		again, err := svc.Capture(ctx, admin, sub, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Created || again.DuplicateOf != conv.Contact.ID || again.DuplicateKind != "contact" {
+			t.Fatalf("second submission: created=%v duplicate_of=%q kind=%q", again.Created, again.DuplicateOf, again.DuplicateKind)
+		}
+		l := again.Lead
+		if l.ID != first.Lead.ID || l.CreatedAt.IsZero() || l.Status != leadrouter.StatusConverted || l.Responses != 2 || l.Owner != first.Lead.Owner {
+			t.Fatalf("merged into lead %+v", l)
+		}
+		responses := func(subject string) []map[string]any {
+			t.Helper()
+			var out []map[string]any
+			if err := db.View(ctx, func(tx *store.Tx) error {
+				events, err := tx.Timeline(ctx, subject)
+				for _, e := range events {
+					if e.Type == leadrouter.EventResponse {
+						var d map[string]any
+						_ = json.Unmarshal(e.Data, &d)
+						out = append(out, d)
+					}
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		if r := responses(first.Lead.ID); len(r) != 1 || r[0]["contact_id"] != conv.Contact.ID || r[0]["last_name"] != "Noconsent" || r[0]["responses"] != float64(2) {
+			t.Fatalf("responses on the lead's timeline: %v", r)
+		}
+		if r := responses(conv.Contact.ID); len(r) != 1 || r[0]["lead_id"] != first.Lead.ID {
+			t.Fatalf("responses on the contact's timeline: %v", r)
+		}
+
+		// The CSV import takes the same path and names the lead.
+		csv := "First Name,Last Name,Email,Country\nCarl,Imported,carl@maple-soft.example,CA\n"
+		var outcomes []intake.RowOutcome
+		rep, err := svc.Import(ctx, admin, strings.NewReader(csv), 1, func(o intake.RowOutcome) { outcomes = append(outcomes, o) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Merged != 1 || len(outcomes) != 1 || outcomes[0].LeadID != first.Lead.ID ||
+			!strings.Contains(outcomes[0].Detail, "contact "+conv.Contact.ID) || !strings.Contains(outcomes[0].Detail, first.Lead.ID) {
+			t.Fatalf("import report %+v, outcomes %+v", rep, outcomes)
+		}
+		var leads, responsesCount int
+		_ = db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*), MAX(responses) FROM leads`).Scan(&leads, &responsesCount)
+		})
+		if leads != 1 || responsesCount != 3 {
+			t.Fatalf("%d leads with up to %d responses, want 1 with 3", leads, responsesCount)
+		}
+	})
+}
+
+// TestSelfReferralIsNotRoutedToItsPartner submits a lead from the
+// crediting partner's own domain through the real router: no credit, and
+// the international rule passes over that partner (the trace says why),
+// for capture and explain alike.
+func TestSelfReferralIsNotRoutedToItsPartner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		w := intake.NewWriter(db, 8)
+		t.Cleanup(w.Close)
+		router, err := assign.New(ctx, db, nil, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &intake.Service{DB: db, Writer: w, Router: router}
+		berlin := mustPartner(t, db, leadrouter.NewPartner{PID: "BERLIN01", Name: "Berlin Systems", Countries: []string{"DE"}, Domains: []string{"berlin-systems.example"}})
+		self := intake.Submission{LastName: "Self", Email: "self@berlin-systems.example", Country: "DE", PID: "BERLIN01", Source: leadrouter.SourceCall}
+
+		// Berlin is the only partner in DE: the lead falls through to the
+		// vendor's queue.
+		res, err := svc.Capture(ctx, admin, self, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Lead.CreditedPartnerID != "" || res.Lead.ReservedPartnerID != "" || res.Lead.Owner.PartnerID == berlin.ID || res.Lead.HandoffPartnerID != "" {
+			t.Fatalf("self-referral: %+v", res.Lead)
+		}
+		trace, _ := json.Marshal(res.Decision.Trace)
+		if !strings.Contains(string(trace), "excluded (self-referral: the lead's e-mail domain berlin-systems.example is the crediting partner's own)") {
+			t.Fatalf("trace does not say why Berlin was skipped: %s", trace)
+		}
+
+		// With another partner in DE, the rotation gives it to that one
+		// every time.
+		munich := mustPartner(t, db, leadrouter.NewPartner{PID: "MUNICH02", Name: "Munich ERP", Countries: []string{"DE"}})
+		router.InvalidateDirectory()
+		for i := range 3 {
+			sub := self
+			sub.Email = fmt.Sprintf("self%d@sales.berlin-systems.example", i)
+			res, err := svc.Capture(ctx, admin, sub, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Decision.Rule != "international" || res.Lead.Owner.PartnerID != munich.ID {
+				t.Fatalf("self-referral %d routed by %s to %+v", i, res.Decision.Rule, res.Lead.Owner)
+			}
+		}
+		sub := self
+		sub.Email = "self9@berlin-systems.example"
+		dec, err := router.Explain(ctx, sub, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		trace, _ = json.Marshal(dec.Trace)
+		if dec.Owner.PartnerID != munich.ID || !strings.Contains(string(trace), "self-referral") {
+			t.Fatalf("explain: %+v %s", dec.Owner, trace)
+		}
+
+		// Any other lead from DE still reaches Berlin in its turn.
+		owners := map[string]bool{}
+		for i := range 2 {
+			res, err := svc.Capture(ctx, admin, intake.Submission{LastName: "Other", Email: fmt.Sprintf("o%d@customer.example", i), Country: "DE", Source: leadrouter.SourceCall}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owners[res.Lead.Owner.PartnerID] = true
+		}
+		if !owners[berlin.ID] || !owners[munich.ID] {
+			t.Fatalf("other DE leads went to %v", owners)
+		}
+	})
+}
+
+// TestDemoRequestResponseKeepsScoring: a lead captured without a form that
+// later asks for a demo keeps the demo points on every later rescore (the
+// form kind the scoring sees is stored with the lead).
+func TestDemoRequestResponseKeepsScoring(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		w := intake.NewWriter(db, 8)
+		t.Cleanup(w.Close)
+		router, err := assign.New(ctx, db, nil, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc := &intake.Service{DB: db, Writer: w, Router: router}
+		sub := intake.Submission{LastName: "Later", Email: "later@demo-kind.example", Country: "US", Source: leadrouter.SourceCall}
+		first, err := svc.Capture(ctx, admin, sub, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		demo := sub
+		demo.Source, demo.FormKind, demo.FormSlug = leadrouter.SourceWebForm, leadrouter.FormDemoRequest, "demo-request"
+		if _, err := svc.Capture(ctx, admin, demo, nil); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.Capture(ctx, admin, sub, nil); err != nil {
+			t.Fatal(err)
+		}
+		var l leadrouter.Lead
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			l, err = tx.Lead(ctx, admin, first.Lead.ID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// 40 for the demo request, 10 + 10 for the 2nd and 3rd responses.
+		if l.FormKind != leadrouter.FormDemoRequest || l.Score < 60 || l.Status != leadrouter.StatusMQL {
+			t.Fatalf("after a demo request and another response: form kind %q, score %d, status %s", l.FormKind, l.Score, l.Status)
 		}
 	})
 }

@@ -18,8 +18,10 @@ type HandoffInput struct {
 // Handoff hands a handoff_pending opportunity to a partner: to its
 // reserved (PID) partner by that partner's PAM or an admin; to any other
 // partner only by an admin with a written override reason. The lead's
-// handoff_partner_id is set, so the partner sees it from now on (with its
-// contact details when the lead consented).
+// handoff_partner_id is set and the partner becomes its owner, in the same
+// transaction, so the partner sees it as its own from now on (with its
+// contact details when the lead consented); the handed_off event carries
+// the old and the new owner.
 // Errors: EFORBIDDEN (role, a PAM not of the reserved partner, a PAM
 // overriding), ENOTFOUND, EINVALID (partner, missing override reason),
 // ECONFLICT (not waiting for hand-off).
@@ -73,11 +75,15 @@ func (s *Service) Handoff(ctx context.Context, actor leadrouter.Actor, opportuni
 		if err := tx.UpdateOpportunityHandoff(ctx, &opp); err != nil {
 			return err
 		}
-		lead.HandoffPartnerID = partner.ID
+		// The partner owns the converted lead from now on (SPEC question 4:
+		// who owns it now?); the handed_off event records the owner change.
+		oldOwner, newOwner := lead.Owner, partnerOwner(partner.ID)
+		lead.HandoffPartnerID, lead.Owner = partner.ID, newOwner
 		if err := tx.UpdateLead(ctx, &lead); err != nil {
 			return err
 		}
-		data := map[string]any{"opportunity_id": opp.ID, "new_owner": ownerData(partnerOwner(partner.ID)), "override": override}
+		data := map[string]any{"opportunity_id": opp.ID, "old_owner": ownerData(oldOwner), "new_owner": ownerData(newOwner),
+			"owner_changed": oldOwner != newOwner, "override": override}
 		if in.OverrideReason != "" {
 			data["override_reason"] = in.OverrideReason
 		}

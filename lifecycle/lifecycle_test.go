@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lifecycle/lifecycletest"
+	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -86,7 +88,7 @@ func lastEvent(t *testing.T, db *store.DB, leadID, typ string) map[string]any {
 func TestLifecycleQualifyConvert(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		svc, f := setup(t, engine)
-		lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1))
+		lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1), lifecycletest.Status(leadrouter.StatusMQL))
 
 		// Validation and roles first.
 		_, err := svc.Qualify(ctx, f.Actor("sales"), lead.ID, lifecycle.QualifyInput{})
@@ -246,7 +248,7 @@ func TestLifecycleHandoffRules(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		svc, f := setup(t, engine)
 		convert := func() leadrouter.Opportunity {
-			lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1))
+			lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1), lifecycletest.Status(leadrouter.StatusMQL))
 			mustQualify(t, svc, f, lead.ID, true)
 			c, err := svc.Convert(ctx, f.Actor("sales"), lead.ID, lifecycle.ConvertInput{})
 			if err != nil {
@@ -510,6 +512,152 @@ func TestLifecycleConcurrentConvert(t *testing.T) {
 		}
 		if won != 1 || opps != 1 || contacts != 1 || accounts != 1 {
 			t.Fatalf("%d conversions won; %d opportunities, %d contacts, %d accounts", won, opps, contacts, accounts)
+		}
+	})
+}
+
+// TestLifecycleReservedLeadNeedsMQL checks SPEC W5: a PID-reserved lead
+// below the MQL threshold stays in nurture (qualify is a conflict naming
+// score and threshold, so it can never be converted and handed off); at
+// mql, or at the threshold of the policy in force, it qualifies; leads
+// without a reservation, or owned by their reserved partner already,
+// qualify from any open status as before.
+func TestLifecycleReservedLeadNeedsMQL(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		svc, f := setup(t, engine)
+		score := func(n int) lifecycletest.LeadOption { return func(l *leadrouter.Lead) { l.Score = n } }
+		below := f.MustLead(t, lifecycletest.ReservedFor(f.P1), score(20))
+		_, err := svc.Qualify(ctx, f.Actor("sales"), below.ID, lifecycle.QualifyInput{ConsentShare: no()})
+		wantCode(t, err, leadrouter.ECONFLICT)
+		if msg := leadrouter.ErrorMessage(err); !strings.Contains(msg, "score 20 is below the MQL threshold of 50") {
+			t.Fatalf("refusal message = %q", msg)
+		}
+		_, err = svc.Convert(ctx, f.Actor("admin"), below.ID, lifecycle.ConvertInput{})
+		wantCode(t, err, leadrouter.ECONFLICT)
+		err = svc.DB.View(ctx, func(tx *store.Tx) error {
+			l, err := tx.Lead(ctx, leadrouter.System, below.ID)
+			if err == nil && (l.Status != leadrouter.StatusNurturing || l.Consent.At != nil) {
+				t.Errorf("refused lead changed: %+v", l)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := timelineTypes(t, svc.DB, below.ID); len(got) != 0 {
+			t.Fatalf("refused qualification left events: %v", got)
+		}
+
+		// These qualify.
+		for name, opts := range map[string][]lifecycletest.LeadOption{
+			"reserved, mql":                 {lifecycletest.ReservedFor(f.P1), lifecycletest.Status(leadrouter.StatusMQL), score(55)},
+			"reserved, at the threshold":    {lifecycletest.ReservedFor(f.P1), score(50)},
+			"not reserved, below":           {score(5)},
+			"partner-owned, below":          {lifecycletest.OwnedBy(f.P2), score(5)},
+			"reserved and owned by it, new": {lifecycletest.ReservedFor(f.P1), lifecycletest.OwnedBy(f.P1), lifecycletest.Status(leadrouter.StatusNew)},
+		} {
+			l := f.MustLead(t, opts...)
+			if _, err := svc.Qualify(ctx, f.Actor("sales"), l.ID, lifecycle.QualifyInput{ConsentShare: no()}); err != nil {
+				t.Errorf("%s: %v", name, err)
+			}
+		}
+
+		// The threshold is the stored policy's: lowered to 20, the lead
+		// scored 20 qualifies, converts and waits for its hand-off.
+		lowered := strings.Replace(string(routing.DefaultPolicyYAML), "threshold: 50", "threshold: 20", 1)
+		if err := svc.DB.Update(ctx, func(tx *store.Tx) error { _, err := tx.SavePolicy(ctx, lowered, "test"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		mustQualify(t, svc, f, below.ID, true)
+		c, err := svc.Convert(ctx, f.Actor("sales"), below.ID, lifecycle.ConvertInput{})
+		if err != nil || c.Opportunity.Status != leadrouter.OppHandoffPending {
+			t.Fatalf("conversion after the threshold was lowered: %+v, %v", c.Opportunity, err)
+		}
+		other := f.MustLead(t, lifecycletest.ReservedFor(f.P1), score(19))
+		_, err = svc.Qualify(ctx, f.Actor("sales"), other.ID, lifecycle.QualifyInput{ConsentShare: no()})
+		if !strings.Contains(leadrouter.ErrorMessage(err), "threshold of 20") {
+			t.Fatalf("below the stored threshold: %v", err)
+		}
+	})
+}
+
+// TestLifecycleHandoffSetsOwner checks that handing an opportunity off
+// makes the partner the converted lead's owner in the same transaction,
+// with the old and new owner on the one handed_off event, so the owner
+// filter and the partner's own list find it.
+func TestLifecycleHandoffSetsOwner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		svc, f := setup(t, engine)
+		convert := func() (leadrouter.Lead, leadrouter.Opportunity) {
+			lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1), lifecycletest.Status(leadrouter.StatusMQL))
+			mustQualify(t, svc, f, lead.ID, true)
+			c, err := svc.Convert(ctx, f.Actor("sales"), lead.ID, lifecycle.ConvertInput{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return c.Lead, c.Opportunity
+		}
+		lead, opp := convert()
+		if lead.Owner.Kind != leadrouter.OwnerQueue {
+			t.Fatalf("owner before hand-off = %+v", lead.Owner)
+		}
+		_, got, err := svc.Handoff(ctx, f.Actor("pam1"), opp.ID, lifecycle.HandoffInput{PartnerID: f.P1.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: f.P1.ID, PartnerID: f.P1.ID}
+		if got.Owner != want || got.HandoffPartnerID != f.P1.ID {
+			t.Fatalf("lead after hand-off = %+v", got)
+		}
+		d := lastEvent(t, svc.DB, lead.ID, leadrouter.EventHandoff)
+		if d["owner_changed"] != true || d["old_owner"].(map[string]any)["id"] != "marketing-nurture" || d["new_owner"].(map[string]any)["partner_id"] != f.P1.ID {
+			t.Fatalf("hand-off event = %v", d)
+		}
+		if types := timelineTypes(t, svc.DB, lead.ID); slices.Contains(types, leadrouter.EventOwnerChanged) {
+			t.Fatalf("a separate owner_changed event: %v", types)
+		}
+		err = svc.DB.View(ctx, func(tx *store.Tx) error {
+			stored, err := tx.Lead(ctx, leadrouter.System, lead.ID)
+			if err != nil || stored.Owner != want {
+				t.Errorf("stored owner = %+v, %v", stored.Owner, err)
+			}
+			for _, who := range []string{"admin", "p1a"} {
+				page, err := tx.Leads(ctx, f.Actor(who), leadrouter.LeadFilter{Owner: f.P1.ID})
+				if err != nil || len(page.Items) != 1 || page.Items[0].ID != lead.ID {
+					t.Errorf("%s's leads owned by P1 = %+v, %v", who, page.Items, err)
+				}
+			}
+			if page, err := tx.Leads(ctx, f.Actor("p2a"), leadrouter.LeadFilter{}); err != nil || len(page.Items) != 0 {
+				t.Errorf("P2's leads = %+v, %v", page.Items, err)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !leadrouter.ContactVisibleTo(f.Actor("p1a"), got) || leadrouter.ContactVisibleTo(f.Actor("p2a"), got) {
+			t.Fatal("contact visibility after hand-off")
+		}
+
+		// P1's users can work it as their own now.
+		l, err := svc.ChangeOwner(ctx, f.Actor("p1a"), lead.ID, lifecycle.ChangeOwnerInput{OwnerID: f.Users["p1b"].ID})
+		if err != nil || l.Owner.ID != f.Users["p1b"].ID {
+			t.Fatalf("P1 assigns its user: %+v, %v", l.Owner, err)
+		}
+
+		// An admin's override: the other partner owns it.
+		lead2, opp2 := convert()
+		if _, got, err = svc.Handoff(ctx, f.Actor("admin"), opp2.ID, lifecycle.HandoffInput{PartnerID: f.P2.ID, OverrideReason: "P1 declined"}); err != nil {
+			t.Fatal(err)
+		}
+		if got.Owner.PartnerID != f.P2.ID || got.ReservedPartnerID != f.P1.ID {
+			t.Fatalf("overridden hand-off: %+v", got)
+		}
+		if leadrouter.ContactVisibleTo(f.Actor("p1a"), got) || !leadrouter.ContactVisibleTo(f.Actor("p2a"), got) {
+			t.Fatalf("contact visibility after the override: %+v", got)
+		}
+		if d := lastEvent(t, svc.DB, lead2.ID, leadrouter.EventHandoff); d["new_owner"].(map[string]any)["id"] != f.P2.ID || d["override_reason"] != "P1 declined" {
+			t.Fatalf("override event = %v", d)
 		}
 	})
 }

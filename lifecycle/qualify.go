@@ -2,8 +2,10 @@ package lifecycle
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -21,9 +23,13 @@ type QualifyInput struct {
 }
 
 // Qualify moves an open lead (new, nurturing, mql) to qualified and
-// records its consent answer in the consent history.
+// records its consent answer in the consent history. A PID-reserved lead
+// (one whose conversion would go to its partner's hand-off queue) must
+// have reached MQL first (SPEC W5: below the threshold it stays in nurture
+// and is never handed to its partner); leads without a reservation may be
+// qualified from any open status.
 // Errors: EFORBIDDEN (role), ENOTFOUND, EINVALID, ECONFLICT (already
-// qualified, converted or disqualified).
+// qualified, converted or disqualified; reserved and below MQL).
 func (s *Service) Qualify(ctx context.Context, actor leadrouter.Actor, leadID string, in QualifyInput) (leadrouter.Lead, error) {
 	if err := actor.Require(QualifyRoles...); err != nil {
 		return leadrouter.Lead{}, err
@@ -50,6 +56,9 @@ func (s *Service) Qualify(ctx context.Context, actor leadrouter.Actor, leadID st
 		case !leadrouter.IsOpenStatus(lead.Status):
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead is %s; only open leads can be qualified.", lead.Status)
 		}
+		if err := requireMQLIfReserved(ctx, tx, lead); err != nil {
+			return err
+		}
 		from := lead.Status
 		lead.Status = leadrouter.StatusQualified
 		if err := setConsent(ctx, tx, actor, &lead, share, in.ConsentText, "qualification", in.IP); err != nil {
@@ -65,6 +74,49 @@ func (s *Service) Qualify(ctx context.Context, actor leadrouter.Actor, leadID st
 		return tx.LeadEvent(ctx, lead.ID, leadrouter.EventStatus, actor, data)
 	})
 	return lead, err
+}
+
+// requireMQLIfReserved refuses (ECONFLICT) to qualify a lead reserved for
+// a PID partner that has not reached MQL: its status is still new or
+// nurturing and its score is below the threshold of the routing policy in
+// force. A lead its reserved partner owns already (routed or given to it)
+// is not waiting for a hand-off and passes.
+func requireMQLIfReserved(ctx context.Context, tx *store.Tx, lead leadrouter.Lead) error {
+	if lead.ReservedPartnerID == "" || lead.ReservedPartnerID == lead.Owner.PartnerID {
+		return nil
+	}
+	if lead.Status != leadrouter.StatusNew && lead.Status != leadrouter.StatusNurturing {
+		return nil // mql (or later)
+	}
+	threshold, err := mqlThreshold(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if lead.Score >= threshold {
+		return nil // the threshold was lowered since the lead was scored
+	}
+	return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead is reserved for its referring partner and has not reached MQL: "+
+		"its score %d is below the MQL threshold of %d (status %s). A PID-reserved lead below the threshold stays in nurture "+
+		"and is never handed to its partner; it can be qualified once its score reaches the threshold.", lead.Score, threshold, lead.Status)
+}
+
+// mqlThreshold is the MQL threshold of the routing policy in force: the
+// newest stored policy version (every server process routes with it; a
+// --policy file is stored at start), else the built-in default.
+func mqlThreshold(ctx context.Context, tx *store.Tx) (int, error) {
+	src := routing.DefaultPolicyYAML
+	stored, err := tx.CurrentPolicy(ctx)
+	switch {
+	case err == nil:
+		src = []byte(stored.Source)
+	case leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND:
+		return 0, err
+	}
+	p, err := routing.ParsePolicy(src)
+	if err != nil {
+		return 0, fmt.Errorf("routing policy version %d: %w", stored.Version, err)
+	}
+	return p.MQLThreshold(), nil
 }
 
 // Disqualify moves an open lead to disqualified, with a reason.

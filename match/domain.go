@@ -30,8 +30,10 @@ func EmailDomain(email string) string {
 // suffix plus one label) for a host name, an e-mail address or a URL:
 // "sales.tyrell.co.uk" → "tyrell.co.uk", "bob@EMEA.Acme.com" → "acme.com",
 // "https://www.acme.com/x" → "acme.com". Internationalised names come back in
-// their ASCII (punycode) form. It reports false for garbage, IP addresses,
-// bare public suffixes and top-level domains that do not exist.
+// their ASCII (punycode) form. A top-level domain the public-suffix list
+// does not know counts as a one-label suffix (the list's default rule), so
+// acme.example and acme.internal are registrable. It reports false for
+// garbage, IP addresses and bare public suffixes.
 func RegistrableDomain(hostOrEmailOrURL string) (string, bool) {
 	host := hostOf(strings.TrimSpace(hostOrEmailOrURL))
 	host = strings.TrimSuffix(host, ".")
@@ -49,10 +51,10 @@ func RegistrableDomain(hostOrEmailOrURL string) (string, bool) {
 	if !isHostName(host) {
 		return "", false // garbage, or an IP address: no label of a name is all digits at the end
 	}
-	suffix, icann := publicsuffix.PublicSuffix(host)
-	if !icann && strings.IndexByte(suffix, '.') < 0 {
-		return "", false // no rule matched: not a real top-level domain
-	}
+	// A top-level domain the list does not know (.example, .internal, a
+	// new one) takes the list's default rule "*": its last label is the
+	// suffix, so sales.acme.example → acme.example.
+	suffix, _ := publicsuffix.PublicSuffix(host)
 	// publicsuffix.EffectiveTLDPlusOne, from the one PublicSuffix lookup
 	// already made (each lookup costs an allocation).
 	if len(host) <= len(suffix) {

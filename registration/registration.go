@@ -99,10 +99,8 @@ func parseDomain(v *leadrouter.Validation, raw string) (host, domain string) {
 	}
 	domain, ok := match.RegistrableDomain(host)
 	if !ok {
-		// A top-level domain the public-suffix list does not know (.example,
-		// .internal): the company is its last two labels.
-		labels := strings.Split(host, ".")
-		domain = strings.Join(labels[len(labels)-2:], ".")
+		v.Add("domain", "%s is a public suffix, not a company's domain", host)
+		return "", ""
 	}
 	if match.IsFreeMail(domain) || match.IsFreeMail(host) {
 		v.Add("domain", "%s is a free-mail domain; give the company's own domain", domain)

@@ -52,10 +52,11 @@ func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *P
 	return stEligible, nil
 }
 
-func skipReason(state uint8, limit int) string {
+// skipReason says why candidate id (in state) could not have lead lv.
+func skipReason(state uint8, limit int, lv *leadView, id string) string {
 	switch state {
 	case stExcluded:
-		return "excluded (gave the lead up)"
+		return lv.excludedReason(id, "gave the lead up")
 	case stCapped:
 		return "at its daily cap of " + strconv.Itoa(limit)
 	}
@@ -77,7 +78,7 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 			return e.nobody("no partner territory includes " + lv.countryCode), nil
 		}
 		out := e.nobody("no active partner's territory includes " + lv.countryCode)
-		out.step.Candidates = e.territoryCandidates(r, t, nil, -1)
+		out.step.Candidates = e.territoryCandidates(r, lv, t, nil, -1)
 		return out, nil
 	}
 	var buf [64]uint8
@@ -98,7 +99,7 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 			return outcome{}, nil
 		}
 		out := e.nobody("every partner of " + lv.countryCode + "'s territory is excluded or at its daily cap")
-		out.step.Candidates = e.territoryCandidates(r, t, state, -1)
+		out.step.Candidates = e.territoryCandidates(r, lv, t, state, -1)
 		return out, nil
 	}
 	pt := &e.dir.partners[t.active[chosen]]
@@ -107,7 +108,7 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 	}
 	out := outcome{owner: Owner{Kind: OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
 	if e.trace {
-		out.step = Step{Chosen: pt.ID, Candidates: e.territoryCandidates(r, t, state, chosen),
+		out.step = Step{Chosen: pt.ID, Candidates: e.territoryCandidates(r, lv, t, state, chosen),
 			Reason: fmt.Sprintf("country %s: %s among the %d active partner(s) of its territory; position %d gives %s",
 				lv.countryCode, r.Strategy, len(t.active), pos, pt.Name)}
 	}
@@ -116,7 +117,7 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 
 // territoryCandidates lists every partner of a territory with why it was
 // skipped; state (nil: nothing checked) is indexed like t.active.
-func (e *engine) territoryCandidates(r *Rule, t *territory, state []uint8, chosen int) []Candidate {
+func (e *engine) territoryCandidates(r *Rule, lv *leadView, t *territory, state []uint8, chosen int) []Candidate {
 	if !e.trace {
 		return nil
 	}
@@ -130,7 +131,7 @@ func (e *engine) territoryCandidates(r *Rule, t *territory, state []uint8, chose
 		} else {
 			if state != nil && j != chosen {
 				limit, _ := capOf(r, pt)
-				c.Skipped = skipReason(state[j], limit)
+				c.Skipped = skipReason(state[j], limit, lv, pt.ID)
 			}
 			j++
 		}
@@ -162,7 +163,7 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 		for i, u := range users {
 			candidates[i] = Candidate{ID: u}
 			if i != chosen {
-				candidates[i].Skipped = skipReason(state[i], r.DailyCap)
+				candidates[i].Skipped = skipReason(state[i], r.DailyCap, lv, u)
 			}
 		}
 	}

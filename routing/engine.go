@@ -54,8 +54,12 @@ type Lead struct {
 	// DuplicateOwner is the owner of that open lead.
 	DuplicateOwner Owner
 	// Exclude lists partners (or users) that must not get the lead: a
-	// reassignment re-runs routing without the one giving the lead up.
+	// reassignment re-runs routing without the one giving the lead up;
+	// capture passes over the crediting partner of a self-referral.
 	Exclude []string
+	// ExcludeReasons says, by id, why an excluded partner or user may not
+	// have the lead, for the trace; an id without one gave the lead up.
+	ExcludeReasons map[string]string
 	// Day (YYYY-MM-DD) is when the lead arrived; only Simulate reads it,
 	// to start daily caps afresh each day.
 	Day string
@@ -285,9 +289,18 @@ func (e *engine) single(id string, lv *leadView) (*Partner, string) {
 	case !pt.Active:
 		return pt, "suspended"
 	case slices.Contains(lv.Exclude, pt.ID):
-		return pt, "excluded (it gave the lead up)"
+		return pt, lv.excludedReason(pt.ID, "it gave the lead up")
 	}
 	return pt, ""
+}
+
+// excludedReason is the trace's word for an excluded candidate: its reason
+// from ExcludeReasons, else dflt.
+func (l *Lead) excludedReason(id, dflt string) string {
+	if why := l.ExcludeReasons[id]; why != "" {
+		return "excluded (" + why + ")"
+	}
+	return "excluded (" + dflt + ")"
 }
 
 func (e *engine) name(pt *Partner, id string) string {

@@ -197,9 +197,9 @@ func (tx *Tx) UpdateLead(ctx context.Context, l *leadrouter.Lead) error {
 	}
 	res, err := tx.Exec(ctx, `UPDATE leads SET status = ?, reserved_partner_id = ?, owner_kind = ?, owner_id = ?, owner_partner_id = ?,
 		handoff_partner_id = ?, account_id = ?, consent_share = ?, consent_at = ?, consent_text = ?, score = ?, nurture_track = ?,
-		responses = ?, routed_rule = ?, updated_at = ? WHERE id = ?`,
+		responses = ?, routed_rule = ?, form_kind = ?, updated_at = ? WHERE id = ?`,
 		l.Status, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID, nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID),
-		nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text, l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.UpdatedAt, l.ID)
+		nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text, l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.FormKind, l.UpdatedAt, l.ID)
 	if err != nil {
 		return fmt.Errorf("update lead %s: %w", l.ID, err)
 	}

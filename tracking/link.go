@@ -33,7 +33,7 @@ func BuildLink(rawURL, pid string, siteHosts []string) (link, snippet string, er
 		target = scheme + host + target
 	}
 
-	page := stripTargetPID(target)
+	page := escapeURLBytes(stripTargetPID(target))
 	beforeFragment, fragment, hasFragment := strings.Cut(page, "#")
 	separator := "?"
 	if strings.Contains(beforeFragment, "?") {
@@ -45,4 +45,43 @@ func BuildLink(rawURL, pid string, siteHosts []string) (link, snippet string, er
 	}
 	snippet = `<a href="` + html.EscapeString(link) + `">` + html.EscapeString(page) + `</a>`
 	return link, snippet, nil
+}
+
+// escapeURLBytes percent-encodes every byte that may not appear in a URL
+// as written (RFC 3986: quotes, angle brackets, spaces, controls, non-ASCII
+// and the like), so the link a partner copies is one token whatever the
+// page's address held; everything else is kept byte for byte.
+func escapeURLBytes(s string) string {
+	const hex = "0123456789ABCDEF"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if urlByte(c) {
+			if b.Len() > 0 {
+				b.WriteByte(c)
+			}
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(s) + 16)
+			b.WriteString(s[:i])
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	if b.Len() == 0 {
+		return s
+	}
+	return b.String()
+}
+
+// urlByte reports whether c may appear in a URL unescaped: unreserved,
+// reserved and '%' of RFC 3986.
+func urlByte(c byte) bool {
+	switch {
+	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		return true
+	}
+	return strings.IndexByte("-._~:/?#[]@!$&'()*+,;=%", c) >= 0
 }

@@ -48,6 +48,11 @@ func TestBuildLink(t *testing.T) {
 			url:  `https://www.vendor.example/search?q=%22%3E%3Cscript%3E&t='x'&pid=BERLIN01`,
 			html: `<a href="https://www.vendor.example/search?q=%22%3E%3Cscript%3E&amp;t=&#39;x&#39;&amp;pid=BERLIN01">https://www.vendor.example/search?q=%22%3E%3Cscript%3E&amp;t=&#39;x&#39;</a>`,
 		},
+		{
+			name: "raw markup percent-encoded", raw: "/pricing\"><script>?q={a}|`b`^c", pid: "BERLIN01",
+			url:  `https://www.vendor.example/pricing%22%3E%3Cscript%3E?q=%7Ba%7D%7C%60b%60%5Ec&pid=BERLIN01`,
+			html: `<a href="https://www.vendor.example/pricing%22%3E%3Cscript%3E?q=%7Ba%7D%7C%60b%60%5Ec&amp;pid=BERLIN01">https://www.vendor.example/pricing%22%3E%3Cscript%3E?q=%7Ba%7D%7C%60b%60%5Ec</a>`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

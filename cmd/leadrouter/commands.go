@@ -68,16 +68,9 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer db.Close()
-	partnerID := *partner
-	if partnerID != "" {
-		if err := db.View(ctx, func(tx *store.Tx) error {
-			if p, err := tx.PartnerByPID(ctx, partnerID); err == nil {
-				partnerID = p.ID
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
+	partnerID, err := resolvePartner(ctx, db, *partner)
+	if err != nil {
+		return err
 	}
 	token, err := db.CreateServiceToken(ctx, leadrouter.Role(*role), partnerID)
 	if err != nil {
@@ -148,4 +141,30 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprintf(stdout, "ok: %d events, every timeline's hash chain intact\n", n)
 	return nil
+}
+
+// resolvePartner turns a --partner flag, a partner id or a PID, into the
+// partner's id ("" stays ""); anything else is an error, so a mistyped flag
+// is not taken for a partner that has nothing.
+func resolvePartner(ctx context.Context, db *store.DB, idOrPID string) (string, error) {
+	if idOrPID == "" {
+		return "", nil
+	}
+	var id string
+	err := db.View(ctx, func(tx *store.Tx) error {
+		if p, err := tx.Partner(ctx, leadrouter.System, idOrPID); err == nil {
+			id = p.ID
+			return nil
+		} else if leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+			return err
+		}
+		if p, err := tx.PartnerByPID(ctx, idOrPID); err == nil {
+			id = p.ID
+			return nil
+		} else if leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+			return err
+		}
+		return fmt.Errorf("--partner %s: no partner has this id or PID", idOrPID)
+	})
+	return id, err
 }

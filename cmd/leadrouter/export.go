@@ -22,13 +22,13 @@ func init() {
 // details redacted as in the API.
 func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "leads" && args[0] != "opportunities") {
-		return fmt.Errorf("usage: leadrouter export leads|opportunities [--db URL] [--partner ID] > FILE.csv")
+		return fmt.Errorf("usage: leadrouter export leads|opportunities [--db URL] [--partner ID|PID] > FILE.csv")
 	}
 	what := args[0]
 	fs := flag.NewFlagSet("export", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	dbURL := dbFlag(fs)
-	partner := fs.String("partner", "", "export as this partner sees it (id)")
+	partner := fs.String("partner", "", "export as this partner sees it (id or PID)")
 	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
@@ -37,9 +37,13 @@ func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	defer db.Close()
+	partnerID, err := resolvePartner(ctx, db, *partner)
+	if err != nil {
+		return err
+	}
 	actor := leadrouter.Actor{UserID: "export", Role: leadrouter.RoleAdmin}
-	if *partner != "" {
-		actor = leadrouter.Actor{UserID: "export", Role: leadrouter.RolePartner, PartnerID: *partner}
+	if partnerID != "" {
+		actor = leadrouter.Actor{UserID: "export", Role: leadrouter.RolePartner, PartnerID: partnerID}
 	}
 	w := csv.NewWriter(stdout)
 	defer w.Flush()

@@ -76,8 +76,8 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		}
 	})
 	report.Flush()
-	fmt.Fprintf(stderr, "done: %d rows: %d created, %d merged, %d unchanged, %d rejected in %s\n",
-		rep.Rows, rep.Created, rep.Merged, rep.Unchanged, rep.Rejected, time.Since(start).Round(time.Millisecond))
+	fmt.Fprintf(stderr, "done: %d rows: %d created, %d merged, %d unchanged, %d rejected, %d blank in %s\n",
+		rep.Rows, rep.Created, rep.Merged, rep.Unchanged, rep.Rejected, rep.Skipped, time.Since(start).Round(time.Millisecond))
 	return err
 }
 

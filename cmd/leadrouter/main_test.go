@@ -372,6 +372,19 @@ func TestStaffCaptureIdempotencyAndMatches(t *testing.T) {
 		if !kinds["lead"] || !kinds["account"] {
 			t.Fatalf("matches: %v", matches)
 		}
+		// The domain alone, a subdomain of it, or an e-mail without a
+		// company finds the account (.example is not on the public-suffix
+		// list: its last label counts as the suffix).
+		for _, q := range []string{"domain=acme.example", "domain=emea.acme.example", "email=zzz@acme.example"} {
+			code, matches, _ := support.do("GET", "/api/v1/matches?"+q, nil)
+			found := false
+			for _, it := range matches["items"].([]any) {
+				found = found || it.(map[string]any)["kind"] == "account"
+			}
+			if code != 200 || !found {
+				t.Errorf("matches?%s: %d %v", q, code, matches)
+			}
+		}
 		// A subdomain e-mail finds the account too.
 		code, out, _ := support.do("POST", "/api/v1/leads", map[string]any{"last_name": "Sub", "email": "x@emea.acme.example", "country": "DE"})
 		if code != 201 || out["decision"].(map[string]any)["rule"] != "account-owner" {
@@ -521,6 +534,30 @@ func TestCommands(t *testing.T) {
 	}
 	if err := run(ctx, []string{"token", "create", "--role", "wizard", "--db", db}, nil, &out, &errOut); err == nil {
 		t.Fatal("unknown role accepted")
+	}
+	// export --partner takes the partner's id or its PID; anything else
+	// is an error, not an empty file.
+	sdb = storetest.MustOpenURL(t, db)
+	var partner leadrouter.Partner
+	if err := sdb.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		partner, err = tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: "Export GmbH", Countries: []string{"DE"}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sdb.Close()
+	for _, who := range []string{partner.ID, string(partner.PID), strings.ToLower(string(partner.PID))} {
+		out.Reset()
+		if err := run(ctx, []string{"export", "leads", "--partner", who, "--db", db}, nil, &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "id,status,") {
+			t.Errorf("export --partner %s: %v %q", who, err, out.String())
+		}
+	}
+	if err := run(ctx, []string{"export", "opportunities", "--partner", "nope", "--db", db}, nil, &out, &errOut); err == nil || !strings.Contains(err.Error(), "no partner") {
+		t.Errorf("export --partner nope: %v", err)
+	}
+	if err := run(ctx, []string{"token", "create", "--role", "partner", "--partner", "nope", "--db", db}, nil, &out, &errOut); err == nil {
+		t.Error("a partner token for an unknown partner was created")
 	}
 	out.Reset()
 	if err := run(ctx, []string{"audit", "verify", "--db", db}, nil, &out, &errOut); err != nil || !strings.Contains(out.String(), "intact") {

@@ -1,0 +1,51 @@
+package httpapi_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/httpapi"
+)
+
+// TestPartnerSeesOnlyItsOwnTouches: a partner credited with a lead sees
+// its own referral touches, not the other partners' links the prospect
+// followed (PID and landing page), in the lead and on its timeline; staff
+// see them all.
+func TestPartnerSeesOnlyItsOwnTouches(t *testing.T) {
+	at := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	l := leadrouter.Lead{ID: "lead_1", CreditedPartnerID: "ptr_own", CreditedPID: "OWNPID01", ReservedPartnerID: "ptr_own",
+		Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"},
+		Touches: []leadrouter.Touch{
+			{PID: "RIVAL002", At: at, Landing: "/rival-offer", Kind: "link"},
+			{PID: "ownpid01", At: at.Add(time.Hour), Landing: "/pricing", Kind: "link"},
+		}}
+	partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: "ptr_own"}
+	staff := leadrouter.Actor{UserID: "usr_s", Role: leadrouter.RoleSupport}
+
+	if v := httpapi.NewLeadView(partner, l); len(v.Touches) != 1 || v.Touches[0].PID != "ownpid01" {
+		t.Errorf("partner's touches: %+v", v.Touches)
+	}
+	if v := httpapi.NewLeadView(staff, l); len(v.Touches) != 2 {
+		t.Errorf("staff's touches: %+v", v.Touches)
+	}
+	other := leadrouter.Actor{UserID: "usr_r", Role: leadrouter.RolePartner, PartnerID: "ptr_rival"}
+	if v := httpapi.NewLeadView(other, l); len(v.Touches) != 0 || v.CreditedPID != "" {
+		t.Errorf("an uncredited partner's view: %+v", v)
+	}
+
+	events := []leadrouter.Event{
+		{Type: leadrouter.EventTouch, Data: json.RawMessage(`{"pid":"RIVAL002","at":"2026-11-02T09:00:00Z","landing":"/rival-offer","kind":"link"}`), At: at},
+		{Type: leadrouter.EventTouch, Data: json.RawMessage(`{"pid":"OWNPID01","at":"2026-11-02T10:00:00Z","landing":"/pricing","kind":"link"}`), At: at},
+	}
+	raw, _ := json.Marshal(httpapi.NewTimelineView(partner, l, events))
+	if s := string(raw); strings.Contains(s, "RIVAL002") || strings.Contains(s, "rival-offer") || !strings.Contains(s, "OWNPID01") || !strings.Contains(s, "/pricing") {
+		t.Errorf("partner's timeline: %s", s)
+	}
+	raw, _ = json.Marshal(httpapi.NewTimelineView(staff, l, events))
+	if s := string(raw); !strings.Contains(s, "RIVAL002") {
+		t.Errorf("staff's timeline: %s", s)
+	}
+}
