@@ -92,11 +92,12 @@ func (b *browser) Wait(what string, steps ...chromedp.Action[chromedp.Void]) {
 }
 
 // navigatedAway reports whether err is Chromium's answer to a query whose
-// document was replaced while it ran.
+// document was replaced while it ran (a node found in the old document is
+// gone by the time it is read).
 func navigatedAway(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "Cannot find context with specified id") || strings.Contains(msg, "Execution context was destroyed") ||
-		strings.Contains(msg, "Cannot find default execution context")
+		strings.Contains(msg, "Cannot find default execution context") || strings.Contains(msg, "No node with given id found")
 }
 
 // get runs one action returning a value (again, on a page that replaced
