@@ -6,6 +6,7 @@ package assign
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sync"
@@ -239,7 +240,28 @@ func (r *Router) Reroute(ctx context.Context, tx *store.Tx, l leadrouter.Lead, e
 		}
 	}
 	l.CreditedPartnerID = "" // a reassignment never re-reserves
-	dec, err := r.Route(ctx, tx, intake.RouteInput{Lead: &l, AccountOwnerPartnerID: accountOwner, Exclude: exclude})
+	// A self-referral is never routed to the partner it named, at capture
+	// or later: the timeline's self_referral events name it.
+	events, err := tx.Timeline(ctx, l.ID)
+	if err != nil {
+		return leadrouter.Owner{}, "", nil, err
+	}
+	reasons := map[string]string{}
+	exclude = exclude[:len(exclude):len(exclude)] // appended to below: not the caller's array
+	for _, e := range events {
+		if e.Type != leadrouter.EventSelfReferral {
+			continue
+		}
+		var data struct {
+			PartnerID string `json:"partner_id"`
+			Reason    string `json:"reason"`
+		}
+		if json.Unmarshal(e.Data, &data) == nil && data.PartnerID != "" {
+			exclude = append(exclude, data.PartnerID)
+			reasons[data.PartnerID] = data.Reason
+		}
+	}
+	dec, err := r.Route(ctx, tx, intake.RouteInput{Lead: &l, AccountOwnerPartnerID: accountOwner, Exclude: exclude, ExcludeReasons: reasons})
 	if err != nil {
 		return leadrouter.Owner{}, "", nil, err
 	}

@@ -192,7 +192,7 @@ func GatherFacts(ctx context.Context, tx *store.Tx, sub Submission, now time.Tim
 			return f, err
 		}
 		if self {
-			f.events = append(f.events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": f.CreditedPID,
+			f.events = append(f.events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": f.CreditedPID, "partner_id": f.CreditedPartnerID,
 				"reason": "self-referral: " + why + "; the lead is credited to no one and not routed to that partner"}})
 			f.SelfReferralPartnerID, f.SelfReferralReason = f.CreditedPartnerID, why
 			f.CreditedPartnerID, f.CreditedPID = "", ""

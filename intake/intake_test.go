@@ -387,6 +387,25 @@ func TestSelfReferralIsNotRoutedToItsPartner(t *testing.T) {
 			t.Fatalf("explain: %+v %s", dec.Owner, trace)
 		}
 
+		// Reassigning the first self-referral (routed to the queue) never
+		// gives it to Berlin either: the timeline remembers whom it named.
+		for i := range 3 {
+			err := db.Update(ctx, func(tx *store.Tx) error {
+				owner, _, trace, err := router.Reroute(ctx, tx, res.Lead, nil)
+				if err != nil {
+					return err
+				}
+				raw, _ := json.Marshal(trace)
+				if owner.PartnerID == berlin.ID || !strings.Contains(string(raw), "self-referral") {
+					t.Errorf("reroute %d: %+v %s", i, owner, raw)
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+
 		// Any other lead from DE still reaches Berlin in its turn.
 		owners := map[string]bool{}
 		for i := range 2 {
