@@ -70,7 +70,16 @@ func (w *lcWorld) call(who, method, path string, body any) (int, string, map[str
 		raw, _ := json.Marshal(body)
 		rd = bytes.NewReader(raw)
 	}
-	req, _ := http.NewRequest(method, w.url+path, rd)
+	status, _, raw, out := w.send(who, method, path, rd)
+	return status, raw, out
+}
+
+// send sends body as it is as the named fixture user ("" for no token)
+// and returns the status, the headers, the raw answer and the answer
+// decoded as an object.
+func (w *lcWorld) send(who, method, path string, body io.Reader) (int, http.Header, string, map[string]any) {
+	w.t.Helper()
+	req, _ := http.NewRequest(method, w.url+path, body)
 	req.Header.Set("Content-Type", "application/json")
 	if who != "" {
 		req.Header.Set("Authorization", "Bearer "+w.f.Tokens[who])
@@ -83,7 +92,7 @@ func (w *lcWorld) call(who, method, path string, body any) (int, string, map[str
 	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]any
 	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, string(raw), out
+	return resp.StatusCode, resp.Header, string(raw), out
 }
 
 // must calls and fails the test unless the status is want.

@@ -2,7 +2,6 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"slices"
@@ -19,18 +18,8 @@ import (
 // decoded as an object.
 func (w *lcWorld) rawCall(who, method, path, body string) (int, string, map[string]any) {
 	w.t.Helper()
-	req, _ := http.NewRequest(method, w.url+path, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Authorization", "Bearer "+w.f.Tokens[who])
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		w.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	_ = json.Unmarshal(raw, &out)
-	return resp.StatusCode, resp.Header.Get("Content-Type"), out
+	status, header, _, out := w.send(who, method, path, strings.NewReader(body))
+	return status, header.Get("Content-Type"), out
 }
 
 // mustInvalid sends body and fails unless the answer is a 422 problem

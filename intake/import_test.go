@@ -97,8 +97,7 @@ func TestImportIsReRunnable(t *testing.T) {
 		if again.Created != 0 || again.Merged != 0 || again.Unchanged != created+merged || again.Rejected != rejected || again.Skipped != blank {
 			t.Fatalf("second run %+v", again)
 		}
-		var leads int
-		_ = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&leads) })
+		leads, _ := countLeads(t, db)
 		if leads != created {
 			t.Fatalf("%d leads, want %d", leads, created)
 		}

@@ -42,6 +42,20 @@ func newService(t *testing.T, engine store.Engine) (*intake.Service, *store.DB) 
 	return &intake.Service{DB: db, Writer: w, Router: queueRouter{}}, db
 }
 
+// newRoutedService is newService with the real router (the default
+// policy) instead of a queue.
+func newRoutedService(t *testing.T, engine store.Engine) (*intake.Service, *assign.Router, *store.DB) {
+	t.Helper()
+	db := storetest.MustOpen(t, engine)
+	w := intake.NewWriter(db, 8)
+	t.Cleanup(w.Close)
+	router, err := assign.New(context.Background(), db, nil, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &intake.Service{DB: db, Writer: w, Router: router}, router, db
+}
+
 func mustPartner(t *testing.T, db *store.DB, in leadrouter.NewPartner) leadrouter.Partner {
 	t.Helper()
 	var p leadrouter.Partner
@@ -110,8 +124,7 @@ func TestCaptureNormalisesAndDedupes(t *testing.T) {
 		if second.Created || second.DuplicateOf != first.Lead.ID {
 			t.Fatalf("second submission: created=%v duplicate_of=%q", second.Created, second.DuplicateOf)
 		}
-		var n int
-		_ = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&n) })
+		n, _ := countLeads(t, db)
 		if n != 1 {
 			t.Fatalf("%d leads, want 1", n)
 		}
@@ -156,10 +169,7 @@ func TestConcurrentSubmissionsOfOnePerson(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		var n, responses int
-		_ = db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*), MAX(responses) FROM leads`).Scan(&n, &responses)
-		})
+		n, responses := countLeads(t, db)
 		if n != 1 || responses != 20 {
 			t.Fatalf("leads=%d responses=%d, want 1 and 20", n, responses)
 		}
@@ -200,8 +210,7 @@ func TestIdempotencyKeyUnderConcurrentRetries(t *testing.T) {
 		if len(ids) != 1 {
 			t.Fatalf("answers name %d different leads: %v", len(ids), ids)
 		}
-		var n int
-		_ = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&n) })
+		n, _ := countLeads(t, db)
 		if n != 1 {
 			t.Fatalf("%d leads", n)
 		}
@@ -319,10 +328,7 @@ func TestContactDuplicateGoesToItsLead(t *testing.T) {
 			!strings.Contains(outcomes[0].Detail, "contact "+conv.Contact.ID) || !strings.Contains(outcomes[0].Detail, first.Lead.ID) {
 			t.Fatalf("import report %+v, outcomes %+v", rep, outcomes)
 		}
-		var leads, responsesCount int
-		_ = db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT COUNT(*), MAX(responses) FROM leads`).Scan(&leads, &responsesCount)
-		})
+		leads, responsesCount := countLeads(t, db)
 		if leads != 1 || responsesCount != 3 {
 			t.Fatalf("%d leads with up to %d responses, want 1 with 3", leads, responsesCount)
 		}
@@ -336,14 +342,7 @@ func TestContactDuplicateGoesToItsLead(t *testing.T) {
 func TestSelfReferralIsNotRoutedToItsPartner(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
-		w := intake.NewWriter(db, 8)
-		t.Cleanup(w.Close)
-		router, err := assign.New(ctx, db, nil, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := &intake.Service{DB: db, Writer: w, Router: router}
+		svc, router, db := newRoutedService(t, engine)
 		berlin := mustPartner(t, db, leadrouter.NewPartner{PID: "BERLIN01", Name: "Berlin Systems", Countries: []string{"DE"}, Domains: []string{"berlin-systems.example"}})
 		self := intake.Submission{LastName: "Self", Email: "self@berlin-systems.example", Country: "DE", PID: "BERLIN01", Source: leadrouter.SourceCall}
 
@@ -427,14 +426,7 @@ func TestSelfReferralIsNotRoutedToItsPartner(t *testing.T) {
 func TestDemoRequestResponseKeepsScoring(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
-		w := intake.NewWriter(db, 8)
-		t.Cleanup(w.Close)
-		router, err := assign.New(ctx, db, nil, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		svc := &intake.Service{DB: db, Writer: w, Router: router}
+		svc, _, db := newRoutedService(t, engine)
 		sub := intake.Submission{LastName: "Later", Email: "later@demo-kind.example", Country: "US", Source: leadrouter.SourceCall}
 		first, err := svc.Capture(ctx, admin, sub, nil)
 		if err != nil {
@@ -460,4 +452,18 @@ func TestDemoRequestResponseKeepsScoring(t *testing.T) {
 			t.Fatalf("after a demo request and another response: form kind %q, score %d, status %s", l.FormKind, l.Score, l.Status)
 		}
 	})
+}
+
+// countLeads returns how many leads are stored and the most responses one
+// of them has.
+func countLeads(t *testing.T, db *store.DB) (leads, maxResponses int) {
+	t.Helper()
+	ctx := context.Background()
+	err := db.View(ctx, func(tx *store.Tx) error {
+		return tx.QueryRow(ctx, `SELECT COUNT(*), COALESCE(MAX(responses), 0) FROM leads`).Scan(&leads, &maxResponses)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return leads, maxResponses
 }
