@@ -47,6 +47,7 @@ func newLCWorld(t *testing.T, engine store.Engine) *lcWorld {
 	writer := intake.NewWriter(db, 16)
 	t.Cleanup(writer.Close)
 	s.MountLeads(&intake.Service{DB: db, Writer: writer, Router: router})
+	s.MountRouting(router)
 	w.svc = &lifecycle.Service{DB: db, Reroute: func(ctx context.Context, tx *store.Tx, lead leadrouter.Lead, exclude []string) (leadrouter.Owner, string, any, error) {
 		// A stand-in for the routing package: the international rule
 		// picks P2.

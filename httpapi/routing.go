@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"net/http"
 
 	"github.com/leadrouter/leadrouter"
@@ -44,13 +45,26 @@ func (s *Server) MountRouting(router *assign.Router) {
 
 	s.Handle("POST /api/v1/routing/explain", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var req struct {
-			Lead   leadRequest `json:"lead"`
-			Policy string      `json:"policy"`
+			Lead   json.RawMessage `json:"lead"`
+			Policy string          `json:"policy"`
 		}
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
-		sub := req.Lead.submission()
+		// The lead is decoded like POST /api/v1/leads's body, so values of
+		// the wrong type are listed with the rest of what is invalid.
+		var lead leadRequest
+		var decodeErr error
+		if len(req.Lead) > 0 && string(req.Lead) != "null" {
+			if decodeErr = decodeJSONBody(req.Lead, &lead); decodeErr != nil && leadrouter.ErrorCode(decodeErr) != leadrouter.EINVALID {
+				return BadRequest("lead must be a JSON object")
+			}
+		}
+		sub := lead.submission()
+		if decodeErr != nil {
+			_, validateErr := sub.Validate()
+			return mergeInvalid(decodeErr, validateErr)
+		}
 		dec, err := router.Explain(r.Context(), sub, req.Policy)
 		if err != nil {
 			return err

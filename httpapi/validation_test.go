@@ -124,6 +124,12 @@ func TestLeadValidationListsEveryField(t *testing.T) {
 		for _, country := range []string{"International", "None", "XX", "Unknown"} {
 			w.mustInvalid("admin", "POST", "/api/v1/leads", `{"last_name":"Tyrell","email":"eldon@tyrell.example","country":"`+country+`"}`, "country")
 		}
+		// Explain decodes its lead the same way.
+		w.mustInvalid("admin", "POST", "/api/v1/routing/explain",
+			`{"lead":{"email":"x@","country":"ZZ","first_name":123,"last_name":"T"}}`, "first_name", "email", "country")
+		if status, _, out := w.rawCall("admin", "POST", "/api/v1/routing/explain", `{"lead":5}`); status != http.StatusBadRequest {
+			t.Errorf("explain with a number for a lead: %d %v, want 400", status, out)
+		}
 		// Other create endpoints list type errors with their validation.
 		w.mustInvalid("admin", "POST", "/api/v1/accounts", `{"name":"","domains":"tyrell.example","country":"XX"}`, "name", "domains", "country")
 		w.mustInvalid("admin", "POST", "/api/v1/users", `{"email":"x@","name":7,"role":"boss"}`, "email", "name", "role")
