@@ -33,21 +33,8 @@ func CompanyTokens(name string) []string {
 		}
 	}
 
-	// The words looked up: the distinctive ones, or the generic ones of a
-	// name that has none ("Global Solutions").
 	var lookup [maxNameTokens]string
-	n := 0
-	for _, wanted := range [...]tokenClass{classFull, classGeneric} {
-		for i := 0; i < words.n; i++ {
-			if words.class[i] == wanted && utf8.RuneCountInString(words.tok[i]) >= 3 {
-				lookup[n] = words.tok[i]
-				n++
-			}
-		}
-		if n > 0 {
-			break
-		}
-	}
+	n := lookupWords(&words, &lookup)
 	for _, word := range lookup[:n] {
 		add(word)
 	}
@@ -151,4 +138,38 @@ var commonEndings = map[string]bool{
 	"ical": true, "ture": true, "ated": true, "ting": true, "ring": true,
 	"ling": true, "ally": true, "ines": true, "ders": true, "ters": true,
 	"ices": true, "ries": true,
+}
+
+// lookupWords fills lookup with the words of a name that are indexed as
+// tokens: the distinctive ones, or the generic ones of a name that has none
+// ("Global Solutions"), of three letters or more; it returns how many.
+func lookupWords(words *nameTokens, lookup *[maxNameTokens]string) int {
+	n := 0
+	for _, wanted := range [...]tokenClass{classFull, classGeneric} {
+		for i := 0; i < words.n; i++ {
+			if words.class[i] == wanted && utf8.RuneCountInString(words.tok[i]) >= 3 {
+				lookup[n] = words.tok[i]
+				n++
+			}
+		}
+		if n > 0 {
+			break
+		}
+	}
+	return n
+}
+
+// CompanyWords returns the words of a company name that CompanyTokens
+// indexes as they are ("Pop Cynthia" → pop, cynthia), for finding the
+// names that contain all of them; nil when it has none.
+func CompanyWords(name string) []string {
+	key := NormaliseCompany(name)
+	if key == "" {
+		return nil
+	}
+	var words nameTokens
+	words.set(key)
+	var lookup [maxNameTokens]string
+	n := lookupWords(&words, &lookup)
+	return slices.Clone(lookup[:n])
 }

@@ -162,10 +162,30 @@ func (tx *Tx) Leads(ctx context.Context, actor leadrouter.Actor, f leadrouter.Le
 	if f.Email != "" {
 		q += ` AND email = ?`
 		args = append(args, strings.ToLower(strings.TrimSpace(f.Email)))
+		if actor.IsPartner() {
+			// A partner may not learn that an e-mail it cannot see is a
+			// lead's: it finds by e-mail only leads whose contact details
+			// it may see (leadrouter.ContactVisibleTo).
+			q += ` AND consent_share = ? AND (owner_partner_id = ? OR handoff_partner_id = ?)`
+			args = append(args, true, actor.PartnerID, actor.PartnerID)
+		}
 	}
 	if f.Company != "" {
-		q += ` AND company_key = ?`
+		// The normalised name, or every distinctive word of it ("Acme"
+		// finds "Acme EMEA GmbH") through the company-token index.
+		// (A UNION of index lookups, not an OR: PostgreSQL would filter
+		// every row for that.)
+		q += ` AND id IN (SELECT id FROM leads WHERE company_key = ?`
 		args = append(args, companyKey(f.Company))
+		if words := companyWords(f.Company); len(words) > 0 {
+			parts := make([]string, len(words))
+			for i, w := range words {
+				parts[i] = `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead'`
+				args = append(args, w)
+			}
+			q += ` UNION SELECT ref_id FROM (` + strings.Join(parts, " INTERSECT ") + `) AS words`
+		}
+		q += `)`
 	}
 	if f.Status != "" {
 		q += ` AND status = ?`

@@ -21,6 +21,9 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		{"leads by e-mail", `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, []any{"a@b.example"}},
 		{"leads by domain", `SELECT id FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, []any{"b.example"}},
 		{"leads by company", `SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, []any{"acme"}},
+		{"leads by company words", `SELECT id FROM leads WHERE id IN (SELECT id FROM leads WHERE company_key = ? UNION SELECT ref_id FROM
+			(SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead' INTERSECT SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead') AS words)
+			ORDER BY id DESC LIMIT 20`, []any{"pop cynthia", "pop", "cynthia"}},
 		{"contacts by e-mail", `SELECT id FROM contacts WHERE email = ? LIMIT 20`, []any{"a@b.example"}},
 		{"account by domain", `SELECT account_id FROM account_domains WHERE domain = ?`, []any{"b.example"}},
 		{"account match by domain", `SELECT a.id, COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"slices"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -474,6 +477,81 @@ func TestEventChain(t *testing.T) {
 		brk, _, err = db.VerifyChains(ctx)
 		if err != nil || brk == nil || brk.N != 7 {
 			t.Fatalf("tampered chain: %+v %v", brk, err)
+		}
+	})
+}
+
+// TestLeadSearch: ?company= finds a lead by its normalised name or by
+// every distinctive word of the query; ?email= finds, for a partner, only
+// leads whose contact details it may see (no way to test whether a
+// redacted lead has a given e-mail).
+func TestLeadSearch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Owner"})
+		partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: p.ID}
+		owned := leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: p.ID, PartnerID: p.ID}
+		queue := leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for i, l := range []leadrouter.Lead{
+				{Company: "Acme EMEA GmbH", Email: "a@acme.example", Owner: queue},
+				{Company: "Acme Foods", Email: "b@acmefoods.example", Owner: queue},
+				{Company: "The Pop Cynthia Project", Email: "c@pop.example", Owner: queue},
+				{Company: "Other Ltd", Email: "secret@other.example", Owner: owned},
+				{Company: "Shared Ltd", Email: "shared@other.example", Owner: owned, Consent: leadrouter.Consent{Share: true, Text: "yes"}},
+			} {
+				l.ID, l.Status, l.LastName, l.Country, l.Source = leadrouter.NewID("lead"), leadrouter.StatusNurturing, "Person"+strconv.Itoa(i), "DE", leadrouter.SourceCall
+				if err := tx.InsertLead(ctx, &l); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		find := func(actor leadrouter.Actor, f leadrouter.LeadFilter) []string {
+			t.Helper()
+			var out []string
+			err := db.View(ctx, func(tx *store.Tx) error {
+				page, err := tx.Leads(ctx, actor, f)
+				for _, l := range page.Items {
+					out = append(out, l.Company)
+				}
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			sort.Strings(out)
+			return out
+		}
+		for _, c := range []struct {
+			company string
+			want    []string
+		}{
+			{"acme", []string{"Acme EMEA GmbH", "Acme Foods"}},
+			{"Acme Foods, Inc.", []string{"Acme Foods"}},
+			{"Pop Cynthia", []string{"The Pop Cynthia Project"}},
+			{"cynthia pop", []string{"The Pop Cynthia Project"}},
+			{"Acme Cynthia", nil},
+		} {
+			if got := find(admin, leadrouter.LeadFilter{Company: c.company}); !slices.Equal(got, c.want) {
+				t.Errorf("company=%q: %v, want %v", c.company, got, c.want)
+			}
+		}
+		if got := find(partner, leadrouter.LeadFilter{Email: "secret@other.example"}); len(got) != 0 {
+			t.Errorf("a partner finds a lead it sees redacted by its e-mail: %v", got)
+		}
+		if got := find(partner, leadrouter.LeadFilter{Email: "shared@other.example"}); len(got) != 1 {
+			t.Errorf("a partner does not find its consented lead by e-mail: %v", got)
+		}
+		if got := find(partner, leadrouter.LeadFilter{}); len(got) != 2 {
+			t.Errorf("a partner's leads: %v", got)
+		}
+		if got := find(admin, leadrouter.LeadFilter{Email: "secret@other.example"}); len(got) != 1 {
+			t.Errorf("staff by e-mail: %v", got)
 		}
 	})
 }
