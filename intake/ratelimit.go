@@ -5,7 +5,8 @@ import (
 	"time"
 )
 
-// RateLimiter is a per-key token bucket (per client IP for public forms).
+// RateLimiter is a per-key token bucket (per client IP for public forms,
+// per address and per account for failed portal sign-ins).
 type RateLimiter struct {
 	mu      sync.Mutex
 	perMin  float64
@@ -23,7 +24,12 @@ type bucket struct {
 // NewRateLimiter allows perMinute requests a minute per key, with bursts of
 // the same size.
 func NewRateLimiter(perMinute int) *RateLimiter {
-	return &RateLimiter{perMin: float64(perMinute), burst: float64(perMinute), buckets: map[string]*bucket{}, now: time.Now}
+	return NewRateLimiterPer(perMinute, time.Minute)
+}
+
+// NewRateLimiterPer allows n requests per period per key, with bursts of n.
+func NewRateLimiterPer(n int, period time.Duration) *RateLimiter {
+	return &RateLimiter{perMin: float64(n) / period.Minutes(), burst: float64(n), buckets: map[string]*bucket{}, now: time.Now}
 }
 
 // Allow takes a token for key; when none is left it returns false and how
@@ -31,10 +37,34 @@ func NewRateLimiter(perMinute int) *RateLimiter {
 func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	b := l.refill(key)
+	if b.tokens < 1 {
+		return false, l.wait(b)
+	}
+	b.tokens--
+	return true, 0
+}
+
+// Exhausted reports, without taking a token, whether key has none left and
+// how long until it has one.
+func (l *RateLimiter) Exhausted(key string) (bool, time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.refill(key)
+	if b.tokens < 1 {
+		return true, l.wait(b)
+	}
+	return false, 0
+}
+
+// refill returns key's bucket topped up for the time since it was last
+// used, forgetting buckets idle long enough to be full again.
+func (l *RateLimiter) refill(key string) *bucket {
 	now := l.now()
-	if now.Sub(l.swept) > time.Minute {
+	full := time.Duration(l.burst / l.perMin * float64(time.Minute))
+	if now.Sub(l.swept) > max(time.Minute, full) {
 		for k, b := range l.buckets {
-			if now.Sub(b.last) > 2*time.Minute {
+			if now.Sub(b.last) > full {
 				delete(l.buckets, k)
 			}
 		}
@@ -50,10 +80,9 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 		b.tokens = l.burst
 	}
 	b.last = now
-	if b.tokens < 1 {
-		wait := time.Duration((1 - b.tokens) / l.perMin * float64(time.Minute))
-		return false, wait
-	}
-	b.tokens--
-	return true, 0
+	return b
+}
+
+func (l *RateLimiter) wait(b *bucket) time.Duration {
+	return time.Duration((1 - b.tokens) / l.perMin * float64(time.Minute))
 }

@@ -4,12 +4,15 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"net"
 	"net/http"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/intake"
 )
 
 const (
@@ -153,8 +156,26 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data := loginData{Next: safeNext(r.PostFormValue("next")), Email: strings.TrimSpace(r.PostFormValue("email"))}
+	// Failed sign-ins are throttled per client address and per account
+	// (password guessing from one place, or against one user from many).
+	ip, account := remoteHost(r), strings.ToLower(data.Email)
+	for _, l := range []struct {
+		limiter *intake.RateLimiter
+		key     string
+	}{{p.failedByAddr, ip}, {p.failedByAccount, account}} {
+		if blocked, wait := l.limiter.Exhausted(l.key); blocked {
+			secs := int(wait.Seconds()) + 1
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+			p.log.Warn("portal sign-in throttled", "email", data.Email, "remote", r.RemoteAddr)
+			p.renderLogin(w, r, http.StatusTooManyRequests, data,
+				leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many failed sign-ins; try again in %s.", waitText(secs)))
+			return
+		}
+	}
 	user, err := p.db.CheckPassword(r.Context(), data.Email, r.PostFormValue("password"))
 	if err != nil {
+		p.failedByAddr.Allow(ip)
+		p.failedByAccount.Allow(account)
 		p.log.Info("portal sign-in failed", "email", data.Email, "remote", r.RemoteAddr)
 		p.renderLogin(w, r, http.StatusUnauthorized, data, err)
 		return
@@ -198,4 +219,24 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request, s *session) error 
 	default: // support, sales
 		return p.leads(w, r, s)
 	}
+}
+
+// remoteHost is the client's address without its port.
+func remoteHost(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// waitText says secs as people do: "40 seconds", "3 minutes".
+func waitText(secs int) string {
+	switch {
+	case secs == 1:
+		return "1 second"
+	case secs < 90:
+		return strconv.Itoa(secs) + " seconds"
+	}
+	return strconv.Itoa((secs+59)/60) + " minutes"
 }

@@ -70,6 +70,8 @@ type Portal struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// failedByAddr and failedByAccount count failed sign-ins.
+	failedByAddr, failedByAccount *intake.RateLimiter
 }
 
 // New parses every template (failing fast on any error) and registers the
@@ -88,7 +90,9 @@ func New(cfg Config) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{cfg: cfg, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux()}
+	p := &Portal{cfg: cfg, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux(),
+		// 20 failures per address and 10 per account every 15 minutes.
+		failedByAddr: intake.NewRateLimiterPer(20, 15*time.Minute), failedByAccount: intake.NewRateLimiterPer(10, 15*time.Minute)}
 	p.routes()
 	return p, nil
 }

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,6 +81,24 @@ func TestLogin(t *testing.T) {
 					t.Fatal("a session cookie was set")
 				}
 			}
+		})
+
+		t.Run("failed sign-ins are throttled per account", func(t *testing.T) {
+			c := tp.MustClient(t)
+			c.Get("/portal/login")
+			for i := 0; i < 10; i++ {
+				if pg := c.Post("/portal/login", url.Values{"email": {"support@vendor.example"}, "password": {"guess" + strconv.Itoa(i)}}); pg.Status != http.StatusUnauthorized {
+					t.Fatalf("guess %d: %d", i, pg.Status)
+				}
+			}
+			// Even the right password waits now.
+			pg := c.Post("/portal/login", url.Values{"email": {"Support@Vendor.example"}, "password": {demo.Password}})
+			if pg.Status != http.StatusTooManyRequests || pg.Header.Get("Retry-After") == "" || !strings.Contains(pg.Body, "Too many failed sign-ins") {
+				t.Fatalf("after 10 failures: %d %q\n%s", pg.Status, pg.Header.Get("Retry-After"), pg.Body)
+			}
+			// Another account from the same address is not affected.
+			other := tp.MustClient(t)
+			other.MustSignIn("anna@berlin-systems.example")
 		})
 
 		t.Run("sign-in without CSRF token is 403", func(t *testing.T) {
