@@ -104,6 +104,9 @@ var piiKeys = map[string]bool{
 	"override_reason": true, "partner_id": true, "owner_partner_id": true, "decided_by": true,
 }
 
+// ownerKeys hold an owner ({kind, id, partner_id}) in event data.
+var ownerKeys = map[string]bool{"old_owner": true, "new_owner": true, "owner": true}
+
 // pidKeys name a crediting PID: shown to a partner only on leads credited
 // to it.
 var pidKeys = map[string]bool{"pid": true, "credited_pid": true, "attribution_model": true, "landing": true}
@@ -128,7 +131,17 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 		// only.
 		pid, _ := data["pid"].(string)
 		otherPID := pid != "" && !strings.EqualFold(pid, l.CreditedPID)
-		for k := range data {
+		for k, v := range data {
+			if ownerKeys[k] {
+				// Its own side of an owner change (its partner or one of
+				// its users) as it is; of anyone else only the kind.
+				if o, ok := v.(map[string]any); ok {
+					if o["partner_id"] != actor.PartnerID {
+						data[k] = map[string]any{"kind": o["kind"]}
+					}
+					continue
+				}
+			}
 			if piiKeys[k] && !(contactOK && (k == "first_name" || k == "last_name" || k == "email" || k == "phone")) {
 				delete(data, k)
 			}

@@ -49,3 +49,28 @@ func TestPartnerSeesOnlyItsOwnTouches(t *testing.T) {
 		t.Errorf("staff's timeline: %s", s)
 	}
 }
+
+// TestPartnerSeesItsOwnSideOfOwnerChanges: on a partner's timeline an owner
+// change shows its own partner or users as they are and anyone else by
+// kind only.
+func TestPartnerSeesItsOwnSideOfOwnerChanges(t *testing.T) {
+	l := leadrouter.Lead{ID: "lead_1", Owner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "usr_anna", PartnerID: "ptr_own"}}
+	partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: "ptr_own"}
+	events := []leadrouter.Event{
+		{Type: "owner_changed", Data: json.RawMessage(`{"old_owner":{"kind":"user","id":"usr_ben","partner_id":"ptr_own"},"new_owner":{"kind":"user","id":"usr_anna","partner_id":"ptr_own"}}`)},
+		{Type: "owner_changed", Data: json.RawMessage(`{"old_owner":{"kind":"partner","id":"ptr_rival","partner_id":"ptr_rival"},"new_owner":{"kind":"user","id":"usr_ben","partner_id":"ptr_own"}}`)},
+		{Type: "owner_changed", Data: json.RawMessage(`{"old_owner":{"kind":"user","id":"usr_sales1"},"new_owner":{"kind":"partner","id":"ptr_own","partner_id":"ptr_own"}}`)},
+	}
+	raw, _ := json.Marshal(httpapi.NewTimelineView(partner, l, events))
+	s := string(raw)
+	for _, want := range []string{"usr_ben", "usr_anna", `"old_owner":{"kind":"partner"}`, `"old_owner":{"kind":"user"}`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("partner's timeline lacks %s: %s", want, s)
+		}
+	}
+	for _, hidden := range []string{"ptr_rival", "usr_sales1"} {
+		if strings.Contains(s, hidden) {
+			t.Errorf("partner's timeline shows %s: %s", hidden, s)
+		}
+	}
+}
