@@ -96,8 +96,10 @@ func (s *Server) routes() {
 	})
 
 	s.Handle("POST /api/v1/partners", s.createPartner, leadrouter.RoleAdmin)
-	s.Handle("GET /api/v1/partners", s.listPartners, leadrouter.RoleAdmin, leadrouter.RolePAM)
-	s.Handle("GET /api/v1/partners/{id}", s.getPartner, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
+	// The support desk reads partners too (SPEC: read-only on everything
+	// else), to tell a caller who owns a lead.
+	s.Handle("GET /api/v1/partners", s.listPartners, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleSupport)
+	s.Handle("GET /api/v1/partners/{id}", s.getPartner, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleSupport, leadrouter.RolePartner)
 	s.Handle("PATCH /api/v1/partners/{id}", s.patchPartner, leadrouter.RoleAdmin, leadrouter.RolePAM)
 
 	s.Handle("POST /api/v1/users", s.createUser, leadrouter.RoleAdmin)

@@ -198,3 +198,20 @@ func TestRegistrationListCursor(t *testing.T) {
 		t.Fatalf("a registration id as cursor: %d %v", status, out)
 	}
 }
+
+// TestSupportReadsPartners: the support desk is read-only on partners (it
+// tells callers who owns a lead): it lists and reads them, and may not
+// change or create one.
+func TestSupportReadsPartners(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		w := newLCWorld(t, engine)
+		list := w.must(http.StatusOK, "support", "GET", "/api/v1/partners", nil)
+		if len(list["items"].([]any)) == 0 {
+			t.Fatalf("support's partner list is empty: %v", list)
+		}
+		id := w.f.Partner("P1").ID
+		w.must(http.StatusOK, "support", "GET", "/api/v1/partners/"+id, nil)
+		w.must(http.StatusForbidden, "support", "PATCH", "/api/v1/partners/"+id, map[string]any{"status": "suspended"})
+		w.must(http.StatusForbidden, "support", "POST", "/api/v1/partners", map[string]any{"name": "X", "countries": []string{"DE"}})
+	})
+}
