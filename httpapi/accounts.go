@@ -87,9 +87,11 @@ type TimelineItem struct {
 	At    string `json:"at"`
 	Type  string `json:"type"`
 	Actor string `json:"actor"`
-	Data  any    `json:"data"`
-	N     int64  `json:"n"`
-	Hash  string `json:"hash"`
+	// ActorName is the actor's name, for staff (see Names).
+	ActorName string `json:"actor_name,omitempty"`
+	Data      any    `json:"data"`
+	N         int64  `json:"n"`
+	Hash      string `json:"hash"`
 }
 
 func timelineItems(events []leadrouter.Event) []TimelineItem {

@@ -39,8 +39,11 @@ type LeadView struct {
 	NurtureTrack      string             `json:"nurture_track"`
 	Responses         int                `json:"responses"`
 	RoutedRule        string             `json:"routed_rule,omitempty"`
-	CreatedAt         string             `json:"created_at"`
-	UpdatedAt         string             `json:"updated_at"`
+	// OwnerName names the owner as the viewer may see it (see Names);
+	// filled by the lead reads.
+	OwnerName string `json:"owner_name,omitempty"`
+	CreatedAt string `json:"created_at"`
+	UpdatedAt string `json:"updated_at"`
 }
 
 const timeFormat = "2006-01-02T15:04:05.000000Z07:00"

@@ -121,48 +121,63 @@ func (s *Server) MountLeads(svc *intake.Service) {
 			return err
 		}
 		f := leadrouter.LeadFilter{Email: q.Get("email"), Company: q.Get("company"), Status: q.Get("status"), Owner: q.Get("owner"), Limit: limit, Cursor: cursor}
-		var page store.Page[leadrouter.Lead]
+		var out store.Page[LeadView]
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			page, err = tx.Leads(r.Context(), actor, f)
-			return err
+			page, err := tx.Leads(r.Context(), actor, f)
+			if err != nil {
+				return err
+			}
+			out = store.Page[LeadView]{Items: make([]LeadView, 0, len(page.Items)), NextCursor: page.NextCursor}
+			names := NewNames(actor)
+			for _, l := range page.Items {
+				v := NewLeadView(actor, l)
+				names.NameLead(r.Context(), tx, &v)
+				out.Items = append(out.Items, v)
+			}
+			return nil
 		}); err != nil {
 			return err
-		}
-		out := store.Page[LeadView]{Items: make([]LeadView, 0, len(page.Items)), NextCursor: page.NextCursor}
-		for _, l := range page.Items {
-			out.Items = append(out.Items, NewLeadView(actor, l))
 		}
 		WriteJSON(w, http.StatusOK, out)
 		return nil
 	})
 
 	s.Handle("GET /api/v1/leads/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var l leadrouter.Lead
+		var v LeadView
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			l, err = tx.Lead(r.Context(), actor, r.PathValue("id"))
-			return err
+			l, err := tx.Lead(r.Context(), actor, r.PathValue("id"))
+			if err != nil {
+				return err
+			}
+			v = NewLeadView(actor, l)
+			NewNames(actor).NameLead(r.Context(), tx, &v)
+			return nil
 		}); err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		WriteJSON(w, http.StatusOK, v)
 		return nil
 	})
 
 	s.Handle("GET /api/v1/leads/{id}/timeline", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var l leadrouter.Lead
-		var events []leadrouter.Event
+		var items []TimelineItem
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			var err error
 			if l, err = tx.Lead(r.Context(), actor, r.PathValue("id")); err != nil {
 				return err
 			}
-			events, err = tx.Timeline(r.Context(), l.ID)
-			return err
+			events, err := tx.Timeline(r.Context(), l.ID)
+			if err != nil {
+				return err
+			}
+			items = NewTimelineView(actor, l, events)
+			NewNames(actor).NameTimeline(r.Context(), tx, items)
+			return nil
 		}); err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"lead_id": l.ID, "items": NewTimelineView(actor, l, events)})
+		WriteJSON(w, http.StatusOK, map[string]any{"lead_id": l.ID, "items": items})
 		return nil
 	})
 

@@ -725,3 +725,41 @@ func TestContactDuplicateHTTP(t *testing.T) {
 		}
 	})
 }
+
+// TestSupportReadsOwnersByName: the lead reads and the timeline name the
+// owner and the actors for staff ("who owns it now?" without looking ids
+// up); a partner sees its own side by name and the rest by kind.
+func TestSupportReadsOwnersByName(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		w := newLCWorld(t, engine)
+		f := w.f
+		out := w.must(http.StatusCreated, "support", "POST", "/api/v1/leads", map[string]any{"last_name": "Named", "email": "named@owner.example", "country": "DE"})
+		id := out["lead"].(map[string]any)["id"].(string)
+		w.must(http.StatusOK, "admin", "POST", "/api/v1/leads/"+id+"/owner", map[string]any{"owner_id": f.Users["p1a"].ID})
+
+		lead := w.must(http.StatusOK, "support", "GET", "/api/v1/leads/"+id, nil)
+		if lead["owner_name"] != "Alpha Resellers — User p1a" {
+			t.Errorf("support's owner_name = %v", lead["owner_name"])
+		}
+		list := w.must(http.StatusOK, "support", "GET", "/api/v1/leads?email=named@owner.example", nil)
+		if got := list["items"].([]any)[0].(map[string]any)["owner_name"]; got != "Alpha Resellers — User p1a" {
+			t.Errorf("list owner_name = %v", got)
+		}
+		tl := w.must(http.StatusOK, "support", "GET", "/api/v1/leads/"+id+"/timeline", nil)
+		var named bool
+		for _, it := range tl["items"].([]any) {
+			item := it.(map[string]any)
+			if item["type"] != "owner_changed" {
+				continue
+			}
+			data := item["data"].(map[string]any)
+			named = item["actor_name"] == "User admin" && data["new_owner"].(map[string]any)["name"] == "Alpha Resellers — User p1a"
+		}
+		if !named {
+			t.Errorf("timeline does not name the owner change: %v", tl["items"])
+		}
+		if lead := w.must(http.StatusOK, "p1b", "GET", "/api/v1/leads/"+id, nil); lead["owner_name"] != "Alpha Resellers — User p1a" {
+			t.Errorf("the partner's own user: %v", lead["owner_name"])
+		}
+	})
+}

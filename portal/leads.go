@@ -1,7 +1,6 @@
 package portal
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
@@ -46,10 +45,10 @@ func (p *Portal) leads(w http.ResponseWriter, r *http.Request, s *session) error
 			return err
 		}
 		data.NextCursor = page.NextCursor
-		names := ownerNames{}
+		names := httpapi.NewNames(s.actor)
 		for _, l := range page.Items {
 			v := httpapi.NewLeadView(s.actor, l)
-			data.Leads = append(data.Leads, leadRow{LeadView: v, OwnerLabel: names.label(ctx, tx, s.actor, v.Owner)})
+			data.Leads = append(data.Leads, leadRow{LeadView: v, OwnerLabel: names.Owner(ctx, tx, v.Owner)})
 		}
 		return nil
 	})
@@ -65,46 +64,6 @@ func (p *Portal) leads(w http.ResponseWriter, r *http.Request, s *session) error
 	}
 	p.render(w, r, s, http.StatusOK, "leads", title, data, nil)
 	return nil
-}
-
-// ownerNames caches the display names of owners within one request.
-type ownerNames map[string]string
-
-// label names an owner as actor may see it: staff see partner and user
-// names; a partner sees its own name, or only the kind of owner.
-func (n ownerNames) label(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, o leadrouter.Owner) string {
-	if o.Kind == "" {
-		return ""
-	}
-	key := o.Kind + ":" + o.ID + ":" + o.PartnerID
-	if name, ok := n[key]; ok {
-		return name
-	}
-	name := o.Kind
-	switch {
-	case actor.IsPartner() && o.PartnerID != actor.PartnerID:
-		name = map[string]string{leadrouter.OwnerQueue: "vendor queue", leadrouter.OwnerUser: "vendor", leadrouter.OwnerPartner: "another partner"}[o.Kind]
-	case o.Kind == leadrouter.OwnerQueue:
-		name = "queue " + o.ID
-	case o.Kind == leadrouter.OwnerPartner || o.Kind == leadrouter.OwnerUser:
-		name = o.ID
-		if o.PartnerID != "" {
-			if partner, err := tx.Partner(ctx, actor, o.PartnerID); err == nil {
-				name = partner.Name
-			}
-		}
-		if o.Kind == leadrouter.OwnerUser || (o.ID != "" && o.ID != o.PartnerID) {
-			if u, err := tx.User(ctx, actor, o.ID); err == nil {
-				if o.PartnerID != "" {
-					name += " — " + u.Name
-				} else {
-					name = u.Name
-				}
-			}
-		}
-	}
-	n[key] = name
-	return name
 }
 
 type leadData struct {
@@ -133,7 +92,9 @@ func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error 
 		}
 		data.Lead = httpapi.NewLeadView(s.actor, l)
 		data.Timeline = httpapi.NewTimelineView(s.actor, l, events)
-		data.OwnerLabel = ownerNames{}.label(ctx, tx, s.actor, data.Lead.Owner)
+		names := httpapi.NewNames(s.actor)
+		names.NameTimeline(ctx, tx, data.Timeline)
+		data.OwnerLabel = names.Owner(ctx, tx, data.Lead.Owner)
 		return p.leadActions(ctx, tx, s, l, &data)
 	})
 	if err != nil {

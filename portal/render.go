@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -82,6 +84,40 @@ var templateFuncs = template.FuncMap{
 			return ""
 		}
 		return string(b)
+	},
+	// details renders event data as "key: value" lines in key order: an
+	// owner by its name when it has one, other objects compactly as JSON.
+	"details": func(v any) []string {
+		var data map[string]any
+		switch d := v.(type) {
+		case map[string]any:
+			data = d
+		case json.RawMessage:
+			if json.Unmarshal(d, &data) != nil {
+				return []string{string(d)}
+			}
+		default:
+			return nil
+		}
+		keys := make([]string, 0, len(data))
+		for k := range data {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		lines := make([]string, 0, len(keys))
+		for _, k := range keys {
+			val := data[k]
+			if o, ok := val.(map[string]any); ok && o["name"] != nil {
+				val = o["name"]
+			}
+			text, ok := val.(string)
+			if !ok {
+				b, _ := json.Marshal(val)
+				text = string(b)
+			}
+			lines = append(lines, strings.ReplaceAll(k, "_", " ")+": "+text)
+		}
+		return lines
 	},
 	// str dereferences an optional string (nil: empty).
 	"str": func(s *string) string {
