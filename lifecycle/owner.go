@@ -7,6 +7,16 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
+// Rules a lead's routed_rule names when people, not the routing policy,
+// chose its owner.
+const (
+	// RuleManual: the owner was changed by hand (ChangeOwner).
+	RuleManual = "manual"
+	// RuleNamedByAdmin: an admin named the owner when resolving a
+	// reassignment request.
+	RuleNamedByAdmin = "named_by_admin"
+)
+
 // ChangeOwnerInput names a lead's new owner: a user id, or (for admins,
 // PAMs and a partner naming itself) a partner id.
 type ChangeOwnerInput struct {
@@ -23,6 +33,8 @@ type ChangeOwnerInput struct {
 //
 // The old and new owner and who did it go on the timeline. A lead handed
 // off to the old owner partner follows its new owner (its opportunity too).
+// The lead's routed_rule becomes RuleManual and webhook subscribers get
+// lead.routed with the new owner (see publishRouted).
 // Errors: EFORBIDDEN (role or scope), ENOTFOUND (a partner asking about a
 // lead not its own), EINVALID (owner_id), ECONFLICT (same owner).
 func (s *Service) ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadID string, in ChangeOwnerInput) (leadrouter.Lead, error) {
@@ -80,9 +92,28 @@ func (s *Service) ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadI
 		if in.Reason != "" {
 			data["reason"] = in.Reason
 		}
-		return applyOwner(ctx, tx, actor, &lead, owner, data)
+		previous := lead.Owner
+		lead.RoutedRule = RuleManual
+		if err := applyOwner(ctx, tx, actor, &lead, owner, data); err != nil {
+			return err
+		}
+		return publishRouted(ctx, tx, actor, lead, previous, map[string]any{"reassignment": false, "by_role": string(actor.Role)})
 	})
 	return lead, err
+}
+
+// publishRouted announces a lead's new owner to webhook subscribers as
+// lead.routed, in the change's transaction. The payload has the shape of
+// capture's routing decision (rule, owner, reserved_partner_id, and the
+// trace of a re-route) plus previous_owner and extra saying how the owner
+// changed; like capture's, it names owners by id only and carries no
+// contact details or free text.
+func publishRouted(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, previous leadrouter.Owner, extra map[string]any) error {
+	data := map[string]any{"rule": lead.RoutedRule, "owner": lead.Owner, "reserved_partner_id": lead.ReservedPartnerID, "previous_owner": previous}
+	for k, v := range extra {
+		data[k] = v
+	}
+	return tx.PublishEvent(ctx, lead.ID, leadrouter.EventRouted, actor, data)
 }
 
 // resolveOwner turns an id into an owner as scope may see it: a partner

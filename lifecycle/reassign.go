@@ -72,6 +72,9 @@ type ResolveInput struct {
 // ResolveReassignment works one request of the admins' queue: the lead
 // gets the named owner, or the owner routing picks with the giving-up
 // partner excluded; the owner change and the resolution go on the timeline.
+// The lead's routed_rule becomes the rule that fired (RuleNamedByAdmin for
+// a named owner) and webhook subscribers get lead.routed with the new owner
+// and reassignment true.
 // Errors: EFORBIDDEN, ENOTFOUND, EINVALID (owner_id), ECONFLICT (resolved
 // already, or routing not available and no owner named).
 func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Actor, requestID string, in ResolveInput) (store.ReassignmentRequest, leadrouter.Lead, error) {
@@ -107,7 +110,7 @@ func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Acto
 			if owner, err = resolveOwner(ctx, tx, leadrouter.System, in.OwnerID); err != nil {
 				return err
 			}
-			rule = "named_by_admin"
+			rule = RuleNamedByAdmin
 		} else {
 			if s.Reroute == nil {
 				return leadrouter.Errorf(leadrouter.ECONFLICT, "Routing is not available: name the new owner with owner_id.")
@@ -120,6 +123,8 @@ func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Acto
 				return err
 			}
 		}
+		previous := lead.Owner
+		lead.RoutedRule = rule
 		if owner != lead.Owner {
 			extra := map[string]any{"reason": "reassignment", "request_id": req.ID, "rule": rule, "by_role": string(actor.Role)}
 			if trace != nil {
@@ -128,13 +133,22 @@ func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Acto
 			if err := applyOwner(ctx, tx, actor, &lead, owner, extra); err != nil {
 				return err
 			}
+		} else if err := tx.UpdateLead(ctx, &lead); err != nil {
+			return err
 		}
 		req.NewOwner = owner
 		if err := tx.ResolveReassignmentRequest(ctx, &req, actor.Label()); err != nil {
 			return err
 		}
-		return tx.LeadEvent(ctx, lead.ID, leadrouter.EventReassignDone, actor, map[string]any{
-			"request_id": req.ID, "new_owner": ownerData(owner), "rule": rule, "rerouted": in.OwnerID == ""})
+		if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventReassignDone, actor, map[string]any{
+			"request_id": req.ID, "new_owner": ownerData(owner), "rule": rule, "rerouted": in.OwnerID == ""}); err != nil {
+			return err
+		}
+		published := map[string]any{"reassignment": true, "request_id": req.ID, "rerouted": in.OwnerID == "", "by_role": string(actor.Role)}
+		if trace != nil {
+			published["trace"] = trace
+		}
+		return publishRouted(ctx, tx, actor, lead, previous, published)
 	})
 	return req, lead, err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -95,10 +96,14 @@ type linkData struct {
 	Link    string
 	Snippet string
 	Hosts   []string
+	// Suspended hides the form: the partner is suspended and its links
+	// record nothing (the page shows why instead).
+	Suspended bool
 }
 
 // links is the link builder: a page URL in, the URL with the partner's PID
-// and an HTML snippet out. It is a GET form: nothing changes.
+// and an HTML snippet out. It is a GET form: nothing changes. A suspended
+// partner gets the reason instead of a link (409, as the API answers).
 func (p *Portal) links(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	var partner leadrouter.Partner
@@ -110,6 +115,11 @@ func (p *Portal) links(w http.ResponseWriter, r *http.Request, s *session) error
 		return err
 	}
 	data := linkData{PID: string(partner.PID), URL: r.URL.Query().Get("url"), Hosts: p.cfg.SiteHosts}
+	if err := httpapi.LinksRecord(partner); err != nil {
+		data.Suspended = true
+		p.render(w, r, s, statusOf(err), "links", "Link builder", data, err)
+		return nil
+	}
 	var formErr error
 	status := http.StatusOK
 	if data.URL != "" {

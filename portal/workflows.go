@@ -201,7 +201,80 @@ func (p *Portal) handoff(w http.ResponseWriter, r *http.Request, s *session) err
 
 type reassignmentsData struct {
 	Items []store.ReassignmentQueueItem
-	Users []leadrouter.User
+	// Owners are the new owners an admin may name, grouped: the vendor's
+	// sales users, then each active partner with its users.
+	Owners []ownerGroup
+}
+
+// ownerGroup is one <optgroup> of the resolve form's owner list. PartnerID
+// is the partner the group stands for ("" for the vendor's users): a
+// request's own form leaves out the partner giving the lead up.
+type ownerGroup struct {
+	Label     string
+	PartnerID string
+	Choices   []ownerChoice
+}
+
+// ownerChoice is one owner_id the resolve form offers.
+type ownerChoice struct {
+	ID, Label string
+}
+
+// ownerGroups lists who an admin may name as a lead's new owner (W8): the
+// sales users, and every active partner followed by its users. Suspended
+// partners, which the lifecycle refuses as owners, and their users are
+// left out.
+func ownerGroups(ctx context.Context, tx *store.Tx, actor leadrouter.Actor) ([]ownerGroup, error) {
+	sales := ownerGroup{Label: "Vendor sales"}
+	if err := eachPage(func(cursor string) (store.Page[leadrouter.User], error) {
+		return tx.Users(ctx, actor, leadrouter.RoleSales, 500, cursor)
+	}, func(u leadrouter.User) {
+		sales.Choices = append(sales.Choices, ownerChoice{ID: u.ID, Label: u.Name + " (sales)"})
+	}); err != nil {
+		return nil, err
+	}
+	groups := []ownerGroup{sales}
+	byPartner := map[string]int{}
+	if err := eachPage(func(cursor string) (store.Page[leadrouter.Partner], error) {
+		return tx.Partners(ctx, actor, 500, cursor)
+	}, func(p leadrouter.Partner) {
+		if p.Status != leadrouter.PartnerActive {
+			return
+		}
+		byPartner[p.ID] = len(groups)
+		groups = append(groups, ownerGroup{Label: p.Name, PartnerID: p.ID,
+			Choices: []ownerChoice{{ID: p.ID, Label: p.Name + " (the partner)"}}})
+	}); err != nil {
+		return nil, err
+	}
+	if err := eachPage(func(cursor string) (store.Page[leadrouter.User], error) {
+		return tx.Users(ctx, actor, leadrouter.RolePartner, 500, cursor)
+	}, func(u leadrouter.User) {
+		if i, ok := byPartner[u.PartnerID]; ok {
+			groups[i].Choices = append(groups[i].Choices, ownerChoice{ID: u.ID, Label: u.Name + " (" + groups[i].Label + " user)"})
+		}
+	}); err != nil {
+		return nil, err
+	}
+	return groups, nil
+}
+
+// eachPage calls fn on every item of a paged list, page after page.
+func eachPage[T any](list func(cursor string) (store.Page[T], error), fn func(T)) error {
+	cursor := ""
+	for {
+		page, err := list(cursor)
+		if err != nil {
+			return err
+		}
+		for _, item := range page.Items {
+			fn(item)
+		}
+		if page.NextCursor == "" {
+			return nil
+		}
+		cursor = page.NextCursor
+	}
 }
 
 // reassignments is the admin's queue of open reassignment requests.
@@ -217,8 +290,7 @@ func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *sessio
 			return err
 		}
 		data.Items = page.Items
-		sales, err := tx.Users(ctx, s.actor, leadrouter.RoleSales, 500, "")
-		data.Users = sales.Items
+		data.Owners, err = ownerGroups(ctx, tx, s.actor)
 		return err
 	}); err != nil {
 		return err
@@ -227,8 +299,9 @@ func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *sessio
 	return nil
 }
 
-// resolveReassignment names a new owner or re-runs routing without the
-// partner that gave the lead up.
+// resolveReassignment names a new owner (a sales user, a partner or a
+// partner's user: the lifecycle resolves the id) or re-runs routing
+// without the partner that gave the lead up.
 func (p *Portal) resolveReassignment(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Lifecycle == nil {
 		return errUnavailable("lifecycle")
