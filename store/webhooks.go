@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -155,68 +156,196 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 	return nil
 }
 
-// Delivery is one outbox row due for delivery.
+// Delivery is the head of one subscription's queue, leased to the caller
+// of ClaimDeliveries or FinishDelivery: nobody else sends it, nor anything
+// queued after it, until the caller finishes it or the lease runs out.
 type Delivery struct {
-	ID       int64
+	// ID is the outbox row's id (the delivery id receivers see).
+	ID        int64
+	WebhookID string
+	// Sequence numbers a subscription's events 1, 2, 3, ... in the order
+	// they are delivered; a retry or a redelivery keeps its number.
+	Sequence int64
 	URL      string
 	Secret   string
 	Event    string
 	Payload  []byte
+	// Attempts counts the earlier attempts to deliver this row.
 	Attempts int
+	// lease identifies the lease the row is held under.
+	lease string
 }
 
-// ClaimDeliveries leases up to limit due outbox rows for lease (so another
-// server process does not send them at the same time) and returns them.
+// lockSkipLocked is the suffix of a SELECT over webhooks w that locks the
+// rows it returns and skips those another transaction holds (PostgreSQL;
+// SQLite has one writer). NO KEY UPDATE, unlike UPDATE, does not wait for
+// the transactions that are enqueueing events (their outbox rows' foreign
+// keys hold KEY SHARE locks on the webhook).
+func (tx *Tx) lockSkipLocked() string {
+	if tx.db.engine == Postgres {
+		return " FOR NO KEY UPDATE OF w SKIP LOCKED"
+	}
+	return ""
+}
+
+// lockNoKey is lockSkipLocked waiting for the row instead of skipping it.
+func (tx *Tx) lockNoKey() string {
+	if tx.db.engine == Postgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
+// ClaimDeliveries leases the heads of up to limit subscriptions whose queue
+// holds undelivered events and is neither leased nor backing off, least
+// recently served first, and returns them. The lease lasts for lease; each
+// subscription has at most one holder, so two server processes never send
+// the same event at the same time nor a subscription's events out of order.
 func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]Delivery, error) {
 	var out []Delivery
 	err := db.Update(ctx, func(tx *Tx) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, `SELECT o.id, w.url, w.secret, o.event_type, o.payload, o.attempts FROM outbox o JOIN webhooks w ON w.id = o.webhook_id
-			WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ? AND w.active ORDER BY o.next_attempt_at LIMIT ?`, tx.now, limit)
+		rows, err := tx.Query(ctx, `SELECT w.id, w.url, w.secret, w.head_id, w.last_sequence FROM webhooks w
+			WHERE w.active AND w.next_attempt_at <= ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.webhook_id = w.id AND o.delivered_at IS NULL)
+			ORDER BY w.next_attempt_at, w.id LIMIT ?`+tx.lockSkipLocked(), tx.now, limit)
 		if err != nil {
-			return err
+			return fmt.Errorf("claim webhooks: %w", err)
 		}
+		var queues []webhookQueue
 		for rows.Next() {
-			var d Delivery
-			var payload string
-			if err := rows.Scan(&d.ID, &d.URL, &d.Secret, &d.Event, &payload, &d.Attempts); err != nil {
+			var q webhookQueue
+			if err := rows.Scan(&q.id, &q.url, &q.secret, &q.headID, &q.lastSequence); err != nil {
 				rows.Close()
 				return err
 			}
-			d.Payload = []byte(payload)
-			out = append(out, d)
+			queues = append(queues, q)
 		}
 		rows.Close()
-		kept := out[:0]
-		for _, d := range out {
-			res, err := tx.Exec(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE id = ? AND delivered_at IS NULL AND next_attempt_at <= ?`, tx.now.Add(lease), d.ID, tx.now)
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, q := range queues {
+			d, ok, err := tx.leaseHead(ctx, q, newSecret("lease_"), lease)
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 1 {
-				kept = append(kept, d)
+			if ok {
+				out = append(out, d)
 			}
 		}
-		out = kept
 		return nil
 	})
 	return out, err
 }
 
-// FinishDelivery records a delivery's outcome: delivered, or failed with
-// the next attempt after backoff.
-func (db *DB) FinishDelivery(ctx context.Context, id int64, deliveryErr error, backoff time.Duration) error {
-	return db.Update(ctx, func(tx *Tx) error {
-		var err error
-		if deliveryErr == nil {
-			_, err = tx.Exec(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ?`, tx.now, id)
-		} else {
+// webhookQueue is a subscription's delivery state, read under its lock.
+type webhookQueue struct {
+	id, url, secret string
+	headID          sql.NullInt64
+	lastSequence    int64
+}
+
+// leaseHead finds the head of q's queue (the row already being delivered,
+// else the oldest undelivered one), numbers it if it has no sequence yet,
+// and leases the subscription under token until now+lease. It reports false
+// when the queue is empty.
+//
+// "Oldest" is by id among the committed rows. On PostgreSQL two concurrent
+// transactions may commit in the other order than they took their ids, so
+// the later id may be sent first; such events are unrelated (neither
+// transaction saw the other's change), and the sequence follows the order
+// actually sent. A change made after another committed always gets a
+// greater id and is sent after it.
+func (tx *Tx) leaseHead(ctx context.Context, q webhookQueue, token string, lease time.Duration) (Delivery, bool, error) {
+	d := Delivery{WebhookID: q.id, URL: q.url, Secret: q.secret, lease: token}
+	var sequence sql.NullInt64
+	var payload string
+	err := sql.ErrNoRows
+	if q.headID.Valid {
+		err = tx.QueryRow(ctx, `SELECT id, event_type, payload, attempts, sequence FROM outbox WHERE id = ? AND delivered_at IS NULL`, q.headID.Int64).
+			Scan(&d.ID, &d.Event, &payload, &d.Attempts, &sequence)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = tx.QueryRow(ctx, `SELECT id, event_type, payload, attempts, sequence FROM outbox WHERE webhook_id = ? AND delivered_at IS NULL ORDER BY id LIMIT 1`, q.id).
+			Scan(&d.ID, &d.Event, &payload, &d.Attempts, &sequence)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, false, nil
+	}
+	if err != nil {
+		return d, false, fmt.Errorf("read head of webhook %s: %w", q.id, err)
+	}
+	d.Payload = []byte(payload)
+	d.Sequence = sequence.Int64
+	if !sequence.Valid {
+		q.lastSequence++
+		d.Sequence = q.lastSequence
+		if _, err := tx.Exec(ctx, `UPDATE outbox SET sequence = ? WHERE id = ?`, d.Sequence, d.ID); err != nil {
+			return d, false, fmt.Errorf("number delivery %d: %w", d.ID, err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE webhooks SET head_id = ?, last_sequence = ?, lease_token = ?, next_attempt_at = ? WHERE id = ?`,
+		d.ID, q.lastSequence, token, tx.now.Add(lease), q.id); err != nil {
+		return d, false, fmt.Errorf("lease webhook %s: %w", q.id, err)
+	}
+	return d, true, nil
+}
+
+// FinishDelivery records the outcome of sending d. Delivered, d leaves the
+// queue; then, when next is positive, the subscription's new head is leased
+// for next and returned (ok true) so the caller goes on without a new
+// claim, and otherwise the subscription is released. Failed, d stays at the
+// head and the subscription waits for backoff. When the caller's lease ran
+// out and another holder took over, only a success is recorded (the event
+// may then be sent twice: delivery is at least once).
+func (db *DB) FinishDelivery(ctx context.Context, d Delivery, deliveryErr error, backoff, next time.Duration) (head Delivery, ok bool, err error) {
+	err = db.Update(ctx, func(tx *Tx) error {
+		head, ok = Delivery{}, false
+		var q webhookQueue
+		err := tx.QueryRow(ctx, `SELECT id, url, secret, head_id, last_sequence FROM webhooks WHERE id = ? AND lease_token = ?`+tx.lockNoKey(), d.WebhookID, d.lease).
+			Scan(&q.id, &q.url, &q.secret, &q.headID, &q.lastSequence)
+		held := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read webhook %s: %w", d.WebhookID, err)
+		}
+		if deliveryErr != nil {
+			if !held {
+				return nil
+			}
 			msg := deliveryErr.Error()
 			if len(msg) > 500 {
 				msg = msg[:500]
 			}
-			_, err = tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`, msg, tx.now.Add(backoff), id)
+			if _, err := tx.Exec(ctx, `UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?`, msg, tx.now.Add(backoff), d.ID); err != nil {
+				return fmt.Errorf("record failed delivery %d: %w", d.ID, err)
+			}
+			_, err := tx.Exec(ctx, `UPDATE webhooks SET lease_token = '', next_attempt_at = ? WHERE id = ?`, tx.now.Add(backoff), d.WebhookID)
+			return err
 		}
+		if _, err := tx.Exec(ctx, `UPDATE outbox SET delivered_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ? AND delivered_at IS NULL`, tx.now, d.ID); err != nil {
+			return fmt.Errorf("record delivery %d: %w", d.ID, err)
+		}
+		if !held {
+			return nil
+		}
+		if next > 0 {
+			q.headID = sql.NullInt64{}
+			if head, ok, err = tx.leaseHead(ctx, q, d.lease, next); err != nil || ok {
+				return err
+			}
+		}
+		_, err = tx.Exec(ctx, `UPDATE webhooks SET head_id = NULL, lease_token = '', next_attempt_at = ? WHERE id = ?`, tx.now, d.WebhookID)
+		return err
+	})
+	return head, ok, err
+}
+
+// ReleaseDelivery gives d's subscription back without counting an attempt
+// (the sender is shutting down): the next claim, by any server process,
+// sends d again.
+func (db *DB) ReleaseDelivery(ctx context.Context, d Delivery) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE webhooks SET lease_token = '', next_attempt_at = ? WHERE id = ? AND lease_token = ?`, tx.now, d.WebhookID, d.lease)
 		return err
 	})
 }
@@ -237,5 +366,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
-var _ = sql.ErrNoRows

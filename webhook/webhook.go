@@ -1,6 +1,7 @@
 // Package webhook delivers the outbox: notifications written in the same
 // transaction as the change they announce, sent signed (HMAC-SHA256) and
-// retried with exponential back-off until the receiver answers 2xx.
+// numbered, in order per subscription, retried with exponential back-off
+// until the receiver answers 2xx.
 package webhook
 
 import (
@@ -9,11 +10,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leadrouter/leadrouter/store"
@@ -46,13 +50,54 @@ func Verify(secret string, body []byte, header string, maxAge time.Duration, now
 	return hmac.Equal([]byte(want), []byte(header))
 }
 
-// Deliverer sends due outbox rows.
+// Deliverer sends the outbox. Each subscription is a queue delivered in
+// order: its next event is sent once the one before was delivered, and a
+// failed event is retried (after Backoff) before anything queued behind it.
+// Subscriptions are independent: up to Concurrency of them are delivered
+// at once, each request bounded by Timeout, so a slow or dead receiver
+// holds up only its own queue. Several server processes may run a
+// Deliverer on one database: a subscription is leased to one of them at a
+// time (see store.DB.ClaimDeliveries). Delivery is at least once: a crash
+// or a lost lease between a send and its record sends the event again,
+// under the same sequence number.
 type Deliverer struct {
-	DB     *store.DB
+	DB *store.DB
+	// Client sends the requests (default: a plain http.Client; Timeout
+	// applies either way).
 	Client *http.Client
 	Logger *slog.Logger
-	Every  time.Duration
-	Now    func() time.Time
+	// Every is how often an idle deliverer looks for due events (default
+	// 1s); while there is work it claims again as soon as it has room.
+	Every time.Duration
+	// Timeout bounds each request (default 10s).
+	Timeout time.Duration
+	// Concurrency is how many subscriptions are delivered at once
+	// (default 16).
+	Concurrency int
+	// Batch is how many events of one subscription are sent in a row
+	// before it yields its place to the others (default 100).
+	Batch int
+	// Lease is how long a claimed subscription stays with this deliverer
+	// without news from it (default 2m, at least twice Timeout): a crashed
+	// process's subscriptions move on after it.
+	Lease time.Duration
+	// Now is the time signatures carry (default time.Now).
+	Now func() time.Time
+
+	rounds, sent, failed atomic.Int64
+}
+
+// Stats counts what a Deliverer did.
+type Stats struct {
+	// Rounds counts claims for due subscriptions.
+	Rounds int64
+	// Sent and Failed count requests answered 2xx and the others.
+	Sent, Failed int64
+}
+
+// Stats returns the counts so far.
+func (d *Deliverer) Stats() Stats {
+	return Stats{Rounds: d.rounds.Load(), Sent: d.sent.Load(), Failed: d.failed.Load()}
 }
 
 // Backoff is the wait before attempt n+1: 5s doubling, at most an hour.
@@ -64,57 +109,174 @@ func Backoff(attempts int) time.Duration {
 	return min(d, time.Hour)
 }
 
-// Run delivers until ctx ends.
-func (d *Deliverer) Run(ctx context.Context) {
-	every := d.Every
-	if every <= 0 {
-		every = time.Second
+// settings are a Deliverer's fields with their defaults applied.
+type settings struct {
+	every, timeout, lease time.Duration
+	concurrency, batch    int
+	client                *http.Client
+	now                   func() time.Time
+	logger                *slog.Logger
+}
+
+func (d *Deliverer) settings() settings {
+	s := settings{every: d.Every, timeout: d.Timeout, lease: d.Lease, concurrency: d.Concurrency, batch: d.Batch, client: d.Client, now: d.Now, logger: d.Logger}
+	if s.every <= 0 {
+		s.every = time.Second
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
+	if s.timeout <= 0 {
+		s.timeout = 10 * time.Second
+	}
+	if s.lease <= 0 {
+		s.lease = 2 * time.Minute
+	}
+	s.lease = max(s.lease, 2*s.timeout)
+	if s.concurrency <= 0 {
+		s.concurrency = 16
+	}
+	if s.batch <= 0 {
+		s.batch = 100
+	}
+	if s.client == nil {
+		s.client = &http.Client{}
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.logger == nil {
+		s.logger = slog.Default()
+	}
+	return s
+}
+
+// Run delivers until ctx ends, then waits for the requests in flight to be
+// abandoned and their subscriptions released, so it returns promptly and
+// before the database may be closed.
+func (d *Deliverer) Run(ctx context.Context) {
+	s := d.settings()
+	var workers sync.WaitGroup
+	defer workers.Wait()
+	// done receives one value per finished subscription: whether it
+	// stopped with events left (its Batch ran out). inFlight values at
+	// most, so a worker never waits to report.
+	done := make(chan bool, s.concurrency)
+	inFlight := 0
+	ticker := time.NewTicker(s.every)
+	defer ticker.Stop()
+	claim := true
 	for {
+		if free := s.concurrency - inFlight; claim && free > 0 && ctx.Err() == nil {
+			heads, err := d.claim(ctx, s, free)
+			if err != nil && ctx.Err() == nil {
+				s.logger.Warn("webhook delivery: claim", "err", err)
+			}
+			for _, head := range heads {
+				inFlight++
+				workers.Add(1)
+				go func() {
+					defer workers.Done()
+					_, more := d.deliverQueue(ctx, s, head)
+					done <- more
+				}()
+			}
+			// A claim that filled every free place may have left due
+			// subscriptions behind: claim again as soon as a place frees.
+			// Otherwise nothing else is due until new events arrive:
+			// look again at the next tick.
+			claim = len(heads) == free
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
-			if _, err := d.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-				d.Logger.Warn("webhook delivery", "err", err)
-			}
+		case more := <-done:
+			inFlight--
+			claim = claim || more
+		case <-ticker.C:
+			claim = true
 		}
 	}
 }
 
-// DeliverDue sends what is due now and returns how many were delivered.
+// DeliverDue runs one round and waits for it: it claims up to Concurrency
+// due subscriptions, sends each one's due events in order (up to Batch),
+// and returns how many were delivered.
 func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
-	due, err := d.DB.ClaimDeliveries(ctx, 50, 2*time.Minute)
+	s := d.settings()
+	heads, err := d.claim(ctx, s, s.concurrency)
 	if err != nil {
 		return 0, err
 	}
-	now := time.Now
-	if d.Now != nil {
-		now = d.Now
+	var workers sync.WaitGroup
+	var delivered atomic.Int64
+	for _, head := range heads {
+		workers.Go(func() {
+			n, _ := d.deliverQueue(ctx, s, head)
+			delivered.Add(int64(n))
+		})
 	}
-	client := d.Client
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	delivered := 0
-	for _, item := range due {
-		err := send(ctx, client, item, now())
-		if ferr := d.DB.FinishDelivery(ctx, item.ID, err, Backoff(item.Attempts)); ferr != nil {
-			return delivered, ferr
-		}
-		if err == nil {
-			delivered++
-		} else {
-			d.Logger.Info("webhook delivery failed; will retry", "id", item.ID, "event", item.Event, "attempt", item.Attempts+1, "err", err)
-		}
-	}
-	return delivered, nil
+	workers.Wait()
+	return int(delivered.Load()), nil
 }
 
-func send(ctx context.Context, client *http.Client, item store.Delivery, now time.Time) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, item.URL, bytes.NewReader(item.Payload))
+func (d *Deliverer) claim(ctx context.Context, s settings, limit int) ([]store.Delivery, error) {
+	d.rounds.Add(1)
+	return d.DB.ClaimDeliveries(ctx, limit, s.lease)
+}
+
+// deliverQueue sends head and then the events queued behind it in the same
+// subscription, one at a time, until one fails, the queue is empty, Batch
+// were sent, or ctx ends. It returns how many were delivered and whether
+// it stopped because of Batch (events may be left).
+func (d *Deliverer) deliverQueue(ctx context.Context, s settings, head store.Delivery) (delivered int, more bool) {
+	item := head
+	for sent := 1; ; sent++ {
+		err := d.send(ctx, s, item)
+		// The outcome is recorded even when ctx has just ended, so that
+		// a delivered event is not sent again.
+		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		if err != nil && ctx.Err() != nil {
+			// Shutting down, not the receiver's fault: hand the event
+			// back without counting an attempt.
+			if rerr := d.DB.ReleaseDelivery(recordCtx, item); rerr != nil {
+				s.logger.Warn("webhook delivery: release", "webhook", item.WebhookID, "err", rerr)
+			}
+			cancel()
+			return delivered, false
+		}
+		next := s.lease
+		if sent >= s.batch || ctx.Err() != nil {
+			next = 0
+		}
+		following, ok, ferr := d.DB.FinishDelivery(recordCtx, item, err, Backoff(item.Attempts), next)
+		cancel()
+		if err == nil {
+			d.sent.Add(1)
+			delivered++
+		} else {
+			d.failed.Add(1)
+			s.logger.Info("webhook delivery failed; will retry", "id", item.ID, "webhook", item.WebhookID, "sequence", item.Sequence,
+				"event", item.Event, "attempt", item.Attempts+1, "retry_in", Backoff(item.Attempts), "err", err)
+		}
+		if ferr != nil {
+			// The lease runs out and the event is sent again.
+			s.logger.Warn("webhook delivery: record outcome", "id", item.ID, "webhook", item.WebhookID, "err", ferr)
+			return delivered, false
+		}
+		if !ok {
+			return delivered, err == nil && next == 0 && ctx.Err() == nil
+		}
+		item = following
+	}
+}
+
+// send POSTs item's body, with its sequence number added, signed.
+func (d *Deliverer) send(ctx context.Context, s settings, item store.Delivery) error {
+	body, err := Body(item)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, item.URL, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -122,8 +284,9 @@ func send(ctx context.Context, client *http.Client, item store.Delivery, now tim
 	req.Header.Set("User-Agent", "leadrouter-webhooks/1")
 	req.Header.Set("X-Leadrouter-Event", item.Event)
 	req.Header.Set("X-Leadrouter-Delivery", strconv.FormatInt(item.ID, 10))
-	req.Header.Set("X-Leadrouter-Signature", Sign(item.Secret, item.Payload, now))
-	resp, err := client.Do(req)
+	req.Header.Set("X-Leadrouter-Sequence", strconv.FormatInt(item.Sequence, 10))
+	req.Header.Set("X-Leadrouter-Signature", Sign(item.Secret, body, s.now()))
+	resp, err := s.client.Do(req)
 	if err != nil {
 		return err
 	}
@@ -133,4 +296,15 @@ func send(ctx context.Context, client *http.Client, item store.Delivery, now tim
 		return fmt.Errorf("receiver answered %s", resp.Status)
 	}
 	return nil
+}
+
+// Body is the JSON document POSTed for item: the outbox payload (event,
+// subject, at, actor, data) with its "sequence" number.
+func Body(item store.Delivery) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(item.Payload, &fields); err != nil {
+		return nil, fmt.Errorf("outbox row %d: payload: %w", item.ID, err)
+	}
+	fields["sequence"] = json.RawMessage(strconv.FormatInt(item.Sequence, 10))
+	return json.Marshal(fields)
 }

@@ -2,10 +2,13 @@ package webhook_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -16,37 +19,173 @@ import (
 	"github.com/leadrouter/leadrouter/webhook"
 )
 
-func TestOutboxDeliveredSignedAndRetried(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, engine store.Engine) {
-		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
-		var mu sync.Mutex
-		var bodies [][]byte
-		var secret string
-		fail := true
-		receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			body, _ := io.ReadAll(r.Body)
-			mu.Lock()
-			defer mu.Unlock()
-			if !webhook.Verify(secret, body, r.Header.Get("X-Leadrouter-Signature"), time.Minute, time.Now()) {
-				t.Errorf("bad signature %q", r.Header.Get("X-Leadrouter-Signature"))
-			}
-			if fail {
-				fail = false
-				http.Error(w, "down", http.StatusServiceUnavailable)
-				return
-			}
-			bodies = append(bodies, body)
-		}))
-		defer receiver.Close()
-		admin := leadrouter.Actor{UserID: "usr_admin", Role: leadrouter.RoleAdmin}
-		if err := db.Update(ctx, func(tx *store.Tx) error {
-			h, err := tx.CreateWebhook(ctx, admin, receiver.URL, []string{"lead.created", "lead.qualified"})
-			secret = h.Secret
+var admin = leadrouter.Actor{UserID: "usr_admin", Role: leadrouter.RoleAdmin}
+
+// received is one request a test receiver answered 2xx.
+type received struct {
+	Sequence int64  `json:"sequence"`
+	Event    string `json:"event"`
+	Subject  string `json:"subject"`
+	Delivery string `json:"-"`
+}
+
+// receiver is a webhook endpoint that checks signatures and sequence
+// headers, fails its first failFirst requests, and notes overlapping
+// requests (a subscription must never have two in flight).
+type receiver struct {
+	t      *testing.T
+	server *httptest.Server
+	// hang makes every request wait until the sender gives up.
+	hang bool
+
+	mu        sync.Mutex
+	secret    string
+	failFirst int
+	requests  []received // every request, failed ones included
+	got       []received // the requests answered 2xx
+	inFlight  int
+}
+
+func newReceiver(t *testing.T, failFirst int, hang bool) *receiver {
+	rc := &receiver{t: t, failFirst: failFirst, hang: hang}
+	rc.server = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(rc.server.Close)
+	return rc
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	rc.inFlight++
+	if rc.inFlight > 1 {
+		rc.t.Errorf("two requests of one subscription in flight at once")
+	}
+	if !webhook.Verify(rc.secret, body, r.Header.Get("X-Leadrouter-Signature"), time.Minute, time.Now()) {
+		rc.t.Errorf("bad signature %q", r.Header.Get("X-Leadrouter-Signature"))
+	}
+	var msg received
+	if err := json.Unmarshal(body, &msg); err != nil {
+		rc.t.Errorf("body %s: %v", body, err)
+	}
+	if h := r.Header.Get("X-Leadrouter-Sequence"); h != strconv.FormatInt(msg.Sequence, 10) {
+		rc.t.Errorf("X-Leadrouter-Sequence %q, body sequence %d", h, msg.Sequence)
+	}
+	msg.Delivery = r.Header.Get("X-Leadrouter-Delivery")
+	rc.requests = append(rc.requests, msg)
+	fail := len(rc.requests) <= rc.failFirst
+	rc.mu.Unlock()
+	defer func() { rc.mu.Lock(); rc.inFlight--; rc.mu.Unlock() }()
+	if rc.hang {
+		<-r.Context().Done()
+		return
+	}
+	if fail {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+		return
+	}
+	rc.mu.Lock()
+	rc.got = append(rc.got, msg)
+	rc.mu.Unlock()
+}
+
+// snapshot returns copies of the requests seen and those answered 2xx.
+func (rc *receiver) snapshot() (requests, got []received) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]received(nil), rc.requests...), append([]received(nil), rc.got...)
+}
+
+// subscribe creates a webhook for rc on db.
+func (rc *receiver) subscribe(t *testing.T, db *store.DB, events ...string) store.Webhook {
+	t.Helper()
+	var h store.Webhook
+	if err := db.Update(context.Background(), func(tx *store.Tx) error {
+		var err error
+		h, err = tx.CreateWebhook(context.Background(), admin, rc.server.URL, events)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rc.mu.Lock()
+	rc.secret = h.Secret
+	rc.mu.Unlock()
+	return h
+}
+
+// mustCreateLeads appends a lead.created event for subjects lead_<from>
+// to lead_<from+n-1>, one transaction each, in that order.
+func mustCreateLeads(t *testing.T, db *store.DB, from, n int) {
+	t.Helper()
+	for i := from; i < from+n; i++ {
+		if err := db.Update(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.AppendEvent(context.Background(), leadSubject(i), leadrouter.EventCreated, admin, map[string]int{"i": i})
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+func leadSubject(i int) string { return fmt.Sprintf("lead_%04d", i) }
+
+// assertInOrder checks that got holds lead_0000 ... lead_<n-1>, once each,
+// in order, numbered 1 ... n.
+func assertInOrder(t *testing.T, name string, got []received, n int) {
+	t.Helper()
+	if len(got) != n {
+		t.Fatalf("%s got %d events, want %d", name, len(got), n)
+	}
+	for i, msg := range got {
+		if msg.Subject != leadSubject(i) || msg.Sequence != int64(i+1) {
+			t.Fatalf("%s: event %d is %s #%d, want %s #%d", name, i, msg.Subject, msg.Sequence, leadSubject(i), i+1)
+		}
+	}
+}
+
+// waitFor polls cond until it holds or a generous bound passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// skipAhead moves db's clock forward by d, past back-offs and leases.
+func skipAhead(db *store.DB, d time.Duration) {
+	now := db.Now
+	db.Now = func() time.Time { return now().Add(d) }
+}
+
+func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// runDeliverer runs d until the test ends (or stop is called) and returns
+// stop, which waits for Run to return.
+func runDeliverer(t *testing.T, d *webhook.Deliverer) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); d.Run(ctx) }()
+	stop = func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			t.Errorf("Run did not return after its context ended")
+		}
+	}
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestOutboxDeliveredSignedAndRetried(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		rc := newReceiver(t, 1, false)
+		rc.subscribe(t, db, "lead.created", "lead.qualified")
 		// A change and its notification commit together; a rolled-back
 		// change leaves none.
 		_ = db.Update(ctx, func(tx *store.Tx) error {
@@ -65,24 +204,232 @@ func TestOutboxDeliveredSignedAndRetried(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		d := &webhook.Deliverer{DB: db, Logger: slog.New(slog.DiscardHandler)}
-		n, err := d.DeliverDue(ctx)
-		if err != nil || n != 1 {
-			t.Fatalf("first round delivered %d (%v), want 1 of 2 (receiver down once)", n, err)
+		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		// The receiver is down once: lead.created waits for its back-off
+		// and lead.qualified waits behind it.
+		if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
+			t.Fatalf("first round delivered %d (%v), want 0 (receiver down, nothing overtakes the head)", n, err)
 		}
-		// The failed one waits for its back-off; make it due.
-		if err := db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE delivered_at IS NULL`, tx.Now().Add(-time.Second))
-			return err
-		}); err != nil {
-			t.Fatal(err)
+		if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
+			t.Fatalf("a round during the back-off delivered %d (%v)", n, err)
 		}
-		if n, err := d.DeliverDue(ctx); err != nil || n != 1 {
-			t.Fatalf("retry delivered %d (%v)", n, err)
+		skipAhead(db, webhook.Backoff(0)+time.Second)
+		if n, err := d.DeliverDue(ctx); err != nil || n != 2 {
+			t.Fatalf("retry delivered %d (%v), want 2", n, err)
 		}
 		pending, delivered, _ := db.OutboxStats(ctx)
-		if pending != 0 || delivered != 2 || len(bodies) != 2 {
-			t.Fatalf("pending=%d delivered=%d bodies=%d", pending, delivered, len(bodies))
+		_, got := rc.snapshot()
+		if pending != 0 || delivered != 2 || len(got) != 2 {
+			t.Fatalf("pending=%d delivered=%d bodies=%d", pending, delivered, len(got))
+		}
+		if got[0].Event != "lead.created" || got[0].Sequence != 1 || got[1].Event != "lead.qualified" || got[1].Sequence != 2 {
+			t.Fatalf("got %+v", got)
+		}
+	})
+}
+
+// A receiver failing its first requests gets the events in the order they
+// were enqueued: the failed head is retried before anything behind it.
+func TestOrderKeptWhenReceiverFails(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		const failures, events = 3, 8
+		rc := newReceiver(t, failures, false)
+		rc.subscribe(t, db, "lead.created")
+		mustCreateLeads(t, db, 0, events)
+		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		for round := 0; round < failures; round++ {
+			if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
+				t.Fatalf("round %d delivered %d (%v), want 0", round, n, err)
+			}
+			skipAhead(db, webhook.Backoff(round)+time.Second)
+		}
+		if n, err := d.DeliverDue(ctx); err != nil || n != events {
+			t.Fatalf("round after the failures delivered %d (%v), want %d", n, err, events)
+		}
+		requests, got := rc.snapshot()
+		assertInOrder(t, "receiver", got, events)
+		for i := 0; i <= failures; i++ {
+			if requests[i].Subject != leadSubject(0) || requests[i].Sequence != 1 || requests[i].Delivery != requests[0].Delivery {
+				t.Fatalf("request %d was %+v, want the first event again (%+v)", i, requests[i], requests[0])
+			}
+		}
+		if len(requests) != failures+events {
+			t.Fatalf("%d requests, want %d", len(requests), failures+events)
+		}
+	})
+}
+
+// A receiver that accepts requests and never answers holds up only its own
+// subscription; shutting down abandons its request and hands the event
+// back without counting an attempt.
+func TestHangingReceiverDoesNotDelayOthers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		hanging := newReceiver(t, 0, true)
+		healthy := newReceiver(t, 0, false)
+		hangingHook := hanging.subscribe(t, db, "lead.created")
+		healthy.subscribe(t, db, "lead.created")
+		d := &webhook.Deliverer{DB: db, Logger: quietLogger(), Every: 10 * time.Millisecond, Timeout: 10 * time.Minute}
+		stop := runDeliverer(t, d)
+		const events = 30
+		for i := 0; i < events; i += 10 {
+			mustCreateLeads(t, db, i, 10)
+		}
+		waitFor(t, "the healthy receiver's events", func() bool { _, got := healthy.snapshot(); return len(got) == events })
+		_, got := healthy.snapshot()
+		assertInOrder(t, "healthy receiver", got, events)
+		requests, got := hanging.snapshot()
+		if len(got) != 0 || len(requests) > 1 {
+			t.Fatalf("hanging receiver: %d requests, %d answered; want at most its first, unanswered", len(requests), len(got))
+		}
+		// Shut down once the last answer is recorded (a request cut short
+		// by the shutdown would be sent again).
+		waitFor(t, "the deliveries recorded", func() bool { _, delivered, _ := db.OutboxStats(ctx); return delivered == events })
+		stop()
+		heads, err := db.ClaimDeliveries(ctx, 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(heads) != 1 || heads[0].WebhookID != hangingHook.ID || heads[0].Sequence != 1 || heads[0].Attempts != 0 {
+			t.Fatalf("after shutdown claimed %+v, want the hanging receiver's first event, not yet attempted", heads)
+		}
+	})
+}
+
+// Two deliverers on one database (two server processes) deliver each
+// event once, in order, never two of a subscription at once.
+func TestTwoDeliverersOneDatabase(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		url := storetest.MustURL(t, engine)
+		dbA := storetest.MustOpenURL(t, url)
+		dbB := storetest.MustOpenURL(t, url)
+		var receivers []*receiver
+		for range 3 {
+			rc := newReceiver(t, 0, false)
+			rc.subscribe(t, dbA, "lead.created")
+			receivers = append(receivers, rc)
+		}
+		// Small batches make subscriptions change hands often.
+		a := &webhook.Deliverer{DB: dbA, Logger: quietLogger(), Every: 5 * time.Millisecond, Batch: 3, Concurrency: 2}
+		b := &webhook.Deliverer{DB: dbB, Logger: quietLogger(), Every: 5 * time.Millisecond, Batch: 3, Concurrency: 2}
+		stopA := runDeliverer(t, a)
+		stopB := runDeliverer(t, b)
+		const events = 40
+		for i := 0; i < events; i += 10 {
+			mustCreateLeads(t, dbB, i, 10)
+		}
+		for i, rc := range receivers {
+			waitFor(t, "every event", func() bool { requests, _ := rc.snapshot(); return len(requests) >= events })
+			time.Sleep(50 * time.Millisecond) // room for a duplicate to show
+			requests, got := rc.snapshot()
+			if len(requests) != len(got) {
+				t.Fatalf("receiver %d: %d requests, %d answered", i, len(requests), len(got))
+			}
+			assertInOrder(t, fmt.Sprintf("receiver %d", i), got, events)
+		}
+		stopA()
+		stopB()
+		t.Logf("deliverer A %+v, B %+v", a.Stats(), b.Stats())
+		if sent := a.Stats().Sent + b.Stats().Sent; sent != 3*events {
+			t.Fatalf("sent %d, want %d", sent, 3*events)
+		}
+	})
+}
+
+// A burst larger than a batch drains at once, round after round, without
+// waiting for the idle poll (an hour here).
+func TestBurstDrainsWithoutWaitingForTicks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		db := storetest.MustOpen(t, engine)
+		const hooks, events, batch, concurrency = 5, 25, 10, 2
+		var receivers []*receiver
+		for range hooks {
+			rc := newReceiver(t, 0, false)
+			rc.subscribe(t, db, "lead.created")
+			receivers = append(receivers, rc)
+		}
+		mustCreateLeads(t, db, 0, events)
+		d := &webhook.Deliverer{DB: db, Logger: quietLogger(), Every: time.Hour, Batch: batch, Concurrency: concurrency}
+		stop := runDeliverer(t, d)
+		for i, rc := range receivers {
+			waitFor(t, "the burst", func() bool { _, got := rc.snapshot(); return len(got) == events })
+			_, got := rc.snapshot()
+			assertInOrder(t, fmt.Sprintf("receiver %d", i), got, events)
+		}
+		// Each subscription takes three turns of at most a batch, two
+		// at a time: at least 8 claims, and about one per turn.
+		stop()
+		stats := d.Stats()
+		if stats.Sent != hooks*events || stats.Rounds < 8 || stats.Rounds > 2*hooks*3+1 {
+			t.Fatalf("stats %+v", stats)
+		}
+	})
+}
+
+// DeliverDue sends at most Batch events of a subscription per round; the
+// next round goes on where it stopped.
+func TestDeliverDueRoundsOfABatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		rc := newReceiver(t, 0, false)
+		rc.subscribe(t, db, "lead.created")
+		mustCreateLeads(t, db, 0, 35)
+		d := &webhook.Deliverer{DB: db, Logger: quietLogger(), Batch: 10}
+		var rounds []int
+		for {
+			n, err := d.DeliverDue(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			rounds = append(rounds, n)
+		}
+		if fmt.Sprint(rounds) != "[10 10 10 5]" {
+			t.Fatalf("rounds delivered %v, want [10 10 10 5]", rounds)
+		}
+		_, got := rc.snapshot()
+		assertInOrder(t, "receiver", got, 35)
+	})
+}
+
+// A deliverer whose lease ran out while another took the subscription over
+// records a success but no longer steers the queue.
+func TestExpiredLeaseHandsOver(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		rc := newReceiver(t, 0, false)
+		rc.subscribe(t, db, "lead.created")
+		mustCreateLeads(t, db, 0, 3)
+		first, err := db.ClaimDeliveries(ctx, 10, time.Minute)
+		if err != nil || len(first) != 1 || first[0].Sequence != 1 {
+			t.Fatalf("claim: %+v, %v", first, err)
+		}
+		if again, err := db.ClaimDeliveries(ctx, 10, time.Minute); err != nil || len(again) != 0 {
+			t.Fatalf("a leased subscription was claimed again: %+v, %v", again, err)
+		}
+		skipAhead(db, 2*time.Minute)
+		second, err := db.ClaimDeliveries(ctx, 10, time.Minute)
+		if err != nil || len(second) != 1 || second[0].ID != first[0].ID || second[0].Sequence != 1 {
+			t.Fatalf("claim after the lease ran out: %+v, %v, want the same head", second, err)
+		}
+		// The first holder finishes late: its success is recorded, but
+		// it gets no next event.
+		if _, ok, err := db.FinishDelivery(ctx, first[0], nil, time.Second, time.Minute); err != nil || ok {
+			t.Fatalf("late finish: ok=%v, %v", ok, err)
+		}
+		next, ok, err := db.FinishDelivery(ctx, second[0], nil, time.Second, time.Minute)
+		if err != nil || !ok || next.Sequence != 2 {
+			t.Fatalf("finish by the holder: %+v ok=%v, %v; want sequence 2", next, ok, err)
+		}
+		if pending, delivered, _ := db.OutboxStats(ctx); pending != 2 || delivered != 1 {
+			t.Fatalf("pending=%d delivered=%d", pending, delivered)
 		}
 	})
 }
