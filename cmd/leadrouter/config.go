@@ -33,10 +33,14 @@ type Config struct {
 	Attribution  string
 	SQLiteSync   string
 	WebhookEvery time.Duration
-	DebugAddr    string
-	GCPercent    int
-	MemoryLimit  int64
-	FrontServer  bool
+	// WebhookTimeout bounds each webhook request; WebhookConcurrency is how
+	// many subscriptions are delivered at once.
+	WebhookTimeout     time.Duration
+	WebhookConcurrency int
+	DebugAddr          string
+	GCPercent          int
+	MemoryLimit        int64
+	FrontServer        bool
 }
 
 // bindServeFlags declares the serve flags on fs.
@@ -71,7 +75,9 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.Int64Var(&c.MemoryLimit, "memory-limit", 200<<20, "soft memory limit in bytes for the Go runtime (the GC works harder near it)")
 	fs.BoolVar(&c.FrontServer, "front-server", true, "answer the pid redirect in a small HTTP/1.1 reader in front of net/http (false: net/http serves everything)")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
-	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often the webhook outbox is checked for due deliveries")
+	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often an idle webhook deliverer checks the outbox")
+	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer one request")
+	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", 16, "how many webhook subscriptions are delivered at once")
 }
 
 // parseFlags parses args, then fills every flag not given on the command
@@ -130,6 +136,9 @@ func (c *Config) Validate() error {
 	}
 	if c.FormRate < 1 {
 		problems = append(problems, "--form-rate must be positive")
+	}
+	if c.WebhookTimeout <= 0 || c.WebhookConcurrency < 1 {
+		problems = append(problems, "--webhook-timeout and --webhook-concurrency must be positive")
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(problems, "; "))
