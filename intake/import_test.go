@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -100,6 +101,58 @@ func TestImportIsReRunnable(t *testing.T) {
 		leads, _ := countLeads(t, db)
 		if leads != created {
 			t.Fatalf("%d leads, want %d", leads, created)
+		}
+	})
+}
+
+// TestImportSpreadsheetExports: what CRMs and spreadsheets write - a
+// byte-order mark before a quoted header, semicolons (European Excel),
+// quoted fields holding the separator, employee counts with thousands
+// separators or as ranges - imports; a count that is no number is left
+// out and the report says so.
+func TestImportSpreadsheetExports(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		svc, _ := newService(t, engine)
+		for _, c := range []struct {
+			name, csv string
+			sizes     []int
+		}{
+			{"salesforce with BOM", "\ufeff\"First Name\",\"Last Name\",\"Email\",\"Company\",\"Country\",\"Number of Employees\"\r\n" +
+				"\"Ada\",\"Lovelace\",\"ada@engines.example\",\"Analytical Engines, Ltd\",\"GB\",\"1,200\"\r\n" +
+				"\"Charles\",\"Babbage\",\"charles@engines.example\",\"Difference Co\",\"GB\",\"51-200\"\r\n", []int{1200, 51}},
+			{"semicolons", "Vorname;Nachname;E-Mail;Firma;Land;Mitarbeiter\n" +
+				"Grete;Müller;grete@firma.example;\"Müller; Söhne GmbH\";Deutschland;1.500\n", []int{1500}},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				var outcomes []intake.RowOutcome
+				rep, err := svc.Import(ctx, admin, strings.NewReader(c.csv), 4, func(o intake.RowOutcome) { outcomes = append(outcomes, o) })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Created != len(c.sizes) {
+					t.Fatalf("report %+v, outcomes %+v", rep, outcomes)
+				}
+				for i, o := range outcomes {
+					var l leadrouter.Lead
+					if err := svc.DB.View(ctx, func(tx *store.Tx) error {
+						var err error
+						l, err = tx.Lead(ctx, admin, o.LeadID)
+						return err
+					}); err != nil {
+						t.Fatal(err)
+					}
+					if l.CompanySize != c.sizes[i] {
+						t.Errorf("row %d: company size %d, want %d", i+1, l.CompanySize, c.sizes[i])
+					}
+				}
+			})
+		}
+		var outcomes []intake.RowOutcome
+		rep, err := svc.Import(ctx, admin, strings.NewReader("Last Name,Email,Company,Country,Employees\nOdd,odd@size.example,Odd Size,US,lots\n"), 1,
+			func(o intake.RowOutcome) { outcomes = append(outcomes, o) })
+		if err != nil || rep.Created != 1 || !strings.Contains(outcomes[0].Detail, `company size "lots" ignored`) {
+			t.Fatalf("an unreadable count: %+v %+v %v", rep, outcomes, err)
 		}
 	})
 }

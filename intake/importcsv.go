@@ -1,6 +1,7 @@
 package intake
 
 import (
+	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -32,6 +33,11 @@ var columnAliases = map[string]string{
 	"pid": "pid", "partnerid": "pid", "partnercode": "pid",
 	"consent": "consent_share", "consentshare": "consent_share", "consenttext": "consent_text",
 	"companysize": "company_size", "employees": "company_size", "numberofemployees": "company_size", "noofemployees": "company_size",
+	// German CRM exports (a German Excel also separates with semicolons).
+	"vorname": "first_name", "nachname": "last_name", "name": "last_name", "emailadresse": "email",
+	"telefon": "phone", "telefonnummer": "phone", "mobiltelefon": "phone", "firma": "company", "unternehmen": "company",
+	"firmenname": "company", "titel": "title", "land": "country", "quelle": "source", "leadquelle": "source",
+	"kampagne": "campaign", "mitarbeiter": "company_size", "mitarbeiterzahl": "company_size", "anzahlmitarbeiter": "company_size",
 }
 
 func normaliseHeader(h string) string {
@@ -79,7 +85,14 @@ type ImportReport struct {
 // reports "unchanged".
 func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reader, workers int, emit func(RowOutcome)) (ImportReport, error) {
 	var rep ImportReport
-	cr := csv.NewReader(r)
+	br := bufio.NewReaderSize(r, 64<<10)
+	// Spreadsheet exports begin with a byte-order mark, which the CSV
+	// reader would take for the header's first bytes.
+	if bom, err := br.Peek(3); err == nil && string(bom) == "\ufeff" {
+		_, _ = br.Discard(3)
+	}
+	cr := csv.NewReader(br)
+	cr.Comma = sniffDelimiter(br)
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = false
 	header, err := cr.Read()
@@ -95,7 +108,7 @@ func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reade
 		}
 	}
 	if known == 0 {
-		return rep, leadrouter.Errorf(leadrouter.EINVALID, "the CSV header names none of the known columns (e.g. First Name, Last Name, Email, Company, Country, Lead Source)")
+		return rep, leadrouter.Errorf(leadrouter.EINVALID, "the CSV header names none of the known columns (e.g. First Name, Last Name, Email, Company, Country, Lead Source); it was read as separated by %q", cr.Comma)
 	}
 	if workers <= 0 {
 		workers = 32
@@ -183,6 +196,7 @@ func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int
 		return RowOutcome{Row: row, Outcome: "skipped", Detail: "blank row"}
 	}
 	sub := Submission{Source: leadrouter.SourceImport}
+	var notes []string // what of the row was not taken, for the report
 	for i, v := range rec {
 		if i >= len(fields) {
 			break
@@ -214,8 +228,10 @@ func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int
 		case "consent_text":
 			sub.ConsentText = v
 		case "company_size":
-			if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-				sub.CompanySize = n
+			if size, ok := parseCount(v); ok {
+				sub.CompanySize = size
+			} else {
+				notes = append(notes, fmt.Sprintf("company size %q ignored: not a number of employees", v))
 			}
 		}
 	}
@@ -231,6 +247,15 @@ func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int
 		}
 		return 200, b
 	}}
+	out := s.importOutcome(ctx, actor, row, sub, idem)
+	if len(notes) > 0 && out.Outcome != "rejected" {
+		out.Detail += "; " + strings.Join(notes, "; ")
+	}
+	return out
+}
+
+// importOutcome captures one row's submission and says what became of it.
+func (s *Service) importOutcome(ctx context.Context, actor leadrouter.Actor, row int, sub Submission, idem *Idempotency) RowOutcome {
 	res, err := s.Capture(ctx, actor, sub, idem)
 	switch {
 	case err != nil:
@@ -259,4 +284,55 @@ func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int
 	default:
 		return RowOutcome{Row: row, Outcome: "merged", LeadID: res.DuplicateOf, Detail: "merged into existing " + res.DuplicateKind + " " + res.DuplicateOf}
 	}
+}
+
+// sniffDelimiter reads the header line (without consuming it) and returns
+// the separator it uses: a comma, or the semicolon of European
+// spreadsheets, or a tab, whichever occurs most outside quotes.
+func sniffDelimiter(br *bufio.Reader) rune {
+	head, _ := br.Peek(br.Buffered())
+	if len(head) == 0 {
+		head, _ = br.Peek(4096)
+	}
+	counts := map[rune]int{}
+	quoted := false
+	for _, c := range string(head) {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == '\n':
+			return mostFrequent(counts)
+		case c == ',' || c == ';' || c == '\t':
+			counts[c]++
+		}
+	}
+	return mostFrequent(counts)
+}
+
+func mostFrequent(counts map[rune]int) rune {
+	best := ','
+	for _, c := range []rune{';', '\t'} {
+		if counts[c] > counts[best] {
+			best = c
+		}
+	}
+	return best
+}
+
+// parseCount reads a number of employees as spreadsheets write it: "1200",
+// "1,200", "1.200", "1 200", or a range ("51-200", "10,001+") as its lower
+// bound ("" is none).
+func parseCount(v string) (int, bool) {
+	v = strings.TrimSpace(v)
+	if lo, _, ok := strings.Cut(v, "-"); ok && lo != "" {
+		v = lo
+	}
+	v = strings.TrimSuffix(v, "+")
+	v = strings.NewReplacer(",", "", ".", "", " ", "", "\u00a0", "", "'", "").Replace(v)
+	if v == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil && n >= 0
 }
