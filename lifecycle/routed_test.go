@@ -189,7 +189,7 @@ func TestLifecycleRerouteUpdatesRule(t *testing.T) {
 		seen += len(got)
 		n := wantOneRouted(t, got, lead.ID, reason)
 		if n.Actor != f.Users["admin"].ID || n.Data.Rule != "default" || n.Data.Owner != l.Owner || n.Data.PreviousOwner != lead.Owner ||
-			n.Data.Reassignment == nil || !*n.Data.Reassignment || !n.Data.Rerouted || n.Data.RequestID != req.ID || n.Data.Trace == nil {
+			n.Data.Reassignment == nil || !*n.Data.Reassignment || !n.Data.Rerouted || n.Data.RequestID != req.ID || n.Data.Trace != nil {
 			t.Fatalf("re-route published %s", n.Raw)
 		}
 

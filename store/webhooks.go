@@ -143,7 +143,7 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
-	payload, _ := json.Marshal(map[string]any{"event": name, "subject": e.Subject, "at": e.At.UTC().Format(time.RFC3339Nano), "actor": e.Actor, "data": e.Data})
+	payload, _ := json.Marshal(map[string]any{"event": name, "subject": e.Subject, "at": e.At.UTC().Format(time.RFC3339Nano), "actor": e.Actor, "data": webhookData(e.Data)})
 	for _, h := range hooks {
 		if !contains(h.Events, name) {
 			continue
@@ -154,6 +154,35 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 		}
 	}
 	return nil
+}
+
+// explanationKeys hold a routing decision's explanation: the rules tried,
+// the candidates and why each was skipped, in words that name partners.
+// They stay on the timeline; subscribers get the decision by ids.
+var explanationKeys = []string{"trace", "candidates"}
+
+// webhookData is an event's data as subscribers receive it: without the
+// routing explanation.
+func webhookData(data json.RawMessage) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(data, &m) != nil {
+		return data
+	}
+	trimmed := false
+	for _, k := range explanationKeys {
+		if _, ok := m[k]; ok {
+			delete(m, k)
+			trimmed = true
+		}
+	}
+	if !trimmed {
+		return data
+	}
+	out, err := json.Marshal(m)
+	if err != nil {
+		return data
+	}
+	return out
 }
 
 // Delivery is the head of one subscription's queue, leased to the caller

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -23,10 +24,11 @@ var admin = leadrouter.Actor{UserID: "usr_admin", Role: leadrouter.RoleAdmin}
 
 // received is one request a test receiver answered 2xx.
 type received struct {
-	Sequence int64  `json:"sequence"`
-	Event    string `json:"event"`
-	Subject  string `json:"subject"`
-	Delivery string `json:"-"`
+	Sequence int64          `json:"sequence"`
+	Event    string         `json:"event"`
+	Subject  string         `json:"subject"`
+	Data     map[string]any `json:"data"`
+	Delivery string         `json:"-"`
 }
 
 // receiver is a webhook endpoint that checks signatures and sequence
@@ -445,4 +447,42 @@ func TestBackoff(t *testing.T) {
 	if webhook.Verify("other", []byte("body"), sig, time.Minute, time.Unix(100, 0)) {
 		t.Fatal("a wrong secret verified")
 	}
+}
+
+// TestRoutedPayloadWithoutExplanation: a lead.routed notification carries
+// the decision by ids; the routing trace, whose words name partners and
+// candidates, stays on the timeline.
+func TestRoutedPayloadWithoutExplanation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		rc := newReceiver(t, 0, false)
+		rc.subscribe(t, db, "lead.routed")
+		data := map[string]any{"rule": "international", "owner": map[string]any{"kind": "partner", "id": "ptr_1", "partner_id": "ptr_1"},
+			"trace":      []map[string]any{{"rule": "international", "matched": true, "reason": "partner Berlin Systems GmbH (PID BERLIN01) is next"}},
+			"candidates": []string{"Berlin Systems GmbH"}}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.AppendEvent(ctx, "lead_1", leadrouter.EventRouted, admin, data)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		if n, err := d.DeliverDue(ctx); err != nil || n != 1 {
+			t.Fatalf("delivered %d (%v)", n, err)
+		}
+		_, got := rc.snapshot()
+		if len(got) != 1 || got[0].Data["rule"] != "international" || got[0].Data["owner"] == nil || got[0].Data["trace"] != nil || got[0].Data["candidates"] != nil {
+			t.Fatalf("payload %+v", got)
+		}
+		var timeline []leadrouter.Event
+		_ = db.View(ctx, func(tx *store.Tx) error {
+			var err error
+			timeline, err = tx.Timeline(ctx, "lead_1")
+			return err
+		})
+		if len(timeline) != 1 || !strings.Contains(string(timeline[0].Data), "Berlin Systems GmbH") {
+			t.Fatalf("the timeline lost the trace: %+v", timeline)
+		}
+	})
 }
