@@ -187,8 +187,19 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		if err != nil {
 			return err
 		}
+		// Who is working with them, by name.
+		views := make([]matchView, len(items))
+		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
+			names := NewNames(actor)
+			for i, m := range items {
+				views[i] = matchView{MatchResult: m, OwnerName: names.Owner(r.Context(), tx, parseOwner(m.Owner))}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
 		// The best candidates, ranked: one page, never a next one.
-		WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": ""})
+		WriteJSON(w, http.StatusOK, map[string]any{"items": views, "next_cursor": ""})
 		return nil
 	}, staffRoles()...)
 
@@ -238,4 +249,24 @@ func readBody(r *http.Request) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// matchView is a match with its owner's name.
+type matchView struct {
+	intake.MatchResult
+	OwnerName string `json:"owner_name,omitempty"`
+}
+
+// parseOwner reads a match's owner, "kind:id" ("partner:ptr_…",
+// "user:usr_…", "queue:inside-sales").
+func parseOwner(s string) leadrouter.Owner {
+	kind, id, ok := strings.Cut(s, ":")
+	if !ok {
+		return leadrouter.Owner{}
+	}
+	o := leadrouter.Owner{Kind: kind, ID: id}
+	if kind == leadrouter.OwnerPartner {
+		o.PartnerID = id
+	}
+	return o
 }

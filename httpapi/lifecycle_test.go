@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -757,6 +758,20 @@ func TestSupportReadsOwnersByName(t *testing.T) {
 		}
 		if !named {
 			t.Errorf("timeline does not name the owner change: %v", tl["items"])
+		}
+		matches := w.must(http.StatusOK, "support", "GET", "/api/v1/matches?email=named@owner.example", nil)
+		found := false
+		for _, it := range matches["items"].([]any) {
+			m := it.(map[string]any)
+			if m["id"] == id {
+				found = m["owner_name"] == "User p1a"
+				if score := m["score"].(float64); score*1000 != math.Round(score*1000) {
+					t.Errorf("score %v has more than three decimals", score)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("matches do not name the owner: %v", matches["items"])
 		}
 		if lead := w.must(http.StatusOK, "p1b", "GET", "/api/v1/leads/"+id, nil); lead["owner_name"] != "Alpha Resellers — User p1a" {
 			t.Errorf("the partner's own user: %v", lead["owner_name"])

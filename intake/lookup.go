@@ -2,7 +2,9 @@ package intake
 
 import (
 	"context"
+	"math"
 	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/match"
@@ -57,13 +59,30 @@ func Lookup(ctx context.Context, db *store.DB, email, company, domain string) ([
 		return nil, err
 	}
 	in := make([]match.Candidate, 0, len(cands))
+	now := time.Now()
 	for _, c := range cands {
+		if c.Kind == "registration" && !liveRegistration(c, now) {
+			continue // rejected or expired: nobody is working with them under it
+		}
 		in = append(in, match.Candidate{Kind: match.Kind(c.Kind), ID: c.ID, Email: c.Email, Company: c.Company, Domains: c.Domains, Status: c.Status, Owner: c.Owner})
 	}
 	ranked := match.Rank(match.Query{Email: email, Company: company, Domain: domain}, in)
 	out := make([]MatchResult, 0, len(ranked))
 	for _, m := range ranked {
-		out = append(out, MatchResult{Kind: string(m.Kind), ID: m.ID, Score: m.Score, Reasons: m.Reasons, Status: m.Status, Owner: m.Owner})
+		out = append(out, MatchResult{Kind: string(m.Kind), ID: m.ID, Score: math.Round(m.Score*1000) / 1000, Reasons: m.Reasons, Status: m.Status, Owner: m.Owner})
 	}
 	return out, nil
+}
+
+// liveRegistration reports whether a registration candidate still stands:
+// pending, or approved and not past its expiry.
+func liveRegistration(c store.MatchCandidate, now time.Time) bool {
+	switch c.Status {
+	case store.RegistrationPending:
+		return true
+	case store.RegistrationApproved:
+		expires, err := time.Parse(time.RFC3339, c.Expires)
+		return c.Expires == "" || err != nil || expires.After(now)
+	}
+	return false
 }
