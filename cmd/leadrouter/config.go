@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/routing"
 )
 
 // Config is everything the server reads from flags and LEADROUTER_*
@@ -136,6 +137,14 @@ func (c *Config) Validate() error {
 	}
 	if c.FormRate < 1 {
 		problems = append(problems, "--form-rate must be positive")
+	}
+	if c.PolicyFile != "" {
+		// Checked before the database is opened or migrated.
+		if src, err := os.ReadFile(c.PolicyFile); err != nil {
+			problems = append(problems, "--policy: "+err.Error())
+		} else if _, err := routing.ParsePolicy(src); err != nil {
+			problems = append(problems, "--policy "+c.PolicyFile+": "+err.Error())
+		}
 	}
 	if c.WebhookTimeout <= 0 || c.WebhookConcurrency < 1 {
 		problems = append(problems, "--webhook-timeout and --webhook-concurrency must be positive")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"flag"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -32,5 +34,17 @@ func TestConfigValidate(t *testing.T) {
 	}
 	if err := parse("--webhook-concurrency", "0"); err == nil || !strings.Contains(err.Error(), "--webhook-concurrency") {
 		t.Errorf("--webhook-concurrency 0: %v", err)
+	}
+	// A broken policy file is refused before anything is opened, naming
+	// the file and the line.
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(bad, []byte("rules:\n  - id: x\n    action: teleport\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := parse("--policy", bad); err == nil || !strings.Contains(err.Error(), "--policy "+bad) || !strings.Contains(err.Error(), "line 3") {
+		t.Errorf("a bad policy: %v", err)
+	}
+	if err := parse("--policy", bad+".missing"); err == nil || !strings.Contains(err.Error(), "--policy") {
+		t.Errorf("a missing policy: %v", err)
 	}
 }
