@@ -6,6 +6,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/tracking"
 )
 
 // Forms are the demo site's forms (the demo site posts to demo-request).
@@ -26,9 +27,9 @@ func SeedForms(ctx context.Context, db *store.DB, ids IDs) error {
 				return fmt.Errorf("demo form %s: %w", f.Slug, err)
 			}
 		}
-		_, err := tx.CreateForm(ctx, leadrouter.System, leadrouter.Form{Slug: "lunch-and-learn-berlin", Kind: leadrouter.FormEvent,
+		_, err := tx.CreateForm(ctx, leadrouter.System, leadrouter.Form{Slug: tracking.DemoEventSlug, Kind: leadrouter.FormEvent,
 			SuccessURL: "/thank-you", PartnerID: ids.Partners[PIDBerlin], Campaign: "lunch-and-learn",
-			ConsentText: "Yes, you may share my contact details with Berlin Systems GmbH."})
+			ConsentText: tracking.DemoEventConsentText})
 		return err
 	})
 }

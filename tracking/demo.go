@@ -16,7 +16,14 @@ const (
 	DemoFormSlug       = "demo-request" // /demo, a demo_request form
 	DemoWhitepaperSlug = "whitepaper"   // /whitepaper, a gated_offer form
 	DemoContactSlug    = "contact"      // /contact, a contact form
+	// DemoEventSlug is the Lunch & Learn form at /lunch-and-learn, an event
+	// form hosted by the demo's Berlin partner (which it credits).
+	DemoEventSlug = "lunch-and-learn-berlin"
 )
+
+// DemoEventConsentText is the consent wording of the partner-hosted event
+// form: consent to share with that partner.
+const DemoEventConsentText = "Yes, you may share my contact details with Berlin Systems GmbH."
 
 // DemoConsentText is the consent wording shown next to the demo site's
 // consent_share checkboxes; it must equal the consent text of the seeded
@@ -30,24 +37,25 @@ type demoPage struct {
 }
 
 // DemoSite returns a tiny built-in vendor site for --demo (home, /pricing,
-// /products/erp, /demo, /whitepaper and /contact with their forms, and
-// /thank-you), so that a new user can follow partner links and submit leads
+// /products/erp, /demo, /whitepaper, /contact and /lunch-and-learn with
+// their forms, and /thank-you), so that a new user can follow partner links and submit leads
 // without a site of their own. Other paths are 404.
 func DemoSite() http.Handler {
-	pages := []struct{ pattern, file, title string }{
-		{"GET /{$}", "home.html", "Home"},
-		{"GET /pricing", "pricing.html", "Pricing"},
-		{"GET /products/erp", "erp.html", "Northwind ERP"},
-		{"GET /demo", "demo.html", "Request a demo"},
-		{"GET /whitepaper", "whitepaper.html", "White paper"},
-		{"GET /contact", "contact.html", "Contact"},
-		{"GET /thank-you", "thank-you.html", "Thank you"},
+	pages := []struct{ pattern, file, title, consent string }{
+		{"GET /{$}", "home.html", "Home", DemoConsentText},
+		{"GET /pricing", "pricing.html", "Pricing", DemoConsentText},
+		{"GET /products/erp", "erp.html", "Northwind ERP", DemoConsentText},
+		{"GET /demo", "demo.html", "Request a demo", DemoConsentText},
+		{"GET /whitepaper", "whitepaper.html", "White paper", DemoConsentText},
+		{"GET /contact", "contact.html", "Contact", DemoConsentText},
+		{"GET /lunch-and-learn", "lunch-and-learn.html", "Lunch & Learn with Berlin Systems", DemoEventConsentText},
+		{"GET /thank-you", "thank-you.html", "Thank you", DemoConsentText},
 	}
 	mux := http.NewServeMux()
 	for _, p := range pages {
 		tmpl := template.Must(template.ParseFS(demoFiles, "demo/layout.html", "demo/"+p.file))
 		var body bytes.Buffer
-		if err := tmpl.ExecuteTemplate(&body, "layout", demoPage{Title: p.title, ConsentText: DemoConsentText}); err != nil {
+		if err := tmpl.ExecuteTemplate(&body, "layout", demoPage{Title: p.title, ConsentText: p.consent}); err != nil {
 			panic("tracking: demo page " + p.file + ": " + err.Error())
 		}
 		rendered := body.Bytes()

@@ -9,7 +9,7 @@ import (
 
 func TestDemoSite(t *testing.T) {
 	site := DemoSite()
-	for _, path := range []string{"/", "/pricing", "/products/erp", "/demo", "/whitepaper", "/contact", "/thank-you"} {
+	for _, path := range []string{"/", "/pricing", "/products/erp", "/demo", "/whitepaper", "/contact", "/lunch-and-learn", "/thank-you"} {
 		w := httptest.NewRecorder()
 		site.ServeHTTP(w, httptest.NewRequest("GET", path, nil))
 		if w.Code != http.StatusOK || !strings.HasPrefix(w.Header().Get("Content-Type"), "text/html") {
@@ -28,22 +28,21 @@ func TestDemoSite(t *testing.T) {
 		`name="country"`, `name="title"`, `name="phone"`, `name="partner_code"`,
 		`name="website" tabindex="-1"`,
 	}
-	consent := []string{`type="checkbox" id="consent_share" name="consent_share"`, DemoConsentText}
 	pages := []struct {
-		path, slug  string
-		withConsent bool
+		path, slug, consent string
 	}{
-		{"/demo", DemoFormSlug, true},
-		{"/whitepaper", DemoWhitepaperSlug, true},
-		{"/contact", DemoContactSlug, false},
+		{"/demo", DemoFormSlug, DemoConsentText},
+		{"/whitepaper", DemoWhitepaperSlug, DemoConsentText},
+		{"/contact", DemoContactSlug, ""},
+		{"/lunch-and-learn", DemoEventSlug, DemoEventConsentText},
 	}
 	for _, p := range pages {
 		w = httptest.NewRecorder()
 		site.ServeHTTP(w, httptest.NewRequest("GET", p.path, nil))
 		page := w.Body.String()
 		want := append([]string{`action="/forms/` + p.slug + `"`}, fields...)
-		if p.withConsent {
-			want = append(want, consent...)
+		if p.consent != "" {
+			want = append(want, `type="checkbox" id="consent_share" name="consent_share"`, p.consent)
 		}
 		for _, s := range want {
 			if !strings.Contains(page, s) {
