@@ -116,12 +116,22 @@ var pidKeys = map[string]bool{"pid": true, "credited_pid": true, "attribution_mo
 
 // NewTimelineView renders events for actor: partners who may not see the
 // lead's contact details get event data with those fields removed, and
-// never the trace naming other candidates.
+// never the trace naming other candidates, nor any registration event (a
+// lead's registration events carry no partner id, so a partner's own cannot
+// be told from another partner's registration of its prospect; partners
+// follow their own registrations through the registration API).
 func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrouter.Event) []TimelineItem {
-	items := timelineItems(events)
 	if !actor.IsPartner() {
-		return items
+		return timelineItems(events)
 	}
+	shown := make([]leadrouter.Event, 0, len(events))
+	for _, e := range events {
+		if !isRegistrationEvent(e.Type) {
+			shown = append(shown, e)
+		}
+	}
+	events = shown
+	items := timelineItems(events)
 	contactOK := leadrouter.ContactVisibleTo(actor, l)
 	ownCredit := l.CreditedPartnerID == actor.PartnerID
 	for i := range items {
@@ -158,4 +168,10 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 		}
 	}
 	return items
+}
+
+// isRegistrationEvent reports whether an event type is about a prospect
+// registration (registration_decided and any later registration_* type).
+func isRegistrationEvent(typ string) bool {
+	return typ == leadrouter.EventRegistration || strings.HasPrefix(typ, "registration_")
 }

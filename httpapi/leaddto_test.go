@@ -74,3 +74,27 @@ func TestPartnerSeesItsOwnSideOfOwnerChanges(t *testing.T) {
 		}
 	}
 }
+
+// TestPartnerSeesNoRegistrationEvents: a lead's registration events do not
+// say whose registration they are about, so a partner's view of the lead's
+// timeline leaves them out (another partner's registration of its prospect
+// is none of its business); staff see them.
+func TestPartnerSeesNoRegistrationEvents(t *testing.T) {
+	l := leadrouter.Lead{ID: "lead_1", Owner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "ptr_own", PartnerID: "ptr_own"}}
+	partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: "ptr_own"}
+	staff := leadrouter.Actor{UserID: "usr_s", Role: leadrouter.RoleRelations}
+	events := []leadrouter.Event{
+		{Type: leadrouter.EventCreated, Data: json.RawMessage(`{"source":"api"}`)},
+		{Type: leadrouter.EventRegistration, Data: json.RawMessage(`{"registration_id":"reg_rival","decision":"approved","flag":"yellow","status":"approved","partner_name":"Rival Ltd"}`)},
+		{Type: "registration_extended", Data: json.RawMessage(`{"registration_id":"reg_rival2","flag":"green"}`)},
+		{Type: leadrouter.EventStatus, Data: json.RawMessage(`{"from":"new","to":"mql"}`)},
+	}
+	items := httpapi.NewTimelineView(partner, l, events)
+	raw, _ := json.Marshal(items)
+	if s := string(raw); len(items) != 2 || strings.Contains(s, "reg_rival") || strings.Contains(s, "registration") || !strings.Contains(s, `"mql"`) {
+		t.Errorf("partner's timeline: %s", s)
+	}
+	if items := httpapi.NewTimelineView(staff, l, events); len(items) != 4 {
+		t.Errorf("staff's timeline has %d events, want 4", len(items))
+	}
+}

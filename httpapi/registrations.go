@@ -58,10 +58,11 @@ type RegistrationStaffView struct {
 
 // NewRegistrationView renders reg for actor as of now: partners get the
 // partner view, staff the staff view. An approved registration past its
-// expiry shows as expired.
+// expiry shows as expired, and the reasons say what the partner may do
+// given the flag and that status.
 func NewRegistrationView(actor leadrouter.Actor, reg store.Registration, now time.Time) any {
 	v := RegistrationView{
-		ID: reg.ID, Flag: reg.Flag, Status: reg.EffectiveStatus(now), Reasons: reg.Reasons, ExpiresAt: reg.ExpiresAt,
+		ID: reg.ID, Flag: reg.Flag, Status: reg.EffectiveStatus(now), Reasons: registration.PartnerReasons(reg, now), ExpiresAt: reg.ExpiresAt,
 		Company: reg.Company, Domain: reg.Domain, Country: reg.Country, Note: reg.Note, AccountID: reg.AccountID,
 		ExtensionRequested: reg.ExtensionRequested, Extended: reg.Extended, DecidedAt: reg.DecidedAt,
 		DecisionReason: reg.DecisionReason, CreatedAt: reg.CreatedAt,
@@ -115,7 +116,8 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 
 	s.Handle("GET /api/v1/registrations/check", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		q := r.URL.Query()
-		res, err := svc.Check(r.Context(), actor, registration.CheckInput{Company: q.Get("company"), Domain: q.Get("domain"), PartnerID: q.Get("partner_id")})
+		res, err := svc.Check(r.Context(), actor, registration.CheckInput{Company: q.Get("company"), Domain: q.Get("domain"),
+			ContactEmail: q.Get("contact_email"), PartnerID: q.Get("partner_id")})
 		if err != nil {
 			return err
 		}

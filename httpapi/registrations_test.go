@@ -51,7 +51,8 @@ func newRegWorld(t *testing.T, db *store.DB, base string, partners int) *regWorl
 	ctx := context.Background()
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		for i := range partners {
-			p, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Zorblax Resellers %c", 'A'+i), Countries: []string{"US"}})
+			p, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Zorblax Resellers %c", 'A'+i), Countries: []string{"US"},
+				Domains: []string{fmt.Sprintf("zorblax%d.example", i)}})
 			if err != nil {
 				return err
 			}
@@ -178,9 +179,43 @@ func TestRegistrationsAPI(t *testing.T) {
 		if red["expires_at"] != nil {
 			t.Errorf("red has an expiry: %v", red)
 		}
+		wantReasonsSay(t, red, "not solicit", "will review")
+
+		// The check and the registration run the same search, the contact
+		// e-mail's domain included: initech.com is beta's account.
+		checkAs := func(do func(string, string, any) (int, map[string]any), query string) map[string]any {
+			t.Helper()
+			status, body := do("GET", "/api/v1/registrations/check?"+query, nil)
+			if status != http.StatusOK {
+				t.Fatalf("check %s: %d %v", query, status, body)
+			}
+			return body
+		}
+		byEmail := checkAs(alpha, "domain=bar-co.example&company=Bar+Co&contact_email=someone%40initech.com")
+		status, body := alpha("POST", "/api/v1/registrations", map[string]any{"company": "Bar Co", "domain": "bar-co.example", "country": "US",
+			"contact_email": "someone@initech.com"})
+		wantRegistration(t, status, body, http.StatusCreated, "red", "rejected")
+		if byEmail["flag"] != "red" || fmt.Sprint(byEmail["reasons"]) != fmt.Sprint(body["reasons"]) {
+			t.Fatalf("check %v, registration %v", byEmail, body)
+		}
+
+		// A partner's own company is refused, naming the domain.
+		for _, own := range []map[string]any{
+			{"company": "Zorblax Resellers A", "domain": "zorblax0.example", "country": "US"},
+			{"company": "Someone", "domain": "someone.example", "country": "US", "contact_email": "sam0@zorblax0.example"},
+		} {
+			status, problem := alpha("POST", "/api/v1/registrations", own)
+			if status != http.StatusUnprocessableEntity || !strings.Contains(fmt.Sprint(problem["errors"]), "domain") {
+				t.Fatalf("registering its own company %v: %d %v", own, status, problem)
+			}
+		}
+		if status, problem := alpha("GET", "/api/v1/registrations/check?domain=zorblax0.example", nil); status != http.StatusUnprocessableEntity ||
+			!strings.Contains(fmt.Sprint(problem["errors"]), "domain") {
+			t.Fatalf("checking its own company: %d %v", status, problem)
+		}
 
 		// Red for another partner's account; green for the partner's own.
-		status, body := alpha("POST", "/api/v1/registrations", map[string]any{"company": "Initech", "domain": "initech.com", "country": "US"})
+		status, body = alpha("POST", "/api/v1/registrations", map[string]any{"company": "Initech", "domain": "initech.com", "country": "US"})
 		wantRegistration(t, status, body, http.StatusCreated, "red", "rejected")
 		status, body = beta("POST", "/api/v1/registrations", map[string]any{"company": "Initech", "domain": "initech.com", "country": "US"})
 		wantRegistration(t, status, body, http.StatusCreated, "green", "approved")
@@ -189,7 +224,11 @@ func TestRegistrationsAPI(t *testing.T) {
 		status, yellow := alpha("POST", "/api/v1/registrations", map[string]any{"company": "Hooli", "domain": "hooli.com", "country": "US",
 			"contact_email": "zebediah.q@hooli.com", "note": "met at a trade show"})
 		wantRegistration(t, status, yellow, http.StatusCreated, "yellow", "pending")
+		wantReasonsSay(t, yellow, "will review", "not solicit this company.")
 		yellowID := yellow["id"].(string)
+		if status, _ := alpha("POST", "/api/v1/registrations", map[string]any{"company": "Hooli", "domain": "hooli.com", "country": "US"}); status != http.StatusConflict {
+			t.Fatalf("registering a pending prospect again: %d", status)
+		}
 		if status, _ := alpha("POST", "/api/v1/registrations/"+yellowID+"/approve", map[string]any{"reason": "I say so"}); status != http.StatusForbidden {
 			t.Fatalf("partner approving its own: %d, want 403", status)
 		}
@@ -214,13 +253,15 @@ func TestRegistrationsAPI(t *testing.T) {
 		}
 		if status, got := alpha("GET", "/api/v1/registrations/"+yellowID, nil); status != http.StatusOK || got["status"] != "approved" || got["expires_at"] == nil {
 			t.Fatalf("partner reading the approved one: %d %v", status, got)
+		} else {
+			wantReasonsSay(t, got, "approved your registration", "will review")
 		}
 
 		// Partners list only their own; staff all.
 		if status, list := beta("GET", "/api/v1/registrations", nil); status != http.StatusOK || len(list["items"].([]any)) != 2 {
 			t.Fatalf("partner list: %d %v", status, list)
 		}
-		if status, list := relations("GET", "/api/v1/registrations", nil); status != http.StatusOK || len(list["items"].([]any)) != 5 {
+		if status, list := relations("GET", "/api/v1/registrations", nil); status != http.StatusOK || len(list["items"].([]any)) != 6 {
 			t.Fatalf("staff list: %d %v", status, list)
 		}
 
@@ -265,6 +306,22 @@ func TestRegistrationsAPI(t *testing.T) {
 
 		w.scanPartnerBodies(t, []string{"Zebediah", "Quackenbush", "zebediah.q@hooli.com", "555 0199", "4155550199"})
 	})
+}
+
+// wantReasonsSay checks that every reason of a registration answer says
+// want and none says unwanted.
+func wantReasonsSay(t *testing.T, body map[string]any, want, unwanted string) {
+	t.Helper()
+	reasons, _ := body["reasons"].([]any)
+	if len(reasons) == 0 {
+		t.Fatalf("no reasons: %v", body)
+	}
+	for _, r := range reasons {
+		msg := fmt.Sprint(r.(map[string]any)["message"])
+		if !strings.Contains(msg, want) || strings.Contains(msg, unwanted) {
+			t.Errorf("%s/%s reason says %q; want %q, not %q", body["flag"], body["status"], msg, want, unwanted)
+		}
+	}
 }
 
 // scanPartnerBodies checks that no answer to a partner named another

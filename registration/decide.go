@@ -25,8 +25,9 @@ func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id strin
 // Approve decides a pending (yellow) registration in the partner's favour,
 // with the same effect and expiry as a green one, or grants a requested
 // extension (the expiry moves by one period). Partner Relations or an admin
-// only, with a reason. The search runs again first: when another partner
-// now holds the prospect (red), approval is refused with ECONFLICT.
+// only, with a reason. The search runs again first: when the prospect is
+// now red (another partner holds it, or anyone but the partner works an
+// open opportunity there), approval is refused with ECONFLICT.
 func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
 	if err := actor.Require(leadrouter.RoleRelations, leadrouter.RoleAdmin); err != nil {
 		return store.Registration{}, err
@@ -44,18 +45,16 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 		now := tx.Now()
 		switch {
 		case reg.Status == store.RegistrationPending:
-			p := prospectOf(reg)
-			ev, err := gather(ctx, tx, p, reg.ID)
+			a, err := search(ctx, tx, prospectOf(reg), reg.PartnerID, reg.ID)
 			if err != nil {
 				return err
 			}
-			a := Assess(p, reg.PartnerID, ev, now)
 			if a.Flag == store.FlagRed {
 				var kinds []string
 				for _, r := range a.Reasons {
 					kinds = append(kinds, r.Kind)
 				}
-				return leadrouter.Errorf(leadrouter.ECONFLICT, "Another partner now holds this prospect (%s); reject this registration instead.", strings.Join(kinds, ", "))
+				return leadrouter.Errorf(leadrouter.ECONFLICT, "The prospect is now taken (%s); reject this registration instead.", strings.Join(kinds, ", "))
 			}
 			if a.Duplicate != "" {
 				return leadrouter.Errorf(leadrouter.ECONFLICT, "The partner already holds a live registration for this prospect (%s).", a.Duplicate)
@@ -69,6 +68,7 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 				return err
 			}
 			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
@@ -112,6 +112,7 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 		case reg.Status == store.RegistrationPending:
 			reg.Status = store.RegistrationRejected
 			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
@@ -207,6 +208,7 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registration) error {
 	action := reg.AccountAction()
 	reg.Status, reg.ExtensionRequested = store.RegistrationExpired, false
+	reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 	if err := tx.UpdateRegistration(ctx, reg); err != nil {
 		return err
 	}

@@ -10,36 +10,6 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
-// Reason kinds a registration's answer lists. Their messages never name
-// another partner or show a contact's details.
-const (
-	ReasonAccountOwned         = "account_owned"
-	ReasonOpportunity          = "opportunity"
-	ReasonRegistrationApproved = "registration_approved"
-	ReasonOpenLead             = "open_lead"
-	ReasonVendorOpportunity    = "vendor_opportunity"
-	ReasonRegistrationPending  = "registration_pending"
-	ReasonNearMatch            = "near_match"
-	ReasonOwnRecords           = "own_records"
-	ReasonOwnRegistration      = "own_registration"
-	ReasonClear                = "clear"
-)
-
-// reasonMessages are the partner-facing messages, in the order reasons are
-// listed (red ones first).
-var reasonMessages = []store.RegistrationReason{
-	{Kind: ReasonAccountOwned, Message: "This company, or a company in its group, is already another partner's account. Do not solicit it."},
-	{Kind: ReasonOpportunity, Message: "Another partner is working an open opportunity with this company. Do not solicit it."},
-	{Kind: ReasonRegistrationApproved, Message: "Another partner holds an approved registration for this company. Do not solicit it."},
-	{Kind: ReasonOpenLead, Message: "Someone else (the vendor's team or another partner) is already working a lead at this company. Partner Relations will review your registration."},
-	{Kind: ReasonVendorOpportunity, Message: "The vendor's own team is working an open opportunity with this company. Partner Relations will review your registration."},
-	{Kind: ReasonRegistrationPending, Message: "Another partner's registration for this company is waiting for review. Partner Relations will review yours."},
-	{Kind: ReasonNearMatch, Message: "The company resembles one we already know. Partner Relations will check whether it is the same company."},
-	{Kind: ReasonOwnRegistration, Message: "You already hold a live registration for this company."},
-	{Kind: ReasonOwnRecords, Message: "Only your own records match this company. You may solicit it."},
-	{Kind: ReasonClear, Message: "No conflicting records were found. You may solicit this company."},
-}
-
 // Prospect is the company a registration is about, normalised.
 type Prospect struct {
 	Company    string
@@ -49,6 +19,10 @@ type Prospect struct {
 	Host         string
 	Domain       string
 	ContactEmail string
+	// EmailHost is the contact e-mail's domain, EmailDomain its registrable
+	// domain; both are empty without a contact e-mail or for free mail.
+	EmailHost   string
+	EmailDomain string
 }
 
 // Evidence is everything the conflict search fetched about a prospect.
@@ -84,8 +58,10 @@ type Assessment struct {
 	// AccountAction is "own" or "claimed" for Account.
 	AccountAction string
 	// Duplicate is the id of the partner's own live registration for the
-	// same prospect, if any.
-	Duplicate string
+	// same prospect, if any, and DuplicateStatus its status (approved or
+	// pending).
+	Duplicate       string
+	DuplicateStatus string
 	// AccountIDs and LeadIDs are the matched accounts and open leads whose
 	// timelines record the decision.
 	AccountIDs []string
@@ -158,17 +134,17 @@ func rankHits(p Prospect, ev Evidence) map[string]hit {
 		}
 	}
 	for _, a := range ev.Accounts {
-		if a.Via == "domain" {
+		if a.Via == "domain" || a.Via == "email_domain" {
 			certain("account:" + a.ID)
 		}
 	}
 	for _, l := range ev.Leads {
-		if l.Via == "domain" {
+		if l.Via == "domain" || l.Via == "email_domain" {
 			certain("lead:" + l.ID)
 		}
 	}
 	for _, r := range ev.Registrations {
-		if p.Domain != "" && r.Domain == p.Domain {
+		if r.Domain != "" && (r.Domain == p.Domain || r.Domain == p.EmailDomain) {
 			certain("registration:" + r.ID)
 		}
 	}
@@ -245,13 +221,13 @@ func matchOf(h hit, via string) []string {
 // given the evidence, at now. partnerID "" assesses for no partner (every
 // partner's record is someone else's). Pure: no I/O.
 //
-//   - red: another partner's open opportunity, approved unexpired
+//   - red: an open opportunity of anyone but the partner (another
+//     partner's, or the vendor's own), another partner's approved unexpired
 //     registration, or account ownership (the matched account's, or when it
 //     has no owner, any account's in its hierarchy);
-//   - yellow: an open lead owned by or reserved for anyone else, an open
-//     opportunity of the vendor's own, another partner's pending
-//     registration, or a near match (below match.CertainThreshold) with
-//     anyone else's record;
+//   - yellow: an open lead owned by or reserved for anyone else, another
+//     partner's pending registration, or a near match (below
+//     match.CertainThreshold) with anyone else's record;
 //   - green: nothing, or only the partner's own records.
 func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment {
 	hits := rankHits(p, ev)
@@ -375,7 +351,7 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 		case holder != "":
 			c.Effect, c.Reason, c.Owner = store.EffectRed, ReasonOpportunity, "partner:"+holder
 		default:
-			c.Effect, c.Reason, c.Owner = store.EffectYellow, ReasonVendorOpportunity, "vendor"
+			c.Effect, c.Reason, c.Owner = store.EffectRed, ReasonVendorOpportunity, "vendor"
 		}
 		add(c)
 	}
@@ -395,7 +371,7 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 			}
 			c.Effect = store.EffectOwn
 			if a.Duplicate == "" || status == store.RegistrationApproved {
-				a.Duplicate = r.ID
+				a.Duplicate, a.DuplicateStatus = r.ID, status
 			}
 		case !h.certain:
 			c.Effect, c.Reason = store.EffectYellow, ReasonNearMatch
@@ -435,23 +411,24 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 			kinds[ReasonClear] = true
 		}
 	}
-	if a.Duplicate != "" {
+	switch a.DuplicateStatus {
+	case store.RegistrationApproved:
 		kinds[ReasonOwnRegistration] = true
+	case store.RegistrationPending:
+		kinds[ReasonOwnRegistrationPending] = true
 	}
-	for _, r := range reasonMessages {
-		if kinds[r.Kind] {
-			a.Reasons = append(a.Reasons, r)
-		}
+	found := make([]string, 0, len(kinds))
+	for k := range kinds {
+		found = append(found, k)
 	}
-	if a.Reasons == nil {
-		a.Reasons = []store.RegistrationReason{}
-	}
+	a.Reasons = Reasons(found, a.Flag, statusOfFlag(a.Flag))
 	slices.SortStableFunc(a.Conflicts, func(x, y store.RegistrationConflict) int {
 		return cmp.Compare(effectOrder(x.Effect), effectOrder(y.Effect))
 	})
 
-	// The account to take: found by domain first, then by e-mail, lead or
-	// name; the partner's own or nobody's.
+	// The account to take: found by domain first, then by the contact's
+	// e-mail, the contact e-mail's domain, a lead or name; the partner's
+	// own or nobody's.
 	slices.SortStableFunc(claimable, func(x, y store.ProspectAccount) int { return cmp.Compare(viaOrder(x.Via), viaOrder(y.Via)) })
 	if len(claimable) > 0 {
 		acc := claimable[0]
@@ -482,20 +459,12 @@ func viaOrder(via string) int {
 		return 0
 	case "contact":
 		return 1
-	case "lead":
+	case "email_domain":
 		return 2
-	case "company":
+	case "lead":
 		return 3
+	case "company":
+		return 4
 	}
-	return 4
-}
-
-// Message returns the partner-facing message of a reason kind.
-func Message(kind string) string {
-	for _, r := range reasonMessages {
-		if r.Kind == kind {
-			return r.Message
-		}
-	}
-	return ""
+	return 5
 }

@@ -15,6 +15,7 @@ func TestAssess(t *testing.T) {
 	past, future := now.Add(-time.Hour), now.Add(time.Hour)
 	const me, other = "ptr_me", "ptr_other"
 	p := Prospect{Company: "Globex Corporation", CompanyKey: match.NormaliseCompany("Globex Corporation"), Host: "globex.com", Domain: "globex.com"}
+	p.setContactEmail("bill@sales.initech.com")
 	account := func(owner, name string, domains ...string) store.ProspectAccount {
 		return store.ProspectAccount{ID: "acc_1", Name: name, NameKey: match.NormaliseCompany(name), Domains: domains, RootID: "acc_1", OwnerPartnerID: owner, Via: "domain"}
 	}
@@ -63,7 +64,18 @@ func TestAssess(t *testing.T) {
 		{name: "my live registration", ev: Evidence{Registrations: []store.Registration{reg(me, store.RegistrationApproved, &future)}}, flag: store.FlagGreen, reason: ReasonOwnRegistration, duplicate: true},
 		{name: "another's opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandedOff, PartnerID: other}}}, flag: store.FlagRed, reason: ReasonOpportunity},
 		{name: "opportunity reserved for another", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandoffPending, ReservedPartnerID: other}}}, flag: store.FlagRed, reason: ReasonOpportunity},
-		{name: "vendor's opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppOpen}}}, flag: store.FlagYellow, reason: ReasonVendorOpportunity},
+		{name: "vendor's opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppOpen}}}, flag: store.FlagRed, reason: ReasonVendorOpportunity},
+		{name: "vendor's opportunity and my lead", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppOpen}},
+			Leads: []store.ProspectLead{lead(leadrouter.OwnerPartner, me, "", leadrouter.StatusNew, "Globex")}}, flag: store.FlagRed, reason: ReasonVendorOpportunity},
+		{name: "another's account by the contact's e-mail domain", ev: Evidence{Accounts: []store.ProspectAccount{{ID: "acc_5", Name: "Initech", NameKey: "initech",
+			Domains: []string{"initech.com"}, RootID: "acc_5", OwnerPartnerID: other, Via: "email_domain"}}}, flag: store.FlagRed, reason: ReasonAccountOwned},
+		{name: "lead in the vendor's queue by the contact's e-mail domain", ev: Evidence{Leads: []store.ProspectLead{{ID: "lead_5", Status: leadrouter.StatusNew,
+			Company: "Initech", CompanyKey: "initech", Email: "peter@initech.com", OwnerKind: leadrouter.OwnerQueue, OwnerID: "q", Via: "email_domain"}}},
+			flag: store.FlagYellow, reason: ReasonOpenLead},
+		{name: "another's registration of the contact's e-mail domain", ev: Evidence{Registrations: []store.Registration{{ID: "reg_5", PartnerID: other,
+			Company: "Initech", CompanyKey: "initech", Domain: "initech.com", Status: store.RegistrationApproved, ExpiresAt: &future}}},
+			flag: store.FlagRed, reason: ReasonRegistrationApproved},
+		{name: "my pending registration", ev: Evidence{Registrations: []store.Registration{reg(me, store.RegistrationPending, nil)}}, flag: store.FlagGreen, reason: ReasonOwnRegistrationPending, duplicate: true},
 		{name: "my opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandedOff, PartnerID: me}}}, flag: store.FlagGreen, reason: ReasonOwnRecords},
 	}
 	for _, tt := range tests {
@@ -76,6 +88,7 @@ func TestAssess(t *testing.T) {
 					t.Errorf("reason names a partner: %q", r.Message)
 				}
 			}
+			wantMessagesFit(t, a.Reasons, a.Flag, statusOfFlag(a.Flag))
 			if a.Flag != tt.flag {
 				t.Fatalf("flag = %s, want %s (reasons %v, conflicts %+v)", a.Flag, tt.flag, kinds, a.Conflicts)
 			}
@@ -94,13 +107,93 @@ func TestAssess(t *testing.T) {
 
 func TestProspectHostsAndLocks(t *testing.T) {
 	p := Prospect{Company: "Acme Widgets", CompanyKey: "acme widgets", Host: "emea.sales.acme.co.uk", Domain: "acme.co.uk"}
+	p.setContactEmail("olivia@uk.initech.com")
 	if got := strings.Join(p.hosts(), " "); got != "emea.sales.acme.co.uk sales.acme.co.uk acme.co.uk" {
 		t.Errorf("hosts = %s", got)
 	}
+	if got := strings.Join(p.emailHosts(), " "); got != "uk.initech.com initech.com" || p.EmailDomain != "initech.com" {
+		t.Errorf("e-mail hosts = %s (domain %s)", got, p.EmailDomain)
+	}
 	keys := strings.Join(p.lockKeys(), " ")
-	for _, want := range []string{"domain:acme.co.uk", "company:acme widgets", "token:acme"} {
+	for _, want := range []string{"domain:acme.co.uk", "domain:initech.com", "company:acme widgets", "token:acme"} {
 		if !strings.Contains(keys, want) {
 			t.Errorf("lock keys %s lack %s", keys, want)
 		}
 	}
+	// Free mail says nothing about the company: no domain to match or lock.
+	p.setContactEmail("olivia@gmail.com")
+	if p.EmailDomain != "" || p.EmailHost != "" || len(p.emailHosts()) != 0 || strings.Contains(strings.Join(p.lockKeys(), " "), "gmail") {
+		t.Errorf("free-mail contact: %+v, locks %v", p, p.lockKeys())
+	}
+}
+
+// wantMessagesFit checks that every reason's message says what its flag and
+// status allow, and nothing else.
+func wantMessagesFit(t *testing.T, reasons []store.RegistrationReason, flag, status string) {
+	t.Helper()
+	for _, r := range reasons {
+		m := r.Message
+		review := strings.Contains(m, "will review") || strings.Contains(m, "will check")
+		mayDo := strings.Contains(m, "you may solicit") || strings.Contains(m, "You may solicit")
+		dont := strings.Contains(strings.ToLower(m), "do not solicit")
+		var bad bool
+		switch {
+		case r.Kind == ReasonOwnRegistration:
+			bad = review || dont
+		case r.Kind == ReasonOwnRegistrationPending:
+			bad = !review || mayDo
+		case status == store.RegistrationPending:
+			bad = !review || mayDo
+		case status == store.RegistrationApproved && flag == store.FlagYellow:
+			bad = review || dont || !mayDo || !strings.Contains(m, "approved your registration")
+		case status == store.RegistrationApproved:
+			bad = review || dont || !mayDo
+		case status == store.RegistrationRejected && flag == store.FlagRed:
+			bad = review || mayDo || !dont
+		case status == store.RegistrationRejected:
+			bad = review || mayDo || !dont || !strings.Contains(m, "rejected your registration")
+		case status == store.RegistrationExpired:
+			bad = review || mayDo || !strings.Contains(m, "expired")
+		}
+		if bad {
+			t.Errorf("%s/%s reason %s says %q", flag, status, r.Kind, m)
+		}
+	}
+}
+
+func TestReasonsFitFlagAndStatus(t *testing.T) {
+	all := []string{ReasonAccountOwned, ReasonOpportunity, ReasonVendorOpportunity, ReasonRegistrationApproved, ReasonOpenLead,
+		ReasonRegistrationPending, ReasonNearMatch, ReasonOwnRecords, ReasonClear}
+	for _, tt := range []struct{ flag, status string }{
+		{store.FlagRed, store.RegistrationRejected},
+		{store.FlagYellow, store.RegistrationPending},
+		{store.FlagYellow, store.RegistrationApproved},
+		{store.FlagYellow, store.RegistrationRejected},
+		{store.FlagYellow, store.RegistrationExpired},
+		{store.FlagGreen, store.RegistrationApproved},
+		{store.FlagGreen, store.RegistrationExpired},
+	} {
+		got := Reasons(all, tt.flag, tt.status)
+		if len(got) != len(all) {
+			t.Fatalf("%s/%s: %d reasons for %d kinds", tt.flag, tt.status, len(got), len(all))
+		}
+		if got[0].Kind != ReasonAccountOwned {
+			t.Errorf("red reasons are not listed first: %v", got)
+		}
+		wantMessagesFit(t, got, tt.flag, tt.status)
+	}
+
+	// A stored registration is said again for its effective status; a kind
+	// this version does not know keeps its stored message.
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	past := now.Add(-time.Minute)
+	reg := store.Registration{Flag: store.FlagYellow, Status: store.RegistrationApproved, ExpiresAt: &past, Reasons: []store.RegistrationReason{
+		{Kind: ReasonOpenLead, Message: "Someone else is working a lead. Partner Relations will review your registration."},
+		{Kind: "retired_kind", Message: "Kept as stored."},
+	}}
+	got := PartnerReasons(reg, now)
+	if len(got) != 2 || got[1].Message != "Kept as stored." {
+		t.Fatalf("partner reasons = %v", got)
+	}
+	wantMessagesFit(t, got[:1], reg.Flag, store.RegistrationExpired)
 }

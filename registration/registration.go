@@ -108,6 +108,29 @@ func parseDomain(v *leadrouter.Validation, raw string) (host, domain string) {
 	return host, domain
 }
 
+// parseContactEmail sets p's contact e-mail, when one is given, and its
+// host and registrable domain (left empty for free mail, which says nothing
+// about the company).
+func (p *Prospect) parseContactEmail(v *leadrouter.Validation, raw string) {
+	if strings.TrimSpace(raw) == "" {
+		return
+	}
+	email, err := leadrouter.ParseEmail(raw)
+	if err != nil {
+		v.Add("contact_email", "%s", leadrouter.ErrorMessage(err))
+		return
+	}
+	p.setContactEmail(email)
+}
+
+func (p *Prospect) setContactEmail(email string) {
+	p.ContactEmail, p.EmailHost, p.EmailDomain = email, "", ""
+	host := match.EmailDomain(email)
+	if domain, ok := match.RegistrableDomain(host); ok && !match.IsFreeMail(domain) && !match.IsFreeMail(host) {
+		p.EmailHost, p.EmailDomain = host, domain
+	}
+}
+
 // validate normalises the input and reports every invalid field.
 func (in Input) validate() (parsed, error) {
 	var v leadrouter.Validation
@@ -123,13 +146,7 @@ func (in Input) validate() (parsed, error) {
 	} else {
 		p.Country = c
 	}
-	if strings.TrimSpace(in.ContactEmail) != "" {
-		if e, err := leadrouter.ParseEmail(in.ContactEmail); err != nil {
-			v.Add("contact_email", "%s", leadrouter.ErrorMessage(err))
-		} else {
-			p.ContactEmail = e
-		}
-	}
+	p.parseContactEmail(&v, in.ContactEmail)
 	p.Note = strings.TrimSpace(in.Note)
 	if len(p.Note) > 2000 {
 		v.Add("note", "is longer than 2000 characters")
@@ -139,18 +156,11 @@ func (in Input) validate() (parsed, error) {
 
 // prospectOf is the prospect of a stored registration.
 func prospectOf(r store.Registration) Prospect {
-	p := Prospect{Company: r.Company, CompanyKey: match.NormaliseCompany(r.Company), Host: r.Domain, Domain: r.Domain, ContactEmail: r.ContactEmail}
-	return p
-}
-
-func statusOfFlag(flag string) string {
-	switch flag {
-	case store.FlagGreen:
-		return store.RegistrationApproved
-	case store.FlagYellow:
-		return store.RegistrationPending
+	p := Prospect{Company: r.Company, CompanyKey: match.NormaliseCompany(r.Company), Host: r.Domain, Domain: r.Domain}
+	if r.ContactEmail != "" {
+		p.setContactEmail(r.ContactEmail)
 	}
-	return store.RegistrationRejected
+	return p
 }
 
 // Register runs the conflict search for a partner's prospect and stores the
@@ -178,17 +188,18 @@ func (s *Service) Register(ctx context.Context, actor leadrouter.Actor, in Input
 		if status != leadrouter.PartnerActive {
 			return leadrouter.Errorf(leadrouter.EFORBIDDEN, "Your partner account is suspended.")
 		}
+		if err := refuseOwnCompany(ctx, tx, actor.PartnerID, p.Prospect); err != nil {
+			return err
+		}
 		if err := tx.LockRegistrationKeys(ctx, p.lockKeys()); err != nil {
 			return err
 		}
-		ev, err := gather(ctx, tx, p.Prospect, "")
+		a, err := search(ctx, tx, p.Prospect, actor.PartnerID, "")
 		if err != nil {
 			return err
 		}
-		a := Assess(p.Prospect, actor.PartnerID, ev, tx.Now())
 		if a.Duplicate != "" {
-			return &leadrouter.Error{Code: leadrouter.ECONFLICT,
-				Message: "You already hold a live registration for this company (" + a.Duplicate + "); ask for an extension instead."}
+			return duplicateError(a)
 		}
 		now := tx.Now()
 		reg = store.Registration{
@@ -340,11 +351,13 @@ func matchedSubjects(reg store.Registration) (accountIDs, leadIDs []string) {
 }
 
 // CheckInput is what the pre-registration check looks up: a domain, a
-// company or both, and for staff optionally the partner to check for.
+// company, a contact e-mail or any of them together (as a registration
+// would give them), and for staff optionally the partner to check for.
 type CheckInput struct {
-	Company   string
-	Domain    string
-	PartnerID string
+	Company      string
+	Domain       string
+	ContactEmail string
+	PartnerID    string
 }
 
 // CheckResult is the flag a registration would get now, with its reasons
@@ -358,8 +371,10 @@ type CheckResult struct {
 	PartnerID string
 }
 
-// Check runs the conflict search without creating anything: partners check
-// for themselves, staff for the partner named (or for no partner).
+// Check runs the conflict search a registration would run, without
+// creating anything: partners check for themselves, staff for the partner
+// named (or for no partner). A partner's own company is refused as
+// Register refuses it.
 func (s *Service) Check(ctx context.Context, actor leadrouter.Actor, in CheckInput) (CheckResult, error) {
 	if actor.Role == "" {
 		return CheckResult{}, leadrouter.Errorf(leadrouter.EUNAUTHORIZED, "Authentication required.")
@@ -370,8 +385,8 @@ func (s *Service) Check(ctx context.Context, actor leadrouter.Actor, in CheckInp
 	}
 	var v leadrouter.Validation
 	var p Prospect
-	if strings.TrimSpace(in.Company) == "" && strings.TrimSpace(in.Domain) == "" {
-		v.Add("domain", "give a domain, a company or both")
+	if strings.TrimSpace(in.Company) == "" && strings.TrimSpace(in.Domain) == "" && strings.TrimSpace(in.ContactEmail) == "" {
+		v.Add("domain", "give a domain, a company, a contact e-mail or several of them")
 	}
 	if strings.TrimSpace(in.Company) != "" {
 		p.Company, p.CompanyKey = parseCompany(&v, in.Company)
@@ -379,6 +394,7 @@ func (s *Service) Check(ctx context.Context, actor leadrouter.Actor, in CheckInp
 	if strings.TrimSpace(in.Domain) != "" {
 		p.Host, p.Domain = parseDomain(&v, in.Domain)
 	}
+	p.parseContactEmail(&v, in.ContactEmail)
 	if err := v.Err(); err != nil {
 		return CheckResult{}, err
 	}
@@ -389,12 +405,14 @@ func (s *Service) Check(ctx context.Context, actor leadrouter.Actor, in CheckInp
 				return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 					Fields: []leadrouter.FieldError{{Field: "partner_id", Message: "must name an existing partner"}}}
 			}
+			if err := refuseOwnCompany(ctx, tx, partnerID, p); err != nil {
+				return err
+			}
 		}
-		ev, err := gather(ctx, tx, p, "")
+		a, err := search(ctx, tx, p, partnerID, "")
 		if err != nil {
 			return err
 		}
-		a := Assess(p, partnerID, ev, tx.Now())
 		if err := namePartners(ctx, tx, a.Conflicts); err != nil {
 			return err
 		}

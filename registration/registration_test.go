@@ -3,6 +3,7 @@ package registration_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -213,9 +214,12 @@ func TestRegisterGreenThenRedForAnother(t *testing.T) {
 			}
 		}
 
+		wantMessages(t, reg)
+		wantMessages(t, other)
+
 		// The same partner registering again is told it holds it already.
 		_, err := f.svc.Register(context.Background(), f.users[0], registration.Input{Company: "Globex", Domain: "globex.com", Country: "US"})
-		if leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
+		if leadrouter.ErrorCode(err) != leadrouter.ECONFLICT || !strings.Contains(leadrouter.ErrorMessage(err), "approved registration") {
 			t.Errorf("duplicate registration: err = %v, want conflict", err)
 		}
 	})
@@ -265,13 +269,177 @@ func TestRegisterOpportunities(t *testing.T) {
 		f.opportunity(acc.ID, "carla@soylent.com", leadrouter.OppHandedOff, f.partners[1].ID)
 		wantFlag(t, f.register(0, "Soylent Corp", "soylent.com"), store.FlagRed, store.RegistrationRejected, registration.ReasonOpportunity)
 
+		// The vendor's own open opportunity is red too (SPEC W7: any open
+		// opportunity), and the account stays nobody's.
 		vendor := f.account(leadrouter.NewAccount{Name: "Tyrell", Domains: []string{"tyrell.com"}, Country: "US"})
 		f.opportunity(vendor.ID, "rachael@tyrell.com", leadrouter.OppOpen, "")
-		wantFlag(t, f.register(0, "Tyrell Corporation", "tyrell.com"), store.FlagYellow, store.RegistrationPending, registration.ReasonVendorOpportunity)
+		red := f.register(0, "Tyrell Corporation", "tyrell.com")
+		wantFlag(t, red, store.FlagRed, store.RegistrationRejected, registration.ReasonVendorOpportunity)
+		if red.AccountID != "" || f.accountOwner(vendor.ID) != "" {
+			t.Errorf("red registration took the vendor's account: %s, owner %q", red.AccountID, f.accountOwner(vendor.ID))
+		}
+		wantMessages(t, red)
 
 		lost := f.account(leadrouter.NewAccount{Name: "Oceanic Airlines", Domains: []string{"oceanic.com"}, Country: "US"})
 		f.opportunity(lost.ID, "jack@oceanic.com", leadrouter.OppLost, f.partners[1].ID)
 		wantFlag(t, f.register(0, "Oceanic Airlines", "oceanic.com"), store.FlagGreen, store.RegistrationApproved)
+	})
+}
+
+// wantMessages checks that reg's partner-facing messages fit its flag and
+// status: red says do not solicit, pending that Partner Relations will
+// review it, a decision says the decision.
+func wantMessages(t *testing.T, reg store.Registration) {
+	t.Helper()
+	for _, r := range reg.Reasons {
+		m := r.Message
+		review := strings.Contains(m, "will review") || strings.Contains(m, "will check")
+		dont := strings.Contains(strings.ToLower(m), "do not solicit")
+		var bad bool
+		switch reg.Status {
+		case store.RegistrationPending:
+			bad = !review
+		case store.RegistrationApproved:
+			bad = review || dont || (reg.Flag == store.FlagYellow && !strings.Contains(m, "approved your registration"))
+		case store.RegistrationRejected:
+			bad = review || !dont || (reg.Flag == store.FlagYellow && !strings.Contains(m, "rejected your registration"))
+		case store.RegistrationExpired:
+			bad = review || !strings.Contains(m, "expired")
+		}
+		if bad {
+			t.Errorf("%s/%s registration's reason %s says %q", reg.Flag, reg.Status, r.Kind, m)
+		}
+	}
+}
+
+// TestApproveRefusedOnVendorOpportunity: a yellow registration cannot be
+// approved once the vendor's team opened an opportunity there; the account
+// stays unowned.
+func TestApproveRefusedOnVendorOpportunity(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		f := mustFixture(t, engine, 1)
+		ctx := context.Background()
+		acc := f.account(leadrouter.NewAccount{Name: "Cyberdyne Systems", Domains: []string{"cyberdyne.com"}, Country: "US"})
+		f.lead(leadrouter.Lead{Email: "miles@cyberdyne.com", Company: "Cyberdyne Systems", Country: "US", AccountID: acc.ID,
+			Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
+		reg := f.register(0, "Cyberdyne Systems", "cyberdyne.com")
+		wantFlag(t, reg, store.FlagYellow, store.RegistrationPending, registration.ReasonOpenLead)
+		wantMessages(t, reg)
+		f.opportunity(acc.ID, "sarah@cyberdyne.com", leadrouter.OppOpen, "")
+		_, err := f.svc.Approve(ctx, f.relations, reg.ID, "Looks fine.")
+		if leadrouter.ErrorCode(err) != leadrouter.ECONFLICT || !strings.Contains(leadrouter.ErrorMessage(err), registration.ReasonVendorOpportunity) {
+			t.Fatalf("approval with the vendor's opportunity open: err = %v", err)
+		}
+		if owner := f.accountOwner(acc.ID); owner != "" {
+			t.Errorf("the account went to partner %q", owner)
+		}
+	})
+}
+
+// TestRegisterContactEmail: the contact e-mail and its registrable domain
+// (not free mail) are matched against accounts, leads and registrations,
+// and the check gives the flag registering gives.
+func TestRegisterContactEmail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		f := mustFixture(t, engine, 3)
+		ctx := context.Background()
+		acme := f.account(leadrouter.NewAccount{Name: "Acme Corporation", Domains: []string{"acme.example"}, Country: "US", OwnerPartnerID: f.partners[1].ID})
+		emea := f.account(leadrouter.NewAccount{Name: "Acme EMEA Ltd", Domains: []string{"acme-emea.example"}, Country: "GB", ParentID: acme.ID})
+		f.lead(leadrouter.Lead{Email: "olivia@acme-emea.example", Company: "Acme EMEA Ltd", Country: "GB", AccountID: emea.ID,
+			Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
+
+		same := func(in registration.Input, flag string, kinds ...string) store.Registration {
+			t.Helper()
+			res, err := f.svc.Check(ctx, f.users[0], registration.CheckInput{Company: in.Company, Domain: in.Domain, ContactEmail: in.ContactEmail})
+			if err != nil {
+				t.Fatalf("check %+v: %v", in, err)
+			}
+			reg, err := f.svc.Register(ctx, f.users[0], in)
+			if err != nil {
+				t.Fatalf("register %+v: %v", in, err)
+			}
+			if res.Flag != reg.Flag || strings.Join(reasonKinds(store.Registration{Reasons: res.Reasons}), ",") != strings.Join(reasonKinds(reg), ",") {
+				t.Errorf("check says %s %v, registering %s %v", res.Flag, res.Reasons, reg.Flag, reg.Reasons)
+			}
+			wantFlag(t, reg, flag, map[string]string{store.FlagGreen: store.RegistrationApproved, store.FlagYellow: store.RegistrationPending,
+				store.FlagRed: store.RegistrationRejected}[flag], kinds...)
+			wantMessages(t, reg)
+			return reg
+		}
+		// The exact e-mail of a lead at an account in another partner's group.
+		same(registration.Input{Company: "Foo Co", Domain: "foo-co.example", Country: "US", ContactEmail: "olivia@acme-emea.example"},
+			store.FlagRed, registration.ReasonAccountOwned, registration.ReasonOpenLead)
+		// Only the e-mail's domain: another partner's account.
+		same(registration.Input{Company: "Bar Co", Domain: "bar-co.example", Country: "US", ContactEmail: "someone@acme.example"},
+			store.FlagRed, registration.ReasonAccountOwned)
+		// A subdomain of the e-mail finds it too.
+		same(registration.Input{Company: "Baz Co", Domain: "baz-co.example", Country: "US", ContactEmail: "someone@sales.acme.example"},
+			store.FlagRed, registration.ReasonAccountOwned)
+		// Another partner's approved registration of the e-mail's domain.
+		f.register(2, "Qux Industries", "qux.example")
+		same(registration.Input{Company: "Quux Co", Domain: "quux.example", Country: "US", ContactEmail: "ceo@qux.example"},
+			store.FlagRed, registration.ReasonRegistrationApproved)
+		// Free mail matches nothing by its domain.
+		f.lead(leadrouter.Lead{Email: "somebody@gmail.com", Company: "Unrelated", Country: "US", Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
+		same(registration.Input{Company: "Corge Co", Domain: "corge.example", Country: "US", ContactEmail: "corge.ceo@gmail.com"},
+			store.FlagGreen, registration.ReasonClear)
+		// The check may look up a contact e-mail alone.
+		res, err := f.svc.Check(ctx, f.users[0], registration.CheckInput{ContactEmail: "x@acme.example"})
+		if err != nil || res.Flag != store.FlagRed {
+			t.Errorf("check by e-mail alone = %+v %v", res, err)
+		}
+		if owner := f.accountOwner(acme.ID); owner != f.partners[1].ID {
+			t.Errorf("acme's owner = %q", owner)
+		}
+	})
+}
+
+// TestRegisterOwnCompany: a partner cannot register its own company, by its
+// domain, a subdomain of it, or its contact e-mail's domain; nor check it.
+func TestRegisterOwnCompany(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		f := mustFixture(t, engine, 1)
+		ctx := context.Background()
+		var user leadrouter.Actor
+		f.update(func(ctx context.Context, tx *store.Tx) error {
+			p, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: "Brussels IT BV", Countries: []string{"BE"}, Domains: []string{"brussels-it.example"}})
+			if err != nil {
+				return err
+			}
+			u, _, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: "eva@brussels-it.example", Name: "Eva", Role: leadrouter.RolePartner, PartnerID: p.ID})
+			user = u.Actor()
+			return err
+		})
+		fieldsOf := func(err error) string {
+			var fields []string
+			for _, fe := range leadrouter.ErrorFields(err) {
+				fields = append(fields, fe.Field)
+			}
+			return strings.Join(fields, ",")
+		}
+		for _, tt := range []struct {
+			in     registration.Input
+			fields string
+		}{
+			{registration.Input{Company: "Brussels IT", Domain: "brussels-it.example", Country: "BE"}, "domain"},
+			{registration.Input{Company: "Brussels IT Sales", Domain: "https://sales.brussels-it.example/", Country: "BE"}, "domain"},
+			{registration.Input{Company: "Someone Else", Domain: "someone-else.example", Country: "BE", ContactEmail: "eva@brussels-it.example"}, "domain,contact_email"},
+		} {
+			_, err := f.svc.Register(ctx, user, tt.in)
+			if leadrouter.ErrorCode(err) != leadrouter.EINVALID || fieldsOf(err) != tt.fields {
+				t.Errorf("registering %+v: err = %v (fields %s), want invalid %s", tt.in, err, fieldsOf(err), tt.fields)
+			}
+			_, err = f.svc.Check(ctx, user, registration.CheckInput{Company: tt.in.Company, Domain: tt.in.Domain, ContactEmail: tt.in.ContactEmail})
+			if leadrouter.ErrorCode(err) != leadrouter.EINVALID || fieldsOf(err) != tt.fields {
+				t.Errorf("checking %+v: err = %v, want invalid %s", tt.in, err, tt.fields)
+			}
+		}
+		page, _ := f.svc.List(ctx, f.relations, store.RegistrationFilter{})
+		if len(page.Items) != 0 {
+			t.Errorf("own-company registrations stored: %d", len(page.Items))
+		}
+		// Another partner may register Brussels IT as its prospect.
+		wantFlag(t, f.register(0, "Brussels IT BV", "brussels-it.example"), store.FlagGreen, store.RegistrationApproved)
 	})
 }
 
@@ -283,8 +451,15 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 			Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
 		reg := f.register(0, "Hooli", "hooli.com")
 		wantFlag(t, reg, store.FlagYellow, store.RegistrationPending, registration.ReasonOpenLead)
+		wantMessages(t, reg)
 		if reg.ExpiresAt != nil || reg.AccountID != "" {
 			t.Fatalf("pending registration has expiry or account: %+v", reg)
+		}
+		// Registering it again while it is pending says so (an extension
+		// is for approved registrations only).
+		_, err := f.svc.Register(ctx, f.users[0], registration.Input{Company: "Hooli", Domain: "hooli.com", Country: "US"})
+		if msg := leadrouter.ErrorMessage(err); leadrouter.ErrorCode(err) != leadrouter.ECONFLICT || !strings.Contains(msg, "already pending") || strings.Contains(msg, "extension") {
+			t.Fatalf("registering a pending prospect again: err = %v", err)
 		}
 		if !hasEvent(f.timeline(lead.ID), leadrouter.EventRegistration, reg.ID) {
 			t.Error("no decision on the matched lead's timeline")
@@ -313,6 +488,11 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 		if f.accountOwner(approved.AccountID) != f.partners[0].ID {
 			t.Error("approval did not give the account to the partner")
 		}
+		wantFlag(t, approved, store.FlagYellow, store.RegistrationApproved, registration.ReasonOpenLead)
+		wantMessages(t, approved)
+		if got, _ := f.svc.Get(ctx, f.users[0], reg.ID); !slices.Equal(got.Reasons, approved.Reasons) {
+			t.Errorf("stored reasons %v, answered %v", got.Reasons, approved.Reasons)
+		}
 		// Now the second one cannot be approved: another partner holds it.
 		if _, err := f.svc.Approve(ctx, f.relations, second.ID, "ok"); leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
 			t.Fatalf("approving the second: err = %v", err)
@@ -321,6 +501,8 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 		if err != nil || rejected.Status != store.RegistrationRejected {
 			t.Fatalf("reject: %+v %v", rejected, err)
 		}
+		wantFlag(t, rejected, store.FlagYellow, store.RegistrationRejected, registration.ReasonRegistrationPending)
+		wantMessages(t, rejected)
 		if _, err := f.svc.Reject(ctx, f.relations, second.ID, "again"); leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
 			t.Fatalf("rejecting twice: err = %v", err)
 		}
@@ -427,6 +609,7 @@ func TestExpiryAndExtension(t *testing.T) {
 		if got.Status != store.RegistrationExpired {
 			t.Errorf("status after the job = %s", got.Status)
 		}
+		wantMessages(t, got)
 		if f.accountOwner(reg.AccountID) != f.partners[1].ID {
 			t.Error("the job released an account another partner holds now")
 		}

@@ -4,17 +4,22 @@ import (
 	"context"
 	"strings"
 
+	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
 
 // lockKeys are the registration_locks rows that serialise searches on one
-// prospect: its registrable domain, its company key and its company tokens
-// (so that near matches registered at the same moment see each other too).
+// prospect: its registrable domain (and its contact e-mail's), its company
+// key and its company tokens (so that near matches registered at the same
+// moment see each other too).
 func (p Prospect) lockKeys() []string {
 	var keys []string
 	if p.Domain != "" {
 		keys = append(keys, "domain:"+p.Domain)
+	}
+	if p.EmailDomain != "" && p.EmailDomain != p.Domain {
+		keys = append(keys, "domain:"+p.EmailDomain)
 	}
 	if p.CompanyKey != "" {
 		keys = append(keys, "company:"+p.CompanyKey)
@@ -28,13 +33,23 @@ func (p Prospect) lockKeys() []string {
 // hosts are the host and its parent domains down to the registrable one:
 // an account may hold a subdomain (emea.acme.com) as its domain.
 func (p Prospect) hosts() []string {
-	if p.Host == "" {
+	return hostChain(p.Host, p.Domain)
+}
+
+// emailHosts are the contact e-mail's host and its parent domains down to
+// the registrable one (none for free mail).
+func (p Prospect) emailHosts() []string {
+	return hostChain(p.EmailHost, p.EmailDomain)
+}
+
+func hostChain(host, domain string) []string {
+	if host == "" {
 		return nil
 	}
 	var out []string
-	for h := p.Host; len(h) >= len(p.Domain) && strings.Contains(h, "."); {
+	for h := host; len(h) >= len(domain) && strings.Contains(h, "."); {
 		out = append(out, h)
-		if h == p.Domain {
+		if h == domain {
 			break
 		}
 		_, h, _ = strings.Cut(h, ".")
@@ -43,14 +58,15 @@ func (p Prospect) hosts() []string {
 }
 
 // gather runs the conflict search for p: the direct candidates through the
-// store's indexes, then the accounts of matched leads and contacts, the
+// store's indexes (by domain, company, contact e-mail and the contact
+// e-mail's domain), then the accounts of matched leads and contacts, the
 // hierarchies of matched accounts, their open opportunities and those of
 // matched leads, and the registrations behind the ownership of the accounts
 // found. excludeID leaves out the registration being decided.
 func gather(ctx context.Context, tx *store.Tx, p Prospect, excludeID string) (Evidence, error) {
 	cands, err := tx.ProspectCandidates(ctx, store.ProspectQuery{
 		Hosts: p.hosts(), Domain: p.Domain, CompanyKey: p.CompanyKey, Tokens: match.CompanyTokens(p.Company),
-		ContactEmail: p.ContactEmail, ExcludeID: excludeID,
+		ContactEmail: p.ContactEmail, EmailHosts: p.emailHosts(), EmailDomain: p.EmailDomain, ExcludeID: excludeID,
 	})
 	if err != nil {
 		return Evidence{}, err
@@ -165,4 +181,69 @@ func namePartners(ctx context.Context, tx *store.Tx, conflicts []store.Registrat
 		conflicts[i].PartnerName = names[conflicts[i].PartnerID]
 	}
 	return nil
+}
+
+// refuseOwnCompany answers EINVALID (naming "domain") when p is partnerID's
+// own company: its domain, or its contact e-mail's, is one of the partner's
+// own domains or a subdomain of one. A partner registers prospects, not
+// itself.
+func refuseOwnCompany(ctx context.Context, tx *store.Tx, partnerID string, p Prospect) error {
+	domains, err := tx.PartnerDomains(ctx, partnerID)
+	if err != nil || len(domains) == 0 {
+		return err
+	}
+	own := map[string]bool{}
+	for _, d := range domains {
+		own[d] = true
+	}
+	isOwn := func(hosts []string) bool {
+		for _, h := range hosts {
+			if own[h] {
+				return true
+			}
+		}
+		return false
+	}
+	var v leadrouter.Validation
+	switch {
+	case isOwn(p.hosts()):
+		v.Add("domain", "%s is your own company's domain; register a prospect, not your own company", p.Host)
+	case isOwn(p.emailHosts()):
+		v.Add("domain", "the contact e-mail's domain %s is your own company's; register a prospect, not your own company", p.EmailHost)
+		v.Add("contact_email", "is at your own company's domain %s; give the prospect's contact", p.EmailHost)
+	}
+	return v.Err()
+}
+
+// search is the conflict search Register, Check and Approve share: the
+// records the prospect's domain, company and contact e-mail (and that
+// e-mail's domain) find, assessed for partnerID. excludeID leaves out the
+// registration being decided.
+func search(ctx context.Context, tx *store.Tx, p Prospect, partnerID, excludeID string) (Assessment, error) {
+	ev, err := gather(ctx, tx, p, excludeID)
+	if err != nil {
+		return Assessment{}, err
+	}
+	return Assess(p, partnerID, ev, tx.Now()), nil
+}
+
+func statusOfFlag(flag string) string {
+	switch flag {
+	case store.FlagGreen:
+		return store.RegistrationApproved
+	case store.FlagYellow:
+		return store.RegistrationPending
+	}
+	return store.RegistrationRejected
+}
+
+// duplicateError tells a partner registering a prospect it already holds
+// what its own registration's status is and what it may do.
+func duplicateError(a Assessment) error {
+	if a.DuplicateStatus == store.RegistrationPending {
+		return leadrouter.Errorf(leadrouter.ECONFLICT,
+			"Your registration for this company (%s) is already pending; Partner Relations will review it.", a.Duplicate)
+	}
+	return leadrouter.Errorf(leadrouter.ECONFLICT,
+		"You already hold an approved registration for this company (%s); ask for an extension of it when it runs out.", a.Duplicate)
 }

@@ -421,6 +421,25 @@ func (tx *Tx) PartnerNames(ctx context.Context, ids []string) (map[string]string
 	return out, nil
 }
 
+// PartnerDomains returns a partner's own domains (its company's, not its
+// prospects').
+func (tx *Tx) PartnerDomains(ctx context.Context, partnerID string) ([]string, error) {
+	rows, err := tx.Query(ctx, `SELECT domain FROM partner_domains WHERE partner_id = ? ORDER BY domain`, partnerID)
+	if err != nil {
+		return nil, fmt.Errorf("partner domains: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var d string
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
 // PartnerStatus returns a partner's status (active, suspended) or ENOTFOUND.
 func (tx *Tx) PartnerStatus(ctx context.Context, id string) (string, error) {
 	var status string
@@ -437,6 +456,12 @@ type ProspectQuery struct {
 	CompanyKey   string
 	Tokens       []string
 	ContactEmail string
+	// EmailHosts are the contact e-mail's host and its parent domains down
+	// to EmailDomain, its registrable domain (both empty for free mail):
+	// looked up like Hosts and Domain, the records found through them
+	// marked "email_domain".
+	EmailHosts  []string
+	EmailDomain string
 	// ExcludeID leaves one registration out (the one being decided).
 	ExcludeID string
 	// TokenLimit bounds the near-miss candidates (default 40).
@@ -505,9 +530,9 @@ type ProspectCandidates struct {
 // ProspectCandidates fetches the accounts, leads, contacts and live
 // (pending or approved) registrations that may be the prospect, through
 // indexes only: account domains, leads' e-mail domains, registrations'
-// domains, the company key of accounts, leads and registrations, the exact
-// contact e-mail on leads and contacts, and the company-token index for near
-// misses.
+// domains (for the prospect's domain and the contact e-mail's), the company
+// key of accounts, leads and registrations, the exact contact e-mail on
+// leads and contacts, and the company-token index for near misses.
 func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (ProspectCandidates, error) {
 	var out ProspectCandidates
 	accountVia, leadVia := map[string]string{}, map[string]string{}
@@ -555,6 +580,21 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 			addLead(id, "domain")
 		}
 	}
+	for _, host := range q.EmailHosts {
+		ids, err := collect("accounts by e-mail domain", `SELECT account_id FROM account_domains WHERE domain = ?`, host)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addAccount(id, "email_domain")
+		}
+		if ids, err = collect("leads by e-mail domain", `SELECT id FROM leads WHERE email_domain = ? ORDER BY id DESC LIMIT 50`, host); err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addLead(id, "email_domain")
+		}
+	}
 	if q.ContactEmail != "" {
 		ids, err := collect("leads by e-mail", `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, q.ContactEmail)
 		if err != nil {
@@ -568,8 +608,11 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 		}
 		contactIDs = append(contactIDs, ids...)
 	}
-	if q.Domain != "" {
-		ids, err := collect("registrations by domain", `SELECT id FROM registrations WHERE domain = ? AND status IN ('approved', 'pending') ORDER BY id DESC LIMIT 100`, q.Domain)
+	for _, domain := range uniq([]string{q.Domain, q.EmailDomain}) {
+		if domain == "" {
+			continue
+		}
+		ids, err := collect("registrations by domain", `SELECT id FROM registrations WHERE domain = ? AND status IN ('approved', 'pending') ORDER BY id DESC LIMIT 100`, domain)
 		if err != nil {
 			return out, err
 		}
