@@ -1,7 +1,9 @@
 package intake
 
 import (
+	"bytes"
 	"encoding/json"
+	"html/template"
 	"log/slog"
 	"net"
 	"net/http"
@@ -33,15 +35,15 @@ func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if ok, wait := h.Limiter.Allow(ip); !ok {
 		secs := int(wait.Seconds()) + 1
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		h.WriteError(w, r, leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many submissions from your address; try again in %d second%s.", secs, plural(secs)))
+		h.fail(w, r, leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many submissions from your address; try again in %d second%s.", secs, plural(secs)))
 		return
 	}
 	if !h.sameSite(r) {
-		h.WriteError(w, r, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Forms accept submissions only from the vendor's own site."))
+		h.fail(w, r, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Forms accept submissions only from the vendor's own site."))
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		h.WriteError(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	var form leadrouter.Form
@@ -50,7 +52,7 @@ func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		form, err = tx.FormBySlug(r.Context(), r.PathValue("slug"))
 		return err
 	}); err != nil {
-		h.WriteError(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	// The honeypot: people never see the field, bots fill it. Answer as if
@@ -94,6 +96,11 @@ func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			sub.UTM[k] = v
 		}
 	}
+	if len(sub.UTM) == 0 {
+		// The visitor browsed on from the page a partner's link landed on
+		// (its campaign parameters are in the touch's landing).
+		sub.UTM = touchUTM(sub.Touches)
+	}
 	switch strings.ToLower(r.PostForm.Get("consent_share")) {
 	case "on", "true", "1", "yes":
 		yes := true
@@ -104,7 +111,7 @@ func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.Service.Capture(r.Context(), leadrouter.Actor{}, sub, nil)
 	if err != nil {
-		h.WriteError(w, r, err)
+		h.fail(w, r, err)
 		return
 	}
 	h.accepted(w, r, form, res.Lead.ID)
@@ -118,6 +125,130 @@ func (h *FormHandler) accepted(w http.ResponseWriter, r *http.Request, form lead
 		return
 	}
 	http.Redirect(w, r, form.SuccessURL, http.StatusSeeOther)
+}
+
+// fail answers err. API clients get the problem document WriteError
+// writes. A browser posting the form (its Accept names text/html and not
+// application/json) gets, with the same status, a small HTML page listing
+// each problem and a link back to the form.
+func (h *FormHandler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Add("Vary", "Accept")
+	if !wantsHTML(r) {
+		h.WriteError(w, r, err)
+		return
+	}
+	// WriteError holds the one mapping of errors to statuses and to what a
+	// client may be told (internal details withheld): record its answer
+	// and show that.
+	rec := &problemRecorder{header: http.Header{}}
+	h.WriteError(rec, r, err)
+	var problem struct {
+		Title  string                  `json:"title"`
+		Detail string                  `json:"detail"`
+		Errors []leadrouter.FieldError `json:"errors"`
+	}
+	if json.Unmarshal(rec.body.Bytes(), &problem) != nil || problem.Detail == "" {
+		problem.Detail, problem.Errors = leadrouter.ErrorMessage(err), leadrouter.ErrorFields(err)
+	}
+	status := rec.status
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if problem.Title == "" {
+		problem.Title = http.StatusText(status)
+	}
+	page := formErrorPage{Title: problem.Title, Detail: problem.Detail, Back: h.backLink(r)}
+	for _, f := range problem.Errors {
+		page.Problems = append(page.Problems, leadrouter.FieldError{Field: strings.ReplaceAll(f.Field, "_", " "), Message: f.Message})
+	}
+	var buf bytes.Buffer
+	if err := formErrorTemplate.Execute(&buf, page); err != nil {
+		if h.Logger != nil {
+			h.Logger.Error("render form error page", "err", err)
+		}
+		h.WriteError(w, r, err)
+		return
+	}
+	header := w.Header()
+	if retry := rec.header.Get("Retry-After"); retry != "" && header.Get("Retry-After") == "" {
+		header.Set("Retry-After", retry)
+	}
+	header.Set("Content-Type", "text/html; charset=utf-8")
+	header.Set("X-Content-Type-Options", "nosniff")
+	header.Set("Cache-Control", "no-store")
+	header.Set("Content-Security-Policy", "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// wantsHTML reports whether the request comes from a browser posting a
+// form rather than from an API client.
+func wantsHTML(r *http.Request) bool {
+	accept := strings.ToLower(r.Header.Get("Accept"))
+	return !strings.Contains(accept, "application/json") && strings.Contains(accept, "text/html")
+}
+
+// backLink is where the error page links back to: the Referer when it is a
+// page of the site (an http or https URL on one of its hosts), else "/".
+func (h *FormHandler) backLink(r *http.Request) string {
+	u, err := url.Parse(r.Referer())
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || !h.ownHost(r, u.Hostname()) {
+		return "/"
+	}
+	return u.String()
+}
+
+// formErrorPage is what the browser's error page shows.
+type formErrorPage struct {
+	Title    string
+	Detail   string
+	Problems []leadrouter.FieldError
+	Back     string
+}
+
+// formErrorTemplate is the browser's error page; html/template escapes
+// every value (the link too).
+var formErrorTemplate = template.Must(template.New("form-error").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{.Title}}</title>
+</head>
+<body>
+<main>
+<h1>We could not accept your submission</h1>
+<p>{{.Detail}}</p>
+{{with .Problems}}<ul>
+{{range .}}<li><strong>{{.Field}}</strong>: {{.Message}}</li>
+{{end}}</ul>{{end}}
+<p><a href="{{.Back}}">Go back to the form</a></p>
+</main>
+</body>
+</html>
+`))
+
+// problemRecorder keeps what WriteError writes: its status, headers and
+// body.
+type problemRecorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (p *problemRecorder) Header() http.Header { return p.header }
+
+func (p *problemRecorder) WriteHeader(status int) {
+	if p.status == 0 {
+		p.status = status
+	}
+}
+
+func (p *problemRecorder) Write(b []byte) (int, error) {
+	if p.status == 0 {
+		p.status = http.StatusOK
+	}
+	return p.body.Write(b)
 }
 
 // sameSite checks Origin (or, without it, Referer) against the site's
@@ -135,7 +266,16 @@ func (h *FormHandler) sameSite(r *http.Request) bool {
 	if err != nil || u.Host == "" {
 		return false
 	}
-	host := strings.ToLower(u.Hostname())
+	return h.ownHost(r, u.Hostname())
+}
+
+// ownHost reports whether host is one of the site's hosts or the host
+// leadrouter itself answers r on.
+func (h *FormHandler) ownHost(r *http.Request, host string) bool {
+	if host == "" {
+		return false
+	}
+	host = strings.ToLower(host)
 	self, _, err := net.SplitHostPort(r.Host)
 	if err != nil {
 		self = r.Host
@@ -172,4 +312,26 @@ func plural(n int) string {
 		return ""
 	}
 	return "s"
+}
+
+// touchUTM returns the campaign parameters of the latest touch whose
+// landing carried any.
+func touchUTM(touches []leadrouter.Touch) map[string]string {
+	utm := map[string]string{}
+	for i := len(touches) - 1; i >= 0; i-- {
+		u, err := url.Parse(touches[i].Landing)
+		if err != nil {
+			continue
+		}
+		q := u.Query()
+		for _, k := range utmKeys {
+			if v := q.Get(k); v != "" {
+				utm[k] = v
+			}
+		}
+		if len(utm) > 0 {
+			break
+		}
+	}
+	return utm
 }

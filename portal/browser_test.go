@@ -214,3 +214,61 @@ func TestBrowserSupportSearch(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserRegistrationDecisions: in Chromium, Partner Relations see a
+// yellow flag's partner and conflicts by name, a partner asks for an
+// extension through its form, Partner Relations approve it, and the
+// partner sees the decision.
+func TestBrowserRegistrationDecisions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		berlin := tp.MustClient(t)
+		berlin.MustSignIn("anna@berlin-systems.example")
+		greenID := mustRegister(t, berlin, "Nordlicht Software GmbH", "nordlicht.example")
+		yellowID := mustRegister(t, berlin, "Vogel Bau AG", "vogel-bau.example")
+
+		b := MustBrowser(t)
+		b.signIn(tp.URL, "anna@berlin-systems.example")
+		b.Do("registrations", chromedp.Navigate(tp.URL+"/portal/registrations"))
+		b.Wait("the extension form", chromedp.WaitVisible(css("#extend_"+greenID)))
+		b.Do("ask for an extension",
+			chromedp.SendKeys(css("#extend_"+greenID), "Tender runs into spring"),
+			chromedp.Click(css(`form[action="/portal/registrations/`+greenID+`/extend"] button`)),
+		)
+		b.Wait("the notice", chromedp.WaitVisible(css(".notice")))
+		if row := get(b, chromedp.Text(css("#"+greenID))); !strings.Contains(row, "Asked; waiting for Partner Relations") {
+			t.Fatalf("row after asking %q", row)
+		}
+		b.Do("sign out", chromedp.Click(css(".signout button")))
+		b.Wait("the sign-in page", chromedp.WaitVisible(css("#password")))
+
+		b.signIn(tp.URL, "relations@vendor.example")
+		b.Wait("the approvals", chromedp.WaitVisible(css(`section[aria-labelledby="reg_`+yellowID+`"]`)))
+		pending := get(b, chromedp.Text(css(`section[aria-labelledby="reg_`+yellowID+`"]`)))
+		if !strings.Contains(pending, "Berlin Systems GmbH") || !strings.Contains(pending, "Munich ERP AG") || !strings.Contains(pending, "0.95") {
+			t.Fatalf("pending registration %q", pending)
+		}
+		ext := `section[aria-labelledby="ext_` + greenID + `"]`
+		if text := get(b, chromedp.Text(css(ext))); !strings.Contains(text, "Tender runs into spring") || !strings.Contains(text, "Berlin Systems GmbH") {
+			t.Fatalf("extension request %q", text)
+		}
+		if dir := os.Getenv("PORTAL_SCREENSHOT_DIR"); dir != "" {
+			_ = os.WriteFile(dir+"/approvals-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
+		}
+		b.Do("approve the extension",
+			chromedp.SendKeys(css("#reason_extension_"+greenID), "Spring tender confirmed"),
+			chromedp.Click(css(ext+" button:not(.danger)")),
+		)
+		b.Wait("the notice", chromedp.WaitVisible(css(".notice")))
+		b.Do("sign out", chromedp.Click(css(".signout button")))
+		b.Wait("the sign-in page", chromedp.WaitVisible(css("#password")))
+
+		b.signIn(tp.URL, "anna@berlin-systems.example")
+		b.Do("registrations", chromedp.Navigate(tp.URL+"/portal/registrations"))
+		b.Wait("the list", chromedp.WaitVisible(css("#"+greenID)))
+		if row := get(b, chromedp.Text(css("#"+greenID))); !strings.Contains(row, "Extension approved by Partner Relations") ||
+			!strings.Contains(row, "Spring tender confirmed") || !strings.Contains(row, "Extended") {
+			t.Fatalf("row after the decision %q", row)
+		}
+	})
+}

@@ -177,6 +177,7 @@ func (p *Portal) routes() {
 	m.Handle("GET /portal/opportunities", p.auth(p.opportunities, partner...))
 	m.Handle("GET /portal/registrations", p.auth(p.registrations, partner...))
 	m.Handle("POST /portal/registrations", p.auth(p.register, partner...))
+	m.Handle("POST /portal/registrations/{id}/extend", p.auth(p.extend, partner...))
 
 	// PAM and Partner Relations.
 	m.Handle("GET /portal/handoffs", p.auth(p.handoffs, leadrouter.RolePAM, leadrouter.RoleAdmin))

@@ -71,6 +71,21 @@ func navFor(role leadrouter.Role) []navLink {
 
 var templateFuncs = template.FuncMap{
 	"list": func(items ...string) []string { return items },
+	// dict passes several values to a sub-template: dict "Key" value ….
+	"dict": func(pairs ...any) (map[string]any, error) {
+		if len(pairs)%2 != 0 {
+			return nil, fmt.Errorf("dict: %d arguments, want key-value pairs", len(pairs))
+		}
+		m := make(map[string]any, len(pairs)/2)
+		for i := 0; i < len(pairs); i += 2 {
+			key, ok := pairs[i].(string)
+			if !ok {
+				return nil, fmt.Errorf("dict: key %v is not a string", pairs[i])
+			}
+			m[key] = pairs[i+1]
+		}
+		return m, nil
+	},
 	// json renders event data compactly.
 	"json": func(v any) string {
 		switch d := v.(type) {
@@ -190,6 +205,7 @@ var notices = map[string]string{
 	"reassign_asked":    "Your reassignment request was sent to the vendor's operations team.",
 	"handed_off":        "The opportunity was handed off.",
 	"registration_done": "The registration was decided.",
+	"extension_asked":   "Your extension request was sent to Partner Relations.",
 	"reassign_resolved": "The reassignment request was resolved.",
 }
 

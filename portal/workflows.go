@@ -9,7 +9,6 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/lifecycle"
-	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -20,14 +19,6 @@ type Lifecycle interface {
 	ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ChangeOwnerInput) (leadrouter.Lead, error)
 	RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ReassignmentInput) (store.ReassignmentRequest, error)
 	ResolveReassignment(ctx context.Context, actor leadrouter.Actor, requestID string, in lifecycle.ResolveInput) (store.ReassignmentRequest, leadrouter.Lead, error)
-}
-
-// Registrations is prospect registration (registration.Service).
-type Registrations interface {
-	Register(ctx context.Context, actor leadrouter.Actor, in registration.Input) (store.Registration, error)
-	List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[store.Registration], error)
-	Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
-	Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
 }
 
 // unavailable renders a page whose workflow is not mounted on this server.
@@ -310,87 +301,5 @@ func (p *Portal) resolveReassignment(w http.ResponseWriter, r *http.Request, s *
 		return err
 	}
 	http.Redirect(w, r, "/portal/admin/reassignments?done=reassign_resolved", http.StatusSeeOther)
-	return nil
-}
-
-type registrationsData struct {
-	Items   []any
-	Created any
-	Form    map[string]string
-	Staff   bool
-}
-
-func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *session, status int, page, title string, data registrationsData, formErr error) error {
-	f := store.RegistrationFilter{Limit: 100}
-	if s.actor.IsStaff() {
-		f.Status = store.RegistrationPending
-	}
-	list, err := p.cfg.Registrations.List(r.Context(), s.actor, f)
-	if err != nil {
-		return err
-	}
-	now := p.db.Now()
-	for _, reg := range list.Items {
-		data.Items = append(data.Items, httpapi.NewRegistrationView(s.actor, reg, now))
-	}
-	data.Staff = s.actor.IsStaff()
-	p.render(w, r, s, status, page, title, data, formErr)
-	return nil
-}
-
-// registrations lists the partner's registrations with the form to
-// register a prospect.
-func (p *Portal) registrations(w http.ResponseWriter, r *http.Request, s *session) error {
-	if p.cfg.Registrations == nil {
-		return p.unavailable(w, r, s, "Registrations", "Prospect registration")
-	}
-	return p.registrationsPage(w, r, s, http.StatusOK, "registrations", "Registrations", registrationsData{}, nil)
-}
-
-// register registers a prospect and shows its flag.
-func (p *Portal) register(w http.ResponseWriter, r *http.Request, s *session) error {
-	if p.cfg.Registrations == nil {
-		return errUnavailable("registration")
-	}
-	form := map[string]string{}
-	for _, k := range []string{"company", "domain", "country", "contact_email", "note"} {
-		form[k] = strings.TrimSpace(r.PostFormValue(k))
-	}
-	reg, err := p.cfg.Registrations.Register(r.Context(), s.actor, registration.Input{Company: form["company"], Domain: form["domain"],
-		Country: form["country"], ContactEmail: form["contact_email"], Note: form["note"]})
-	if err != nil {
-		return p.registrationsPage(w, r, s, statusOf(err), "registrations", "Registrations", registrationsData{Form: form}, err)
-	}
-	created := httpapi.NewRegistrationView(s.actor, reg, p.db.Now())
-	return p.registrationsPage(w, r, s, http.StatusCreated, "registrations", "Registrations", registrationsData{Created: created}, nil)
-}
-
-// approvals is Partner Relations' queue of yellow-flag registrations.
-func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, s *session) error {
-	if p.cfg.Registrations == nil {
-		return p.unavailable(w, r, s, "Approvals", "Prospect registration")
-	}
-	return p.registrationsPage(w, r, s, http.StatusOK, "approvals", "Approvals", registrationsData{}, nil)
-}
-
-// decide approves or rejects a pending registration with a reason.
-func (p *Portal) decide(w http.ResponseWriter, r *http.Request, s *session) error {
-	if p.cfg.Registrations == nil {
-		return errUnavailable("registration")
-	}
-	id, reason := r.PathValue("id"), strings.TrimSpace(r.PostFormValue("reason"))
-	var err error
-	switch r.PathValue("decision") {
-	case "approve":
-		_, err = p.cfg.Registrations.Approve(r.Context(), s.actor, id, reason)
-	case "reject":
-		_, err = p.cfg.Registrations.Reject(r.Context(), s.actor, id, reason)
-	default:
-		err = leadrouter.Errorf(leadrouter.ENOTFOUND, "No such page.")
-	}
-	if err != nil {
-		return p.registrationsPage(w, r, s, statusOf(err), "approvals", "Approvals", registrationsData{}, err)
-	}
-	http.Redirect(w, r, "/portal/approvals?done=registration_done", http.StatusSeeOther)
 	return nil
 }

@@ -263,6 +263,11 @@ func TestReferralToLead(t *testing.T) {
 		if lead["credited_pid"] != "BERLIN01" || lead["routed_rule"] != "pid" || lead["reserved_partner_id"] == "" || lead["country"] != "DE" {
 			t.Fatalf("lead: %v", lead)
 		}
+		// The form page carried no campaign parameters: they come from the
+		// page the partner's link landed on.
+		if utm, _ := lead["utm"].(map[string]any); utm["utm_source"] != "newsletter" || utm["utm_medium"] != "email" {
+			t.Errorf("utm: %v", lead["utm"])
+		}
 		if consent := lead["consent"].(map[string]any); consent["share"] != true || !strings.Contains(consent["text"].(string), "authorised partner") {
 			t.Fatalf("consent: %v", consent)
 		}

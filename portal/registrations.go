@@ -1,0 +1,365 @@
+package portal
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/httpapi"
+	"github.com/leadrouter/leadrouter/registration"
+	"github.com/leadrouter/leadrouter/store"
+)
+
+// Registrations is prospect registration (registration.Service).
+type Registrations interface {
+	Register(ctx context.Context, actor leadrouter.Actor, in registration.Input) (store.Registration, error)
+	List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[store.Registration], error)
+	Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
+	Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
+	RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
+}
+
+// Where a registration's one extension stands, as the partner's page says.
+const (
+	extensionRequested = "requested"
+	extensionApproved  = "approved"
+	extensionRefused   = "refused"
+)
+
+// partnerRegistration is one row of a partner's registrations page: the
+// partner view (no other partner's name, no contact; its reasons said for
+// its current status) and what the page says about its decision and its
+// extension.
+type partnerRegistration struct {
+	httpapi.RegistrationView
+	// Decision names the latest decision Partner Relations took ("" when
+	// none); the view's DecisionReason is its reason.
+	Decision string
+	// Extension is extensionRequested, extensionApproved, extensionRefused
+	// or "" (never asked).
+	Extension string
+	// CanExtend offers the form asking for the one extension.
+	CanExtend bool
+}
+
+// describeRegistration says what the partner's page shows of v: asked
+// tells whether an extension was ever asked for (a refused one leaves no
+// other trace on the registration).
+func describeRegistration(v httpapi.RegistrationView, asked bool) partnerRegistration {
+	row := partnerRegistration{RegistrationView: v}
+	switch {
+	case v.ExtensionRequested:
+		row.Extension = extensionRequested
+	case v.Extended:
+		row.Extension = extensionApproved
+	case asked:
+		row.Extension = extensionRefused
+	}
+	row.CanExtend = v.Status == store.RegistrationApproved && row.Extension == ""
+	reviewed := v.Flag == store.FlagYellow && v.Status != store.RegistrationPending
+	switch {
+	case row.Extension == extensionApproved:
+		row.Decision = "Extension approved by Partner Relations"
+	case row.Extension == extensionRefused:
+		row.Decision = "Extension refused by Partner Relations"
+	case reviewed && v.Status == store.RegistrationRejected:
+		row.Decision = "Rejected by Partner Relations"
+	case reviewed:
+		row.Decision = "Approved by Partner Relations"
+	}
+	return row
+}
+
+type registrationsData struct {
+	Items   []partnerRegistration
+	Created any
+	Form    map[string]string
+}
+
+// registrationsPage renders the partner's registrations with data's form
+// and answer, and formErr.
+func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *session, status int, data registrationsData, formErr error) error {
+	ctx := r.Context()
+	list, err := p.cfg.Registrations.List(ctx, s.actor, store.RegistrationFilter{Limit: 100})
+	if err != nil {
+		return err
+	}
+	now := p.db.Now()
+	if err := p.db.View(ctx, func(tx *store.Tx) error {
+		for _, reg := range list.Items {
+			v, ok := httpapi.NewRegistrationView(s.actor, reg, now).(httpapi.RegistrationView)
+			if !ok {
+				return leadrouter.Errorf(leadrouter.EFORBIDDEN, "The registrations page is for partner users.")
+			}
+			asked := false
+			if st := v.Status; (st == store.RegistrationApproved || st == store.RegistrationExpired) && !reg.ExtensionRequested && !reg.Extended {
+				if asked, err = tx.HasRegistrationEvent(ctx, reg.ID, registration.DecisionExtensionAsked); err != nil {
+					return err
+				}
+			}
+			data.Items = append(data.Items, describeRegistration(v, asked))
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	p.render(w, r, s, status, "registrations", "Registrations", data, formErr)
+	return nil
+}
+
+// registrations lists the partner's registrations with the form to
+// register a prospect.
+func (p *Portal) registrations(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return p.unavailable(w, r, s, "Registrations", "Prospect registration")
+	}
+	return p.registrationsPage(w, r, s, http.StatusOK, registrationsData{}, nil)
+}
+
+// register registers a prospect and shows its flag.
+func (p *Portal) register(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return errUnavailable("registration")
+	}
+	form := map[string]string{}
+	for _, k := range []string{"company", "domain", "country", "contact_email", "note"} {
+		form[k] = strings.TrimSpace(r.PostFormValue(k))
+	}
+	reg, err := p.cfg.Registrations.Register(r.Context(), s.actor, registration.Input{Company: form["company"], Domain: form["domain"],
+		Country: form["country"], ContactEmail: form["contact_email"], Note: form["note"]})
+	if err != nil {
+		return p.registrationsPage(w, r, s, statusOf(err), registrationsData{Form: form}, err)
+	}
+	created := httpapi.NewRegistrationView(s.actor, reg, p.db.Now())
+	return p.registrationsPage(w, r, s, http.StatusCreated, registrationsData{Created: created}, nil)
+}
+
+// extend asks Partner Relations to extend one of the partner's approved
+// registrations by one period, with a reason.
+func (p *Portal) extend(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return errUnavailable("registration")
+	}
+	if _, err := p.cfg.Registrations.RequestExtension(r.Context(), s.actor, r.PathValue("id"), r.PostFormValue("reason")); err != nil {
+		if leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND {
+			return err
+		}
+		return p.registrationsPage(w, r, s, statusOf(err), registrationsData{}, err)
+	}
+	http.Redirect(w, r, "/portal/registrations?done=extension_asked", http.StatusSeeOther)
+	return nil
+}
+
+// approvalRow is a registration as Partner Relations decide it: the staff
+// view with its partner's name, the records the search found and, for an
+// extension, why the partner asks.
+type approvalRow struct {
+	httpapi.RegistrationStaffView
+	PartnerName string
+	Records     []conflictRow
+	// ExtensionReason is the reason the partner gave for its extension
+	// request.
+	ExtensionReason string
+}
+
+// conflictRow is one record the conflict search found, with who holds it
+// by name.
+type conflictRow struct {
+	store.RegistrationConflict
+	Holder string
+}
+
+type approvalsData struct {
+	// Pending are the yellow-flag registrations waiting for a decision.
+	Pending []approvalRow
+	// Extensions are the approved registrations whose extension waits.
+	Extensions []approvalRow
+}
+
+// approvalsPage renders Partner Relations' two queues with formErr.
+func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request, s *session, status int, formErr error) error {
+	ctx := r.Context()
+	pending, err := p.cfg.Registrations.List(ctx, s.actor, store.RegistrationFilter{Status: store.RegistrationPending, Limit: 100})
+	if err != nil {
+		return err
+	}
+	extensions, err := p.cfg.Registrations.List(ctx, s.actor, store.RegistrationFilter{ExtensionRequested: true, Limit: 100})
+	if err != nil {
+		return err
+	}
+	var data approvalsData
+	now := p.db.Now()
+	if err := p.db.View(ctx, func(tx *store.Tx) error {
+		names := holderNames{tx: tx, actor: s.actor}
+		for _, reg := range pending.Items {
+			row, err := names.approvalRow(ctx, s.actor, reg, now)
+			if err != nil {
+				return err
+			}
+			data.Pending = append(data.Pending, row)
+		}
+		for _, reg := range extensions.Items {
+			row, err := names.approvalRow(ctx, s.actor, reg, now)
+			if err != nil {
+				return err
+			}
+			if row.ExtensionReason, err = extensionReason(ctx, tx, reg.ID); err != nil {
+				return err
+			}
+			data.Extensions = append(data.Extensions, row)
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	p.render(w, r, s, status, "approvals", "Approvals", data, formErr)
+	return nil
+}
+
+// holderNames names partners and users for the approvals page, each looked
+// up once.
+type holderNames struct {
+	tx       *store.Tx
+	actor    leadrouter.Actor
+	partners map[string]string
+	users    map[string]string
+}
+
+func (n *holderNames) partner(ctx context.Context, id string) (string, error) {
+	if name, ok := n.partners[id]; ok {
+		return name, nil
+	}
+	found, err := n.tx.PartnerNames(ctx, []string{id})
+	if err != nil {
+		return "", err
+	}
+	if n.partners == nil {
+		n.partners = map[string]string{}
+	}
+	n.partners[id] = found[id]
+	return found[id], nil
+}
+
+func (n *holderNames) user(ctx context.Context, id string) (string, error) {
+	if name, ok := n.users[id]; ok {
+		return name, nil
+	}
+	if n.users == nil {
+		n.users = map[string]string{}
+	}
+	u, err := n.tx.User(ctx, n.actor, id)
+	switch {
+	case leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND:
+		n.users[id] = ""
+	case err != nil:
+		return "", err
+	default:
+		n.users[id] = u.Name
+	}
+	return n.users[id], nil
+}
+
+// holder names who holds a conflict's record: a partner by name (the
+// search stored it), a vendor user by name, or a queue.
+func (n *holderNames) holder(ctx context.Context, c store.RegistrationConflict) (string, error) {
+	if c.PartnerName != "" {
+		return c.PartnerName, nil
+	}
+	kind, id, _ := strings.Cut(c.Owner, ":")
+	switch {
+	case c.PartnerID != "":
+		kind, id = leadrouter.OwnerPartner, c.PartnerID
+	case id == "":
+		return "", nil
+	}
+	var name string
+	var err error
+	switch kind {
+	case leadrouter.OwnerPartner:
+		name, err = n.partner(ctx, id)
+	case leadrouter.OwnerUser:
+		name, err = n.user(ctx, id)
+	case leadrouter.OwnerQueue:
+		return "queue " + id, nil
+	}
+	if err != nil || name != "" {
+		return name, err
+	}
+	return c.Owner, nil
+}
+
+// approvalRow renders reg for staff with the names the page shows.
+func (n *holderNames) approvalRow(ctx context.Context, actor leadrouter.Actor, reg store.Registration, now time.Time) (approvalRow, error) {
+	v, ok := httpapi.NewRegistrationView(actor, reg, now).(httpapi.RegistrationStaffView)
+	if !ok {
+		return approvalRow{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Approvals are for Partner Relations.")
+	}
+	row := approvalRow{RegistrationStaffView: v}
+	var err error
+	if row.PartnerName, err = n.partner(ctx, reg.PartnerID); err != nil {
+		return row, err
+	}
+	for _, c := range v.Conflicts {
+		holder, err := n.holder(ctx, c)
+		if err != nil {
+			return row, err
+		}
+		row.Records = append(row.Records, conflictRow{RegistrationConflict: c, Holder: holder})
+	}
+	return row, nil
+}
+
+// extensionReason is the reason of the latest extension request on a
+// registration's timeline.
+func extensionReason(ctx context.Context, tx *store.Tx, id string) (string, error) {
+	events, err := tx.Timeline(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	reason := ""
+	for _, e := range events {
+		var data struct {
+			Decision string `json:"decision"`
+			Reason   string `json:"reason"`
+		}
+		if json.Unmarshal(e.Data, &data) == nil && data.Decision == registration.DecisionExtensionAsked {
+			reason = data.Reason
+		}
+	}
+	return reason, nil
+}
+
+// approvals is Partner Relations' queues: yellow-flag registrations and
+// requested extensions.
+func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return p.unavailable(w, r, s, "Approvals", "Prospect registration")
+	}
+	return p.approvalsPage(w, r, s, http.StatusOK, nil)
+}
+
+// decide approves or rejects a pending registration, or a requested
+// extension, with a reason.
+func (p *Portal) decide(w http.ResponseWriter, r *http.Request, s *session) error {
+	if p.cfg.Registrations == nil {
+		return errUnavailable("registration")
+	}
+	id, reason := r.PathValue("id"), strings.TrimSpace(r.PostFormValue("reason"))
+	var err error
+	switch r.PathValue("decision") {
+	case "approve":
+		_, err = p.cfg.Registrations.Approve(r.Context(), s.actor, id, reason)
+	case "reject":
+		_, err = p.cfg.Registrations.Reject(r.Context(), s.actor, id, reason)
+	default:
+		err = leadrouter.Errorf(leadrouter.ENOTFOUND, "No such page.")
+	}
+	if err != nil {
+		return p.approvalsPage(w, r, s, statusOf(err), err)
+	}
+	http.Redirect(w, r, "/portal/approvals?done=registration_done", http.StatusSeeOther)
+	return nil
+}
