@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,9 @@ type LeadReader struct {
 	row       int
 	// UnknownPIDs counts rows whose PID matched no partner (not credited).
 	UnknownPIDs int
+	// UnknownCountries counts, by the value written, rows whose country is
+	// no ISO 3166 country (routed with the value as written).
+	UnknownCountries map[string]int
 }
 
 // NewLeadReader reads the header row. dir resolves PIDs to partners.
@@ -61,7 +65,7 @@ func NewLeadReader(r io.Reader, dir Directory) (*LeadReader, error) {
 		}
 		return nil, fmt.Errorf("leads CSV header: %w", err)
 	}
-	lr := &LeadReader{r: cr, col: map[string]int{}, dir: dir.indexed(), countries: map[string]string{}, row: 1}
+	lr := &LeadReader{r: cr, col: map[string]int{}, dir: dir.indexed(), countries: map[string]string{}, UnknownCountries: map[string]int{}, row: 1}
 	for i, h := range header {
 		if field, ok := leadColumns[normaliseHeader(h)]; ok {
 			if _, dup := lr.col[field]; !dup {
@@ -150,9 +154,6 @@ func (lr *LeadReader) Next() (Lead, error) {
 // (a code in any case, an alpha-3 code or an English name), or the value
 // as written when it is not a country.
 func (lr *LeadReader) country(s string) string {
-	if len(s) == 2 {
-		return s
-	}
 	if s == "" {
 		return ""
 	}
@@ -162,6 +163,9 @@ func (lr *LeadReader) country(s string) string {
 			code = c
 		}
 		lr.countries[s] = code
+	}
+	if code == "" {
+		lr.UnknownCountries[s]++
 	}
 	return cmp.Or(code, s)
 }
@@ -215,4 +219,22 @@ func parseOwner(s string) Owner {
 		return Owner{Kind: OwnerUser, ID: s}
 	}
 	return Owner{Kind: OwnerQueue, ID: "existing-owner"}
+}
+
+// WriteWarnings writes what the file held that routing could not use as
+// given (unknown PIDs, countries that are no country), one line each.
+func (lr *LeadReader) WriteWarnings(w io.Writer) {
+	if lr.UnknownPIDs > 0 {
+		fmt.Fprintf(w, "warning: %d lead(s) carry a PID no partner has: not credited\n", lr.UnknownPIDs)
+	}
+	if len(lr.UnknownCountries) > 0 {
+		values := make([]string, 0, len(lr.UnknownCountries))
+		n := 0
+		for v, count := range lr.UnknownCountries {
+			values = append(values, fmt.Sprintf("%q (%d)", v, count))
+			n += count
+		}
+		sort.Strings(values)
+		fmt.Fprintf(w, "warning: %d lead(s) have a country that is no ISO 3166 country, routed as written: %s\n", n, strings.Join(values, ", "))
+	}
 }

@@ -33,7 +33,7 @@ func TestLeadReader(t *testing.T) {
 		got = append(got, l)
 	}
 	want := []Lead{
-		{ID: "L1", Country: "de", Source: "web_form", FormKind: "demo_request", Title: "CTO", Company: "A GmbH", CompanySize: 1200,
+		{ID: "L1", Country: "DE", Source: "web_form", FormKind: "demo_request", Title: "CTO", Company: "A GmbH", CompanySize: 1200,
 			Responses: 3, Score: 12, CreditedPartnerID: "p-berlin", Day: "2026-03-01"},
 		{ID: "bob@b.example", Country: "BE", Source: "event", Company: "B SA", CompanySize: 51, Responses: 1},
 		{ID: "row 4", Country: "GB", CompanySize: 10000, Responses: 1, CreditedPartnerID: "p-austin", AccountOwnerPartnerID: "p-munich",
@@ -45,6 +45,14 @@ func TestLeadReader(t *testing.T) {
 	}
 	if r.UnknownPIDs != 1 {
 		t.Errorf("unknown PIDs: %d", r.UnknownPIDs)
+	}
+	if len(r.UnknownCountries) != 1 || r.UnknownCountries["Atlantis"] != 1 {
+		t.Errorf("unknown countries: %v", r.UnknownCountries)
+	}
+	var warnings strings.Builder
+	r.WriteWarnings(&warnings)
+	if !strings.Contains(warnings.String(), "1 lead(s) carry a PID no partner has") || !strings.Contains(warnings.String(), `"Atlantis" (1)`) {
+		t.Errorf("warnings: %q", warnings.String())
 	}
 	if cols := r.Columns(); len(cols) != 15 {
 		t.Errorf("columns %v", cols)

@@ -87,6 +87,7 @@ func runSimulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 		return err
 	}
 	rep.WriteText(stdout)
+	reader.WriteWarnings(stderr)
 	return nil
 }
 
