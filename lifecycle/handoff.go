@@ -87,7 +87,16 @@ func (s *Service) Handoff(ctx context.Context, actor leadrouter.Actor, opportuni
 		if in.OverrideReason != "" {
 			data["override_reason"] = in.OverrideReason
 		}
-		return tx.LeadEvent(ctx, lead.ID, leadrouter.EventHandoff, actor, data)
+		if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventHandoff, actor, data); err != nil {
+			return err
+		}
+		if oldOwner == newOwner {
+			return nil
+		}
+		// Subscribers following leads' owners learn of it as of any other
+		// owner change (opportunity.handed_off announces the opportunity).
+		return publishRouted(ctx, tx, actor, lead, oldOwner, map[string]any{"rule": "handoff", "opportunity_id": opp.ID,
+			"reassignment": false, "by_role": string(actor.Role)})
 	})
 	return opp, lead, err
 }

@@ -215,3 +215,38 @@ func TestLifecycleRerouteUpdatesRule(t *testing.T) {
 		}
 	})
 }
+
+// TestLifecycleHandoffPublished: a hand-off, which makes the partner the
+// lead's owner, is published as lead.routed (rule handoff) beside
+// opportunity.handed_off, so subscribers following owners see it.
+func TestLifecycleHandoffPublished(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		svc, f := setup(t, engine)
+		lead := f.MustLead(t, lifecycletest.ReservedFor(f.P1), lifecycletest.Status(leadrouter.StatusMQL))
+		mustQualify(t, svc, f, lead.ID, true)
+		c, err := svc.Convert(ctx, f.Actor("sales"), lead.ID, lifecycle.ConvertInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mustSubscribe(t, svc.DB)
+		if _, _, err := svc.Handoff(ctx, f.Actor("pam1"), c.Opportunity.ID, lifecycle.HandoffInput{PartnerID: f.P1.ID}); err != nil {
+			t.Fatal(err)
+		}
+		var routed []notification
+		types := map[string]int{}
+		for _, n := range outbox(t, svc.DB, 0) {
+			types[n.EventType]++
+			if n.EventType == "lead.routed" {
+				routed = append(routed, n)
+			}
+		}
+		if types["opportunity.handed_off"] != 1 {
+			t.Fatalf("notifications %v, want one opportunity.handed_off", types)
+		}
+		n := wantOneRouted(t, routed, lead.ID)
+		want := leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: f.P1.ID, PartnerID: f.P1.ID}
+		if n.Data.Rule != "handoff" || n.Data.Owner != want || n.Data.PreviousOwner != c.Lead.Owner || n.Data.ByRole != "pam" {
+			t.Fatalf("hand-off published %s", n.Raw)
+		}
+	})
+}
