@@ -1,8 +1,11 @@
 package intake
 
 import (
+	"context"
 	"sync"
 	"time"
+
+	"github.com/leadrouter/leadrouter/store"
 )
 
 // RateLimiter is a per-key token bucket (per client IP for public forms,
@@ -45,18 +48,6 @@ func (l *RateLimiter) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// Exhausted reports, without taking a token, whether key has none left and
-// how long until it has one.
-func (l *RateLimiter) Exhausted(key string) (bool, time.Duration) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	b := l.refill(key)
-	if b.tokens < 1 {
-		return true, l.wait(b)
-	}
-	return false, 0
-}
-
 // refill returns key's bucket topped up for the time since it was last
 // used, forgetting buckets idle long enough to be full again.
 func (l *RateLimiter) refill(key string) *bucket {
@@ -85,4 +76,70 @@ func (l *RateLimiter) refill(key string) *bucket {
 
 func (l *RateLimiter) wait(b *bucket) time.Duration {
 	return time.Duration((1 - b.tokens) / l.perMin * float64(time.Minute))
+}
+
+// SharedLimiter is a budget of Limit hits per key every Window counted in
+// the database, so that every server process on it spends the same budget
+// (the in-memory RateLimiter is per process). It counts the current and
+// the previous window, so a budget does not start afresh at a window's
+// boundary. When the database cannot count, it lets the request through:
+// the per-process limiter in front still holds.
+type SharedLimiter struct {
+	DB     *store.DB
+	Prefix string // keeps one use's keys apart from another's
+	Limit  int
+	Window time.Duration
+
+	mu     sync.Mutex
+	pruned time.Time
+}
+
+// Hit counts a hit for key and reports whether it is within the budget,
+// and if not how long until a retry may be.
+func (l *SharedLimiter) Hit(ctx context.Context, key string) (bool, time.Duration) {
+	c, err := l.DB.HitRateWindow(ctx, l.Prefix+key, l.Window)
+	if err != nil {
+		return true, 0
+	}
+	l.prune(ctx)
+	if c.Recent() > l.Limit {
+		return false, l.wait(c)
+	}
+	return true, 0
+}
+
+// Exhausted reports, without counting a hit, whether key has spent its
+// budget, and how long until a retry may be.
+func (l *SharedLimiter) Exhausted(ctx context.Context, key string) (bool, time.Duration) {
+	c, err := l.DB.RateWindowCount(ctx, l.Prefix+key, l.Window)
+	if err != nil {
+		return false, 0
+	}
+	if c.Recent() >= l.Limit {
+		return true, l.wait(c)
+	}
+	return false, 0
+}
+
+// wait is how long until the previous window's hits no longer count (or,
+// when the current window alone is over budget, until it ends).
+func (l *SharedLimiter) wait(c store.RateCount) time.Duration {
+	ends := c.Ends
+	if c.Current >= l.Limit {
+		ends = ends.Add(l.Window)
+	}
+	return max(time.Until(ends), time.Second)
+}
+
+// prune deletes windows that no longer count, at most once a window.
+func (l *SharedLimiter) prune(ctx context.Context) {
+	l.mu.Lock()
+	due := time.Since(l.pruned) > l.Window
+	if due {
+		l.pruned = time.Now()
+	}
+	l.mu.Unlock()
+	if due {
+		_ = l.DB.PruneRateWindows(ctx, l.Prefix, time.Now().Add(-2*l.Window))
+	}
 }

@@ -160,10 +160,10 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	// (password guessing from one place, or against one user from many).
 	ip, account := remoteHost(r), strings.ToLower(data.Email)
 	for _, l := range []struct {
-		limiter *intake.RateLimiter
+		limiter *intake.SharedLimiter
 		key     string
 	}{{p.failedByAddr, ip}, {p.failedByAccount, account}} {
-		if blocked, wait := l.limiter.Exhausted(l.key); blocked {
+		if blocked, wait := l.limiter.Exhausted(r.Context(), l.key); blocked {
 			secs := int(wait.Seconds()) + 1
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
 			p.log.Warn("portal sign-in throttled", "email", data.Email, "remote", r.RemoteAddr)
@@ -174,8 +174,8 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	}
 	user, err := p.db.CheckPassword(r.Context(), data.Email, r.PostFormValue("password"))
 	if err != nil {
-		p.failedByAddr.Allow(ip)
-		p.failedByAccount.Allow(account)
+		p.failedByAddr.Hit(r.Context(), ip)
+		p.failedByAccount.Hit(r.Context(), account)
 		p.log.Info("portal sign-in failed", "email", data.Email, "remote", r.RemoteAddr)
 		p.renderLogin(w, r, http.StatusUnauthorized, data, err)
 		return

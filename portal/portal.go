@@ -70,8 +70,9 @@ type Portal struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	mux   *http.ServeMux
-	// failedByAddr and failedByAccount count failed sign-ins.
-	failedByAddr, failedByAccount *intake.RateLimiter
+	// failedByAddr and failedByAccount count failed sign-ins, in the
+	// database: every server process spends the same budget.
+	failedByAddr, failedByAccount *intake.SharedLimiter
 }
 
 // New parses every template (failing fast on any error) and registers the
@@ -92,7 +93,8 @@ func New(cfg Config) (*Portal, error) {
 	}
 	p := &Portal{cfg: cfg, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux(),
 		// 20 failures per address and 10 per account every 15 minutes.
-		failedByAddr: intake.NewRateLimiterPer(20, 15*time.Minute), failedByAccount: intake.NewRateLimiterPer(10, 15*time.Minute)}
+		failedByAddr:    &intake.SharedLimiter{DB: cfg.DB, Prefix: "signin-addr:", Limit: 20, Window: 15 * time.Minute},
+		failedByAccount: &intake.SharedLimiter{DB: cfg.DB, Prefix: "signin-account:", Limit: 10, Window: 15 * time.Minute}}
 	p.routes()
 	return p, nil
 }

@@ -1,0 +1,61 @@
+package store_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+// TestRateWindowsSharedByProcesses: two handles on one database (two
+// server processes) count into the same windows, also when they hit at
+// once; reading counts nothing; pruning forgets old windows.
+func TestRateWindowsSharedByProcesses(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		url := storetest.MustURL(t, engine)
+		a, b := storetest.MustOpenURL(t, url), storetest.MustOpenURL(t, url)
+		const window = time.Hour
+		var wg sync.WaitGroup
+		for i := 0; i < 20; i++ {
+			db := a
+			if i%2 == 1 {
+				db = b
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := db.HitRateWindow(ctx, "form:203.0.113.7", window); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		c, err := b.RateWindowCount(ctx, "form:203.0.113.7", window)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The 20 hits may straddle a window boundary; together they are 20.
+		if c.Recent() != 20 || !c.Ends.After(time.Now()) {
+			t.Fatalf("count %+v, want 20 recent hits", c)
+		}
+		if c, err := a.HitRateWindow(ctx, "form:198.51.100.1", window); err != nil || c.Recent() != 1 {
+			t.Fatalf("another key: %+v %v", c, err)
+		}
+		if _, err := a.HitRateWindow(ctx, "signin:eva@partner.example", window); err != nil {
+			t.Fatal(err)
+		}
+		if err := a.PruneRateWindows(ctx, "form:", time.Now().Add(2*window)); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := a.RateWindowCount(ctx, "form:203.0.113.7", window); err != nil || c.Recent() != 0 {
+			t.Fatalf("after pruning: %+v %v", c, err)
+		}
+		if c, err := a.RateWindowCount(ctx, "signin:eva@partner.example", window); err != nil || c.Recent() != 1 {
+			t.Fatalf("pruning form: keys took another use's: %+v %v", c, err)
+		}
+	})
+}
