@@ -7,8 +7,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/demo"
@@ -173,5 +175,47 @@ func TestFormErrorsForAPIClients(t *testing.T) {
 	var accepted map[string]string
 	if w.Code != http.StatusOK || json.Unmarshal(w.Body.Bytes(), &accepted) != nil || accepted["status"] != "accepted" || accepted["redirect"] != "/thank-you" {
 		t.Fatalf("accepted: %d\n%s", w.Code, w.Body.String())
+	}
+}
+
+// TestFormRateLimitSharedAcrossProcesses: two servers on one database
+// (two handlers here) spend one per-address budget: its third submission
+// through either is the last one accepted.
+func TestFormRateLimitSharedAcrossProcesses(t *testing.T) {
+	svc, db := newService(t, store.SQLite)
+	if err := db.Update(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.CreateForm(context.Background(), leadrouter.System, demo.Forms[0])
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	logger := slog.New(slog.DiscardHandler)
+	server := func() http.Handler {
+		h := &intake.FormHandler{Service: svc, Codec: tracking.NewCodec([]byte("form-test-secret")), SiteHosts: []string{"www.vendor.example"},
+			Limiter: intake.NewRateLimiter(100), Shared: &intake.SharedLimiter{DB: db, Prefix: "form:", Limit: 3, Window: time.Minute}, Logger: logger,
+			WriteError: func(w http.ResponseWriter, r *http.Request, err error) { httpapi.WriteError(w, r, logger, err) }}
+		mux := http.NewServeMux()
+		mux.Handle("POST /forms/{slug}", h)
+		return mux
+	}
+	a, b := server(), server()
+	for i := 0; i < 4; i++ {
+		h := a
+		if i%2 == 1 {
+			h = b
+		}
+		form := url.Values{"first_name": {"Rate"}, "last_name": {"Limited"}, "email": {"rate" + strconv.Itoa(i) + "@limited.example"},
+			"company": {"Limited Ltd"}, "country": {"DE"}}
+		w := postForm(h, demo.Forms[0].Slug, form, map[string]string{"Origin": "https://www.vendor.example"})
+		want := http.StatusSeeOther
+		if i == 3 {
+			want = http.StatusTooManyRequests
+		}
+		if w.Code != want {
+			t.Fatalf("submission %d: %d, want %d: %s", i+1, w.Code, want, w.Body)
+		}
+		if i == 3 && w.Header().Get("Retry-After") == "" {
+			t.Error("429 without Retry-After")
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/store"
@@ -22,7 +23,10 @@ type FormHandler struct {
 	Codec     *tracking.Codec
 	SiteHosts []string
 	Limiter   *RateLimiter
-	Logger    *slog.Logger
+	// Shared, when set, is the same budget counted in the database, so
+	// that several server processes do not each allow it.
+	Shared *SharedLimiter
+	Logger *slog.Logger
 	// WriteError renders errors as problem documents.
 	WriteError func(w http.ResponseWriter, r *http.Request, err error)
 }
@@ -33,14 +37,20 @@ var utmKeys = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "
 func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ip := clientIP(r)
 	if ok, wait := h.Limiter.Allow(ip); !ok {
-		secs := int(wait.Seconds()) + 1
-		w.Header().Set("Retry-After", strconv.Itoa(secs))
-		h.fail(w, r, leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many submissions from your address; try again in %d second%s.", secs, plural(secs)))
+		h.tooMany(w, r, wait)
 		return
 	}
 	if !h.sameSite(r) {
 		h.fail(w, r, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Forms accept submissions only from the vendor's own site."))
 		return
+	}
+	// The budget every server process shares (after the checks that cost
+	// nothing, as it costs a write).
+	if h.Shared != nil {
+		if ok, wait := h.Shared.Hit(r.Context(), ip); !ok {
+			h.tooMany(w, r, wait)
+			return
+		}
 	}
 	if err := r.ParseForm(); err != nil {
 		h.fail(w, r, err)
@@ -334,4 +344,11 @@ func touchUTM(touches []leadrouter.Touch) map[string]string {
 		}
 	}
 	return utm
+}
+
+// tooMany answers 429 with how long to wait.
+func (h *FormHandler) tooMany(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	secs := int(wait.Seconds()) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	h.fail(w, r, leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many submissions from your address; try again in %d second%s.", secs, plural(secs)))
 }
