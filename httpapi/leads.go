@@ -50,9 +50,27 @@ type captureResponse struct {
 	DuplicateKind string           `json:"duplicate_kind,omitempty"`
 }
 
+// formRequest is what an admin sets on a new form.
+type formRequest struct {
+	Slug        string `json:"slug"`
+	Kind        string `json:"kind"`
+	SuccessURL  string `json:"success_url"`
+	ConsentText string `json:"consent_text"`
+	PartnerID   string `json:"partner_id"`
+	Campaign    string `json:"campaign"`
+}
+
 // MountLeads registers lead capture and lookup: POST/GET /api/v1/leads,
 // GET /api/v1/leads/{id}, its timeline, the match lookup and forms.
 func (s *Server) MountLeads(svc *intake.Service) {
+	s.Document("POST /api/v1/leads", Doc{Summary: "Capture a lead: validated, matched, routed and stored",
+		Description: "201 with the new lead; 200 when the submission was merged into an existing lead (duplicate_of and duplicate_kind say which). " +
+			"With an Idempotency-Key, a repeated request answers the first answer again (Idempotent-Replayed: true).",
+		Headers: []Param{{Name: "Idempotency-Key", Description: "makes retries safe: at most 200 characters, per user"}},
+		Body:    leadRequest{}, BodyEnums: map[string][]string{"source": {leadrouter.SourceWebForm, leadrouter.SourceCall, leadrouter.SourceEmail,
+			leadrouter.SourceImport, leadrouter.SourceEvent, leadrouter.SourceWebinar, leadrouter.SourcePartnerRegistration, leadrouter.SourceAPI}},
+		Success: []int{http.StatusCreated, http.StatusOK}, Response: captureResponse{},
+		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		raw, err := readBody(r)
 		if err != nil {
@@ -107,6 +125,14 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RoleSupport, leadrouter.RoleSales)
 
+	s.Document("GET /api/v1/leads", Doc{Summary: "List the leads the caller may see, newest first",
+		Query: pageQuery(
+			Param{Name: "email", Description: "only leads with this e-mail"},
+			Param{Name: "company", Description: "only leads of this company"},
+			Param{Name: "status", Description: "only leads in this status", Enum: []string{leadrouter.StatusNew, leadrouter.StatusNurturing,
+				leadrouter.StatusMQL, leadrouter.StatusQualified, leadrouter.StatusConverted, leadrouter.StatusDisqualified}},
+			Param{Name: "owner", Description: "only leads of this owner"}),
+		Response: store.Page[LeadView]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/leads", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		limit, cursor, err := pageParams(r, "lead")
 		q := r.URL.Query()
@@ -142,6 +168,8 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		return nil
 	})
 
+	s.Document("GET /api/v1/leads/{id}", Doc{Summary: "Read a lead (contact details redacted unless the caller may see them)",
+		Response: LeadView{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var v LeadView
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
@@ -159,6 +187,8 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		return nil
 	})
 
+	s.Document("GET /api/v1/leads/{id}/timeline", Doc{Summary: "A lead's timeline of events: {lead_id, items}",
+		Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}/timeline", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var l leadrouter.Lead
 		var items []TimelineItem
@@ -181,6 +211,10 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		return nil
 	})
 
+	s.Document("GET /api/v1/matches", Doc{Summary: "Look up who already works with a person or company: the best candidates, one page",
+		Query: []Param{{Name: "email", Description: "the person's e-mail"}, {Name: "company", Description: "the company's name"},
+			{Name: "domain", Description: "the company's domain"}},
+		Response: store.Page[matchView]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/matches", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		q := r.URL.Query()
 		items, err := intake.Lookup(r.Context(), s.db, q.Get("email"), q.Get("company"), q.Get("domain"))
@@ -203,15 +237,11 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		return nil
 	}, staffRoles()...)
 
+	s.Document("POST /api/v1/forms", Doc{Summary: "Create a public lead-capture form", Body: formRequest{},
+		BodyEnums: map[string][]string{"kind": {leadrouter.FormGatedOffer, leadrouter.FormDemoRequest, leadrouter.FormContact, leadrouter.FormEvent}},
+		Success:   []int{http.StatusCreated}, Response: leadrouter.Form{}, Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/forms", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			Slug        string `json:"slug"`
-			Kind        string `json:"kind"`
-			SuccessURL  string `json:"success_url"`
-			ConsentText string `json:"consent_text"`
-			PartnerID   string `json:"partner_id"`
-			Campaign    string `json:"campaign"`
-		}
+		var req formRequest
 		decodeErr := DecodeJSON(r, &req)
 		f := leadrouter.Form{Slug: req.Slug, Kind: req.Kind, SuccessURL: req.SuccessURL,
 			ConsentText: req.ConsentText, PartnerID: req.PartnerID, Campaign: req.Campaign}
@@ -229,6 +259,7 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		return nil
 	}, leadrouter.RoleAdmin)
 
+	s.Document("GET /api/v1/forms", Doc{Summary: "List the forms", Response: itemList[leadrouter.Form]{}})
 	s.Handle("GET /api/v1/forms", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var forms []leadrouter.Form
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {

@@ -126,15 +126,60 @@ type reassignmentQueueItem struct {
 	CurrentPartner *partnerRef      `json:"current_partner"`
 }
 
+// qualifyRequest is the body of POST /api/v1/leads/{id}/qualify.
+type qualifyRequest struct {
+	ConsentShare *bool  `json:"consent_share"`
+	ConsentText  string `json:"consent_text"`
+	Note         string `json:"note"`
+}
+
+// consentRequest is the body of POST /api/v1/leads/{id}/consent.
+type consentRequest struct {
+	Share  *bool  `json:"share"`
+	Text   string `json:"text"`
+	Source string `json:"source"`
+}
+
+// convertRequest is the body of POST /api/v1/leads/{id}/convert.
+type convertRequest struct {
+	OpportunityName string   `json:"opportunity_name"`
+	Amount          *float64 `json:"amount"`
+}
+
+// ownerRequest is the body of POST /api/v1/leads/{id}/owner.
+type ownerRequest struct {
+	OwnerID string `json:"owner_id"`
+	Reason  string `json:"reason"`
+}
+
+// reassignmentRequestBody is the body of POST
+// /api/v1/leads/{id}/reassignment-requests.
+type reassignmentRequestBody struct {
+	Reason string `json:"reason"`
+	// PartnerID is read only from the support desk (filing on a
+	// partner's behalf); a partner's request names its own.
+	PartnerID string `json:"partner_id"`
+}
+
+// resolveRequest is the body of POST
+// /api/v1/reassignment-requests/{id}/resolve.
+type resolveRequest struct {
+	OwnerID string `json:"owner_id"`
+}
+
+// handoffRequest is the body of POST /api/v1/opportunities/{id}/handoff.
+type handoffRequest struct {
+	PartnerID      string `json:"partner_id"`
+	OverrideReason string `json:"override_reason"`
+}
+
 // MountLifecycle registers the lifecycle routes (W5, W6, W8 and the
 // partner dashboard's stats).
 func (s *Server) MountLifecycle(svc *lifecycle.Service) {
+	s.Document("POST /api/v1/leads/{id}/qualify", Doc{Summary: "Qualify an open lead (recording consent to share when given)",
+		Body: qualifyRequest{}, Response: LeadView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads/{id}/qualify", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			ConsentShare *bool  `json:"consent_share"`
-			ConsentText  string `json:"consent_text"`
-			Note         string `json:"note"`
-		}
+		var req qualifyRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -147,10 +192,10 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.QualifyRoles...)
 
+	s.Document("POST /api/v1/leads/{id}/disqualify", Doc{Summary: "Disqualify an open lead, with a reason",
+		Body: reasonRequest{}, Response: LeadView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads/{id}/disqualify", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			Reason string `json:"reason"`
-		}
+		var req reasonRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -162,12 +207,11 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.QualifyRoles...)
 
+	s.Document("POST /api/v1/leads/{id}/consent", Doc{Summary: "Record (or withdraw) the prospect's consent to be shared with a partner",
+		Body: consentRequest{}, Success: []int{http.StatusCreated}, Response: LeadView{},
+		Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads/{id}/consent", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			Share  *bool  `json:"share"`
-			Text   string `json:"text"`
-			Source string `json:"source"`
-		}
+		var req consentRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -180,6 +224,8 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.ConsentRoles...)
 
+	s.Document("GET /api/v1/leads/{id}/consents", Doc{Summary: "A lead's consent records: {lead_id, current, items}",
+		Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}/consents", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var items []store.ConsentRecord
 		var l leadrouter.Lead
@@ -197,11 +243,10 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, staffRoles()...)
 
+	s.Document("POST /api/v1/leads/{id}/convert", Doc{Summary: "Convert a qualified lead: {opportunity, contact, account, account_reused, contact_reused}",
+		Body: convertRequest{}, Success: []int{http.StatusCreated}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads/{id}/convert", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			OpportunityName string   `json:"opportunity_name"`
-			Amount          *float64 `json:"amount"`
-		}
+		var req convertRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -217,11 +262,10 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.QualifyRoles...)
 
+	s.Document("POST /api/v1/leads/{id}/owner", Doc{Summary: "Change a lead's owner (each role within its own scope)",
+		Body: ownerRequest{}, Response: LeadView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads/{id}/owner", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			OwnerID string `json:"owner_id"`
-			Reason  string `json:"reason"`
-		}
+		var req ownerRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -233,13 +277,10 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.OwnerRoles...)
 
+	s.Document("POST /api/v1/leads/{id}/reassignment-requests", Doc{Summary: "Ask to give a lead up (a partner, or the support desk on its behalf)",
+		Body: reassignmentRequestBody{}, Success: []int{http.StatusCreated}, Response: ReassignmentView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads/{id}/reassignment-requests", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			Reason string `json:"reason"`
-			// PartnerID is read only from the support desk (filing on a
-			// partner's behalf); a partner's request names its own.
-			PartnerID string `json:"partner_id"`
-		}
+		var req reassignmentRequestBody
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -252,6 +293,10 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.RequestReassignmentRoles...)
 
+	s.Document("GET /api/v1/reassignment-requests", Doc{Summary: "The admins' queue of reassignment requests",
+		Query: pageQuery(Param{Name: "status", Description: "open (the default), resolved or all",
+			Enum: []string{store.ReassignmentOpen, store.ReassignmentResolved, "all"}}),
+		Response: store.Page[reassignmentQueueItem]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/reassignment-requests", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		limit, cursor, err := pageParams(r, "rar")
 		if err != nil {
@@ -293,10 +338,10 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.ResolveReassignmentRoles...)
 
+	s.Document("POST /api/v1/reassignment-requests/{id}/resolve", Doc{Summary: "Resolve a reassignment request: re-route the lead or give it to owner_id; {request, lead}",
+		Body: resolveRequest{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/reassignment-requests/{id}/resolve", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			OwnerID string `json:"owner_id"`
-		}
+		var req resolveRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -308,6 +353,13 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.ResolveReassignmentRoles...)
 
+	s.Document("GET /api/v1/opportunities", Doc{Summary: "List the opportunities the caller may see",
+		Query: pageQuery(
+			Param{Name: "status", Description: "only opportunities in this status", Enum: []string{leadrouter.OppHandoffPending,
+				leadrouter.OppHandedOff, leadrouter.OppOpen, leadrouter.OppWon, leadrouter.OppLost}},
+			Param{Name: "partner_id", Description: "only opportunities of this partner"},
+			Param{Name: "lead_id", Description: "only the opportunity converted from this lead"}),
+		Response: store.Page[OpportunityView]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/opportunities", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		limit, cursor, err := pageParams(r, "opp")
 		if err != nil {
@@ -348,6 +400,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
 
+	s.Document("GET /api/v1/opportunities/{id}", Doc{Summary: "Read an opportunity", Response: OpportunityView{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/opportunities/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var o leadrouter.Opportunity
 		var l leadrouter.Lead
@@ -365,11 +418,10 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	})
 
+	s.Document("POST /api/v1/opportunities/{id}/handoff", Doc{Summary: "Hand an opportunity off to a partner (another than the reserved one only with an override reason)",
+		Body: handoffRequest{}, Response: OpportunityView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/opportunities/{id}/handoff", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			PartnerID      string `json:"partner_id"`
-			OverrideReason string `json:"override_reason"`
-		}
+		var req handoffRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -381,6 +433,9 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.HandoffRoles...)
 
+	s.Document("GET /api/v1/partners/{id}/stats", Doc{Summary: "A partner's dashboard figures by month",
+		Query:    []Param{{Name: "months", Type: "integer", Description: "how many months back, 1 to 36 (default 12)"}},
+		Response: store.PartnerStats{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/partners/{id}/stats", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		months := 12
 		if v := r.URL.Query().Get("months"); v != "" {

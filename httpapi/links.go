@@ -13,6 +13,9 @@ import (
 // Partner users get links for their own partner only (404 for others); a
 // suspended partner gets none (409, see LinksRecord).
 func (s *Server) MountLinks(siteHosts []string) {
+	s.Document("GET /api/v1/partners/{id}/links", Doc{Summary: "Build a tracked link to a page of the site: {url, html, pid}",
+		Query:  []Param{{Name: "url", Description: "the page of the vendor's site to link to", Required: true}},
+		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/partners/{id}/links", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var p leadrouter.Partner
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {

@@ -99,6 +99,9 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 	deciders := []leadrouter.Role{leadrouter.RoleRelations, leadrouter.RoleAdmin}
 	now := func() time.Time { return s.db.Now() }
 
+	s.Document("POST /api/v1/registrations", Doc{Summary: "Register a prospect: the conflict search flags it and decides what follows",
+		Body: registrationRequest{}, Success: []int{http.StatusCreated}, Response: RegistrationView{},
+		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/registrations", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var req registrationRequest
 		if err := DecodeJSON(r, &req); err != nil {
@@ -114,6 +117,11 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 		return nil
 	}, leadrouter.RolePartner)
 
+	s.Document("GET /api/v1/registrations/check", Doc{Summary: "Check a prospect before registering it: the flag it would get and why",
+		Query: []Param{{Name: "company", Description: "the company's name"}, {Name: "domain", Description: "the company's domain"},
+			{Name: "contact_email", Description: "the contact's e-mail"},
+			{Name: "partner_id", Description: "staff: check as this partner would register"}},
+		Response: checkView{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/registrations/check", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		q := r.URL.Query()
 		res, err := svc.Check(r.Context(), actor, registration.CheckInput{Company: q.Get("company"), Domain: q.Get("domain"),
@@ -132,6 +140,13 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 		return nil
 	}, everyone...)
 
+	s.Document("GET /api/v1/registrations", Doc{Summary: "List the registrations the caller may see, newest first",
+		Description: "Partners get each registration's partner view (RegistrationView), staff the staff view.",
+		Query: pageQuery(
+			Param{Name: "status", Description: "only registrations in this (effective) status", Enum: []string{store.RegistrationPending, store.RegistrationApproved, store.RegistrationRejected, store.RegistrationExpired}},
+			Param{Name: "partner_id", Description: "staff: only this partner's registrations"},
+			Param{Name: "extension", Description: "requested: only registrations whose extension waits for a decision", Enum: []string{"requested"}}),
+		Response: store.Page[RegistrationStaffView]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/registrations", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		limit, cursor, err := pageParams(r, "reg")
 		if err != nil {
@@ -160,6 +175,8 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 		return nil
 	}, everyone...)
 
+	s.Document("GET /api/v1/registrations/{id}", Doc{Summary: "Read a registration (partners get the partner view)",
+		Response: RegistrationStaffView{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/registrations/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		reg, err := svc.Get(r.Context(), actor, r.PathValue("id"))
 		if err != nil {
@@ -169,6 +186,8 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 		return nil
 	}, everyone...)
 
+	s.Document("GET /api/v1/registrations/{id}/timeline", Doc{Summary: "A registration's timeline of events: {registration_id, items}",
+		Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/registrations/{id}/timeline", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		events, err := svc.Timeline(r.Context(), actor, r.PathValue("id"))
 		if err != nil {
@@ -192,12 +211,18 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 			return nil
 		}
 	}
+	s.Document("POST /api/v1/registrations/{id}/approve", Doc{Summary: "Approve a pending registration or its extension request",
+		Body: reasonRequest{}, Response: RegistrationStaffView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/registrations/{id}/approve", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
 		return svc.Approve(r.Context(), actor, id, reason)
 	}), deciders...)
+	s.Document("POST /api/v1/registrations/{id}/reject", Doc{Summary: "Reject a pending registration or its extension request",
+		Body: reasonRequest{}, Response: RegistrationStaffView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/registrations/{id}/reject", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
 		return svc.Reject(r.Context(), actor, id, reason)
 	}), deciders...)
+	s.Document("POST /api/v1/registrations/{id}/extend", Doc{Summary: "Ask for the one extension of an approved registration",
+		Body: reasonRequest{}, Response: RegistrationView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/registrations/{id}/extend", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
 		return svc.RequestExtension(r.Context(), actor, id, reason)
 	}), leadrouter.RolePartner)

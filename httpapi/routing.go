@@ -9,8 +9,23 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
+// policyRequest is the JSON form of PUT /api/v1/routing/policy's body.
+type policyRequest struct {
+	Policy string `json:"policy"`
+}
+
+// explainRequest is the body of POST /api/v1/routing/explain: a lead as
+// POST /api/v1/leads takes it, and optionally a policy to try.
+type explainRequest struct {
+	Lead   json.RawMessage `json:"lead"`
+	Policy string          `json:"policy"`
+}
+
 // MountRouting registers the routing policy and explain routes.
 func (s *Server) MountRouting(router *assign.Router) {
+	s.Document("GET /api/v1/routing/policy", Doc{Summary: "Read the routing policy: {version, policy, history}, or its YAML alone",
+		Query:   []Param{{Name: "format", Description: "yaml: answer the policy's YAML source (as does Accept: application/yaml)", Enum: []string{"yaml"}}},
+		Headers: []Param{{Name: "Accept", Description: "application/yaml: answer the policy's YAML source"}}, ResponseTypes: []string{"application/yaml"}})
 	s.Handle("GET /api/v1/routing/policy", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		_, version, src := router.Policy()
 		var history []store.PolicyVersion
@@ -30,6 +45,9 @@ func (s *Server) MountRouting(router *assign.Router) {
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RolePAM)
 
+	s.Document("PUT /api/v1/routing/policy", Doc{Summary: "Replace the routing policy (stored as a new version): {version, policy}",
+		Description: "The policy comes as YAML (Content-Type application/yaml or text/*) or as JSON {\"policy\": \"…yaml…\"}.",
+		Body:        policyRequest{}, RawBody: []string{"application/yaml", "text/plain"}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("PUT /api/v1/routing/policy", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		src, err := policyFromRequest(r)
 		if err != nil {
@@ -43,11 +61,12 @@ func (s *Server) MountRouting(router *assign.Router) {
 		return nil
 	}, leadrouter.RoleAdmin)
 
+	s.Document("POST /api/v1/routing/explain", Doc{Summary: "Explain how a lead would be routed, under the current policy or the one given",
+		Description: "lead takes the fields of POST /api/v1/leads's body; policy, when given, is a policy's YAML to try instead of the current one. " +
+			"The answer: {rule, assignee, owner, reserved_partner_id, nurture_track, score, mql, trace}.",
+		Body: explainRequest{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/routing/explain", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			Lead   json.RawMessage `json:"lead"`
-			Policy string          `json:"policy"`
-		}
+		var req explainRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -80,9 +99,7 @@ func (s *Server) MountRouting(router *assign.Router) {
 func policyFromRequest(r *http.Request) (string, error) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "application/json" || ct == "" {
-		var req struct {
-			Policy string `json:"policy"`
-		}
+		var req policyRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return "", err
 		}

@@ -27,8 +27,11 @@ type Server struct {
 	// tokens caches recent token checks for a few seconds (one database
 	// round trip less per request).
 	tokens tokenCache
-	// routes records every API route for the OpenAPI document.
+	// apiRoutes records every route registered with Handle or
+	// HandlePublic, for the OpenAPI document.
 	apiRoutes []route
+	// docs holds each route's Doc by pattern (see Document).
+	docs map[string]Doc
 	// OnPartnersChanged runs after a partner is created or changed (the
 	// tracking directory refreshes its PID snapshot).
 	OnPartnersChanged func()
@@ -63,8 +66,15 @@ func (s *Server) Handle(pattern string, h HandlerFunc, roles ...leadrouter.Role)
 	s.mux.Handle(pattern, s.authenticated(h, roles))
 }
 
-// HandlePublic registers a route without authentication.
-func (s *Server) HandlePublic(pattern string, h http.Handler) { s.mux.Handle(pattern, h) }
+// HandlePublic registers a route without authentication. A pattern with a
+// method ("GET /healthz") is listed in the OpenAPI document; one without
+// (a whole subtree such as "/portal/") is mounted only.
+func (s *Server) HandlePublic(pattern string, h http.Handler) {
+	if method, _, ok := strings.Cut(pattern, " "); ok && method != "" && !strings.HasPrefix(method, "/") {
+		s.apiRoutes = append(s.apiRoutes, route{pattern: pattern, public: true})
+	}
+	s.mux.Handle(pattern, h)
+}
 
 // Handler returns the API with its middleware (request ids, body limit,
 // access logs, metrics).
@@ -88,31 +98,65 @@ func (s *Server) Logger() *slog.Logger { return s.logger }
 func (s *Server) Metrics() *Metrics { return s.metrics }
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("GET /healthz", s.healthz)
-	s.mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
-	s.mux.HandleFunc("GET /api/v1/openapi.json", s.openAPI)
+	s.Document("GET /healthz", Doc{Summary: "Check that the server and its database answer", Response: health{},
+		Errors: []int{http.StatusServiceUnavailable}})
+	s.HandlePublic("GET /healthz", http.HandlerFunc(s.healthz))
+	s.Document("GET /metrics", Doc{Summary: "Prometheus metrics (text exposition format)", NoJSON: true,
+		ResponseTypes: []string{"text/plain; version=0.0.4"}})
+	s.HandlePublic("GET /metrics", promhttp.HandlerFor(s.metrics.Registry, promhttp.HandlerOpts{}))
+	s.Document("GET /api/v1/openapi.json", Doc{Summary: "This OpenAPI document, generated from the registered routes"})
+	s.HandlePublic("GET /api/v1/openapi.json", http.HandlerFunc(s.openAPI))
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.ENOTFOUND, "No such API route: %s %s.", r.Method, r.URL.Path))
 	})
 
+	s.Document("POST /api/v1/partners", Doc{Summary: "Create a partner", Body: partnerRequest{},
+		Success: []int{http.StatusCreated}, Response: leadrouter.Partner{}, Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/partners", s.createPartner, leadrouter.RoleAdmin)
 	// The support desk reads partners too (SPEC: read-only on everything
 	// else), to tell a caller who owns a lead.
+	s.Document("GET /api/v1/partners", Doc{Summary: "List partners", Query: pageQuery(),
+		Response: store.Page[leadrouter.Partner]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/partners", s.listPartners, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleSupport)
+	s.Document("GET /api/v1/partners/{id}", Doc{Summary: "Read a partner", Response: leadrouter.Partner{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/partners/{id}", s.getPartner, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleSupport, leadrouter.RolePartner)
+	s.Document("PATCH /api/v1/partners/{id}", Doc{Summary: "Change a partner (only the fields given)", Body: partnerPatch{},
+		BodyEnums: map[string][]string{"status": {leadrouter.PartnerActive, leadrouter.PartnerSuspended}},
+		Response:  leadrouter.Partner{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("PATCH /api/v1/partners/{id}", s.patchPartner, leadrouter.RoleAdmin, leadrouter.RolePAM)
 
+	s.Document("POST /api/v1/users", Doc{Summary: "Create a user and its first API token", Body: userRequest{},
+		BodyEnums: map[string][]string{"role": roleNames()},
+		Success:   []int{http.StatusCreated}, Response: userCreated{}, Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/users", s.createUser, leadrouter.RoleAdmin)
+	s.Document("GET /api/v1/users", Doc{Summary: "List the users the caller may see",
+		Query:    pageQuery(Param{Name: "role", Description: "only users with this role", Enum: roleNames()}),
+		Response: store.Page[leadrouter.User]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/users", s.listUsers)
+	s.Document("GET /api/v1/users/{id}", Doc{Summary: "Read a user", Response: leadrouter.User{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/users/{id}", s.getUser)
+	s.Document("GET /api/v1/me", Doc{Summary: "Read the calling user", Response: leadrouter.User{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/me", s.me)
+	s.Document("GET /api/v1/users/{id}/tokens", Doc{Summary: "List a user's API tokens (never their secrets)",
+		Response: itemList[store.Token]{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("GET /api/v1/users/{id}/tokens", s.listTokens)
+	s.Document("POST /api/v1/users/{id}/tokens", Doc{Summary: "Issue an API token (its secret is shown this once)",
+		Success: []int{http.StatusCreated}, Response: tokenIssued{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("POST /api/v1/users/{id}/tokens", s.issueToken)
+	s.Document("DELETE /api/v1/tokens/{id}", Doc{Summary: "Revoke an API token", Response: store.Token{},
+		Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("DELETE /api/v1/tokens/{id}", s.revokeToken)
 
+	s.Document("POST /api/v1/accounts", Doc{Summary: "Create an account", Body: accountRequest{},
+		Success: []int{http.StatusCreated}, Response: leadrouter.Account{}, Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/accounts", s.createAccount, leadrouter.RoleAdmin)
+	s.Document("GET /api/v1/accounts", Doc{Summary: "List the accounts the caller may see", Query: pageQuery(),
+		Response: store.Page[leadrouter.Account]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/accounts", s.listAccounts)
+	s.Document("GET /api/v1/accounts/{id}", Doc{Summary: "Read an account", Response: leadrouter.Account{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/accounts/{id}", s.getAccount)
+	s.Document("GET /api/v1/accounts/{id}/timeline", Doc{Summary: "An account's timeline of events",
+		Response: itemList[TimelineItem]{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/accounts/{id}/timeline", s.accountTimeline, staffRoles()...)
 }
 
@@ -130,7 +174,13 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 		WriteProblem(w, r, Problem{Type: "https://leadrouter.dev/problems/unavailable", Title: "Database unavailable", Status: http.StatusServiceUnavailable, Detail: "The database does not answer."})
 		return
 	}
-	WriteJSON(w, http.StatusOK, map[string]string{"status": "ok", "database": string(s.db.Engine())})
+	WriteJSON(w, http.StatusOK, health{Status: "ok", Database: string(s.db.Engine())})
+}
+
+// health is the answer of GET /healthz.
+type health struct {
+	Database string `json:"database"`
+	Status   string `json:"status"`
 }
 
 // authenticated resolves the bearer token into an actor, checks the role and

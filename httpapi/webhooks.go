@@ -7,13 +7,18 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
+// webhookRequest is the body of POST /api/v1/webhooks.
+type webhookRequest struct {
+	URL    string   `json:"url"`
+	Events []string `json:"events"`
+}
+
 // MountWebhooks registers POST/GET /api/v1/webhooks (admin).
 func (s *Server) MountWebhooks() {
+	s.Document("POST /api/v1/webhooks", Doc{Summary: "Subscribe a URL to events", Body: webhookRequest{},
+		Success: []int{http.StatusCreated}, Response: store.Webhook{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var req struct {
-			URL    string   `json:"url"`
-			Events []string `json:"events"`
-		}
+		var req webhookRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
@@ -28,6 +33,7 @@ func (s *Server) MountWebhooks() {
 		WriteJSON(w, http.StatusCreated, h)
 		return nil
 	}, leadrouter.RoleAdmin)
+	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, delivered}}"})
 	s.Handle("GET /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var hooks []store.Webhook
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {

@@ -159,8 +159,11 @@ func (m *Main) Run(ctx context.Context) error {
 			}
 		}
 	}
+	m.API.Document("GET /go/{pid}", httpapi.Doc{Summary: "A partner's short link: records the touch and redirects to the site",
+		Query:   []httpapi.Param{{Name: "to", Description: "the page of the site to land on (default /)"}},
+		Success: []int{http.StatusFound}, Errors: []int{http.StatusBadRequest}})
+	m.API.HandlePublic("GET /go/{pid}", tracking.NewShortLinkHandler(trackCfg))
 	mux := m.API.Mux()
-	mux.Handle("GET /go/{pid}", tracking.NewShortLinkHandler(trackCfg))
 	switch {
 	case upstream != nil:
 		mux.Handle("/", tracking.NewProxy(upstream))

@@ -79,9 +79,23 @@ func mountIntake(ctx context.Context, m *Main) error {
 			previous()
 		}
 	}
+	// --form-rate per address: per process at once in memory, and across
+	// every process on the database.
 	forms := &intake.FormHandler{Service: svc, Codec: m.Codec, SiteHosts: m.SiteHosts, Limiter: intake.NewRateLimiter(m.Config.FormRate),
+		Shared: &intake.SharedLimiter{DB: m.DB, Prefix: "form:", Limit: m.Config.FormRate, Window: time.Minute},
 		Logger: m.Logger, WriteError: func(w http.ResponseWriter, r *http.Request, err error) { httpapi.WriteError(w, r, m.Logger, err) }}
-	m.API.Mux().Handle("POST /forms/{slug}", forms)
+	m.API.Document("POST /forms/{slug}", httpapi.Doc{Summary: "Submit a public form of the site (a lead capture)",
+		Description: "Browsers are redirected (303) to the form's success URL, or shown an HTML page listing the problems with the problem's status; " +
+			"clients sending Accept: application/json get {status, redirect} or a problem document.",
+		Form: []httpapi.Param{{Name: "email", Required: true}, {Name: "first_name"}, {Name: "last_name"}, {Name: "phone"}, {Name: "company"},
+			{Name: "company_size", Type: "integer"}, {Name: "title"}, {Name: "country"}, {Name: "campaign"}, {Name: "partner_code"},
+			{Name: "landing_url"}, {Name: "utm_source"}, {Name: "utm_medium"}, {Name: "utm_campaign"}, {Name: "utm_term"}, {Name: "utm_content"},
+			{Name: "consent_share", Description: "on, true, 1 or yes: the prospect agrees to be shared with a partner"}, {Name: "consent_text"},
+			{Name: "website", Description: "the honeypot: leave empty"}},
+		Success: []int{http.StatusSeeOther, http.StatusOK},
+		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity,
+			http.StatusTooManyRequests}})
+	m.API.HandlePublic("POST /forms/{slug}", forms)
 	// Pick up policies stored by other server processes.
 	m.goWork(func() {
 		t := time.NewTicker(5 * time.Second)
