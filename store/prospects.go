@@ -1,0 +1,347 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+)
+
+// ProspectQuery is what a registration's conflict search looks up, each
+// through an index. Hosts are the registration's host and its parent
+// domains down to the registrable one (account domains may be subdomains).
+type ProspectQuery struct {
+	Hosts        []string
+	Domain       string // registrable domain: leads' e-mail domains, registrations
+	CompanyKey   string
+	Tokens       []string
+	ContactEmail string
+	// EmailHosts are the contact e-mail's host and its parent domains down
+	// to EmailDomain, its registrable domain (both empty for free mail):
+	// looked up like Hosts and Domain, the records found through them
+	// marked "email_domain".
+	EmailHosts  []string
+	EmailDomain string
+	// ExcludeID leaves one registration out (the one being decided).
+	ExcludeID string
+	// TokenLimit bounds the near-miss candidates (default 40).
+	TokenLimit int
+}
+
+// ProspectAccount is an account the search found.
+type ProspectAccount struct {
+	ID             string
+	Name           string
+	NameKey        string
+	Domains        []string
+	ParentID       string
+	RootID         string
+	OwnerPartnerID string
+	// Via says which index found it: domain, company, tokens, contact,
+	// lead or hierarchy.
+	Via string
+}
+
+// ProspectLead is a lead the search found (no contact details).
+type ProspectLead struct {
+	ID                string
+	Status            string
+	Company           string
+	CompanyKey        string
+	Email             string // for matching only; never shown to partners
+	OwnerKind         string
+	OwnerID           string
+	OwnerPartnerID    string
+	ReservedPartnerID string
+	HandoffPartnerID  string
+	AccountID         string
+	Via               string
+}
+
+// ProspectContact is a contact the search found (no contact details but
+// the e-mail, used for matching only).
+type ProspectContact struct {
+	ID          string
+	AccountID   string
+	AccountName string
+	Email       string
+}
+
+// ProspectOpportunity is an opportunity at a found account or of a found
+// lead.
+type ProspectOpportunity struct {
+	ID                string
+	LeadID            string
+	AccountID         string
+	Name              string
+	Status            string
+	PartnerID         string
+	ReservedPartnerID string
+}
+
+// ProspectCandidates are the direct candidates of a ProspectQuery.
+type ProspectCandidates struct {
+	Accounts      []ProspectAccount
+	Leads         []ProspectLead
+	Contacts      []ProspectContact
+	Registrations []Registration
+}
+
+// ProspectCandidates fetches the accounts, leads, contacts and live
+// (pending or approved) registrations that may be the prospect, through
+// indexes only: account domains, leads' e-mail domains, registrations'
+// domains (for the prospect's domain and the contact e-mail's), the company
+// key of accounts, leads and registrations, the exact contact e-mail on
+// leads and contacts, and the company-token index for near misses.
+func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (ProspectCandidates, error) {
+	var out ProspectCandidates
+	accountVia, leadVia := map[string]string{}, map[string]string{}
+	var accountIDs, leadIDs, contactIDs, regIDs []string
+	addAccount := func(id, via string) {
+		if _, ok := accountVia[id]; !ok {
+			accountVia[id] = via
+			accountIDs = append(accountIDs, id)
+		}
+	}
+	addLead := func(id, via string) {
+		if _, ok := leadVia[id]; !ok {
+			leadVia[id] = via
+			leadIDs = append(leadIDs, id)
+		}
+	}
+	collect := func(what, query string, args ...any) ([]string, error) {
+		rows, err := tx.Query(ctx, query, args...)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		defer rows.Close()
+		var ids []string
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			ids = append(ids, id)
+		}
+		return ids, rows.Err()
+	}
+	for _, host := range q.Hosts {
+		ids, err := collect("accounts by domain", `SELECT account_id FROM account_domains WHERE domain = ?`, host)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addAccount(id, "domain")
+		}
+		if ids, err = collect("leads by domain", `SELECT id FROM leads WHERE email_domain = ? ORDER BY id DESC LIMIT 50`, host); err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addLead(id, "domain")
+		}
+	}
+	for _, host := range q.EmailHosts {
+		ids, err := collect("accounts by e-mail domain", `SELECT account_id FROM account_domains WHERE domain = ?`, host)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addAccount(id, "email_domain")
+		}
+		if ids, err = collect("leads by e-mail domain", `SELECT id FROM leads WHERE email_domain = ? ORDER BY id DESC LIMIT 50`, host); err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addLead(id, "email_domain")
+		}
+	}
+	if q.ContactEmail != "" {
+		ids, err := collect("leads by e-mail", `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, q.ContactEmail)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addLead(id, "email")
+		}
+		if ids, err = collect("contacts by e-mail", `SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 20`, q.ContactEmail); err != nil {
+			return out, err
+		}
+		contactIDs = append(contactIDs, ids...)
+	}
+	for _, domain := range uniq([]string{q.Domain, q.EmailDomain}) {
+		if domain == "" {
+			continue
+		}
+		ids, err := collect("registrations by domain", `SELECT id FROM registrations WHERE domain = ? AND status IN ('approved', 'pending') ORDER BY id DESC LIMIT 100`, domain)
+		if err != nil {
+			return out, err
+		}
+		regIDs = append(regIDs, ids...)
+	}
+	if q.CompanyKey != "" {
+		ids, err := collect("accounts by name", `SELECT id FROM accounts WHERE name_key = ? ORDER BY id LIMIT 50`, q.CompanyKey)
+		if err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addAccount(id, "company")
+		}
+		if ids, err = collect("leads by name", `SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 50`, q.CompanyKey); err != nil {
+			return out, err
+		}
+		for _, id := range ids {
+			addLead(id, "company")
+		}
+		if ids, err = collect("registrations by name", `SELECT id FROM registrations WHERE company_key = ? AND status IN ('approved', 'pending') ORDER BY id DESC LIMIT 100`, q.CompanyKey); err != nil {
+			return out, err
+		}
+		regIDs = append(regIDs, ids...)
+	}
+	if len(q.Tokens) > 0 {
+		limit := q.TokenLimit
+		if limit <= 0 {
+			limit = 40
+		}
+		hits, err := tx.tokenHits(ctx, q.Tokens, limit)
+		if err != nil {
+			return out, fmt.Errorf("candidates by company tokens: %w", err)
+		}
+		for _, h := range hits {
+			switch h.kind {
+			case "account":
+				addAccount(h.id, "tokens")
+			case "lead":
+				addLead(h.id, "tokens")
+			case "contact":
+				contactIDs = append(contactIDs, h.id)
+			case "registration":
+				regIDs = append(regIDs, h.id)
+			}
+		}
+	}
+	for _, id := range uniq(contactIDs) {
+		var c ProspectContact
+		err := tx.QueryRow(ctx, `SELECT c.id, c.account_id, a.name, c.email FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?`, id).
+			Scan(&c.ID, &c.AccountID, &c.AccountName, &c.Email)
+		if err != nil {
+			return out, fmt.Errorf("read contact candidate: %w", err)
+		}
+		out.Contacts = append(out.Contacts, c)
+	}
+	for _, id := range leadIDs {
+		l := ProspectLead{Via: leadVia[id]}
+		err := tx.QueryRow(ctx, `SELECT id, status, company, company_key, email, owner_kind, owner_id, COALESCE(owner_partner_id, ''),
+			COALESCE(reserved_partner_id, ''), COALESCE(handoff_partner_id, ''), COALESCE(account_id, '') FROM leads WHERE id = ?`, id).
+			Scan(&l.ID, &l.Status, &l.Company, &l.CompanyKey, &l.Email, &l.OwnerKind, &l.OwnerID, &l.OwnerPartnerID, &l.ReservedPartnerID,
+				&l.HandoffPartnerID, &l.AccountID)
+		if err != nil {
+			return out, fmt.Errorf("read lead candidate: %w", err)
+		}
+		out.Leads = append(out.Leads, l)
+	}
+	for _, id := range accountIDs {
+		a, err := tx.prospectAccount(ctx, id)
+		if err != nil {
+			return out, err
+		}
+		a.Via = accountVia[id]
+		out.Accounts = append(out.Accounts, a)
+	}
+	for _, id := range uniq(regIDs) {
+		if id == q.ExcludeID {
+			continue
+		}
+		r, err := scanRegistration(tx.QueryRow(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE id = ?`, id))
+		if err != nil {
+			return out, fmt.Errorf("read registration candidate: %w", err)
+		}
+		out.Registrations = append(out.Registrations, r)
+	}
+	return out, nil
+}
+
+func (tx *Tx) prospectAccount(ctx context.Context, id string) (ProspectAccount, error) {
+	var a ProspectAccount
+	err := tx.QueryRow(ctx, `SELECT id, name, name_key, COALESCE(parent_id, ''), root_id, COALESCE(owner_partner_id, '') FROM accounts WHERE id = ?`, id).
+		Scan(&a.ID, &a.Name, &a.NameKey, &a.ParentID, &a.RootID, &a.OwnerPartnerID)
+	if err != nil {
+		return a, fmt.Errorf("read account candidate: %w", notFound(err, "Account"))
+	}
+	a.Domains, err = tx.accountDomains(ctx, id)
+	return a, err
+}
+
+// ProspectAccount returns one account as the conflict search sees it.
+func (tx *Tx) ProspectAccount(ctx context.Context, id string) (ProspectAccount, error) {
+	return tx.prospectAccount(ctx, id)
+}
+
+// AccountHierarchy returns every account sharing rootID (at most 500), the
+// root first.
+func (tx *Tx) AccountHierarchy(ctx context.Context, rootID string) ([]ProspectAccount, error) {
+	rows, err := tx.Query(ctx, `SELECT id, name, name_key, COALESCE(parent_id, ''), root_id, COALESCE(owner_partner_id, '') FROM accounts
+		WHERE root_id = ? ORDER BY id LIMIT 500`, rootID)
+	if err != nil {
+		return nil, fmt.Errorf("account hierarchy: %w", err)
+	}
+	var out []ProspectAccount
+	for rows.Next() {
+		var a ProspectAccount
+		if err := rows.Scan(&a.ID, &a.Name, &a.NameKey, &a.ParentID, &a.RootID, &a.OwnerPartnerID); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a.Via = "hierarchy"
+		out = append(out, a)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(out, func(x, y ProspectAccount) int {
+		switch {
+		case x.ID == rootID:
+			return -1
+		case y.ID == rootID:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+const prospectOpportunityColumns = `id, lead_id, account_id, name, status, COALESCE(partner_id, ''), COALESCE(reserved_partner_id, '')`
+
+func scanProspectOpportunities(rows *sql.Rows) ([]ProspectOpportunity, error) {
+	defer rows.Close()
+	var out []ProspectOpportunity
+	for rows.Next() {
+		var o ProspectOpportunity
+		if err := rows.Scan(&o.ID, &o.LeadID, &o.AccountID, &o.Name, &o.Status, &o.PartnerID, &o.ReservedPartnerID); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// OpenOpportunitiesOfAccount returns the open opportunities (not won or
+// lost) at accountID.
+func (tx *Tx) OpenOpportunitiesOfAccount(ctx context.Context, accountID string) ([]ProspectOpportunity, error) {
+	rows, err := tx.Query(ctx, `SELECT `+prospectOpportunityColumns+` FROM opportunities WHERE account_id = ? AND status NOT IN ('won', 'lost')
+		ORDER BY id LIMIT 100`, accountID)
+	if err != nil {
+		return nil, fmt.Errorf("opportunities of account: %w", err)
+	}
+	return scanProspectOpportunities(rows)
+}
+
+// OpenOpportunityOfLead returns the open opportunity converted from leadID,
+// if any.
+func (tx *Tx) OpenOpportunityOfLead(ctx context.Context, leadID string) ([]ProspectOpportunity, error) {
+	rows, err := tx.Query(ctx, `SELECT `+prospectOpportunityColumns+` FROM opportunities WHERE lead_id = ? AND status NOT IN ('won', 'lost')`, leadID)
+	if err != nil {
+		return nil, fmt.Errorf("opportunity of lead: %w", err)
+	}
+	return scanProspectOpportunities(rows)
+}
