@@ -218,4 +218,9 @@ func TestFormRateLimitSharedAcrossProcesses(t *testing.T) {
 			t.Error("429 without Retry-After")
 		}
 	}
+	// Refused submissions do not spend the budget (retrying as told
+	// works): the window still holds the three accepted ones.
+	if c, err := db.RateWindowCount(context.Background(), "form:203.0.113.7", time.Minute); err != nil || c.Recent() != 3 {
+		t.Errorf("counted %+v (%v), want the 3 accepted submissions", c, err)
+	}
 }

@@ -149,9 +149,9 @@ func TestImportSpreadsheetExports(t *testing.T) {
 			})
 		}
 		var outcomes []intake.RowOutcome
-		rep, err := svc.Import(ctx, admin, strings.NewReader("Last Name,Email,Company,Country,Employees\nOdd,odd@size.example,Odd Size,US,lots\n"), 1,
+		rep, err := svc.Import(ctx, admin, strings.NewReader("Last Name,Email,Company,Country,Employees\nOdd,odd@size.example,Odd Size,US,lots\nDecimal,dec@size.example,Decimal Size,US,\"12,5\"\n"), 1,
 			func(o intake.RowOutcome) { outcomes = append(outcomes, o) })
-		if err != nil || rep.Created != 1 || !strings.Contains(outcomes[0].Detail, `company size "lots" ignored`) {
+		if err != nil || rep.Created != 2 || !strings.Contains(outcomes[0].Detail, `company size "lots" ignored`) || !strings.Contains(outcomes[1].Detail, `company size "12,5" ignored`) {
 			t.Fatalf("an unreadable count: %+v %+v %v", rep, outcomes, err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -320,6 +321,10 @@ func mostFrequent(counts map[rune]int) rune {
 	return best
 }
 
+// thousands matches a whole number written with or without thousands
+// separators.
+var thousands = regexp.MustCompile(`^(\d+|\d{1,3}([,. '\x{00a0}]\d{3})+)$`)
+
 // parseCount reads a number of employees as spreadsheets write it: "1200",
 // "1,200", "1.200", "1 200", or a range ("51-200", "10,001+") as its lower
 // bound ("" is none).
@@ -329,6 +334,11 @@ func parseCount(v string) (int, bool) {
 		v = lo
 	}
 	v = strings.TrimSuffix(v, "+")
+	// Thousands separators only between groups of three digits: "12,5" is
+	// a decimal, not 125.
+	if !thousands.MatchString(v) {
+		return 0, false
+	}
 	v = strings.NewReplacer(",", "", ".", "", " ", "", "\u00a0", "", "'", "").Replace(v)
 	if v == "" {
 		return 0, true

@@ -94,15 +94,19 @@ type SharedLimiter struct {
 	pruned time.Time
 }
 
-// Hit counts a hit for key and reports whether it is within the budget,
-// and if not how long until a retry may be.
+// Hit reports whether a request for key is within the budget, and if not
+// how long until a retry may be; a request within it is counted, a refused
+// one is not (a client retrying as told gets through).
 func (l *SharedLimiter) Hit(ctx context.Context, key string) (bool, time.Duration) {
+	if blocked, wait := l.Exhausted(ctx, key); blocked {
+		return false, wait
+	}
 	c, err := l.DB.HitRateWindow(ctx, l.Prefix+key, l.Window)
 	if err != nil {
 		return true, 0
 	}
 	l.prune(ctx)
-	if c.Recent() > l.Limit {
+	if c.Recent() > l.Limit { // others spent the budget meanwhile
 		return false, l.wait(c)
 	}
 	return true, 0

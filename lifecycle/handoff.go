@@ -79,6 +79,9 @@ func (s *Service) Handoff(ctx context.Context, actor leadrouter.Actor, opportuni
 		// who owns it now?); the handed_off event records the owner change.
 		oldOwner, newOwner := lead.Owner, partnerOwner(partner.ID)
 		lead.HandoffPartnerID, lead.Owner = partner.ID, newOwner
+		if oldOwner != newOwner {
+			lead.RoutedRule = RuleHandoff // what decided the current owner, as lead.routed says
+		}
 		if err := tx.UpdateLead(ctx, &lead); err != nil {
 			return err
 		}
@@ -95,7 +98,7 @@ func (s *Service) Handoff(ctx context.Context, actor leadrouter.Actor, opportuni
 		}
 		// Subscribers following leads' owners learn of it as of any other
 		// owner change (opportunity.handed_off announces the opportunity).
-		return publishRouted(ctx, tx, actor, lead, oldOwner, map[string]any{"rule": "handoff", "opportunity_id": opp.ID,
+		return publishRouted(ctx, tx, actor, lead, oldOwner, map[string]any{"opportunity_id": opp.ID,
 			"reassignment": false, "by_role": string(actor.Role)})
 	})
 	return opp, lead, err

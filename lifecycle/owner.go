@@ -15,6 +15,8 @@ const (
 	// RuleNamedByAdmin: an admin named the owner when resolving a
 	// reassignment request.
 	RuleNamedByAdmin = "named_by_admin"
+	// RuleHandoff: a hand-off made the partner the owner.
+	RuleHandoff = "handoff"
 )
 
 // ChangeOwnerInput names a lead's new owner: a user id, or (for admins,

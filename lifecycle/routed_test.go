@@ -245,8 +245,9 @@ func TestLifecycleHandoffPublished(t *testing.T) {
 		}
 		n := wantOneRouted(t, routed, lead.ID)
 		want := leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: f.P1.ID, PartnerID: f.P1.ID}
-		if n.Data.Rule != "handoff" || n.Data.Owner != want || n.Data.PreviousOwner != c.Lead.Owner || n.Data.ByRole != "pam" {
+		if n.Data.Rule != lifecycle.RuleHandoff || n.Data.Owner != want || n.Data.PreviousOwner != c.Lead.Owner || n.Data.ByRole != "pam" {
 			t.Fatalf("hand-off published %s", n.Raw)
 		}
+		mustRoutedRule(t, svc.DB, lead.ID, lifecycle.RuleHandoff)
 	})
 }

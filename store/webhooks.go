@@ -156,33 +156,51 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 	return nil
 }
 
-// explanationKeys hold a routing decision's explanation: the rules tried,
-// the candidates and why each was skipped, in words that name partners.
-// They stay on the timeline; subscribers get the decision by ids.
-var explanationKeys = []string{"trace", "candidates"}
+// withheldKeys are event data kept from subscribers, at any depth: the
+// routing explanation (the rules tried, the candidates and why each was
+// skipped, in words that name partners), partners' names and free text
+// people wrote (reasons, notes). They stay on the timeline; subscribers
+// get the facts by ids.
+var withheldKeys = map[string]bool{"trace": true, "candidates": true, "partner_name": true, "reason": true,
+	"override_reason": true, "decision_reason": true, "note": true}
 
 // webhookData is an event's data as subscribers receive it: without the
-// routing explanation.
+// withheld keys.
 func webhookData(data json.RawMessage) json.RawMessage {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(data, &m) != nil {
+	var v any
+	if json.Unmarshal(data, &v) != nil {
 		return data
 	}
-	trimmed := false
-	for _, k := range explanationKeys {
-		if _, ok := m[k]; ok {
-			delete(m, k)
-			trimmed = true
-		}
-	}
-	if !trimmed {
+	if !withhold(v) {
 		return data
 	}
-	out, err := json.Marshal(m)
+	out, err := json.Marshal(v)
 	if err != nil {
 		return data
 	}
 	return out
+}
+
+// withhold deletes the withheld keys from the objects in v and reports
+// whether it deleted any.
+func withhold(v any) bool {
+	deleted := false
+	switch t := v.(type) {
+	case map[string]any:
+		for k, child := range t {
+			if withheldKeys[k] {
+				delete(t, k)
+				deleted = true
+				continue
+			}
+			deleted = withhold(child) || deleted
+		}
+	case []any:
+		for _, child := range t {
+			deleted = withhold(child) || deleted
+		}
+	}
+	return deleted
 }
 
 // Delivery is the head of one subscription's queue, leased to the caller

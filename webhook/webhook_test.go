@@ -449,9 +449,9 @@ func TestBackoff(t *testing.T) {
 	}
 }
 
-// TestRoutedPayloadWithoutExplanation: a lead.routed notification carries
-// the decision by ids; the routing trace, whose words name partners and
-// candidates, stays on the timeline.
+// TestRoutedPayloadWithoutExplanation: a notification carries the facts by
+// ids; the routing trace, partners' names and free text (also nested)
+// stay on the timeline.
 func TestRoutedPayloadWithoutExplanation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
@@ -460,7 +460,8 @@ func TestRoutedPayloadWithoutExplanation(t *testing.T) {
 		rc.subscribe(t, db, "lead.routed")
 		data := map[string]any{"rule": "international", "owner": map[string]any{"kind": "partner", "id": "ptr_1", "partner_id": "ptr_1"},
 			"trace":      []map[string]any{{"rule": "international", "matched": true, "reason": "partner Berlin Systems GmbH (PID BERLIN01) is next"}},
-			"candidates": []string{"Berlin Systems GmbH"}}
+			"candidates": []string{"Berlin Systems GmbH"}, "reason": "called by the prospect",
+			"conflicts": []map[string]any{{"kind": "lead", "id": "lead_9", "partner_name": "Berlin Systems GmbH"}}}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			_, err := tx.AppendEvent(ctx, "lead_1", leadrouter.EventRouted, admin, data)
 			return err
@@ -472,8 +473,13 @@ func TestRoutedPayloadWithoutExplanation(t *testing.T) {
 			t.Fatalf("delivered %d (%v)", n, err)
 		}
 		_, got := rc.snapshot()
-		if len(got) != 1 || got[0].Data["rule"] != "international" || got[0].Data["owner"] == nil || got[0].Data["trace"] != nil || got[0].Data["candidates"] != nil {
+		if len(got) != 1 || got[0].Data["rule"] != "international" || got[0].Data["owner"] == nil || got[0].Data["trace"] != nil ||
+			got[0].Data["candidates"] != nil || got[0].Data["reason"] != nil {
 			t.Fatalf("payload %+v", got)
+		}
+		conflict := got[0].Data["conflicts"].([]any)[0].(map[string]any)
+		if conflict["id"] != "lead_9" || conflict["partner_name"] != nil {
+			t.Fatalf("nested names are not withheld: %v", conflict)
 		}
 		var timeline []leadrouter.Event
 		_ = db.View(ctx, func(tx *store.Tx) error {
