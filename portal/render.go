@@ -122,15 +122,26 @@ var templateFuncs = template.FuncMap{
 		lines := make([]string, 0, len(keys))
 		for _, k := range keys {
 			val := data[k]
+			if val == nil {
+				continue
+			}
 			if o, ok := val.(map[string]any); ok && o["name"] != nil {
 				val = o["name"]
+			}
+			label := strings.ReplaceAll(k, "_", " ")
+			if steps, ok := traceSteps(val); ok {
+				// A routing decision: one line a rule tried.
+				for _, step := range steps {
+					lines = append(lines, label+": "+step)
+				}
+				continue
 			}
 			text, ok := val.(string)
 			if !ok {
 				b, _ := json.Marshal(val)
 				text = string(b)
 			}
-			lines = append(lines, strings.ReplaceAll(k, "_", " ")+": "+text)
+			lines = append(lines, label+": "+text)
 		}
 		return lines
 	},
@@ -239,4 +250,33 @@ func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, s *session,
 	}
 	title := http.StatusText(status)
 	p.render(w, r, s, status, "error", title, nil, err)
+}
+
+// traceSteps reads a routing trace ([{rule, matched, fired, reason}, …]) as
+// lines "rule — fired: reason"; ok is false for anything else.
+func traceSteps(v any) ([]string, bool) {
+	items, ok := v.([]any)
+	if !ok || len(items) == 0 {
+		return nil, false
+	}
+	steps := make([]string, 0, len(items))
+	for _, it := range items {
+		m, ok := it.(map[string]any)
+		if !ok || m["rule"] == nil {
+			return nil, false
+		}
+		outcome := "not matched"
+		switch {
+		case m["fired"] == true:
+			outcome = "fired"
+		case m["matched"] == true:
+			outcome = "matched, did not assign"
+		}
+		step := fmt.Sprintf("%v — %s", m["rule"], outcome)
+		if reason, _ := m["reason"].(string); reason != "" {
+			step += ": " + reason
+		}
+		steps = append(steps, step)
+	}
+	return steps, true
 }
