@@ -134,6 +134,11 @@ func TestLeadValidationListsEveryField(t *testing.T) {
 		w.mustInvalid("admin", "POST", "/api/v1/accounts", `{"name":"","domains":"tyrell.example","country":"XX"}`, "name", "domains", "country")
 		w.mustInvalid("admin", "POST", "/api/v1/users", `{"email":"x@","name":7,"role":"boss"}`, "email", "name", "role")
 		w.mustInvalid("admin", "POST", "/api/v1/forms", `{"slug":"Bad Slug","kind":1,"success_url":"ftp://x"}`, "slug", "kind", "success_url")
+		// The records a request names are checked with the rest, not after.
+		w.mustInvalid("admin", "POST", "/api/v1/accounts", `{"name":"","domains":["x y"],"country":"DE","parent_id":"acc_nope","owner_partner_id":"ptr_nope"}`,
+			"name", "domains", "parent_id", "owner_partner_id")
+		w.mustInvalid("admin", "POST", "/api/v1/users", `{"email":"bad","name":"N","role":"partner","partner_id":"ptr_nope"}`, "email", "partner_id")
+		w.mustInvalid("admin", "POST", "/api/v1/forms", `{"slug":"Bad Slug","kind":"event","success_url":"/thanks","partner_id":"ptr_nope"}`, "slug", "partner_id")
 
 		for _, body := range []string{`{"email":`, `[1,2]`, `"lead"`, `{"last_name":"T"} {}`, ``} {
 			if status, ctype, out := w.rawCall("admin", "POST", "/api/v1/leads", body); status != http.StatusBadRequest || ctype != "application/problem+json" {

@@ -39,7 +39,10 @@ func (tx *Tx) CreateAccount(ctx context.Context, actor leadrouter.Actor, in lead
 // createAccount is CreateAccount without the role check, for workflows
 // (conversion, registration) that create accounts on the actor's behalf.
 func (tx *Tx) createAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
-	if err := in.Validate(); err != nil {
+	// Every offending field at once: the input's own checks, then the
+	// records it names.
+	v, err := validationOf(in.Validate())
+	if err != nil {
 		return leadrouter.Account{}, err
 	}
 	a := leadrouter.Account{ID: leadrouter.NewID("acc"), Name: in.Name, Domains: in.Domains, Country: in.Country,
@@ -47,15 +50,20 @@ func (tx *Tx) createAccount(ctx context.Context, actor leadrouter.Actor, in lead
 	a.RootID = a.ID
 	if in.ParentID != "" {
 		parent, err := tx.Account(ctx, leadrouter.System, in.ParentID)
-		if err != nil {
-			return a, fieldError("parent_id", "must name an existing account")
+		switch {
+		case leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND:
+			v.Add("parent_id", "must name an existing account")
+		case err != nil:
+			return a, err
+		default:
+			a.RootID = parent.RootID
 		}
-		a.RootID = parent.RootID
 	}
-	if in.OwnerPartnerID != "" {
-		if _, err := tx.Partner(ctx, leadrouter.System, in.OwnerPartnerID); err != nil {
-			return a, fieldError("owner_partner_id", "must name an existing partner")
-		}
+	if err := tx.checkPartnerRef(ctx, &v, "owner_partner_id", in.OwnerPartnerID); err != nil {
+		return a, err
+	}
+	if err := v.Err(); err != nil {
+		return a, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, name_key, country, parent_id, root_id, owner_partner_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Name, companyKey(a.Name), a.Country, nullString(a.ParentID), a.RootID,
@@ -173,9 +181,4 @@ func (tx *Tx) HierarchyOwner(ctx context.Context, accountID string) (string, err
 	err := tx.QueryRow(ctx, `SELECT COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
 		WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '') FROM accounts a WHERE a.id = ?`, accountID).Scan(&owner)
 	return owner, notFound(err, "Account")
-}
-
-func fieldError(field, message string) error {
-	return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
-		Fields: []leadrouter.FieldError{{Field: field, Message: message}}}
 }

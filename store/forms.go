@@ -21,13 +21,15 @@ func (tx *Tx) CreateForm(ctx context.Context, actor leadrouter.Actor, f leadrout
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return f, err
 	}
-	if err := f.Validate(); err != nil {
+	v, err := validationOf(f.Validate())
+	if err != nil {
 		return f, err
 	}
-	if f.PartnerID != "" {
-		if _, err := tx.Partner(ctx, leadrouter.System, f.PartnerID); err != nil {
-			return f, fieldError("partner_id", "must name an existing partner")
-		}
+	if err := tx.checkPartnerRef(ctx, &v, "partner_id", f.PartnerID); err != nil {
+		return f, err
+	}
+	if err := v.Err(); err != nil {
+		return f, err
 	}
 	var exists int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forms WHERE slug = ?`, f.Slug).Scan(&exists); err != nil {

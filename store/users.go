@@ -36,14 +36,15 @@ func (tx *Tx) CreateUser(ctx context.Context, actor leadrouter.Actor, in leadrou
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return leadrouter.User{}, "", err
 	}
-	if err := in.Validate(); err != nil {
+	v, err := validationOf(in.Validate())
+	if err != nil {
 		return leadrouter.User{}, "", err
 	}
-	if in.PartnerID != "" {
-		if _, err := tx.Partner(ctx, leadrouter.System, in.PartnerID); err != nil {
-			return leadrouter.User{}, "", &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
-				Fields: []leadrouter.FieldError{{Field: "partner_id", Message: "must name an existing partner"}}}
-		}
+	if err := tx.checkPartnerRef(ctx, &v, "partner_id", in.PartnerID); err != nil {
+		return leadrouter.User{}, "", err
+	}
+	if err := v.Err(); err != nil {
+		return leadrouter.User{}, "", err
 	}
 	var hash any
 	if in.Password != "" {
@@ -54,7 +55,7 @@ func (tx *Tx) CreateUser(ctx context.Context, actor leadrouter.Actor, in leadrou
 		hash = string(h)
 	}
 	u := leadrouter.User{ID: leadrouter.NewID("usr"), Email: in.Email, Name: in.Name, Role: in.Role, PartnerID: in.PartnerID, CreatedAt: tx.now}
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, role, partner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err = tx.Exec(ctx, `INSERT INTO users (id, email, name, role, partner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.Name, string(u.Role), nullString(u.PartnerID), hash, u.CreatedAt)
 	if isUniqueViolation(err) {
 		return u, "", &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A user with that e-mail exists.",
