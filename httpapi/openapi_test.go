@@ -270,6 +270,14 @@ func TestOpenAPIParametersAndBodies(t *testing.T) {
 		t.Error("POST /api/v1/leads lacks the Idempotency-Key header")
 	}
 
+	// Explain's lead is described like the capture body (it is decoded
+	// raw, to report its mistyped fields with the rest).
+	explain := obj(t, operation(t, doc, "POST /api/v1/routing/explain"), "requestBody", "content", "application/json", "schema", "properties")
+	lead := obj(t, explain, "lead")
+	if lead["$ref"] == nil && lead["properties"] == nil {
+		t.Errorf("explain's lead has no schema: %v", lead)
+	}
+
 	// The policy may be put as YAML.
 	policy := obj(t, operation(t, doc, "PUT /api/v1/routing/policy"), "requestBody", "content")
 	if policy["application/yaml"] == nil || policy["application/json"] == nil {

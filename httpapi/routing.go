@@ -21,6 +21,14 @@ type explainRequest struct {
 	Policy string          `json:"policy"`
 }
 
+// explainBody is explainRequest as the OpenAPI document describes it: the
+// lead has the fields of POST /api/v1/leads (explainRequest keeps it raw to
+// report its mistyped fields with the rest).
+type explainBody struct {
+	Lead   leadRequest `json:"lead"`
+	Policy string      `json:"policy"`
+}
+
 // MountRouting registers the routing policy and explain routes.
 func (s *Server) MountRouting(router *assign.Router) {
 	s.Document("GET /api/v1/routing/policy", Doc{Summary: "Read the routing policy: {version, policy, history}, or its YAML alone",
@@ -64,7 +72,7 @@ func (s *Server) MountRouting(router *assign.Router) {
 	s.Document("POST /api/v1/routing/explain", Doc{Summary: "Explain how a lead would be routed, under the current policy or the one given",
 		Description: "lead takes the fields of POST /api/v1/leads's body; policy, when given, is a policy's YAML to try instead of the current one. " +
 			"The answer: {rule, assignee, owner, reserved_partner_id, nurture_track, score, mql, trace}.",
-		Body: explainRequest{}, Errors: []int{http.StatusUnprocessableEntity}})
+		Body: explainBody{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/routing/explain", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var req explainRequest
 		if err := DecodeJSON(r, &req); err != nil {
