@@ -188,7 +188,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		WriteJSON(w, http.StatusOK, s.namedLeadView(r.Context(), actor, l))
 		return nil
 	}, lifecycle.QualifyRoles...)
 
@@ -203,7 +203,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		WriteJSON(w, http.StatusOK, s.namedLeadView(r.Context(), actor, l))
 		return nil
 	}, lifecycle.QualifyRoles...)
 
@@ -220,7 +220,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusCreated, NewLeadView(actor, l))
+		WriteJSON(w, http.StatusCreated, s.namedLeadView(r.Context(), actor, l))
 		return nil
 	}, lifecycle.ConsentRoles...)
 
@@ -273,7 +273,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, NewLeadView(actor, l))
+		WriteJSON(w, http.StatusOK, s.namedLeadView(r.Context(), actor, l))
 		return nil
 	}, lifecycle.OwnerRoles...)
 
@@ -349,7 +349,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"request": newReassignmentView(rr), "lead": NewLeadView(actor, l)})
+		WriteJSON(w, http.StatusOK, map[string]any{"request": newReassignmentView(rr), "lead": s.namedLeadView(r.Context(), actor, l)})
 		return nil
 	}, lifecycle.ResolveReassignmentRoles...)
 

@@ -736,7 +736,10 @@ func TestSupportReadsOwnersByName(t *testing.T) {
 		f := w.f
 		out := w.must(http.StatusCreated, "support", "POST", "/api/v1/leads", map[string]any{"last_name": "Named", "email": "named@owner.example", "country": "DE"})
 		id := out["lead"].(map[string]any)["id"].(string)
-		w.must(http.StatusOK, "admin", "POST", "/api/v1/leads/"+id+"/owner", map[string]any{"owner_id": f.Users["p1a"].ID})
+		changed := w.must(http.StatusOK, "admin", "POST", "/api/v1/leads/"+id+"/owner", map[string]any{"owner_id": f.Users["p1a"].ID})
+		if changed["owner_name"] != "Alpha Resellers — User p1a" {
+			t.Errorf("the owner change's answer: owner_name = %v", changed["owner_name"])
+		}
 
 		lead := w.must(http.StatusOK, "support", "GET", "/api/v1/leads/"+id, nil)
 		if lead["owner_name"] != "Alpha Resellers — User p1a" {

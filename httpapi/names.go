@@ -118,3 +118,14 @@ func (n *Names) NameTimeline(ctx context.Context, tx *store.Tx, items []Timeline
 		}
 	}
 }
+
+// namedLeadView is NewLeadView with the owner's name, read in a
+// transaction of its own (for answers after a change has committed).
+func (s *Server) namedLeadView(ctx context.Context, actor leadrouter.Actor, l leadrouter.Lead) LeadView {
+	v := NewLeadView(actor, l)
+	_ = s.db.View(ctx, func(tx *store.Tx) error {
+		NewNames(actor).NameLead(ctx, tx, &v)
+		return nil
+	})
+	return v
+}
