@@ -109,50 +109,27 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 			leadIDs = append(leadIDs, id)
 		}
 	}
-	collect := func(what, query string, args ...any) ([]string, error) {
-		rows, err := tx.Query(ctx, query, args...)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", what, err)
-		}
-		defer rows.Close()
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
+	collect := func(what, query string, args ...any) ([]string, error) { return tx.queryIDs(ctx, what, query, args...) }
+	// The registration's hosts, then the contact e-mail's, each looked up
+	// in account domains and leads' e-mail domains.
+	for _, by := range []struct {
+		hosts  []string
+		reason string
+	}{{q.Hosts, "domain"}, {q.EmailHosts, "email_domain"}} {
+		for _, host := range by.hosts {
+			ids, err := collect("accounts by "+by.reason, `SELECT account_id FROM account_domains WHERE domain = ?`, host)
+			if err != nil {
+				return out, err
 			}
-			ids = append(ids, id)
-		}
-		return ids, rows.Err()
-	}
-	for _, host := range q.Hosts {
-		ids, err := collect("accounts by domain", `SELECT account_id FROM account_domains WHERE domain = ?`, host)
-		if err != nil {
-			return out, err
-		}
-		for _, id := range ids {
-			addAccount(id, "domain")
-		}
-		if ids, err = collect("leads by domain", `SELECT id FROM leads WHERE email_domain = ? ORDER BY id DESC LIMIT 50`, host); err != nil {
-			return out, err
-		}
-		for _, id := range ids {
-			addLead(id, "domain")
-		}
-	}
-	for _, host := range q.EmailHosts {
-		ids, err := collect("accounts by e-mail domain", `SELECT account_id FROM account_domains WHERE domain = ?`, host)
-		if err != nil {
-			return out, err
-		}
-		for _, id := range ids {
-			addAccount(id, "email_domain")
-		}
-		if ids, err = collect("leads by e-mail domain", `SELECT id FROM leads WHERE email_domain = ? ORDER BY id DESC LIMIT 50`, host); err != nil {
-			return out, err
-		}
-		for _, id := range ids {
-			addLead(id, "email_domain")
+			for _, id := range ids {
+				addAccount(id, by.reason)
+			}
+			if ids, err = collect("leads by "+by.reason, `SELECT id FROM leads WHERE email_domain = ? ORDER BY id DESC LIMIT 50`, host); err != nil {
+				return out, err
+			}
+			for _, id := range ids {
+				addLead(id, by.reason)
+			}
 		}
 	}
 	if q.ContactEmail != "" {

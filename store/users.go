@@ -111,9 +111,15 @@ func (tx *Tx) Users(ctx context.Context, actor leadrouter.Actor, role leadrouter
 // UsersByRole returns the ids of every user with role (e.g. the sales
 // users that the default queue rotates over), ordered by id.
 func (tx *Tx) UsersByRole(ctx context.Context, role leadrouter.Role) ([]string, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM users WHERE role = ? ORDER BY id`, string(role))
+	return tx.queryIDs(ctx, "list "+string(role)+" users", `SELECT id FROM users WHERE role = ? ORDER BY id`, string(role))
+}
+
+// queryIDs runs a query selecting one text column and returns its values;
+// what names the query in an error.
+func (tx *Tx) queryIDs(ctx context.Context, what, query string, args ...any) ([]string, error) {
+	rows, err := tx.Query(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list %s users: %w", role, err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	var ids []string
