@@ -173,12 +173,17 @@ func (tx *Tx) Accounts(ctx context.Context, actor leadrouter.Actor, limit int, c
 	return cut(items, limit, func(a leadrouter.Account) string { return a.ID }), nil
 }
 
+// hierarchyOwnerOf is the partner owning account a (of the query it is
+// part of) or, failing that, the lowest partner id owning an account of its
+// hierarchy; ” for none.
+const hierarchyOwnerOf = `COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
+	WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '')`
+
 // HierarchyOwner returns the partner owning accountID or any account in its
 // hierarchy (the account itself first, else the lowest partner id owning
 // an account of its hierarchy), or "".
 func (tx *Tx) HierarchyOwner(ctx context.Context, accountID string) (string, error) {
 	var owner string
-	err := tx.QueryRow(ctx, `SELECT COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
-		WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '') FROM accounts a WHERE a.id = ?`, accountID).Scan(&owner)
+	err := tx.QueryRow(ctx, `SELECT `+hierarchyOwnerOf+` FROM accounts a WHERE a.id = ?`, accountID).Scan(&owner)
 	return owner, notFound(err, "Account")
 }

@@ -218,15 +218,13 @@ type AccountMatch struct {
 // one for the name only when they match nothing. ok is false when none
 // matches.
 func (tx *Tx) MatchAccount(ctx context.Context, domain, companyKey string) (m AccountMatch, ok bool, err error) {
-	const owner = `COALESCE(a.owner_partner_id, (SELECT MIN(f.owner_partner_id) FROM accounts f
-		WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '')`
 	var domains []string
 	for d := domain; strings.Contains(d, "."); _, d, _ = strings.Cut(d, ".") {
 		domains = append(domains, d)
 	}
 	if len(domains) > 0 {
 		list, args := inList(domains)
-		q := `SELECT a.id, ` + owner + ` FROM account_domains d JOIN accounts a ON a.id = d.account_id WHERE d.domain IN (` + list + `)`
+		q := `SELECT a.id, ` + hierarchyOwnerOf + ` FROM account_domains d JOIN accounts a ON a.id = d.account_id WHERE d.domain IN (` + list + `)`
 		if len(domains) > 1 {
 			q += ` ORDER BY LENGTH(d.domain) DESC LIMIT 1`
 		}
@@ -242,7 +240,7 @@ func (tx *Tx) MatchAccount(ctx context.Context, domain, companyKey string) (m Ac
 	if companyKey == "" {
 		return AccountMatch{}, false, nil
 	}
-	err = tx.QueryRow(ctx, `SELECT a.id, `+owner+` FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1`, companyKey).Scan(&m.ID, &m.OwnerPartnerID)
+	err = tx.QueryRow(ctx, `SELECT a.id, `+hierarchyOwnerOf+` FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1`, companyKey).Scan(&m.ID, &m.OwnerPartnerID)
 	if isNoRows(err) {
 		return AccountMatch{}, false, nil
 	}
