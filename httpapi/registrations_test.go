@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/httpapi"
@@ -395,5 +396,76 @@ func TestRegistrationsConcurrentHTTP(t *testing.T) {
 			}
 		}
 		w.scanPartnerBodies(t, nil)
+	})
+}
+
+// TestRegistrationCheckIsNoOracle: a partner's check answers a known and an
+// unknown person's e-mail byte for byte alike (free mail, and a company
+// address whose domain is known), and registering with either gets the
+// same flag and reasons: the contact e-mail contributes only its domain.
+func TestRegistrationCheckIsNoOracle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		db := storetest.MustOpen(t, engine)
+		fixed := time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
+		db.Now = func() time.Time { return fixed }
+		srv := regServer(t, db)
+		w := newRegWorld(t, db, srv.URL, 2)
+		ctx := context.Background()
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			if _, err := tx.CreateAccount(ctx, leadrouter.System, leadrouter.NewAccount{Name: "Vandelay Industries", Domains: []string{"vandelay.example"},
+				Country: "US", OwnerPartnerID: w.partners[1].id}); err != nil {
+				return err
+			}
+			for _, email := range []string{"known.person@gmail.com", "art@vandelay.example"} {
+				l := leadrouter.Lead{Status: leadrouter.StatusNew, FirstName: "Known", LastName: "Person", Email: email, Company: "Some Company",
+					Country: "US", Source: leadrouter.SourceCall, Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}}
+				if err := tx.InsertLead(ctx, &l); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := func(query string) (int, string) {
+			t.Helper()
+			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/registrations/check?"+query, nil)
+			req.Header.Set("Authorization", "Bearer "+w.partners[0].token)
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(body)
+		}
+		for _, tt := range []struct{ known, unknown, rest string }{
+			{"known.person@gmail.com", "nobody.at.all@gmail.com", ""},
+			{"known.person@gmail.com", "nobody.at.all@gmail.com", "&company=Pendant+Publishing&domain=pendant.example"},
+			{"art@vandelay.example", "nobody@vandelay.example", ""},
+		} {
+			ks, kb := raw("contact_email=" + tt.known + tt.rest)
+			us, ub := raw("contact_email=" + tt.unknown + tt.rest)
+			if ks != http.StatusOK || ks != us || kb != ub {
+				t.Errorf("check %s: known %s → %d %s, unknown %s → %d %s", tt.rest, tt.known, ks, kb, tt.unknown, us, ub)
+			}
+		}
+		// Registering: the same flag and reasons for either person.
+		var answers []map[string]any
+		for i, email := range []string{"known.person@gmail.com", "nobody.at.all@gmail.com"} {
+			status, reg := w.as(0)("POST", "/api/v1/registrations", map[string]any{"company": fmt.Sprintf("Kramerica %d", i),
+				"domain": fmt.Sprintf("kramerica%d.example", i), "country": "US", "contact_email": email})
+			if status != http.StatusCreated {
+				t.Fatalf("register with %s: %d %v", email, status, reg)
+			}
+			answers = append(answers, reg)
+		}
+		k, u := answers[0], answers[1]
+		kr, _ := json.Marshal(k["reasons"])
+		ur, _ := json.Marshal(u["reasons"])
+		if k["flag"] != u["flag"] || k["status"] != u["status"] || string(kr) != string(ur) {
+			t.Errorf("registering: known → %v %v %s, unknown → %v %v %s", k["flag"], k["status"], kr, u["flag"], u["status"], ur)
+		}
 	})
 }

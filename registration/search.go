@@ -58,15 +58,14 @@ func hostChain(host, domain string) []string {
 }
 
 // gather runs the conflict search for p: the direct candidates through the
-// store's indexes (by domain, company, contact e-mail and the contact
-// e-mail's domain), then the accounts of matched leads and contacts, the
+// store's indexes (by domain, company and the contact e-mail's domain), then the accounts of matched leads and contacts, the
 // hierarchies of matched accounts, their open opportunities and those of
 // matched leads, and the registrations behind the ownership of the accounts
 // found. excludeID leaves out the registration being decided.
 func gather(ctx context.Context, tx *store.Tx, p Prospect, excludeID string) (Evidence, error) {
 	cands, err := tx.ProspectCandidates(ctx, store.ProspectQuery{
 		Hosts: p.hosts(), Domain: p.Domain, CompanyKey: p.CompanyKey, Tokens: match.CompanyTokens(p.Company),
-		ContactEmail: p.ContactEmail, EmailHosts: p.emailHosts(), EmailDomain: p.EmailDomain, ExcludeID: excludeID,
+		EmailHosts: p.emailHosts(), EmailDomain: p.EmailDomain, ExcludeID: excludeID,
 	})
 	if err != nil {
 		return Evidence{}, err
@@ -216,10 +215,15 @@ func refuseOwnCompany(ctx context.Context, tx *store.Tx, partnerID string, p Pro
 }
 
 // search is the conflict search Register, Check and Approve share: the
-// records the prospect's domain, company and contact e-mail (and that
-// e-mail's domain) find, assessed for partnerID. excludeID leaves out the
+// records the prospect's domain, company and its contact e-mail's domain
+// find, assessed for partnerID. excludeID leaves out the
 // registration being decided.
 func search(ctx context.Context, tx *store.Tx, p Prospect, partnerID, excludeID string) (Assessment, error) {
+	// The contact e-mail contributes only its company's domain (nothing
+	// for free mail): matched as a person it would tell a partner whether
+	// someone is known (the answer to a known and to an unknown address
+	// must be the same).
+	p.ContactEmail = ""
 	ev, err := gather(ctx, tx, p, excludeID)
 	if err != nil {
 		return Assessment{}, err

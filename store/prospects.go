@@ -11,11 +11,10 @@ import (
 // through an index. Hosts are the registration's host and its parent
 // domains down to the registrable one (account domains may be subdomains).
 type ProspectQuery struct {
-	Hosts        []string
-	Domain       string // registrable domain: leads' e-mail domains, registrations
-	CompanyKey   string
-	Tokens       []string
-	ContactEmail string
+	Hosts      []string
+	Domain     string // registrable domain: leads' e-mail domains, registrations
+	CompanyKey string
+	Tokens     []string
 	// EmailHosts are the contact e-mail's host and its parent domains down
 	// to EmailDomain, its registrable domain (both empty for free mail):
 	// looked up like Hosts and Domain, the records found through them
@@ -131,19 +130,6 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 				addLead(id, by.reason)
 			}
 		}
-	}
-	if q.ContactEmail != "" {
-		ids, err := collect("leads by e-mail", `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, q.ContactEmail)
-		if err != nil {
-			return out, err
-		}
-		for _, id := range ids {
-			addLead(id, "email")
-		}
-		if ids, err = collect("contacts by e-mail", `SELECT id FROM contacts WHERE email = ? ORDER BY id LIMIT 20`, q.ContactEmail); err != nil {
-			return out, err
-		}
-		contactIDs = append(contactIDs, ids...)
 	}
 	for _, domain := range uniq([]string{q.Domain, q.EmailDomain}) {
 		if domain == "" {
