@@ -1,6 +1,9 @@
 package leadrouter
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 // Role is what a user may do; see SPEC.md "People and roles".
 type Role string
@@ -67,8 +70,12 @@ func (a Actor) Label() string {
 
 type actorKey struct{}
 
-// NewContextWithActor returns ctx carrying the actor.
+// NewContextWithActor returns ctx carrying the actor; the ActorHolder ctx
+// carries, if any, learns it too.
 func NewContextWithActor(ctx context.Context, a Actor) context.Context {
+	if h, ok := ctx.Value(actorHolderKey{}).(*ActorHolder); ok {
+		h.set(a)
+	}
 	return context.WithValue(ctx, actorKey{}, a)
 }
 
@@ -88,4 +95,35 @@ func (a Actor) Require(roles ...Role) error {
 		return Errorf(EFORBIDDEN, "Your role (%s) may not do this.", a.Role)
 	}
 	return nil
+}
+
+type actorHolderKey struct{}
+
+// ActorHolder is where a request's actor lands once authentication has
+// run, for middleware that wraps authentication and reads the actor after
+// the handler (the access log): the handler's context is a child of the
+// middleware's, so the middleware cannot see the actor in it.
+type ActorHolder struct {
+	mu    sync.Mutex
+	actor Actor
+}
+
+// NewContextWithActorHolder returns ctx carrying a new, empty holder that
+// NewContextWithActor fills.
+func NewContextWithActorHolder(ctx context.Context) (context.Context, *ActorHolder) {
+	h := &ActorHolder{}
+	return context.WithValue(ctx, actorHolderKey{}, h), h
+}
+
+func (h *ActorHolder) set(a Actor) {
+	h.mu.Lock()
+	h.actor = a
+	h.mu.Unlock()
+}
+
+// Actor returns the actor authentication set, or the anonymous actor.
+func (h *ActorHolder) Actor() Actor {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.actor
 }

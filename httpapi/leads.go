@@ -116,6 +116,11 @@ func (s *Server) MountLeads(svc *intake.Service) {
 			return nil
 		}
 		status, body := render(res)
+		if !res.Created && res.Lead.ID != "" {
+			// Merged into a lead already on file: its contact details
+			// were shown.
+			RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, NewLeadView(actor, res.Lead))
+		}
 		w.Header().Set("Content-Type", "application/json")
 		if res.Created {
 			w.Header().Set("Location", "/api/v1/leads/"+res.Lead.ID)
@@ -164,6 +169,7 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		}); err != nil {
 			return err
 		}
+		RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, out.Items...)
 		WriteJSON(w, http.StatusOK, out)
 		return nil
 	})
@@ -183,6 +189,7 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		}); err != nil {
 			return err
 		}
+		RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, v)
 		WriteJSON(w, http.StatusOK, v)
 		return nil
 	})
@@ -207,9 +214,14 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		}); err != nil {
 			return err
 		}
+		if leadrouter.ContactVisibleTo(actor, l) {
+			s.reads.Record(actor, store.ChannelAPI, store.ReadKindTimeline, l.ID, l.ID)
+		}
 		WriteJSON(w, http.StatusOK, map[string]any{"lead_id": l.ID, "items": items})
 		return nil
 	})
+
+	s.mountReads()
 
 	s.Document("GET /api/v1/matches", Doc{Summary: "Look up who already works with a person or company: the best candidates, one page",
 		Query: []Param{{Name: "email", Description: "the person's e-mail"}, {Name: "company", Description: "the company's name"},

@@ -255,6 +255,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return err
 		}
 		opp := NewOpportunityView(actor, c.Opportunity, c.Lead)
+		RecordOpportunityReads(s.reads, actor, store.ChannelAPI, opp)
 		w.Header().Set("Location", "/api/v1/opportunities/"+c.Opportunity.ID)
 		WriteJSON(w, http.StatusCreated, map[string]any{
 			"opportunity": opp, "contact": opp.Contact, "account": c.Account,
@@ -323,6 +324,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		out := store.Page[reassignmentQueueItem]{Items: make([]reassignmentQueueItem, 0, len(page.Items)), NextCursor: page.NextCursor}
 		for _, it := range page.Items {
 			lv := NewLeadView(actor, it.Lead)
+			RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, lv)
 			item := reassignmentQueueItem{ReassignmentView: newReassignmentView(it.Request), RequestedBy: it.Request.RequestedBy,
 				ResolvedBy: it.Request.ResolvedBy, Contact: contactOf("", lv), Company: it.Lead.Company, Country: it.Lead.Country,
 				LeadStatus: it.Lead.Status, Owner: it.Lead.Owner}
@@ -396,6 +398,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		for _, o := range page.Items {
 			out.Items = append(out.Items, NewOpportunityView(actor, o, leads[o.ID]))
 		}
+		RecordOpportunityReads(s.reads, actor, store.ChannelAPI, out.Items...)
 		WriteJSON(w, http.StatusOK, out)
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
@@ -414,7 +417,9 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		}); err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, NewOpportunityView(actor, o, l))
+		v := NewOpportunityView(actor, o, l)
+		RecordOpportunityReads(s.reads, actor, store.ChannelAPI, v)
+		WriteJSON(w, http.StatusOK, v)
 		return nil
 	})
 
@@ -429,7 +434,9 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, NewOpportunityView(actor, o, l))
+		v := NewOpportunityView(actor, o, l)
+		RecordOpportunityReads(s.reads, actor, store.ChannelAPI, v)
+		WriteJSON(w, http.StatusOK, v)
 		return nil
 	}, lifecycle.HandoffRoles...)
 

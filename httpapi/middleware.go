@@ -92,6 +92,9 @@ func observe(next http.Handler, logger *slog.Logger, metrics *Metrics, maxBody i
 		}
 		w.Header().Set("X-Request-ID", id)
 		ctx := context.WithValue(r.Context(), requestIDKey{}, id)
+		// Authentication runs inside next, on a child context: it puts
+		// the actor in this holder so the access log below can name it.
+		ctx, who := leadrouter.NewContextWithActorHolder(ctx)
 		r = r.WithContext(ctx)
 		if r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBody)
@@ -116,13 +119,15 @@ func observe(next http.Handler, logger *slog.Logger, metrics *Metrics, maxBody i
 				status = http.StatusOK
 			}
 			elapsed := time.Since(start)
+			actor := who.Actor()
 			if metrics != nil {
 				metrics.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
 				metrics.latency.WithLabelValues(route).Observe(elapsed.Seconds())
 			}
 			logger.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.Int("bytes", rec.bytes), slog.Duration("duration", elapsed),
-				slog.String("request_id", id), slog.String("actor", leadrouter.ActorFromContext(ctx).UserID))
+				slog.String("request_id", id), slog.String("actor", actor.UserID), slog.String("role", string(actor.Role)),
+				slog.String("partner_id", actor.PartnerID))
 		}()
 		next.ServeHTTP(rec, r)
 	})

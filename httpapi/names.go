@@ -123,6 +123,7 @@ func (n *Names) NameTimeline(ctx context.Context, tx *store.Tx, items []Timeline
 // transaction of its own (for answers after a change has committed).
 func (s *Server) namedLeadView(ctx context.Context, actor leadrouter.Actor, l leadrouter.Lead) LeadView {
 	v := NewLeadView(actor, l)
+	RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, v)
 	_ = s.db.View(ctx, func(tx *store.Tx) error {
 		NewNames(actor).NameLead(ctx, tx, &v)
 		return nil

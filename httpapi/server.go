@@ -27,6 +27,8 @@ type Server struct {
 	// tokens caches recent token checks for a few seconds (one database
 	// round trip less per request).
 	tokens tokenCache
+	// reads is the read log of contact details shown (nil: none kept).
+	reads *store.ReadLog
 	// apiRoutes records every route registered with Handle or
 	// HandlePublic, for the OpenAPI document.
 	apiRoutes []route
@@ -43,6 +45,8 @@ type Config struct {
 	Logger      *slog.Logger
 	Metrics     *Metrics
 	MaxBodySize int64
+	// ReadLog records who saw contact details (nil: nobody is recorded).
+	ReadLog *store.ReadLog
 }
 
 // New returns an API server with the core routes registered; other
@@ -51,7 +55,7 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &Server{db: cfg.DB, logger: cfg.Logger, metrics: cfg.Metrics, mux: http.NewServeMux()}
+	s := &Server{db: cfg.DB, logger: cfg.Logger, metrics: cfg.Metrics, mux: http.NewServeMux(), reads: cfg.ReadLog}
 	s.routes()
 	return s
 }
@@ -222,20 +226,25 @@ func (s *Server) authenticated(h HandlerFunc, roles []leadrouter.Role) http.Hand
 func pageParams(r *http.Request, idPrefix string) (int, string, error) {
 	q := r.URL.Query()
 	var v leadrouter.Validation
-	limit := 0
-	if s := q.Get("limit"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 500 {
-			v.Add("limit", "must be a whole number from 1 to 500")
-		} else {
-			limit = n
-		}
-	}
+	limit := parseLimit(&v, q.Get("limit"))
 	cursor := q.Get("cursor")
 	if cursor != "" && !leadrouter.ValidID(idPrefix, cursor) {
 		v.Add("cursor", "is not a cursor of this list (use the next_cursor of the page before)")
 	}
 	return limit, cursor, v.Err()
+}
+
+// parseLimit reads a page size (0, the default, when raw is empty).
+func parseLimit(v *leadrouter.Validation, raw string) int {
+	if raw == "" {
+		return 0
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 || n > 500 {
+		v.Add("limit", "must be a whole number from 1 to 500")
+		return 0
+	}
+	return n
 }
 
 // tokenCache remembers valid tokens (by hash) for tokenTTL, bounded in size.

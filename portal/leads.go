@@ -55,6 +55,9 @@ func (p *Portal) leads(w http.ResponseWriter, r *http.Request, s *session) error
 	if err != nil {
 		return err
 	}
+	for _, row := range data.Leads {
+		httpapi.RecordLeadReads(p.cfg.ReadLog, s.actor, store.ChannelPortal, store.ReadKindLead, row.LeadView)
+	}
 	title := "Leads"
 	switch {
 	case s.actor.IsPartner():
@@ -73,6 +76,10 @@ type leadData struct {
 	Users       []leadrouter.User
 	CanOwner    bool
 	CanReassign bool
+	// Reads is the lead's read log (admins only): who saw its contact
+	// details, newest first.
+	Reads     []store.ContactRead
+	ShowReads bool
 }
 
 // lead shows one lead with its owner and timeline. A partner asking for a
@@ -95,11 +102,21 @@ func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error 
 		names := httpapi.NewNames(s.actor)
 		names.NameTimeline(ctx, tx, data.Timeline)
 		data.OwnerLabel = names.Owner(ctx, tx, data.Lead.Owner)
+		if s.actor.Is(leadrouter.RoleAdmin) {
+			reads, err := tx.ContactReadsOfLead(ctx, l.ID, 50, "")
+			if err != nil {
+				return err
+			}
+			data.Reads, data.ShowReads = reads.Items, true
+		}
 		return p.leadActions(ctx, tx, s, l, &data)
 	})
 	if err != nil {
 		return err
 	}
+	// The page shows the contact details (and the timeline carries them
+	// too): one entry, on the lead.
+	httpapi.RecordLeadReads(p.cfg.ReadLog, s.actor, store.ChannelPortal, store.ReadKindLead, data.Lead)
 	p.render(w, r, s, http.StatusOK, "lead", "Lead "+data.Lead.ID, data, nil)
 	return nil
 }

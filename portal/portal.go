@@ -59,6 +59,9 @@ type Config struct {
 	Router        Policy
 	Lifecycle     Lifecycle
 	Registrations Registrations
+	// ReadLog records who saw contact details on the portal's pages (nil:
+	// nobody is recorded).
+	ReadLog *store.ReadLog
 	// OnPartnersChanged runs after a partner is created or suspended.
 	OnPartnersChanged func()
 }

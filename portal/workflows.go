@@ -141,6 +141,7 @@ func (p *Portal) listOpportunities(ctx context.Context, actor leadrouter.Actor, 
 				row.PartnerName = names[pid]
 			}
 			data.Items = append(data.Items, row)
+			httpapi.RecordOpportunityReads(p.cfg.ReadLog, actor, store.ChannelPortal, row.OpportunityView)
 		}
 		if actor.Is(leadrouter.RoleAdmin) {
 			partners, err := tx.Partners(ctx, actor, 500, "")
@@ -285,6 +286,10 @@ func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *sessio
 		return err
 	}); err != nil {
 		return err
+	}
+	for _, it := range data.Items {
+		// The queue shows each lead's contact (admins only).
+		p.cfg.ReadLog.Record(s.actor, store.ChannelPortal, store.ReadKindLead, it.Lead.ID, it.Lead.ID)
 	}
 	p.render(w, r, s, http.StatusOK, "reassignments", "Reassignment requests", data, nil)
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/csv"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,7 +21,7 @@ func init() {
 // runExport is `leadrouter export leads|opportunities [--db URL] > FILE.csv`.
 // With --partner ID the export is what that partner may see, contact
 // details redacted as in the API.
-func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) (err error) {
 	if len(args) == 0 || (args[0] != "leads" && args[0] != "opportunities") {
 		return fmt.Errorf("usage: leadrouter export leads|opportunities [--db URL] [--partner ID|PID] > FILE.csv")
 	}
@@ -45,19 +46,36 @@ func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	if partnerID != "" {
 		actor = leadrouter.Actor{UserID: "export", Role: leadrouter.RolePartner, PartnerID: partnerID}
 	}
+	// Every row with contact details goes into the read log, written in
+	// batches while the export runs and the rest when it ends.
+	reads := store.NewReadLog(db, time.Second, nil)
+	flushCtx, stopFlusher := context.WithCancel(context.WithoutCancel(ctx))
+	flusherDone := make(chan struct{})
+	go func() {
+		defer close(flusherDone)
+		reads.Run(flushCtx)
+	}()
+	defer func() {
+		stopFlusher()
+		<-flusherDone
+		if closeErr := reads.Close(context.WithoutCancel(ctx)); closeErr != nil {
+			err = errors.Join(err, fmt.Errorf("export: writing the read log: %w", closeErr))
+		}
+	}()
 	w := csv.NewWriter(stdout)
 	defer w.Flush()
-	contact := func(l leadrouter.Lead) []string {
+	contact := func(kind, recordID string, l leadrouter.Lead) []string {
 		if !leadrouter.ContactVisibleTo(actor, l) {
 			return []string{"", "", "", "", "true"}
 		}
+		reads.Record(actor, store.ChannelExport, kind, recordID, l.ID)
 		return []string{l.FirstName, l.LastName, l.Email, l.Phone, "false"}
 	}
 	if what == "leads" {
 		_ = w.Write([]string{"id", "status", "first_name", "last_name", "email", "phone", "redacted", "company", "title", "country", "source",
 			"campaign", "credited_pid", "owner_kind", "owner_id", "owner_partner_id", "reserved_partner_id", "score", "nurture_track", "consent_share", "created_at"})
 		return db.ExportLeads(ctx, actor, func(l leadrouter.Lead) error {
-			row := append([]string{l.ID, l.Status}, contact(l)...)
+			row := append([]string{l.ID, l.Status}, contact(store.ReadKindLead, l.ID, l)...)
 			row = append(row, l.Company, l.Title, l.Country, l.Source, l.Campaign, l.CreditedPID, l.Owner.Kind, ownerID(actor, l), l.Owner.PartnerID,
 				l.ReservedPartnerID, strconv.Itoa(l.Score), l.NurtureTrack, strconv.FormatBool(l.Consent.Share), l.CreatedAt.UTC().Format(time.RFC3339))
 			return w.Write(row)
@@ -71,7 +89,7 @@ func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 			l.HandoffPartnerID = o.PartnerID
 		}
 		row := []string{o.ID, o.Name, o.Status, store.FormatAmount(o.Amount), o.LeadID, o.AccountID}
-		row = append(row, contact(l)...)
+		row = append(row, contact(store.ReadKindOpportunity, o.ID, l)...)
 		row = append(row, l.Company, l.Country, o.ReservedPartnerID, o.PartnerID, o.CreatedAt.UTC().Format(time.RFC3339), store.FormatTime(o.HandedOffAt))
 		return w.Write(row)
 	})

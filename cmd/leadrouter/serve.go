@@ -32,9 +32,12 @@ type Main struct {
 	API       *httpapi.Server
 	Directory *tracking.Directory
 	Clicks    *tracking.ClickCounter
-	Codec     *tracking.Codec
-	Router    *assign.Router
-	Intake    *intake.Service
+	// ReadLog records who saw contact details (API and portal), written
+	// in batches by a worker.
+	ReadLog *store.ReadLog
+	Codec   *tracking.Codec
+	Router  *assign.Router
+	Intake  *intake.Service
 	// SiteHosts are the vendor site's hosts (--site-hosts plus upstream).
 	SiteHosts []string
 	// DemoCredentials are the demo users' tokens, when --demo seeded them.
@@ -131,6 +134,9 @@ func (m *Main) Run(ctx context.Context) error {
 	m.goWork(func() { m.Directory.Run(workCtx) })
 	m.goWork(func() { m.Clicks.Run(workCtx) })
 	m.closers = append(m.closers, m.Clicks.Close)
+	m.ReadLog = store.NewReadLog(db, time.Second, m.Logger)
+	m.goWork(func() { m.ReadLog.Run(workCtx) })
+	m.closers = append(m.closers, m.ReadLog.Close)
 
 	m.SiteHosts = siteHosts
 	m.Codec = tracking.NewCodec([]byte(secret))
@@ -140,7 +146,7 @@ func (m *Main) Run(ctx context.Context) error {
 		SiteHosts: siteHosts, Logger: m.Logger,
 	}
 
-	m.API = httpapi.New(httpapi.Config{DB: db, Logger: m.Logger})
+	m.API = httpapi.New(httpapi.Config{DB: db, Logger: m.Logger, ReadLog: m.ReadLog})
 	m.API.OnPartnersChanged = func() {
 		if err := m.Directory.Refresh(context.Background()); err != nil {
 			m.Logger.Warn("refresh PID directory", "err", err)

@@ -17,7 +17,7 @@ func init() {
 // services are mounted.
 func mountPortal(ctx context.Context, m *Main) error {
 	cfg := portal.Config{
-		DB: m.DB, Logger: m.Logger, SiteHosts: m.SiteHosts,
+		DB: m.DB, Logger: m.Logger, SiteHosts: m.SiteHosts, ReadLog: m.ReadLog,
 		Secure: m.listener == nil || tracking.IsSecure(m.listener.Addr().String()),
 		OnPartnersChanged: func() {
 			if m.API.OnPartnersChanged != nil {
