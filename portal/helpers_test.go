@@ -29,6 +29,8 @@ type testPortal struct {
 	DB    *store.DB
 	IDs   demo.IDs
 	Leads map[string]leadrouter.Lead // by e-mail
+	// Reads is the portal's read log (flushed by the tests that look).
+	Reads *store.ReadLog
 }
 
 // MustStart seeds a database of engine and serves the portal on it.
@@ -69,7 +71,8 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 		}
 		leads[l.Email] = res.Lead
 	}
-	p, err := portal.New(portal.Config{DB: db, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router,
+	reads := store.NewReadLog(db, 0, nil)
+	p, err := portal.New(portal.Config{DB: db, ReadLog: reads, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router,
 		Lifecycle:     &lifecycle.Service{DB: db, Reroute: router.Reroute},
 		Registrations: &registration.Service{DB: db, ExpiryDays: registration.DefaultExpiryDays}})
 	if err != nil {
@@ -80,7 +83,7 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 	mux.Handle("/portal", p.Handler())
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(srv.Close)
-	return &testPortal{URL: srv.URL, DB: db, IDs: ids, Leads: leads}
+	return &testPortal{URL: srv.URL, DB: db, IDs: ids, Leads: leads, Reads: reads}
 }
 
 // client is a browser-like HTTP client with cookies that does not follow
