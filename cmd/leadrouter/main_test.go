@@ -23,6 +23,13 @@ import (
 // MustRunMain starts a server on a free port with demo data on dbURL.
 func MustRunMain(tb testing.TB, dbURL string) *Main {
 	tb.Helper()
+	return MustRunMainWith(tb, dbURL, func(*Main) {})
+}
+
+// MustRunMainWith is MustRunMain with configure run on the Main before it
+// starts.
+func MustRunMainWith(tb testing.TB, dbURL string, configure func(*Main)) *Main {
+	tb.Helper()
 	store.BcryptCost = 4
 	m := NewMain()
 	m.Config.Addr = "127.0.0.1:0"
@@ -31,6 +38,7 @@ func MustRunMain(tb testing.TB, dbURL string) *Main {
 	m.Config.SQLiteSync = "NORMAL"
 	m.Config.ClickFlush = 50 * time.Millisecond
 	m.Config.FormRate = 10000
+	configure(m)
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		tb.Fatalf("run: %v", err)

@@ -3,8 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
 	"net/url"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -75,4 +82,70 @@ func TestReadLogEndToEnd(t *testing.T) {
 			t.Fatalf("read log after the export: %v", got)
 		}
 	})
+}
+
+// syncBuffer is a bytes.Buffer safe for the server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestAccessLogNamesPortalActor: a portal page's access-log line names the
+// signed-in user (the session, like an API token, fills the actor the
+// logger reads after the handler).
+func TestAccessLogNamesPortalActor(t *testing.T) {
+	logs := &syncBuffer{}
+	m := MustRunMainWith(t, storetest.MustURL(t, store.SQLite), func(m *Main) {
+		m.Logger = slog.New(slog.NewJSONHandler(logs, nil))
+	})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Get(m.URL() + "/portal/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(string(body))
+	if csrf == nil {
+		t.Fatalf("no CSRF token on the sign-in page: %s", body)
+	}
+	resp, err = client.PostForm(m.URL()+"/portal/login", url.Values{"csrf": {csrf[1]}, "email": {"support@vendor.example"}, "password": {demo.Password}})
+	if err != nil || resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign in: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	if resp, err = client.Get(m.URL() + "/portal/leads"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("leads page: %v %v", err, resp)
+	}
+	resp.Body.Close()
+	var supportID string
+	if err := m.DB.View(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT id FROM users WHERE email = ?`, "support@vendor.example").Scan(&supportID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var entry map[string]any
+		if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != "request" || entry["path"] != "/portal/leads" {
+			continue
+		}
+		if entry["actor"] != supportID || entry["role"] != "support" {
+			t.Fatalf("access log line %v, want actor %s (support)", entry, supportID)
+		}
+		return
+	}
+	t.Fatalf("no access-log line for /portal/leads in\n%s", logs.String())
 }
