@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/httpapi"
@@ -70,8 +72,9 @@ func (w *readsWorld) get(who, path string) (int, map[string]any) {
 		w.t.Fatal(err)
 	}
 	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
+	_ = json.Unmarshal(raw, &out)
 	return resp.StatusCode, out
 }
 
@@ -166,36 +169,50 @@ func TestReadLogAPI(t *testing.T) {
 // authenticated user, role and partner (and an anonymous request none).
 func TestAccessLogNamesTheActor(t *testing.T) {
 	w := newReadsWorld(t, store.SQLite)
-	w.get("admin", "/api/v1/leads")
-	w.get("p1a", "/api/v1/leads")
-	req, _ := http.NewRequest("GET", w.url+"/api/v1/leads", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	var lines []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(w.logs.String()), "\n") {
-		var m map[string]any
-		if err := json.Unmarshal([]byte(line), &m); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
+	send := func(who, requestID string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", w.url+"/api/v1/leads", nil)
+		req.Header.Set("X-Request-ID", requestID)
+		if who != "" {
+			req.Header.Set("Authorization", "Bearer "+w.f.Tokens[who])
 		}
-		if m["msg"] == "request" {
-			lines = append(lines, m)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	send("admin", "req-admin")
+	send("p1a", "req-partner")
+	send("", "req-anonymous")
+	want := map[string]map[string]any{
+		"req-admin":     {"actor": w.f.Users["admin"].ID, "role": "admin", "partner_id": "", "status": float64(200)},
+		"req-partner":   {"actor": w.f.Users["p1a"].ID, "role": "partner", "partner_id": w.f.P1.ID, "status": float64(200)},
+		"req-anonymous": {"actor": "", "role": "", "partner_id": "", "status": float64(401)},
+	}
+	// Each line is written as its handler returns, which may be just
+	// after the client has the whole answer.
+	lines := map[string]map[string]any{}
+	for deadline := time.Now().Add(10 * time.Second); len(lines) < len(want) && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(strings.TrimSpace(w.logs.String()), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatalf("log line %q: %v", line, err)
+			}
+			if id, _ := m["request_id"].(string); m["msg"] == "request" && want[id] != nil {
+				lines[id] = m
+			}
 		}
 	}
-	if len(lines) != 3 {
-		t.Fatalf("access log = %v", lines)
-	}
-	want := []map[string]any{
-		{"actor": w.f.Users["admin"].ID, "role": "admin", "partner_id": "", "status": float64(200)},
-		{"actor": w.f.Users["p1a"].ID, "role": "partner", "partner_id": w.f.P1.ID, "status": float64(200)},
-		{"actor": "", "role": "", "partner_id": "", "status": float64(401)},
-	}
-	for i, fields := range want {
+	for id, fields := range want {
+		if lines[id] == nil {
+			t.Errorf("no access-log line for %s in\n%s", id, w.logs.String())
+			continue
+		}
 		for k, v := range fields {
-			if lines[i][k] != v {
-				t.Errorf("line %d: %s = %v, want %v (%v)", i, k, lines[i][k], v, lines[i])
+			if lines[id][k] != v {
+				t.Errorf("%s: %s = %v, want %v (%v)", id, k, lines[id][k], v, lines[id])
 			}
 		}
 	}

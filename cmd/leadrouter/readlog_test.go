@@ -130,6 +130,7 @@ func TestAccessLogNamesPortalActor(t *testing.T) {
 	if resp, err = client.Get(m.URL() + "/portal/leads"); err != nil || resp.StatusCode != http.StatusOK {
 		t.Fatalf("leads page: %v %v", err, resp)
 	}
+	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	var supportID string
 	if err := m.DB.View(context.Background(), func(tx *store.Tx) error {
@@ -137,15 +138,19 @@ func TestAccessLogNamesPortalActor(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(logs.String(), "\n") {
-		var entry map[string]any
-		if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != "request" || entry["path"] != "/portal/leads" {
-			continue
+	// The line is written as the handler returns, which may be just after
+	// the client has the whole answer.
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			var entry map[string]any
+			if json.Unmarshal([]byte(line), &entry) != nil || entry["msg"] != "request" || entry["path"] != "/portal/leads" {
+				continue
+			}
+			if entry["actor"] != supportID || entry["role"] != "support" {
+				t.Fatalf("access log line %v, want actor %s (support)", entry, supportID)
+			}
+			return
 		}
-		if entry["actor"] != supportID || entry["role"] != "support" {
-			t.Fatalf("access log line %v, want actor %s (support)", entry, supportID)
-		}
-		return
 	}
 	t.Fatalf("no access-log line for /portal/leads in\n%s", logs.String())
 }
