@@ -461,7 +461,7 @@ func equalFold(b []byte, s string) bool {
 
 // appendFound appends the 302 that net/http writes for the redirect
 // handler: its headers in net/http's order (the handler's sorted, then
-// Connection, Date and Content-Length).
+// Date, Content-Length and Connection).
 func appendFound(dst, location, setCookie []byte, withCookie, close bool) []byte {
 	dst = append(dst, "HTTP/1.1 302 Found\r\nCache-Control: no-store\r\nLocation: "...)
 	dst = append(dst, location...)
@@ -469,12 +469,13 @@ func appendFound(dst, location, setCookie []byte, withCookie, close bool) []byte
 		dst = append(dst, "\r\nSet-Cookie: "...)
 		dst = append(dst, setCookie...)
 	}
+	dst = append(dst, "\r\nDate: "...)
+	dst = append(dst, httpDate()...)
+	dst = append(dst, "\r\nContent-Length: 0"...)
 	if close {
 		dst = append(dst, "\r\nConnection: close"...)
 	}
-	dst = append(dst, "\r\nDate: "...)
-	dst = append(dst, httpDate()...)
-	return append(dst, "\r\nContent-Length: 0\r\n\r\n"...)
+	return append(dst, "\r\n\r\n"...)
 }
 
 // httpDate is the Date header's value, formatted once a second.
