@@ -23,15 +23,18 @@ import (
 // crosses, and net/http's general machinery (header maps, the response
 // writer, a goroutine handoff per request) costs several times the
 // redirect's own work. The front server reads each request of a
-// connection with a small HTTP/1.1 reader; a plain GET or HEAD carrying
-// pid is answered right there, with the same response the net/http
+// connection with a small HTTP/1.1 reader; a plain GET carrying pid on a
+// site path is answered right there, with the same response the net/http
 // handler gives (the same code builds it). At the first request that is
 // anything else (another method, a body, an upgrade, HTTP/1.0, a header
-// the reader does not vouch for, a request that does not arrive whole
-// within the buffer), the connection - with every byte read so far - is
-// handed to the net/http server for the rest of its life. So the front
-// server never answers anything but the redirect, and any request it is
-// unsure of gets net/http's own parsing and errors.
+// or Host the reader does not vouch for, a bare LF, a request that does
+// not arrive whole within the buffer or is cut short), the connection -
+// with every byte read so far - is handed to the net/http server for the
+// rest of its life. So the front server never answers anything but the
+// redirect, and any request it is unsure of gets net/http's own parsing
+// and errors. Its deadlines, Accept retries, panic recovery and lingering
+// close are net/http's too (see serveConn and Serve); FuzzFrontServerDiff
+// compares it byte for byte with a running http.Server.
 type FrontServer struct {
 	// Redirect is the handler from NewMiddleware: its configuration
 	// builds the fast answers.
