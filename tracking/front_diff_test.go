@@ -280,4 +280,3 @@ func FuzzFrontServerDiff(f *testing.F) {
 		d.compare(t, in)
 	})
 }
-
