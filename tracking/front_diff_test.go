@@ -280,3 +280,35 @@ func FuzzFrontServerDiff(f *testing.F) {
 		d.compare(t, in)
 	})
 }
+
+// TestFrontServerServicePaths: over the front server too, a pid on
+// leadrouter's own paths is passed on: no redirect, no cookie, no click.
+func TestFrontServerServicePaths(t *testing.T) {
+	d := startDiffServers(t)
+	d.fx.cfg.Clicks.SetDedupe(0)
+	for _, target := range []string{"/api/x?pid=BERLIN01", "/portal/?pid=BERLIN01", "/forms/f?pid=BERLIN01", "/healthz?pid=BERLIN01", "/metrics?pid=BERLIN01"} {
+		got := rawExchange(t, d.front, []byte("GET "+target+" HTTP/1.1\r\nHost: a\r\n\r\n"))
+		if !strings.HasPrefix(got, "HTTP/1.1 418 ") || strings.Contains(got, "Set-Cookie") {
+			t.Errorf("%s: %q, want it passed on to the handler behind", target, got)
+		}
+	}
+	if err := d.fx.cfg.Clicks.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := d.fx.clicks.sum(); n != 0 {
+		t.Errorf("%d clicks counted on service paths", n)
+	}
+}
+
+// TestFrontServerLingeringClose: a Connection: close redirect followed by
+// far more pipelined bytes than the server reads still reaches the client
+// whole, and the connection ends with a FIN, not a reset.
+func TestFrontServerLingeringClose(t *testing.T) {
+	d := startDiffServers(t)
+	in := []byte("GET /a?pid=BERLIN01 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+	in = append(in, bytes.Repeat([]byte("GET /b?pid=BERLIN01 HTTP/1.1\r\nHost: a\r\n\r\n"), 3000)...)
+	got := rawExchange(t, d.front, in)
+	if !strings.HasPrefix(got, "HTTP/1.1 302 Found\r\n") || strings.Count(got, "HTTP/1.1") != 1 || !strings.HasSuffix(got, "[closed]") {
+		t.Errorf("got %q, want one 302 and a clean close", got)
+	}
+}
