@@ -312,3 +312,59 @@ func TestFrontServerLingeringClose(t *testing.T) {
 		t.Errorf("got %q, want one 302 and a clean close", got)
 	}
 }
+
+// TestFrontServerTimeouts: the front server applies the http.Server's own
+// deadlines as net/http does: ReadHeaderTimeout from the connection's start
+// (a silent or slow client is closed without an answer even though
+// IdleTimeout is long), IdleTimeout between requests (even though
+// ReadHeaderTimeout is long). Each client waits far longer than the
+// deadline under test and far less than the other.
+func TestFrontServerTimeouts(t *testing.T) {
+	fx := MustFixture(t)
+	handler := NewMiddleware(fx.cfg, nextHandler)
+	start := func(header, idle time.Duration) string {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		fs := &FrontServer{Redirect: handler, Server: &http.Server{Handler: handler, ReadHeaderTimeout: header, IdleTimeout: idle}}
+		go fs.Serve(ln)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			fs.Shutdown(ctx)
+		})
+		return ln.Addr().String()
+	}
+	// waitClose writes in, then reads until the server closes; the client
+	// never half-closes, so only the server's deadline ends it.
+	waitClose := func(addr, in string) string {
+		t.Helper()
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		if _, err := io.WriteString(c, in); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		out, err := io.ReadAll(c)
+		if err != nil {
+			t.Fatalf("%q: not closed by the server: %v", in, err)
+		}
+		return string(out)
+	}
+	short, long := 100*time.Millisecond, time.Hour
+	headerBound := start(short, long)
+	if got := waitClose(headerBound, ""); got != "" {
+		t.Errorf("silent client: %q, want a close without an answer", got)
+	}
+	if got := waitClose(headerBound, "GET /a?pid=BERLIN01 HTTP/1.1\r\nHo"); got != "" {
+		t.Errorf("slow head: %q, want a close without an answer", got)
+	}
+	idleBound := start(long, short)
+	if got := waitClose(idleBound, "GET /a?pid=BERLIN01 HTTP/1.1\r\nHost: a\r\n\r\n"); !strings.HasPrefix(got, "HTTP/1.1 302 ") || strings.Count(got, "HTTP/1.1") != 1 {
+		t.Errorf("idle after a redirect: %q, want the 302, then a close", got)
+	}
+}
