@@ -155,6 +155,23 @@ type frontConn struct {
 	net.Conn
 	r    *bufio.Reader
 	idle atomic.Bool
+	// headDeadline is when the head being read must be complete; zero if
+	// no ReadHeaderTimeout. handedDeadline caps the first read deadline
+	// net/http sets on a handed-over connection (its header deadline),
+	// so a head handed over is not given a second ReadHeaderTimeout.
+	headDeadline, handedDeadline time.Time
+}
+
+// SetReadDeadline sets the read deadline, the first one after the hand-
+// over no later than the front server's header deadline.
+func (c *frontConn) SetReadDeadline(t time.Time) error {
+	if limit := c.handedDeadline; !limit.IsZero() {
+		c.handedDeadline = time.Time{}
+		if t.IsZero() || t.After(limit) {
+			t = limit
+		}
+	}
+	return c.Conn.SetReadDeadline(t)
 }
 
 // Read drains what the front server buffered before reading the socket
@@ -212,7 +229,8 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 			return
 		}
 		if first {
-			_ = c.SetReadDeadline(deadline(headerTimeout))
+			c.headDeadline = deadline(headerTimeout)
+			_ = c.SetReadDeadline(c.headDeadline)
 			if _, err := c.r.Peek(1); err != nil {
 				return // nothing came: net/http closes without a word too
 			}
@@ -221,7 +239,8 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 			if _, err := c.r.Peek(4); err != nil {
 				return // as net/http: idle too long, or closed
 			}
-			_ = c.SetReadDeadline(deadline(headerTimeout))
+			c.headDeadline = deadline(headerTimeout)
+			_ = c.SetReadDeadline(c.headDeadline)
 		}
 		c.idle.Store(false)
 		head, err := readHead(c.r)
@@ -237,6 +256,7 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 			// closed or reset before sending all of it: net/http reads
 			// the same bytes (then the same end) and answers as it does.
 			_ = c.SetDeadline(time.Time{})
+			c.handedDeadline = c.headDeadline
 			handedOff = f.handoff.give(c)
 			return
 		}

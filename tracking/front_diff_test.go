@@ -368,3 +368,38 @@ func TestFrontServerTimeouts(t *testing.T) {
 		t.Errorf("idle after a redirect: %q, want the 302, then a close", got)
 	}
 }
+
+// TestFrontServerHandedHeadKeepsItsDeadline: a head handed to net/http
+// part-way (here: longer than the front server's buffer) must be complete
+// by the front server's header deadline, not get a second one from
+// net/http. With a 1 s ReadHeaderTimeout, the client sends 3 KB of head,
+// 2 KB more at 0.6 s (the front server hands over), and the end at 1.3 s:
+// past the deadline counted from the start, within one counted from the
+// hand-over. The connection must be closed without an answer.
+func TestFrontServerHandedHeadKeepsItsDeadline(t *testing.T) {
+	fx := MustFixture(t)
+	handler := NewMiddleware(fx.cfg, nextHandler)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := &FrontServer{Redirect: handler, Server: &http.Server{Handler: handler, ReadHeaderTimeout: time.Second}}
+	go fs.Serve(ln)
+	t.Cleanup(func() { fs.Shutdown(context.Background()) })
+	c, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, piece := range []string{"GET /a?pid=BERLIN01 HTTP/1.1\r\nHost: a\r\nX-Long: " + strings.Repeat("x", 3000), strings.Repeat("x", 2000), "\r\n\r\n"} {
+		if _, err := io.WriteString(c, piece); err != nil {
+			break // closed already
+		}
+		time.Sleep(650 * time.Millisecond)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	out, _ := io.ReadAll(c)
+	if len(out) != 0 {
+		t.Errorf("a head completed after the header deadline was answered: %q", out)
+	}
+}
