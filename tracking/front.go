@@ -223,6 +223,7 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 		idleTimeout = srv.ReadTimeout
 	}
 	var out []byte
+	client := "" // clientAddr of c, worked out at its first redirect
 	for first := true; ; first = false {
 		c.idle.Store(true)
 		if f.closing.Load() {
@@ -264,8 +265,11 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 			f.testHook(req.path)
 		}
 		closeAfter := req.close || f.closing.Load() // net/http ends keep-alive once shutting down
+		if client == "" {
+			client = clientAddr(c.RemoteAddr().String())
+		}
 		s := h.cfg.Codec.getScratch()
-		buf, locationEnd, found := h.appendRedirect(s, req.escapedPath, req.rawQuery, req.cookie, clientAddr(c.RemoteAddr().String()))
+		buf, locationEnd, found := h.appendRedirect(s, req.escapedPath, req.rawQuery, req.cookie, client)
 		out = appendFound(out[:0], buf[:locationEnd], buf[locationEnd:], found, closeAfter)
 		h.cfg.Codec.putScratch(s)
 		if _, err := c.r.Discard(len(head)); err != nil {
