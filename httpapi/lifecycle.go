@@ -441,8 +441,9 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 	}, lifecycle.HandoffRoles...)
 
 	s.Document("GET /api/v1/partners/{id}/stats", Doc{Summary: "A partner's dashboard figures by month",
-		Query:    []Param{{Name: "months", Type: "integer", Description: "how many months back, 1 to 36 (default 12)"}},
-		Response: store.PartnerStats{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
+		Description: "Clicks are unique visitors: one per client address and PID per 30 minutes (--click-dedupe).",
+		Query:       []Param{{Name: "months", Type: "integer", Description: "how many months back, 1 to 36 (default 12)"}},
+		Response:    store.PartnerStats{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/partners/{id}/stats", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		months := 12
 		if v := r.URL.Query().Get("months"); v != "" {

@@ -43,6 +43,8 @@ type ClickCounter struct {
 
 	mu      sync.Mutex // guards slot growth, day changes, pending and flushing
 	pending map[clickKey]int64
+
+	dedupe *clickDedupe // nil: every click counts
 }
 
 // clickSlot holds one partner's counts for two days, indexed by day parity,
@@ -70,10 +72,31 @@ func NewClickCounter(store ClickStore, every time.Duration, logger *slog.Logger)
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	c := &ClickCounter{store: store, every: every, logger: logger, pending: map[clickKey]int64{}}
+	c := &ClickCounter{store: store, every: every, logger: logger, pending: map[clickKey]int64{},
+		dedupe: newClickDedupe(DefaultClickDedupe)}
 	empty := map[string]*clickSlot{}
 	c.slots.Store(&empty)
 	return c
+}
+
+// SetDedupe makes the counter count one click per client and PID within
+// window (DefaultClickDedupe unless set); 0 counts every click. Call it
+// before counting.
+func (c *ClickCounter) SetDedupe(window time.Duration) {
+	if window <= 0 {
+		c.dedupe = nil
+		return
+	}
+	c.dedupe = newClickDedupe(window)
+}
+
+// AddFrom counts client's click on pid (a link of partnerID) at time at,
+// unless the same client clicked the same PID within the dedupe window.
+func (c *ClickCounter) AddFrom(partnerID, client string, pid []byte, at time.Time) {
+	if c.dedupe != nil && !c.dedupe.first(client, pid, at) {
+		return
+	}
+	c.AddAt(partnerID, at)
 }
 
 // Add counts one click on partnerID's links now.

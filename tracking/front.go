@@ -5,12 +5,17 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 )
 
 // FrontServer stands in front of a net/http server and answers the
@@ -18,15 +23,18 @@ import (
 // crosses, and net/http's general machinery (header maps, the response
 // writer, a goroutine handoff per request) costs several times the
 // redirect's own work. The front server reads each request of a
-// connection with a small HTTP/1.1 reader; a plain GET or HEAD carrying
-// pid is answered right there, with the same response the net/http
+// connection with a small HTTP/1.1 reader; a plain GET carrying pid on a
+// site path is answered right there, with the same response the net/http
 // handler gives (the same code builds it). At the first request that is
 // anything else (another method, a body, an upgrade, HTTP/1.0, a header
-// the reader does not vouch for, a request that does not arrive whole
-// within the buffer), the connection - with every byte read so far - is
-// handed to the net/http server for the rest of its life. So the front
-// server never answers anything but the redirect, and any request it is
-// unsure of gets net/http's own parsing and errors.
+// or Host the reader does not vouch for, a bare LF, a request that does
+// not arrive whole within the buffer or is cut short), the connection -
+// with every byte read so far - is handed to the net/http server for the
+// rest of its life. So the front server never answers anything but the
+// redirect, and any request it is unsure of gets net/http's own parsing
+// and errors. Its deadlines, Accept retries, panic recovery and lingering
+// close are net/http's too (see serveConn and Serve); FuzzFrontServerDiff
+// compares it byte for byte with a running http.Server.
 type FrontServer struct {
 	// Redirect is the handler from NewMiddleware: its configuration
 	// builds the fast answers.
@@ -34,6 +42,11 @@ type FrontServer struct {
 	// Server serves the connections handed over; its IdleTimeout and
 	// ReadHeaderTimeout also bound the front server's reads.
 	Server *http.Server
+
+	// testHook, if set, is called with the path of each request the
+	// front server answers itself, just before answering (tests panic
+	// in it).
+	testHook func(path string)
 
 	handoff   *handoffListener
 	mu        sync.Mutex
@@ -48,7 +61,8 @@ type FrontServer struct {
 const frontBufferSize = 4096
 
 // Serve accepts connections on ln until Shutdown, and runs Server on the
-// connections handed over.
+// connections handed over. Like net/http's Serve it retries a temporary
+// Accept error (EMFILE, ENFILE, a timeout) after 5 ms, doubling to 1 s.
 func (f *FrontServer) Serve(ln net.Listener) error {
 	h, ok := f.Redirect.(*redirector)
 	if !ok {
@@ -62,19 +76,22 @@ func (f *FrontServer) Serve(ln net.Listener) error {
 	}
 	f.listeners = append(f.listeners, ln)
 	f.mu.Unlock()
+	var tempDelay time.Duration
 	for {
 		c, err := ln.Accept()
 		if err != nil {
 			if f.closing.Load() {
 				return http.ErrServerClosed
 			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				time.Sleep(5 * time.Millisecond)
-				continue
+			if !temporaryAcceptError(err) {
+				return err
 			}
-			return err
+			tempDelay = max(5*time.Millisecond, min(2*tempDelay, time.Second))
+			h.cfg.Logger.Warn("front server: accept failed, retrying", slog.Any("err", err), slog.Duration("delay", tempDelay))
+			time.Sleep(tempDelay)
+			continue
 		}
+		tempDelay = 0
 		fc := &frontConn{Conn: c, r: bufio.NewReaderSize(c, frontBufferSize)}
 		f.mu.Lock()
 		if f.closing.Load() {
@@ -87,6 +104,14 @@ func (f *FrontServer) Serve(ln net.Listener) error {
 		f.mu.Unlock()
 		go f.serveConn(h, fc)
 	}
+}
+
+// temporaryAcceptError is net/http's test for an Accept error worth
+// retrying: one that says it is temporary (EMFILE, ENFILE, ECONNABORTED,
+// EINTR, timeouts).
+func temporaryAcceptError(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
 }
 
 // Shutdown stops accepting, closes the connections waiting for a request,
@@ -130,6 +155,23 @@ type frontConn struct {
 	net.Conn
 	r    *bufio.Reader
 	idle atomic.Bool
+	// headDeadline is when the head being read must be complete; zero if
+	// no ReadHeaderTimeout. handedDeadline caps the first read deadline
+	// net/http sets on a handed-over connection (its header deadline),
+	// so a head handed over is not given a second ReadHeaderTimeout.
+	headDeadline, handedDeadline time.Time
+}
+
+// SetReadDeadline sets the read deadline, the first one after the hand-
+// over no later than the front server's header deadline.
+func (c *frontConn) SetReadDeadline(t time.Time) error {
+	if limit := c.handedDeadline; !limit.IsZero() {
+		c.handedDeadline = time.Time{}
+		if t.IsZero() || t.After(limit) {
+			t = limit
+		}
+	}
+	return c.Conn.SetReadDeadline(t)
 }
 
 // Read drains what the front server buffered before reading the socket
@@ -144,9 +186,26 @@ func (c *frontConn) Read(p []byte) (int, error) {
 	return c.Conn.Read(p)
 }
 
+// rstAvoidanceDelay is how long a connection closed after a response
+// drains what the client still sends (net/http waits as long), so that
+// closing with unread pipelined requests does not reset the connection
+// before the client has read the response.
+const rstAvoidanceDelay = 500 * time.Millisecond
+
+// serveConn answers the requests of c it vouches for and hands c to the
+// net/http server at the first it does not. Its deadlines are net/http's,
+// from the same http.Server: ReadHeaderTimeout (else ReadTimeout) for a
+// request head, from the connection's start for the first request and
+// from its first bytes for the later ones; IdleTimeout (else ReadTimeout)
+// between requests; WriteTimeout for the answer. A panic closes only c.
 func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 	handedOff := false
 	defer func() {
+		if v := recover(); v != nil {
+			handedOff = false
+			h.cfg.Logger.Error("front server: panic serving a connection", slog.Any("panic", v),
+				slog.String("remote", c.RemoteAddr().String()), slog.String("stack", string(debug.Stack())))
+		}
 		f.mu.Lock()
 		delete(f.conns, c)
 		f.mu.Unlock()
@@ -155,78 +214,147 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 		}
 		f.wg.Done()
 	}()
-	idleTimeout, headerTimeout := f.Server.IdleTimeout, f.Server.ReadHeaderTimeout
+	srv := f.Server
+	headerTimeout, idleTimeout := srv.ReadHeaderTimeout, srv.IdleTimeout
 	if headerTimeout <= 0 {
-		headerTimeout = 10 * time.Second
+		headerTimeout = srv.ReadTimeout
 	}
 	if idleTimeout <= 0 {
-		idleTimeout = headerTimeout
+		idleTimeout = srv.ReadTimeout
 	}
 	var out []byte
-	for {
+	client := "" // clientAddr of c, worked out at its first redirect
+	for first := true; ; first = false {
 		c.idle.Store(true)
 		if f.closing.Load() {
 			return
 		}
-		_ = c.SetReadDeadline(time.Now().Add(idleTimeout))
-		if _, err := c.r.Peek(1); err != nil {
-			return // closed, idle too long, or shut down
+		if first {
+			c.headDeadline = deadline(headerTimeout)
+			_ = c.SetReadDeadline(c.headDeadline)
+			if _, err := c.r.Peek(1); err != nil {
+				return // nothing came: net/http closes without a word too
+			}
+		} else {
+			_ = c.SetReadDeadline(deadline(idleTimeout))
+			if _, err := c.r.Peek(4); err != nil {
+				return // as net/http: idle too long, or closed
+			}
+			c.headDeadline = deadline(headerTimeout)
+			_ = c.SetReadDeadline(c.headDeadline)
 		}
 		c.idle.Store(false)
-		head, ok := bufferedHead(c.r)
-		if !ok {
-			// The head is not all there yet: wait for it (bounded by
-			// the header timeout) within the buffer.
-			_ = c.SetReadDeadline(time.Now().Add(headerTimeout))
-			head, ok = readHead(c.r)
-		}
+		head, err := readHead(c.r)
 		var req frontRequest
-		if !ok || !req.parse(head) || !hasPIDParam(req.rawQuery) {
+		if err != nil {
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				return // net/http closes a slow head without a word
+			}
+		}
+		if err != nil || !req.parse(head) || !hasPIDParam(req.rawQuery) || !sitePath(req.path) {
+			// Not a head the front server vouches for, or the client
+			// closed or reset before sending all of it: net/http reads
+			// the same bytes (then the same end) and answers as it does.
 			_ = c.SetDeadline(time.Time{})
+			c.handedDeadline = c.headDeadline
 			handedOff = f.handoff.give(c)
 			return
 		}
+		if f.testHook != nil {
+			f.testHook(req.path)
+		}
+		closeAfter := req.close || f.closing.Load() // net/http ends keep-alive once shutting down
+		if client == "" {
+			client = clientAddr(c.RemoteAddr().String())
+		}
 		s := h.cfg.Codec.getScratch()
-		buf, locationEnd, found := h.appendRedirect(s, req.escapedPath, req.rawQuery, req.cookie)
-		out = appendFound(out[:0], buf[:locationEnd], buf[locationEnd:], found, req.close)
+		buf, locationEnd, found := h.appendRedirect(s, req.escapedPath, req.rawQuery, req.cookie, client)
+		out = appendFound(out[:0], buf[:locationEnd], buf[locationEnd:], found, closeAfter)
 		h.cfg.Codec.putScratch(s)
 		if _, err := c.r.Discard(len(head)); err != nil {
 			return
 		}
-		_ = c.SetWriteDeadline(time.Now().Add(headerTimeout))
-		if _, err := c.Write(out); err != nil || req.close {
+		_ = c.SetWriteDeadline(deadline(srv.WriteTimeout))
+		if _, err := c.Write(out); err != nil {
+			return
+		}
+		if closeAfter {
+			lingeringClose(c.Conn)
 			return
 		}
 	}
 }
 
-// bufferedHead returns the request head (request line and headers, with
-// the blank line) if it is already in r's buffer.
-func bufferedHead(r *bufio.Reader) ([]byte, bool) {
-	b, _ := r.Peek(r.Buffered())
-	if i := bytes.Index(b, []byte("\r\n\r\n")); i >= 0 {
-		return b[:i+4], true
+// deadline is now+d, or no deadline if d is not positive (as net/http).
+func deadline(d time.Duration) time.Time {
+	if d <= 0 {
+		return time.Time{}
 	}
-	return nil, false
+	return time.Now().Add(d)
 }
 
-// readHead waits until the head is in r's buffer; false if the buffer
-// fills first or the read fails.
-func readHead(r *bufio.Reader) ([]byte, bool) {
-	for n := r.Buffered() + 1; n <= frontBufferSize; n = r.Buffered() + 1 {
-		if _, err := r.Peek(n); err != nil {
-			return nil, false
+// lingeringClose half-closes c and drains what the client still sends for
+// up to rstAvoidanceDelay (or until it closes too); the caller closes c.
+func lingeringClose(c net.Conn) {
+	cw, ok := c.(interface{ CloseWrite() error })
+	if !ok || cw.CloseWrite() != nil {
+		return
+	}
+	_ = c.SetReadDeadline(time.Now().Add(rstAvoidanceDelay))
+	_, _ = io.Copy(io.Discard, io.LimitReader(c, 256<<10))
+}
+
+// errHandOff is readHead's answer for a head the front server leaves to
+// net/http: too long for the buffer, or with a line ending other than CRLF.
+var errHandOff = errors.New("tracking: head left to net/http")
+
+// readHead waits until the request head (request line and headers, with
+// the blank line) is in r's buffer and returns it. It returns errHandOff
+// at once when a line ends in a bare LF (net/http's reader takes those;
+// waiting for a CRLF would stall the client) or the buffer fills first,
+// and the read's error if it fails.
+func readHead(r *bufio.Reader) ([]byte, error) {
+	for {
+		b, _ := r.Peek(r.Buffered())
+		switch n := scanHead(b); {
+		case n > 0:
+			return b[:n], nil
+		case n < 0:
+			return nil, errHandOff
 		}
-		if head, ok := bufferedHead(r); ok {
-			return head, true
+		if len(b) >= frontBufferSize {
+			return nil, errHandOff
+		}
+		if _, err := r.Peek(len(b) + 1); err != nil {
+			return nil, err
 		}
 	}
-	return nil, false
+}
+
+// scanHead returns the length of the head at the start of b (through the
+// "\r\n\r\n"), 0 if b holds no whole head yet, -1 if a line of it ends in
+// a bare LF.
+func scanHead(b []byte) int {
+	for i := 0; ; {
+		j := bytes.IndexByte(b[i:], '\n')
+		if j < 0 {
+			return 0
+		}
+		j += i
+		if j == 0 || b[j-1] != '\r' {
+			return -1
+		}
+		if j >= 3 && b[j-3] == '\r' && b[j-2] == '\n' {
+			return j + 1
+		}
+		i = j + 1
+	}
 }
 
 // frontRequest is what the redirect needs of a request head.
 type frontRequest struct {
-	escapedPath, rawQuery, cookie string
+	path, escapedPath, rawQuery, cookie string
 	// close is set by "Connection: close": answer, then close.
 	close bool
 }
@@ -262,7 +390,7 @@ func (req *frontRequest) parse(head []byte) bool {
 	if err != nil {
 		return false
 	}
-	req.escapedPath, req.rawQuery = u.EscapedPath(), u.RawQuery
+	req.path, req.escapedPath, req.rawQuery = u.Path, u.EscapedPath(), u.RawQuery
 	hosts, cookies, connections := 0, 0, 0
 	for len(rest) > 0 {
 		var h []byte
@@ -281,6 +409,9 @@ func (req *frontRequest) parse(head []byte) bool {
 		switch {
 		case equalFold(name, "Host"):
 			hosts++
+			if !httpguts.ValidHostHeader(string(value)) {
+				return false // net/http: 400 malformed Host header
+			}
 		case equalFold(name, "Cookie"):
 			cookies++
 			if cookies > 1 {
@@ -357,7 +488,7 @@ func equalFold(b []byte, s string) bool {
 
 // appendFound appends the 302 that net/http writes for the redirect
 // handler: its headers in net/http's order (the handler's sorted, then
-// Connection, Date and Content-Length).
+// Date, Content-Length and Connection).
 func appendFound(dst, location, setCookie []byte, withCookie, close bool) []byte {
 	dst = append(dst, "HTTP/1.1 302 Found\r\nCache-Control: no-store\r\nLocation: "...)
 	dst = append(dst, location...)
@@ -365,12 +496,13 @@ func appendFound(dst, location, setCookie []byte, withCookie, close bool) []byte
 		dst = append(dst, "\r\nSet-Cookie: "...)
 		dst = append(dst, setCookie...)
 	}
+	dst = append(dst, "\r\nDate: "...)
+	dst = append(dst, httpDate()...)
+	dst = append(dst, "\r\nContent-Length: 0"...)
 	if close {
 		dst = append(dst, "\r\nConnection: close"...)
 	}
-	dst = append(dst, "\r\nDate: "...)
-	dst = append(dst, httpDate()...)
-	return append(dst, "\r\nContent-Length: 0\r\n\r\n"...)
+	return append(dst, "\r\n\r\n"...)
 }
 
 // httpDate is the Date header's value, formatted once a second.

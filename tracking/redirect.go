@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -59,8 +60,8 @@ type redirector struct {
 	next        http.Handler
 }
 
-// NewMiddleware returns a handler answering every GET or HEAD whose query
-// has a pid parameter (any case, any path) with a 302 to the same path and
+// NewMiddleware returns a handler answering every GET or HEAD of a site
+// path (see sitePath) whose query has a pid parameter (any case) with a 302 to the same path and
 // query without it, recording the touch in lr_ref and counting the click
 // when the PID belongs to an active partner; every other request goes to
 // next.
@@ -91,13 +92,13 @@ func (m *pidMatch) visit(rawValue string) {
 
 // ServeHTTP implements http.Handler.
 func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasPIDParam(r.URL.RawQuery) {
+	if (r.Method != http.MethodGet && r.Method != http.MethodHead) || !hasPIDParam(r.URL.RawQuery) || !sitePath(r.URL.Path) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
 	s := h.cfg.Codec.getScratch()
 	defer h.cfg.Codec.putScratch(s)
-	buf, locationEnd, found := h.appendRedirect(s, r.URL.EscapedPath(), r.URL.RawQuery, firstCookieValue(r))
+	buf, locationEnd, found := h.appendRedirect(s, r.URL.EscapedPath(), r.URL.RawQuery, firstCookieValue(r), clientAddr(r.RemoteAddr))
 
 	// One string holds both header values and one slice all three
 	// headers, so that the redirect costs two allocations of its own.
@@ -120,11 +121,12 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // appendRedirect is the redirect of a request for escapedPath?rawQuery
-// carrying lr_ref value cookie: it returns s's buffer holding the Location
+// carrying lr_ref value cookie from client: it returns s's buffer holding the Location
 // (buf[:locationEnd]) followed, when the query names an active partner, by
-// the Set-Cookie value (buf[locationEnd:]), and counts the click. Both the
+// the Set-Cookie value (buf[locationEnd:]), and counts the click (once
+// per client and PID within the click counter's dedupe window). Both the
 // net/http handler and the front server (see FrontServer) answer with it.
-func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cookie string) (buf []byte, locationEnd int, found bool) {
+func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cookie, client string) (buf []byte, locationEnd int, found bool) {
 	// The Location: the cleaned path, then the query without pid.
 	match := pidMatch{dir: h.cfg.Directory}
 	buf = appendCleanPath(s.out[:0], escapedPath)
@@ -143,11 +145,42 @@ func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cook
 		buf = s.appendValueWithTouch(buf, cookie, 'l', now.Unix(), match.pid.bytes(), buf[:locationEnd])
 		buf = append(buf, h.cookieAttrs...)
 		if h.cfg.Clicks != nil {
-			h.cfg.Clicks.AddAt(match.partnerID, now)
+			h.cfg.Clicks.AddFrom(match.partnerID, client, match.pid.bytes(), now)
 		}
 	}
 	s.out = buf[:0] // keep a grown buffer for the next request
 	return buf, locationEnd, match.found
+}
+
+// servicePaths are leadrouter's own paths: a pid there is no referral,
+// so it is neither redirected nor counted.
+var servicePaths = [...]string{"/api", "/portal", "/forms", "/healthz", "/metrics"}
+
+// sitePath reports whether the request path p (unescaped, as net/http's
+// Request.URL.Path) belongs to the vendor's site rather than to one of
+// leadrouter's own paths (/api/, /portal/, /forms/, /healthz, /metrics),
+// judged on the cleaned path so /x/../api/ is the API too.
+func sitePath(p string) bool {
+	if p == "" || p[0] != '/' {
+		p = "/" + p
+	}
+	p = path.Clean(p) // allocates only for a path that is not clean
+	for _, s := range servicePaths {
+		if strings.HasPrefix(p, s) && (len(p) == len(s) || p[len(s)] == '/') {
+			return false
+		}
+	}
+	return true
+}
+
+// clientAddr is the client address clicks are deduplicated on: for now
+// the peer's IP (remoteAddr is "ip:port", as http.Request.RemoteAddr).
+// Point it at the shared --trusted-proxies resolution once there is one.
+func clientAddr(remoteAddr string) string {
+	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
+		return host
+	}
+	return remoteAddr
 }
 
 // IsSecure reports whether lr_ref should carry Secure for a server

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -305,6 +306,7 @@ func TestRedirectSuspendedAfterRefresh(t *testing.T) {
 
 func TestRedirectCountsClicks(t *testing.T) {
 	fx := MustFixture(t)
+	fx.cfg.Clicks.SetDedupe(0)
 	handler := NewMiddleware(fx.cfg, nextHandler)
 	for range 3 {
 		serve(t, handler, "GET", "/?pid=BERLIN01")
@@ -322,6 +324,91 @@ func TestRedirectCountsClicks(t *testing.T) {
 	}
 	if got := fx.clicks.sum(); got != 4 {
 		t.Errorf("total clicks %d, want 4", got)
+	}
+}
+
+// TestRedirectDedupesClicks: one client's clicks on one PID count once per
+// window (the redirect and the cookie stay the same); another client, another
+// PID or a later window count again.
+func TestRedirectDedupesClicks(t *testing.T) {
+	fx := MustFixture(t)
+	now := testNow
+	fx.cfg.Now = func() time.Time { return now }
+	handler := NewMiddleware(fx.cfg, nextHandler)
+	from := func(addr, target string) {
+		t.Helper()
+		r := httptest.NewRequest("GET", target, nil)
+		r.RemoteAddr = addr
+		w := httptest.NewRecorder()
+		handler.ServeHTTP(w, r)
+		if resp := w.Result(); resp.StatusCode != http.StatusFound || cookieOf(resp) == nil {
+			t.Fatalf("%s %s: status %d, cookie %v", addr, target, resp.StatusCode, cookieOf(resp))
+		}
+	}
+	for range 5 {
+		from("198.51.100.7:1000", "/?pid=BERLIN01")
+	}
+	from("198.51.100.7:2000", "/docs?pid=berlin01") // another port, path and case: the same client and PID
+	from("198.51.100.8:1000", "/?pid=BERLIN01")     // another client
+	from("198.51.100.7:1000", "/?pid=PARIS002")     // another PID
+	now = now.Add(DefaultClickDedupe - time.Second)
+	from("198.51.100.7:1000", "/?pid=BERLIN01") // still within the window
+	now = now.Add(2 * time.Second)
+	from("198.51.100.7:1000", "/?pid=BERLIN01") // the window has passed
+	if err := fx.cfg.Clicks.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.clicks.total("ptr_berlin 2026-03-14"); got != 3 {
+		t.Errorf("berlin clicks %d, want 3", got)
+	}
+	if got := fx.clicks.total("ptr_paris 2026-03-14"); got != 1 {
+		t.Errorf("paris clicks %d, want 1", got)
+	}
+}
+
+// TestClickDedupeIsBounded: a flood of distinct clients never grows the
+// dedupe past its cap.
+func TestClickDedupeIsBounded(t *testing.T) {
+	d := newClickDedupe(time.Hour)
+	pid := []byte("BERLIN01")
+	for i := range dedupeShards * dedupeShardCap * 2 {
+		if !d.first(strconv.Itoa(i), pid, testNow) {
+			t.Fatalf("client %d counted as seen", i)
+		}
+	}
+	for i := range d.shards {
+		if n := len(d.shards[i].seen); n > dedupeShardCap {
+			t.Fatalf("shard %d holds %d entries, cap %d", i, n, dedupeShardCap)
+		}
+	}
+}
+
+// TestServicePathsAreNotRedirected: a pid on leadrouter's own paths is no
+// referral: no redirect, no cookie, no click.
+func TestServicePathsAreNotRedirected(t *testing.T) {
+	fx := MustFixture(t)
+	fx.cfg.Clicks.SetDedupe(0)
+	handler := NewMiddleware(fx.cfg, nextHandler)
+	for _, target := range []string{
+		"/api/x?pid=BERLIN01", "/api?pid=BERLIN01", "/portal/?pid=BERLIN01", "/portal?pid=BERLIN01",
+		"/forms/f1?pid=BERLIN01", "/healthz?pid=BERLIN01", "/metrics?pid=BERLIN01",
+		"/x/../api/x?pid=BERLIN01", "/%61pi/x?pid=BERLIN01", "//api/x?pid=BERLIN01",
+	} {
+		resp := serve(t, handler, "GET", target)
+		if resp.StatusCode != http.StatusTeapot || cookieOf(resp) != nil {
+			t.Errorf("%s: status %d, cookie %v; want it passed on untouched", target, resp.StatusCode, cookieOf(resp))
+		}
+	}
+	for _, target := range []string{"/apix?pid=BERLIN01", "/API/x?pid=BERLIN01", "/site/api/x?pid=BERLIN01"} {
+		if resp := serve(t, handler, "GET", target); resp.StatusCode != http.StatusFound {
+			t.Errorf("%s: status %d, want 302 (a site path)", target, resp.StatusCode)
+		}
+	}
+	if err := fx.cfg.Clicks.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := fx.clicks.sum(); got != 3 {
+		t.Errorf("clicks %d, want 3 (the site paths only)", got)
 	}
 }
 

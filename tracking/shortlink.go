@@ -61,7 +61,7 @@ func (h *shortLink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.out = cookie[:0]
 			h.cfg.Codec.putScratch(s)
 			if h.cfg.Clicks != nil {
-				h.cfg.Clicks.AddAt(partnerID, now)
+				h.cfg.Clicks.AddFrom(partnerID, clientAddr(r.RemoteAddr), pid.bytes(), now)
 			}
 		}
 	}

@@ -246,6 +246,7 @@ func FuzzAllowedTarget(f *testing.F) {
 
 func TestShortLink(t *testing.T) {
 	fx := MustFixture(t)
+	fx.cfg.Clicks.SetDedupe(0) // every case counts
 	mux := http.NewServeMux()
 	mux.Handle("GET /go/{pid}", NewShortLinkHandler(fx.cfg))
 	tests := []struct {

@@ -27,6 +27,7 @@ type Config struct {
 	LogLevel     string
 	MaxBody      int64
 	ClickFlush   time.Duration
+	ClickDedupe  time.Duration
 	PIDRefresh   time.Duration
 	ShutdownWait time.Duration
 	HomeCountry  string
@@ -66,6 +67,7 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.Int64Var(&c.MaxBody, "max-body", 1<<20, "largest accepted request body in bytes")
 	fs.DurationVar(&c.ClickFlush, "click-flush", 2*time.Second, "how often click counts are written to the database")
+	fs.DurationVar(&c.ClickDedupe, "click-dedupe", 30*time.Minute, "count one click per client address and PID within this window, per process (0: count every click)")
 	fs.DurationVar(&c.PIDRefresh, "pid-refresh", 3*time.Second, "how often the PID snapshot is re-read from the database")
 	fs.DurationVar(&c.ShutdownWait, "shutdown-timeout", 15*time.Second, "how long graceful shutdown waits for requests to finish")
 	fs.StringVar(&c.HomeCountry, "home-country", "", "override the policy's home country (ISO alpha-2)")

@@ -131,6 +131,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.Clicks = tracking.NewClickCounter(clickStore{db}, cfg.ClickFlush, m.Logger)
+	m.Clicks.SetDedupe(cfg.ClickDedupe)
 	m.goWork(func() { m.Directory.Run(workCtx) })
 	m.goWork(func() { m.Clicks.Run(workCtx) })
 	m.closers = append(m.closers, m.Clicks.Close)
