@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -12,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/intake"
 )
 
@@ -158,28 +158,39 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	data := loginData{Next: safeNext(r.PostFormValue("next")), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	// Failed sign-ins are throttled per client address and per account
 	// (password guessing from one place, or against one user from many).
-	ip, account := remoteHost(r), strings.ToLower(data.Email)
+	// A guess spends one of both budgets before the password is checked,
+	// so guesses sent at once are never checked more often than the budget
+	// allows; a right password gives its two back.
+	ip, account := clientip.Addr(r), strings.ToLower(data.Email)
+	var spent []intake.Spent
+	refund := func() {
+		for i, s := range spent {
+			[]*intake.SharedLimiter{p.failedByAddr, p.failedByAccount}[i].Return(r.Context(), s)
+		}
+	}
 	for _, l := range []struct {
 		limiter *intake.SharedLimiter
 		key     string
 	}{{p.failedByAddr, ip}, {p.failedByAccount, account}} {
-		if blocked, wait := l.limiter.Exhausted(r.Context(), l.key); blocked {
+		s, ok, wait := l.limiter.Take(r.Context(), l.key)
+		if !ok {
+			refund() // a refused guess is not checked, so it spends nothing
 			secs := int(wait.Seconds()) + 1
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			p.log.Warn("portal sign-in throttled", "email", data.Email, "remote", r.RemoteAddr)
+			p.log.Warn("portal sign-in throttled", "email", data.Email, "remote", ip)
 			p.renderLogin(w, r, http.StatusTooManyRequests, data,
 				leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many failed sign-ins; try again in %s.", waitText(secs)))
 			return
 		}
+		spent = append(spent, s)
 	}
 	user, err := p.db.CheckPassword(r.Context(), data.Email, r.PostFormValue("password"))
 	if err != nil {
-		p.failedByAddr.Hit(r.Context(), ip)
-		p.failedByAccount.Hit(r.Context(), account)
-		p.log.Info("portal sign-in failed", "email", data.Email, "remote", r.RemoteAddr)
+		p.log.Info("portal sign-in failed", "email", data.Email, "remote", ip)
 		p.renderLogin(w, r, http.StatusUnauthorized, data, err)
 		return
 	}
+	refund()
 	id, _, err := p.db.CreateSession(r.Context(), user.ID, p.cfg.SessionTTL)
 	if err != nil {
 		p.renderError(w, r, nil, err)
@@ -219,15 +230,6 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request, s *session) error 
 	default: // support, sales
 		return p.leads(w, r, s)
 	}
-}
-
-// remoteHost is the client's address without its port.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // waitText says secs as people do: "40 seconds", "3 minutes".

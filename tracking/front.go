@@ -181,7 +181,7 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 			head, ok = readHead(c.r)
 		}
 		var req frontRequest
-		if !ok || !req.parse(head) || !hasPIDParam(req.rawQuery) {
+		if !ok || h.cfg.SecureFor != nil || !req.parse(head) || !hasPIDParam(req.rawQuery) {
 			_ = c.SetDeadline(time.Time{})
 			handedOff = f.handoff.give(c)
 			return

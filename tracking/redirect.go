@@ -15,14 +15,17 @@ const DefaultCookieMaxAge = 90 * 24 * time.Hour
 
 // Config is what the redirect and the short link need.
 type Config struct {
-	Codec        *Codec           // signs the lr_ref cookie
-	Directory    *Directory       // resolves PIDs to active partners
-	Clicks       *ClickCounter    // counts clicks; nil counts nothing
-	CookieMaxAge time.Duration    // lifetime of lr_ref; DefaultCookieMaxAge if not positive
-	Secure       bool             // set Secure on lr_ref; see IsSecure
-	SiteHosts    []string         // hosts the short link may send to: --site-hosts plus the upstream's host
-	Now          func() time.Time // the clock; time.Now if nil
-	Logger       *slog.Logger     // for the rare errors; discarded if nil
+	Codec        *Codec        // signs the lr_ref cookie
+	Directory    *Directory    // resolves PIDs to active partners
+	Clicks       *ClickCounter // counts clicks; nil counts nothing
+	CookieMaxAge time.Duration // lifetime of lr_ref; DefaultCookieMaxAge if not positive
+	Secure       bool          // set Secure on lr_ref; see IsSecure
+	// SecureFor, when set, decides Secure per request instead (also true
+	// when Secure is); the front server leaves such requests to net/http.
+	SecureFor func(*http.Request) bool
+	SiteHosts []string         // hosts the short link may send to: --site-hosts plus the upstream's host
+	Now       func() time.Time // the clock; time.Now if nil
+	Logger    *slog.Logger     // for the rare errors; discarded if nil
 }
 
 // cookieAttributes returns the attributes following the lr_ref value.
@@ -36,6 +39,21 @@ func (cfg Config) cookieAttributes() string {
 		attrs += "; Secure"
 	}
 	return attrs + "; SameSite=Lax"
+}
+
+// secureAttributes is cookieAttributes with Secure.
+func (cfg Config) secureAttributes() string {
+	cfg.Secure = true
+	return cfg.cookieAttributes()
+}
+
+// attrsFor picks the cookie attributes for r: secure ones when
+// SecureFor says r came over HTTPS.
+func (cfg Config) attrsFor(r *http.Request, plain, secure string) string {
+	if cfg.SecureFor != nil && cfg.SecureFor(r) {
+		return secure
+	}
+	return plain
 }
 
 // withDefaults fills in the optional fields.
@@ -56,6 +74,7 @@ func (cfg Config) withDefaults() Config {
 type redirector struct {
 	cfg         Config
 	cookieAttrs string
+	secureAttrs string // cookieAttrs with Secure, for Config.SecureFor
 	next        http.Handler
 }
 
@@ -66,7 +85,7 @@ type redirector struct {
 // next.
 func NewMiddleware(cfg Config, next http.Handler) http.Handler {
 	cfg = cfg.withDefaults()
-	return &redirector{cfg: cfg, cookieAttrs: cfg.cookieAttributes(), next: next}
+	return &redirector{cfg: cfg, cookieAttrs: cfg.cookieAttributes(), secureAttrs: cfg.secureAttributes(), next: next}
 }
 
 // pidMatch is the last pid parameter naming an active partner.
@@ -97,7 +116,7 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := h.cfg.Codec.getScratch()
 	defer h.cfg.Codec.putScratch(s)
-	buf, locationEnd, found := h.appendRedirect(s, r.URL.EscapedPath(), r.URL.RawQuery, firstCookieValue(r))
+	buf, locationEnd, found := h.appendRedirectAttrs(s, r.URL.EscapedPath(), r.URL.RawQuery, firstCookieValue(r), h.cfg.attrsFor(r, h.cookieAttrs, h.secureAttrs))
 
 	// One string holds both header values and one slice all three
 	// headers, so that the redirect costs two allocations of its own.
@@ -125,6 +144,11 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // the Set-Cookie value (buf[locationEnd:]), and counts the click. Both the
 // net/http handler and the front server (see FrontServer) answer with it.
 func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cookie string) (buf []byte, locationEnd int, found bool) {
+	return h.appendRedirectAttrs(s, escapedPath, rawQuery, cookie, h.cookieAttrs)
+}
+
+// appendRedirectAttrs is appendRedirect with the cookie's attributes.
+func (h *redirector) appendRedirectAttrs(s *codecScratch, escapedPath, rawQuery, cookie, attrs string) (buf []byte, locationEnd int, found bool) {
 	// The Location: the cleaned path, then the query without pid.
 	match := pidMatch{dir: h.cfg.Directory}
 	buf = appendCleanPath(s.out[:0], escapedPath)
@@ -141,7 +165,7 @@ func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cook
 		buf = append(buf, CookieName...)
 		buf = append(buf, '=')
 		buf = s.appendValueWithTouch(buf, cookie, 'l', now.Unix(), match.pid.bytes(), buf[:locationEnd])
-		buf = append(buf, h.cookieAttrs...)
+		buf = append(buf, attrs...)
 		if h.cfg.Clicks != nil {
 			h.cfg.Clicks.AddAt(match.partnerID, now)
 		}
