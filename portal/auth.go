@@ -16,8 +16,11 @@ import (
 )
 
 const (
-	// sessionCookie holds the portal session id.
-	sessionCookie = "lr_session"
+	// sessionCookie holds the portal session id; secureSessionCookie
+	// holds it over HTTPS (the __Host- prefix: Secure, Path=/, no Domain,
+	// so no other host or path can set it).
+	sessionCookie       = "lr_session"
+	secureSessionCookie = "__Host-lr_session"
 	// loginCSRFCookie holds the pre-session CSRF token of the sign-in form
 	// (double submit: the form carries the same value).
 	loginCSRFCookie = "lr_login_csrf"
@@ -72,7 +75,7 @@ func (p *Portal) auth(h handlerFunc, roles ...leadrouter.Role) http.Handler {
 
 // session returns the live session of the request's cookie.
 func (p *Portal) session(r *http.Request) (*session, bool) {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(p.sessionCookie(r, "", 0).Name)
 	if err != nil || c.Value == "" || len(c.Value) > 200 {
 		return nil, false
 	}
@@ -113,8 +116,22 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func (p *Portal) cookie(name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: cookiePath, MaxAge: maxAge, HttpOnly: true, Secure: p.cfg.Secure, SameSite: http.SameSiteLaxMode}
+// secure reports whether r's cookies are Secure: always but on plain-HTTP
+// loopback, and whenever r came over HTTPS (clientip.HTTPS).
+func (p *Portal) secure(r *http.Request) bool { return p.cfg.Secure || clientip.HTTPS(r) }
+
+func (p *Portal) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: cookiePath, MaxAge: maxAge, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode}
+}
+
+// sessionCookie is the session cookie for r: __Host-lr_session when
+// Secure, lr_session (Path=/portal) on plain-HTTP loopback.
+func (p *Portal) sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	c := p.cookie(r, sessionCookie, value, maxAge)
+	if c.Secure {
+		c.Name, c.Path = secureSessionCookie, "/"
+	}
+	return c
 }
 
 type loginData struct {
@@ -141,7 +158,7 @@ func (p *Portal) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		token = c.Value
 	} else {
 		token = randomToken()
-		http.SetCookie(w, p.cookie(loginCSRFCookie, token, 3600))
+		http.SetCookie(w, p.cookie(r, loginCSRFCookie, token, 3600))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	p.render(w, r, &session{csrf: token}, status, "login", "Sign in", data, formErr)
@@ -196,8 +213,8 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 		p.renderError(w, r, nil, err)
 		return
 	}
-	http.SetCookie(w, p.cookie(sessionCookie, id, int(p.cfg.SessionTTL.Seconds())))
-	http.SetCookie(w, p.cookie(loginCSRFCookie, "", -1))
+	http.SetCookie(w, p.sessionCookie(r, id, int(p.cfg.SessionTTL.Seconds())))
+	http.SetCookie(w, p.cookie(r, loginCSRFCookie, "", -1))
 	p.log.Info("portal sign-in", "user", user.ID, "role", user.Role)
 	target := data.Next
 	if target == "" {
@@ -211,7 +228,7 @@ func (p *Portal) logout(w http.ResponseWriter, r *http.Request, s *session) erro
 	if err := p.db.DeleteSession(r.Context(), s.id); err != nil {
 		return err
 	}
-	http.SetCookie(w, p.cookie(sessionCookie, "", -1))
+	http.SetCookie(w, p.sessionCookie(r, "", -1))
 	http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
 	return nil
 }
