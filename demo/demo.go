@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/leadrouter/leadrouter"
@@ -151,9 +152,25 @@ func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {
 	return nil
 }
 
+// printedTokens is the setting holding the ids of the tokens the last
+// start printed, revoked by the next.
+const printedTokens = "demo_printed_tokens"
+
+// credentials revokes the tokens an earlier start printed and issues new
+// ones: a restart leaves only the tokens it prints valid.
 func credentials(ctx context.Context, db *store.DB) ([]Credential, error) {
 	var out []Credential
 	err := db.Update(ctx, func(tx *store.Tx) error {
+		earlier, err := tx.Setting(ctx, printedTokens)
+		if err != nil {
+			return err
+		}
+		for _, id := range strings.Fields(earlier) {
+			if _, _, err := tx.RevokeToken(ctx, leadrouter.System, id); err != nil && leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+				return fmt.Errorf("revoke earlier demo token: %w", err)
+			}
+		}
+		var printed []string
 		for _, u := range users {
 			page, err := tx.Users(ctx, leadrouter.System, u.role, 500, "")
 			if err != nil {
@@ -163,10 +180,11 @@ func credentials(ctx context.Context, db *store.DB) ([]Credential, error) {
 				if existing.Email != u.email {
 					continue
 				}
-				token, err := tx.CreateToken(ctx, existing.ID)
+				t, token, err := tx.IssueToken(ctx, leadrouter.System, existing.ID)
 				if err != nil {
 					return err
 				}
+				printed = append(printed, t.ID)
 				c := Credential{Role: u.role, Name: u.name, Email: u.email, PartnerID: existing.PartnerID, Token: token}
 				if u.partnerPID != "" {
 					c.Partner = u.partnerPID
@@ -174,7 +192,7 @@ func credentials(ctx context.Context, db *store.DB) ([]Credential, error) {
 				out = append(out, c)
 			}
 		}
-		return nil
+		return tx.SetSetting(ctx, printedTokens, strings.Join(printed, " "))
 	})
 	return out, err
 }

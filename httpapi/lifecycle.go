@@ -1,11 +1,11 @@
 package httpapi
 
 import (
-	"net"
 	"net/http"
 	"strconv"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -184,7 +184,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return err
 		}
 		l, err := svc.Qualify(r.Context(), actor, r.PathValue("id"), lifecycle.QualifyInput{
-			ConsentShare: req.ConsentShare, ConsentText: req.ConsentText, Note: req.Note, IP: remoteIP(r)})
+			ConsentShare: req.ConsentShare, ConsentText: req.ConsentText, Note: req.Note, IP: clientip.Addr(r)})
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return err
 		}
 		l, err := svc.RecordConsent(r.Context(), actor, r.PathValue("id"), lifecycle.ConsentInput{
-			Share: req.Share, Text: req.Text, Source: req.Source, IP: remoteIP(r)})
+			Share: req.Share, Text: req.Text, Source: req.Source, IP: clientip.Addr(r)})
 		if err != nil {
 			return err
 		}
@@ -465,13 +465,4 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		WriteJSON(w, http.StatusOK, st)
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)
-}
-
-// remoteIP is the address a request came from (for consent records).
-func remoteIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }

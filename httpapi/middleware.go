@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/clientip"
 )
 
 type requestIDKey struct{}
@@ -126,7 +127,7 @@ func observe(next http.Handler, logger *slog.Logger, metrics *Metrics, maxBody i
 			}
 			logger.LogAttrs(ctx, slog.LevelInfo, "request", slog.String("method", r.Method), slog.String("path", r.URL.Path),
 				slog.Int("status", status), slog.Int("bytes", rec.bytes), slog.Duration("duration", elapsed),
-				slog.String("request_id", id), slog.String("actor", actor.UserID), slog.String("role", string(actor.Role)),
+				slog.String("request_id", id), slog.String("remote", clientip.Addr(r)), slog.String("actor", actor.UserID), slog.String("role", string(actor.Role)),
 				slog.String("partner_id", actor.PartnerID))
 		}()
 		next.ServeHTTP(rec, r)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -35,7 +36,7 @@ type FormHandler struct {
 var utmKeys = []string{"utm_source", "utm_medium", "utm_campaign", "utm_term", "utm_content"}
 
 func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	ip := clientIP(r)
+	ip := clientip.Addr(r)
 	if ok, wait := h.Limiter.Allow(ip); !ok {
 		h.tooMany(w, r, wait)
 		return
@@ -299,14 +300,6 @@ func (h *FormHandler) ownHost(r *http.Request, host string) bool {
 		}
 	}
 	return false
-}
-
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 func toDomainTouches(in []tracking.Touch) []leadrouter.Touch {

@@ -98,31 +98,39 @@ type SharedLimiter struct {
 // how long until a retry may be; a request within it is counted, a refused
 // one is not (a client retrying as told gets through).
 func (l *SharedLimiter) Hit(ctx context.Context, key string) (bool, time.Duration) {
-	if blocked, wait := l.Exhausted(ctx, key); blocked {
-		return false, wait
-	}
-	c, err := l.DB.HitRateWindow(ctx, l.Prefix+key, l.Window)
-	if err != nil {
-		return true, 0
-	}
-	l.prune(ctx)
-	if c.Recent() > l.Limit { // others spent the budget meanwhile
-		return false, l.wait(c)
-	}
-	return true, 0
+	_, ok, wait := l.Take(ctx, key)
+	return ok, wait
 }
 
-// Exhausted reports, without counting a hit, whether key has spent its
-// budget, and how long until a retry may be.
-func (l *SharedLimiter) Exhausted(ctx context.Context, key string) (bool, time.Duration) {
-	c, err := l.DB.RateWindowCount(ctx, l.Prefix+key, l.Window)
+// Spent is one hit Take counted, for Return to give back.
+type Spent struct {
+	key  string
+	ends time.Time
+}
+
+// Take counts a hit for key when the budget has room, checking and
+// counting at once in the database, so requests racing for the last hits
+// never get more than Limit between them; a refused request is not counted
+// and learns how long until a retry may be. The Spent can be given back
+// with Return (when what was counted turned out not to spend the budget).
+func (l *SharedLimiter) Take(ctx context.Context, key string) (Spent, bool, time.Duration) {
+	c, ok, err := l.DB.TakeRateWindow(ctx, l.Prefix+key, l.Window, l.Limit)
 	if err != nil {
-		return false, 0
+		return Spent{}, true, 0
 	}
-	if c.Recent() >= l.Limit {
-		return true, l.wait(c)
+	if !ok {
+		return Spent{}, false, l.wait(c)
 	}
-	return false, 0
+	l.prune(ctx)
+	return Spent{key: l.Prefix + key, ends: c.Ends}, true, 0
+}
+
+// Return gives back a hit Take counted.
+func (l *SharedLimiter) Return(ctx context.Context, s Spent) {
+	if s.key == "" {
+		return
+	}
+	_ = l.DB.ReturnRateWindow(context.WithoutCancel(ctx), s.key, l.Window, s.ends)
 }
 
 // wait is how long until the previous window's hits no longer count (or,

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -12,12 +11,16 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/intake"
 )
 
 const (
-	// sessionCookie holds the portal session id.
-	sessionCookie = "lr_session"
+	// sessionCookie holds the portal session id; secureSessionCookie
+	// holds it over HTTPS (the __Host- prefix: Secure, Path=/, no Domain,
+	// so no other host or path can set it).
+	sessionCookie       = "lr_session"
+	secureSessionCookie = "__Host-lr_session"
 	// loginCSRFCookie holds the pre-session CSRF token of the sign-in form
 	// (double submit: the form carries the same value).
 	loginCSRFCookie = "lr_login_csrf"
@@ -72,7 +75,7 @@ func (p *Portal) auth(h handlerFunc, roles ...leadrouter.Role) http.Handler {
 
 // session returns the live session of the request's cookie.
 func (p *Portal) session(r *http.Request) (*session, bool) {
-	c, err := r.Cookie(sessionCookie)
+	c, err := r.Cookie(p.sessionCookie(r, "", 0).Name)
 	if err != nil || c.Value == "" || len(c.Value) > 200 {
 		return nil, false
 	}
@@ -113,8 +116,22 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-func (p *Portal) cookie(name, value string, maxAge int) *http.Cookie {
-	return &http.Cookie{Name: name, Value: value, Path: cookiePath, MaxAge: maxAge, HttpOnly: true, Secure: p.cfg.Secure, SameSite: http.SameSiteLaxMode}
+// secure reports whether r's cookies are Secure: always but on plain-HTTP
+// loopback, and whenever r came over HTTPS (clientip.HTTPS).
+func (p *Portal) secure(r *http.Request) bool { return p.cfg.Secure || clientip.HTTPS(r) }
+
+func (p *Portal) cookie(r *http.Request, name, value string, maxAge int) *http.Cookie {
+	return &http.Cookie{Name: name, Value: value, Path: cookiePath, MaxAge: maxAge, HttpOnly: true, Secure: p.secure(r), SameSite: http.SameSiteLaxMode}
+}
+
+// sessionCookie is the session cookie for r: __Host-lr_session when
+// Secure, lr_session (Path=/portal) on plain-HTTP loopback.
+func (p *Portal) sessionCookie(r *http.Request, value string, maxAge int) *http.Cookie {
+	c := p.cookie(r, sessionCookie, value, maxAge)
+	if c.Secure {
+		c.Name, c.Path = secureSessionCookie, "/"
+	}
+	return c
 }
 
 type loginData struct {
@@ -141,7 +158,7 @@ func (p *Portal) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 		token = c.Value
 	} else {
 		token = randomToken()
-		http.SetCookie(w, p.cookie(loginCSRFCookie, token, 3600))
+		http.SetCookie(w, p.cookie(r, loginCSRFCookie, token, 3600))
 	}
 	w.Header().Set("Cache-Control", "no-store")
 	p.render(w, r, &session{csrf: token}, status, "login", "Sign in", data, formErr)
@@ -158,35 +175,46 @@ func (p *Portal) login(w http.ResponseWriter, r *http.Request) {
 	data := loginData{Next: safeNext(r.PostFormValue("next")), Email: strings.TrimSpace(r.PostFormValue("email"))}
 	// Failed sign-ins are throttled per client address and per account
 	// (password guessing from one place, or against one user from many).
-	ip, account := remoteHost(r), strings.ToLower(data.Email)
+	// A guess spends one of both budgets before the password is checked,
+	// so guesses sent at once are never checked more often than the budget
+	// allows; a right password gives its two back.
+	ip, account := clientip.Addr(r), strings.ToLower(data.Email)
+	var spent []intake.Spent
+	refund := func() {
+		for i, s := range spent {
+			[]*intake.SharedLimiter{p.failedByAddr, p.failedByAccount}[i].Return(r.Context(), s)
+		}
+	}
 	for _, l := range []struct {
 		limiter *intake.SharedLimiter
 		key     string
 	}{{p.failedByAddr, ip}, {p.failedByAccount, account}} {
-		if blocked, wait := l.limiter.Exhausted(r.Context(), l.key); blocked {
+		s, ok, wait := l.limiter.Take(r.Context(), l.key)
+		if !ok {
+			refund() // a refused guess is not checked, so it spends nothing
 			secs := int(wait.Seconds()) + 1
 			w.Header().Set("Retry-After", strconv.Itoa(secs))
-			p.log.Warn("portal sign-in throttled", "email", data.Email, "remote", r.RemoteAddr)
+			p.log.Warn("portal sign-in throttled", "email", data.Email, "remote", ip)
 			p.renderLogin(w, r, http.StatusTooManyRequests, data,
 				leadrouter.Errorf(leadrouter.ERATELIMIT, "Too many failed sign-ins; try again in %s.", waitText(secs)))
 			return
 		}
+		spent = append(spent, s)
 	}
 	user, err := p.db.CheckPassword(r.Context(), data.Email, r.PostFormValue("password"))
 	if err != nil {
-		p.failedByAddr.Hit(r.Context(), ip)
-		p.failedByAccount.Hit(r.Context(), account)
-		p.log.Info("portal sign-in failed", "email", data.Email, "remote", r.RemoteAddr)
+		p.log.Info("portal sign-in failed", "email", data.Email, "remote", ip)
 		p.renderLogin(w, r, http.StatusUnauthorized, data, err)
 		return
 	}
+	refund()
 	id, _, err := p.db.CreateSession(r.Context(), user.ID, p.cfg.SessionTTL)
 	if err != nil {
 		p.renderError(w, r, nil, err)
 		return
 	}
-	http.SetCookie(w, p.cookie(sessionCookie, id, int(p.cfg.SessionTTL.Seconds())))
-	http.SetCookie(w, p.cookie(loginCSRFCookie, "", -1))
+	http.SetCookie(w, p.sessionCookie(r, id, int(p.cfg.SessionTTL.Seconds())))
+	http.SetCookie(w, p.cookie(r, loginCSRFCookie, "", -1))
 	p.log.Info("portal sign-in", "user", user.ID, "role", user.Role)
 	target := data.Next
 	if target == "" {
@@ -200,7 +228,7 @@ func (p *Portal) logout(w http.ResponseWriter, r *http.Request, s *session) erro
 	if err := p.db.DeleteSession(r.Context(), s.id); err != nil {
 		return err
 	}
-	http.SetCookie(w, p.cookie(sessionCookie, "", -1))
+	http.SetCookie(w, p.sessionCookie(r, "", -1))
 	http.Redirect(w, r, "/portal/login", http.StatusSeeOther)
 	return nil
 }
@@ -219,15 +247,6 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request, s *session) error 
 	default: // support, sales
 		return p.leads(w, r, s)
 	}
-}
-
-// remoteHost is the client's address without its port.
-func remoteHost(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
 }
 
 // waitText says secs as people do: "40 seconds", "3 minutes".

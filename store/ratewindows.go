@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -36,6 +38,57 @@ func (db *DB) HitRateWindow(ctx context.Context, key string, window time.Duratio
 		return RateCount{}, fmt.Errorf("count rate window %s: %w", key, err)
 	}
 	return c, nil
+}
+
+// TakeRateWindow counts one hit for key only while the current and the
+// previous window together hold fewer than limit, and reports whether it
+// did. The check and the count are one conditional upsert, so hits taken at
+// once by any number of requests and server processes never exceed limit
+// (the database serialises them on the window's row). The count returned
+// includes the hit when taken.
+func (db *DB) TakeRateWindow(ctx context.Context, key string, window time.Duration, limit int) (RateCount, bool, error) {
+	var c RateCount
+	taken := false
+	err := db.Update(ctx, func(tx *Tx) error {
+		start := tx.now.UTC().Truncate(window)
+		var err error
+		if c, err = tx.rateCount(ctx, key, window, start); err != nil {
+			return err
+		}
+		room := limit - c.Previous // what the current window may still hold
+		if room <= 0 {
+			return nil
+		}
+		var hits int
+		err = tx.QueryRow(ctx, `INSERT INTO rate_windows (key, window_start, hits) VALUES (?, ?, 1)
+			ON CONFLICT (key, window_start) DO UPDATE SET hits = rate_windows.hits + 1 WHERE rate_windows.hits < ?
+			RETURNING hits`, key, start, room).Scan(&hits)
+		if errors.Is(err, sql.ErrNoRows) { // the budget is spent
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		c.Current, taken = hits, true
+		return nil
+	})
+	if err != nil {
+		return RateCount{}, false, fmt.Errorf("take rate window %s: %w", key, err)
+	}
+	return c, taken, nil
+}
+
+// ReturnRateWindow gives back a hit TakeRateWindow took in the window that
+// ends at ends (a sign-in that turned out right is not a failure).
+func (db *DB) ReturnRateWindow(ctx context.Context, key string, window time.Duration, ends time.Time) error {
+	err := db.Update(ctx, func(tx *Tx) error {
+		_, err := tx.Exec(ctx, `UPDATE rate_windows SET hits = hits - 1 WHERE key = ? AND window_start = ? AND hits > 0`, key, ends.Add(-window).UTC())
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("return rate window %s: %w", key, err)
+	}
+	return nil
 }
 
 // RateWindowCount returns key's count without counting a hit.

@@ -25,6 +25,27 @@ func (db *DB) SettingOrCreate(ctx context.Context, key string, make func() strin
 	return value, nil
 }
 
+// Setting returns the setting key, "" when absent.
+func (tx *Tx) Setting(ctx context.Context, key string) (string, error) {
+	var value string
+	err := tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = ?`, key).Scan(&value)
+	if isNoRows(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read setting %s: %w", key, err)
+	}
+	return value, nil
+}
+
+// SetSetting stores value as the setting key.
+func (tx *Tx) SetSetting(ctx context.Context, key, value string) error {
+	if _, err := tx.Exec(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value); err != nil {
+		return fmt.Errorf("store setting %s: %w", key, err)
+	}
+	return nil
+}
+
 // RandomHex returns n random bytes, hex-encoded.
 func RandomHex(n int) string {
 	b := make([]byte, n)

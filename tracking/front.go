@@ -252,7 +252,7 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 				return // net/http closes a slow head without a word
 			}
 		}
-		if err != nil || !req.parse(head) || !hasPIDParam(req.rawQuery) || !sitePath(req.path) {
+		if err != nil || h.cfg.SecureFor != nil || !req.parse(head) || !hasPIDParam(req.rawQuery) || !sitePath(req.path) {
 			// Not a head the front server vouches for, or the client
 			// closed or reset before sending all of it: net/http reads
 			// the same bytes (then the same end) and answers as it does.

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/leadrouter/leadrouter/clientip"
 )
 
 // DefaultCookieMaxAge is how long the referral cookie lives when
@@ -16,14 +18,17 @@ const DefaultCookieMaxAge = 90 * 24 * time.Hour
 
 // Config is what the redirect and the short link need.
 type Config struct {
-	Codec        *Codec           // signs the lr_ref cookie
-	Directory    *Directory       // resolves PIDs to active partners
-	Clicks       *ClickCounter    // counts clicks; nil counts nothing
-	CookieMaxAge time.Duration    // lifetime of lr_ref; DefaultCookieMaxAge if not positive
-	Secure       bool             // set Secure on lr_ref; see IsSecure
-	SiteHosts    []string         // hosts the short link may send to: --site-hosts plus the upstream's host
-	Now          func() time.Time // the clock; time.Now if nil
-	Logger       *slog.Logger     // for the rare errors; discarded if nil
+	Codec        *Codec        // signs the lr_ref cookie
+	Directory    *Directory    // resolves PIDs to active partners
+	Clicks       *ClickCounter // counts clicks; nil counts nothing
+	CookieMaxAge time.Duration // lifetime of lr_ref; DefaultCookieMaxAge if not positive
+	Secure       bool          // set Secure on lr_ref; see IsSecure
+	// SecureFor, when set, decides Secure per request instead (also true
+	// when Secure is); the front server leaves such requests to net/http.
+	SecureFor func(*http.Request) bool
+	SiteHosts []string         // hosts the short link may send to: --site-hosts plus the upstream's host
+	Now       func() time.Time // the clock; time.Now if nil
+	Logger    *slog.Logger     // for the rare errors; discarded if nil
 }
 
 // cookieAttributes returns the attributes following the lr_ref value.
@@ -37,6 +42,21 @@ func (cfg Config) cookieAttributes() string {
 		attrs += "; Secure"
 	}
 	return attrs + "; SameSite=Lax"
+}
+
+// secureAttributes is cookieAttributes with Secure.
+func (cfg Config) secureAttributes() string {
+	cfg.Secure = true
+	return cfg.cookieAttributes()
+}
+
+// attrsFor picks the cookie attributes for r: secure ones when
+// SecureFor says r came over HTTPS.
+func (cfg Config) attrsFor(r *http.Request, plain, secure string) string {
+	if cfg.SecureFor != nil && cfg.SecureFor(r) {
+		return secure
+	}
+	return plain
 }
 
 // withDefaults fills in the optional fields.
@@ -57,6 +77,7 @@ func (cfg Config) withDefaults() Config {
 type redirector struct {
 	cfg         Config
 	cookieAttrs string
+	secureAttrs string // cookieAttrs with Secure, for Config.SecureFor
 	next        http.Handler
 }
 
@@ -67,7 +88,7 @@ type redirector struct {
 // next.
 func NewMiddleware(cfg Config, next http.Handler) http.Handler {
 	cfg = cfg.withDefaults()
-	return &redirector{cfg: cfg, cookieAttrs: cfg.cookieAttributes(), next: next}
+	return &redirector{cfg: cfg, cookieAttrs: cfg.cookieAttributes(), secureAttrs: cfg.secureAttributes(), next: next}
 }
 
 // pidMatch is the last pid parameter naming an active partner.
@@ -98,7 +119,7 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	s := h.cfg.Codec.getScratch()
 	defer h.cfg.Codec.putScratch(s)
-	buf, locationEnd, found := h.appendRedirect(s, r.URL.EscapedPath(), r.URL.RawQuery, firstCookieValue(r), clientAddr(r.RemoteAddr))
+	buf, locationEnd, found := h.appendRedirectAttrs(s, r.URL.EscapedPath(), r.URL.RawQuery, firstCookieValue(r), clientip.Addr(r), h.cfg.attrsFor(r, h.cookieAttrs, h.secureAttrs))
 
 	// One string holds both header values and one slice all three
 	// headers, so that the redirect costs two allocations of its own.
@@ -127,6 +148,11 @@ func (h *redirector) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // per client and PID within the click counter's dedupe window). Both the
 // net/http handler and the front server (see FrontServer) answer with it.
 func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cookie, client string) (buf []byte, locationEnd int, found bool) {
+	return h.appendRedirectAttrs(s, escapedPath, rawQuery, cookie, client, h.cookieAttrs)
+}
+
+// appendRedirectAttrs is appendRedirect with the cookie's attributes.
+func (h *redirector) appendRedirectAttrs(s *codecScratch, escapedPath, rawQuery, cookie, client, attrs string) (buf []byte, locationEnd int, found bool) {
 	// The Location: the cleaned path, then the query without pid.
 	match := pidMatch{dir: h.cfg.Directory}
 	buf = appendCleanPath(s.out[:0], escapedPath)
@@ -143,7 +169,7 @@ func (h *redirector) appendRedirect(s *codecScratch, escapedPath, rawQuery, cook
 		buf = append(buf, CookieName...)
 		buf = append(buf, '=')
 		buf = s.appendValueWithTouch(buf, cookie, 'l', now.Unix(), match.pid.bytes(), buf[:locationEnd])
-		buf = append(buf, h.cookieAttrs...)
+		buf = append(buf, attrs...)
 		if h.cfg.Clicks != nil {
 			h.cfg.Clicks.AddFrom(match.partnerID, client, match.pid.bytes(), now)
 		}
@@ -173,9 +199,10 @@ func sitePath(p string) bool {
 	return true
 }
 
-// clientAddr is the client address clicks are deduplicated on: for now
-// the peer's IP (remoteAddr is "ip:port", as http.Request.RemoteAddr).
-// Point it at the shared --trusted-proxies resolution once there is one.
+// clientAddr is the client address the front server deduplicates clicks
+// on: the peer's IP (remoteAddr is "ip:port"). The front server answers
+// only when no proxy is trusted (see FrontServer); net/http's path takes
+// the client from clientip, which honours --trusted-proxies.
 func clientAddr(remoteAddr string) string {
 	if host, _, err := net.SplitHostPort(remoteAddr); err == nil {
 		return host

@@ -9,12 +9,14 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/clientip"
 )
 
 // shortLink is the W1 short link, /go/{pid}?to=URL.
 type shortLink struct {
 	cfg         Config
 	cookieAttrs string
+	secureAttrs string
 }
 
 // NewShortLinkHandler returns the handler of "GET /go/{pid}": it redirects
@@ -24,7 +26,7 @@ type shortLink struct {
 // never a redirect.
 func NewShortLinkHandler(cfg Config) http.Handler {
 	cfg = cfg.withDefaults()
-	return &shortLink{cfg: cfg, cookieAttrs: cfg.cookieAttributes()}
+	return &shortLink{cfg: cfg, cookieAttrs: cfg.cookieAttributes(), secureAttrs: cfg.secureAttributes()}
 }
 
 // ServeHTTP implements http.Handler.
@@ -56,12 +58,12 @@ func (h *shortLink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			cookie := append(s.out[:0], CookieName...)
 			cookie = append(cookie, '=')
 			cookie = s.appendValueWithTouch(cookie, firstCookieValue(r), 'l', now.Unix(), pid.bytes(), []byte(landingOf(target)))
-			cookie = append(cookie, h.cookieAttrs...)
+			cookie = append(cookie, h.cfg.attrsFor(r, h.cookieAttrs, h.secureAttrs)...)
 			header.Set("Set-Cookie", string(cookie))
 			s.out = cookie[:0]
 			h.cfg.Codec.putScratch(s)
 			if h.cfg.Clicks != nil {
-				h.cfg.Clicks.AddFrom(partnerID, clientAddr(r.RemoteAddr), pid.bytes(), now)
+				h.cfg.Clicks.AddFrom(partnerID, clientip.Addr(r), pid.bytes(), now)
 			}
 		}
 	}

@@ -4,11 +4,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/routing"
 )
 
@@ -43,11 +45,16 @@ type Config struct {
 	GCPercent          int
 	MemoryLimit        int64
 	FrontServer        bool
+	// TrustedProxies may set the client address (X-Forwarded-For) and
+	// scheme (X-Forwarded-Proto); PublicURL is where clients reach the
+	// service (https:// makes every cookie Secure and sends HSTS).
+	TrustedProxies clientip.Proxies
+	PublicURL      string
 }
 
 // bindServeFlags declares the serve flags on fs.
 func bindServeFlags(fs *flag.FlagSet, c *Config) {
-	fs.StringVar(&c.Addr, "addr", ":8080", "listen address")
+	fs.StringVar(&c.Addr, "addr", "", "listen address (default :8080; 127.0.0.1:8080 with --demo)")
 	fs.StringVar(&c.DB, "db", "sqlite:leadrouter.db", "database URL: sqlite:FILE or postgres://…")
 	fs.StringVar(&c.PolicyFile, "policy", "", "routing policy YAML file (default: the built-in policy, or the last one stored)")
 	fs.Func("site-hosts", "comma-separated hosts of the vendor's site (short-link and form-origin allow-list)", func(v string) error {
@@ -77,6 +84,12 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.IntVar(&c.GCPercent, "gc-percent", 400, "Go GC target percentage (fewer collections on the redirect path; bounded by --memory-limit)")
 	fs.Int64Var(&c.MemoryLimit, "memory-limit", 200<<20, "soft memory limit in bytes for the Go runtime (the GC works harder near it)")
 	fs.BoolVar(&c.FrontServer, "front-server", true, "answer the pid redirect in a small HTTP/1.1 reader in front of net/http (false: net/http serves everything)")
+	fs.Func("trusted-proxies", "comma-separated addresses and CIDRs of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (default none)", func(v string) error {
+		p, err := clientip.ParseProxies(v)
+		c.TrustedProxies = p
+		return err
+	})
+	fs.StringVar(&c.PublicURL, "public-url", "", "URL clients reach the service at; https://… marks cookies Secure and sends Strict-Transport-Security")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
 	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often an idle webhook deliverer checks the outbox")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer one request")
@@ -148,6 +161,11 @@ func (c *Config) Validate() error {
 			problems = append(problems, "--policy "+c.PolicyFile+": "+err.Error())
 		}
 	}
+	if c.PublicURL != "" {
+		if u, err := url.Parse(c.PublicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			problems = append(problems, "--public-url must be an absolute http:// or https:// URL")
+		}
+	}
 	if c.WebhookTimeout <= 0 || c.WebhookConcurrency < 1 {
 		problems = append(problems, "--webhook-timeout and --webhook-concurrency must be positive")
 	}
@@ -155,6 +173,24 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("invalid configuration: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// ListenAddr is --addr, or when it is not given :8080, and 127.0.0.1:8080
+// for --demo (the demo prints an admin token: it is not for the network).
+func (c *Config) ListenAddr() string {
+	switch {
+	case c.Addr != "":
+		return c.Addr
+	case c.Demo:
+		return "127.0.0.1:8080"
+	}
+	return ":8080"
+}
+
+// HTTPS reports whether --public-url says clients reach the service over
+// HTTPS.
+func (c *Config) HTTPS() bool {
+	return strings.HasPrefix(strings.ToLower(c.PublicURL), "https://")
 }
 
 func flagSetDiscard() *flag.FlagSet {

@@ -417,8 +417,10 @@ func TestRoundRobinAcrossProcesses(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		dbURL := storetest.MustURL(t, engine)
 		a := MustRunMain(t, dbURL)
-		b := MustRunMain(t, dbURL) // same database: the demo seed is skipped, new tokens printed
-		ca := apiClient{t, a.URL(), token(t, a, "support@vendor.example")}
+		// Same database: the demo seed is skipped and new tokens printed,
+		// revoking a's (tokens live in the database: b's work on both).
+		b := MustRunMain(t, dbURL)
+		ca := apiClient{t, a.URL(), token(t, b, "support@vendor.example")}
 		cb := apiClient{t, b.URL(), token(t, b, "support@vendor.example")}
 		counts := map[string]int{}
 		var mu sync.Mutex

@@ -15,6 +15,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/assign"
+	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
@@ -108,9 +109,9 @@ func (m *Main) Run(ctx context.Context) error {
 		m.DemoCredentials, seeded = creds, ids
 	}
 
-	listener, err := net.Listen("tcp", cfg.Addr)
+	listener, err := net.Listen("tcp", cfg.ListenAddr())
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr(), err)
 	}
 	m.listener = listener
 
@@ -143,7 +144,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Codec = tracking.NewCodec([]byte(secret))
 	trackCfg := tracking.Config{
 		Codec: m.Codec, Directory: m.Directory, Clicks: m.Clicks,
-		CookieMaxAge: time.Duration(cfg.CookieDays) * 24 * time.Hour, Secure: tracking.IsSecure(listener.Addr().String()),
+		CookieMaxAge: time.Duration(cfg.CookieDays) * 24 * time.Hour, Secure: m.secure(),
 		SiteHosts: siteHosts, Logger: m.Logger,
 	}
 
@@ -181,7 +182,13 @@ func (m *Main) Run(ctx context.Context) error {
 			httpapi.WriteError(w, r, m.Logger, leadrouter.Errorf(leadrouter.ENOTFOUND, "Nothing here. leadrouter serves /api/v1, /portal and /forms; start it with --upstream or --demo to serve a site."))
 		})
 	}
-	handler := tracking.NewMiddleware(trackCfg, m.API.Handler(cfg.MaxBody))
+	if cfg.HTTPS() || !cfg.TrustedProxies.Empty() {
+		// Whether a request came over HTTPS is known per request
+		// (clientip.Middleware); the front server leaves these to net/http.
+		trackCfg.SecureFor = clientip.HTTPS
+	}
+	redirect := tracking.NewMiddleware(trackCfg, m.API.Handler(cfg.MaxBody))
+	handler := clientip.Middleware(cfg.TrustedProxies, cfg.HTTPS(), redirect)
 
 	m.server = &http.Server{
 		Handler:           handler,
@@ -203,7 +210,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	serve := m.server.Serve
 	if cfg.FrontServer {
-		m.front = &tracking.FrontServer{Redirect: handler, Server: m.server}
+		m.front = &tracking.FrontServer{Redirect: redirect, Server: m.server}
 		serve = m.front.Serve
 	}
 	go func() {
@@ -216,6 +223,13 @@ func (m *Main) Run(ctx context.Context) error {
 		demo.PrintCredentials(m.Stdout, m.URL(), m.DemoCredentials)
 	}
 	return nil
+}
+
+// secure reports whether every cookie is Secure whatever the request:
+// --public-url https://…, or a listener that is not plain-HTTP loopback
+// (see tracking.IsSecure).
+func (m *Main) secure() bool {
+	return m.Config.HTTPS() || m.listener == nil || tracking.IsSecure(m.listener.Addr().String())
 }
 
 func (m *Main) goWork(fn func()) {

@@ -6,7 +6,6 @@ import (
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/portal"
 	"github.com/leadrouter/leadrouter/registration"
-	"github.com/leadrouter/leadrouter/tracking"
 )
 
 func init() {
@@ -18,7 +17,7 @@ func init() {
 func mountPortal(ctx context.Context, m *Main) error {
 	cfg := portal.Config{
 		DB: m.DB, Logger: m.Logger, SiteHosts: m.SiteHosts, ReadLog: m.ReadLog,
-		Secure: m.listener == nil || tracking.IsSecure(m.listener.Addr().String()),
+		Secure: m.secure(),
 		OnPartnersChanged: func() {
 			if m.API.OnPartnersChanged != nil {
 				m.API.OnPartnersChanged()
