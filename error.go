@@ -14,6 +14,9 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	ETOOLARGE     = "too_large"
 	ERATELIMIT    = "rate_limited"
+	// EUNAVAILABLE: the database is away for a moment (restarting, failing
+	// over, too busy); the request may be sent again shortly.
+	EUNAVAILABLE = "unavailable"
 	EINTERNAL     = "internal"
 )
 

@@ -157,7 +157,7 @@ func (db *DB) Close() error {
 // Ping checks that the database answers (for /healthz).
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	return db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return unavailable(db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one))
 }
 
 // Tx is a transaction with the time it started (every row it writes carries
@@ -299,16 +299,16 @@ func (db *DB) update(ctx context.Context, detached bool, fn func(tx *Tx) error) 
 			return tx.flush(ctx)
 		})
 		if !isRetryable(err) {
-			return err
+			return unavailable(err)
 		}
 		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
-	return err
+	return unavailable(err) // busy past the retries
 }
 
 // View runs fn in a read-only transaction on the reader pool.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.run(ctx, db.reader, true, fn)
+	return unavailable(db.run(ctx, db.reader, true, fn))
 }
 
 // Read runs fn's reads for a lookup that needs no consistent snapshot
@@ -320,7 +320,7 @@ func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.engine != Postgres {
 		return db.View(ctx, fn)
 	}
-	return fn(&Tx{tx: db.reader, db: db, now: db.Now(), dialect: db.dialect, readOnly: true})
+	return unavailable(fn(&Tx{tx: db.reader, db: db, now: db.Now(), dialect: db.dialect, readOnly: true}))
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *Tx) error) error {
