@@ -17,7 +17,7 @@ const (
 	// EUNAVAILABLE: the database is away for a moment (restarting, failing
 	// over, too busy); the request may be sent again shortly.
 	EUNAVAILABLE = "unavailable"
-	EINTERNAL     = "internal"
+	EINTERNAL    = "internal"
 )
 
 // FieldError names one offending input field and what is wrong with it.

@@ -102,7 +102,7 @@ func (s *Server) Handler(maxBody int64) http.Handler {
 func (s *Server) drainGate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !s.draining.Load() {
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(&closeIfDraining{ResponseWriter: w, s: s}, r)
 			return
 		}
 		w.Header().Set("Connection", "close")
@@ -113,6 +113,31 @@ func (s *Server) drainGate(next http.Handler) http.Handler {
 		WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.EUNAVAILABLE, "The server is shutting down. Please try again."))
 	})
 }
+
+// closeIfDraining adds Connection: close to the answer of a request that
+// was running when Drain was called, so its client does not send another
+// one on that connection.
+type closeIfDraining struct {
+	http.ResponseWriter
+	s       *Server
+	checked bool
+}
+
+func (w *closeIfDraining) check() {
+	if !w.checked {
+		w.checked = true
+		if w.s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+	}
+}
+
+func (w *closeIfDraining) WriteHeader(code int) { w.check(); w.ResponseWriter.WriteHeader(code) }
+func (w *closeIfDraining) Write(b []byte) (int, error) {
+	w.check()
+	return w.ResponseWriter.Write(b)
+}
+func (w *closeIfDraining) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // retryBackoff is how long a safe request waits before its one retry.
 var retryBackoff = 300 * time.Millisecond

@@ -96,6 +96,8 @@ func databaseAway(err error) bool {
 	switch {
 	case errors.As(err, &connErr), errors.As(err, &netErr):
 		return true
+	case pgconn.SafeToRetry(err): // failed before anything reached the server (a closed connection)
+		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF):
 		return true
 	case errors.As(err, &sqErr):
