@@ -10,9 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"log/slog"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -254,7 +252,7 @@ func TestDatabaseAwayIs503(t *testing.T) {
 	u, _ := url.Parse(dbURL)
 	proxy := startProxy(t, u.Host)
 	u.Host = proxy.addr
-	m := MustRunMainLog(t, u.String())
+	m := MustRunMain(t, u.String())
 	tokens = map[string]string{}
 	for _, c := range m.DemoCredentials {
 		tokens[c.Email] = c.Token
@@ -336,14 +334,4 @@ func TestDatabaseAwayIs503(t *testing.T) {
 	if len(acked) == 0 {
 		t.Error("no lead was acknowledged")
 	}
-}
-
-func MustRunMainLog(tb testing.TB, dbURL string) *Main {
-	m := newMain(dbURL, true)
-	m.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	if err := m.Run(context.Background()); err != nil {
-		tb.Fatalf("run: %v", err)
-	}
-	tb.Cleanup(func() { m.Close() })
-	return m
 }
