@@ -14,7 +14,10 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	ETOOLARGE     = "too_large"
 	ERATELIMIT    = "rate_limited"
-	EINTERNAL     = "internal"
+	// EUNAVAILABLE: the database is away for a moment (restarting, failing
+	// over, too busy); the request may be sent again shortly.
+	EUNAVAILABLE = "unavailable"
+	EINTERNAL    = "internal"
 )
 
 // FieldError names one offending input field and what is wrong with it.

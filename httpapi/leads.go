@@ -104,7 +104,18 @@ func (s *Server) MountLeads(svc *intake.Service) {
 			sum := sha256.Sum256(raw)
 			idem = &intake.Idempotency{UserID: actor.UserID, Key: key, RequestHash: hex.EncodeToString(sum[:]), Render: render}
 		}
-		res, err := svc.Capture(r.Context(), actor, req.submission(), idem)
+		var res intake.Result
+		capture := func() (err error) {
+			res, err = svc.Capture(r.Context(), actor, req.submission(), idem)
+			return err
+		}
+		if idem != nil {
+			// With an Idempotency-Key the capture is safe to repeat: ride
+			// out a brief database failover.
+			err = RetryUnavailable(r.Context(), capture)
+		} else {
+			err = capture()
+		}
 		if err != nil {
 			return err
 		}

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"os"
 	"reflect"
 	"strconv"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
 )
 
 // statusOf maps domain error codes to HTTP statuses: the one table of it.
@@ -21,6 +23,7 @@ var statusOf = map[string]int{
 	leadrouter.EUNAUTHORIZED: http.StatusUnauthorized,
 	leadrouter.ETOOLARGE:     http.StatusRequestEntityTooLarge,
 	leadrouter.ERATELIMIT:    http.StatusTooManyRequests,
+	leadrouter.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	leadrouter.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -32,8 +35,10 @@ var titleOf = map[string]string{
 	leadrouter.EUNAUTHORIZED: "Unauthorized",
 	leadrouter.ETOOLARGE:     "Request too large",
 	leadrouter.ERATELIMIT:    "Too many requests",
+	leadrouter.EUNAVAILABLE:  "Service unavailable",
 	leadrouter.EINTERNAL:     "Internal error",
 	"bad_request":            "Bad request",
+	"timeout":                "Request timeout",
 }
 
 // Problem is an RFC 9457 problem document.
@@ -59,6 +64,7 @@ func BadRequest(msg string) error { return errBadRequest{msg} }
 // WriteError answers err as a problem document; internal errors are logged
 // and their details withheld.
 func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
+	err = store.Unavailable(err) // a driver error that left the store unwrapped
 	code := leadrouter.ErrorCode(err)
 	status := statusOf[code]
 	detail := leadrouter.ErrorMessage(err)
@@ -69,6 +75,13 @@ func WriteError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 		code, status, detail = leadrouter.ETOOLARGE, http.StatusRequestEntityTooLarge, "The request body is larger than "+strconv.FormatInt(mbe.Limit, 10)+" bytes."
 	case errors.As(err, &br):
 		code, status, detail = "bad_request", http.StatusBadRequest, br.msg
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// The body did not arrive before the read deadline
+		// (http.Server.ReadTimeout or ResponseController.SetReadDeadline).
+		code, status, detail = "timeout", http.StatusRequestTimeout, "The request body did not arrive in time."
+		w.Header().Set("Connection", "close")
+	case code == leadrouter.EUNAVAILABLE:
+		logger.WarnContext(r.Context(), "database unavailable", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()))
 	case code == leadrouter.EINTERNAL:
 		logger.ErrorContext(r.Context(), "request failed", "err", err, "method", r.Method, "path", r.URL.Path, "request_id", RequestID(r.Context()))
 	}
@@ -86,6 +99,9 @@ func WriteProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.RequestID = RequestID(r.Context())
 	if p.Status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", "60")
+	}
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1")
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -37,7 +38,18 @@ type Server struct {
 	// OnPartnersChanged runs after a partner is created or changed (the
 	// tracking directory refreshes its PID snapshot).
 	OnPartnersChanged func()
+	// draining is set when the server is shutting down (see Drain).
+	draining atomic.Bool
 }
+
+// Drain marks the server as shutting down: /healthz answers 503
+// "draining" so a load balancer stops sending, and every request that
+// arrives from now on is answered 503 with Retry-After and Connection:
+// close; requests already being served finish as usual.
+func (s *Server) Drain() { s.draining.Store(true) }
+
+// Draining reports whether Drain was called.
+func (s *Server) Draining() bool { return s.draining.Load() }
 
 // Config is what the API needs from its surroundings.
 type Config struct {
@@ -86,8 +98,100 @@ func (s *Server) Handler(maxBody int64) http.Handler {
 	if maxBody <= 0 {
 		maxBody = 1 << 20
 	}
-	return observe(s.mux, s.logger, s.metrics, maxBody)
+	return observe(s.drainGate(s.mux), s.logger, s.metrics, maxBody)
 }
+
+// drainGate answers requests that arrive after Drain with 503, Retry-After
+// and Connection: close (healthz says "draining" itself).
+func (s *Server) drainGate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !s.draining.Load() {
+			next.ServeHTTP(&closeIfDraining{ResponseWriter: w, s: s}, r)
+			return
+		}
+		w.Header().Set("Connection", "close")
+		if r.URL.Path == "/healthz" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.EUNAVAILABLE, "The server is shutting down. Please try again."))
+	})
+}
+
+// closeIfDraining adds Connection: close to the answer of a request that
+// was running when Drain was called, so its client does not send another
+// one on that connection.
+type closeIfDraining struct {
+	http.ResponseWriter
+	s       *Server
+	checked bool
+}
+
+func (w *closeIfDraining) check() {
+	if !w.checked {
+		w.checked = true
+		if w.s.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+	}
+}
+
+func (w *closeIfDraining) WriteHeader(code int) { w.check(); w.ResponseWriter.WriteHeader(code) }
+func (w *closeIfDraining) Write(b []byte) (int, error) {
+	w.check()
+	return w.ResponseWriter.Write(b)
+}
+func (w *closeIfDraining) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// retryBackoff is how long a safe request waits before its one retry.
+var retryBackoff = 300 * time.Millisecond
+
+// RetryUnavailable runs fn and, when it failed because the database was
+// away (EUNAVAILABLE), runs it once more after a short back-off, so that a
+// brief failover or restart is not seen by the client. Only for work that
+// is safe to repeat: a read, or a write with an Idempotency-Key.
+func RetryUnavailable(ctx context.Context, fn func() error) error {
+	err := fn()
+	if isUnavailable(err) && backOff(ctx) {
+		err = fn()
+	}
+	return err
+}
+
+func isUnavailable(err error) bool {
+	return leadrouter.ErrorCode(store.Unavailable(err)) == leadrouter.EUNAVAILABLE
+}
+
+// backOff waits retryBackoff; false when ctx ended first.
+func backOff(ctx context.Context) bool {
+	t := time.NewTimer(retryBackoff)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// safeToRetry reports whether r may be run twice: a read.
+func safeToRetry(r *http.Request) bool {
+	return r.Method == http.MethodGet || r.Method == http.MethodHead
+}
+
+// writeWatch remembers whether the handler wrote anything (then it is too
+// late to run it again).
+type writeWatch struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *writeWatch) WriteHeader(code int) { w.wrote = true; w.ResponseWriter.WriteHeader(code) }
+func (w *writeWatch) Write(b []byte) (int, error) {
+	w.wrote = true
+	return w.ResponseWriter.Write(b)
+}
+func (w *writeWatch) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // Mux returns the router, for mounting other surfaces.
 func (s *Server) Mux() *http.ServeMux { return s.mux }
@@ -172,9 +276,14 @@ func staffRoles() []leadrouter.Role {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if s.draining.Load() {
+		WriteProblem(w, r, Problem{Type: "https://leadrouter.dev/problems/draining", Title: "Draining", Status: http.StatusServiceUnavailable, Detail: "The server is shutting down."})
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2e9)
 	defer cancel()
 	if err := s.db.Ping(ctx); err != nil {
+		s.logger.WarnContext(ctx, "healthz: database does not answer", "err", err)
 		WriteProblem(w, r, Problem{Type: "https://leadrouter.dev/problems/unavailable", Title: "Database unavailable", Status: http.StatusServiceUnavailable, Detail: "The database does not answer."})
 		return
 	}
@@ -198,7 +307,15 @@ func (s *Server) authenticated(h HandlerFunc, roles []leadrouter.Role) http.Hand
 			WriteError(w, r, s.logger, leadrouter.Errorf(leadrouter.EUNAUTHORIZED, "A bearer token is required."))
 			return
 		}
-		user, err := s.tokens.authenticate(r.Context(), s.db, strings.TrimSpace(token))
+		var user leadrouter.User
+		err := RetryUnavailable(r.Context(), func() (err error) {
+			user, err = s.tokens.authenticate(r.Context(), s.db, strings.TrimSpace(token))
+			return err
+		})
+		if isUnavailable(err) {
+			WriteError(w, r, s.logger, err)
+			return
+		}
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="leadrouter", error="invalid_token"`)
 			WriteError(w, r, s.logger, err)
@@ -213,8 +330,15 @@ func (s *Server) authenticated(h HandlerFunc, roles []leadrouter.Role) http.Hand
 				return
 			}
 		}
-		if err := h(w, r, actor); err != nil {
-			WriteError(w, r, s.logger, err)
+		// A read that failed because the database was away is run once
+		// more (see RetryUnavailable), unless it already wrote.
+		ww := &writeWatch{ResponseWriter: w}
+		err = h(ww, r, actor)
+		if isUnavailable(err) && safeToRetry(r) && !ww.wrote && backOff(r.Context()) {
+			err = h(ww, r, actor)
+		}
+		if err != nil {
+			WriteError(ww, r, s.logger, err)
 		}
 	})
 }

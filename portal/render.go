@@ -237,6 +237,8 @@ func statusOf(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case leadrouter.ERATELIMIT:
 		return http.StatusTooManyRequests
+	case leadrouter.EUNAVAILABLE:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }
@@ -249,6 +251,9 @@ func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, s *session,
 		p.log.Error("portal request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	title := http.StatusText(status)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "1")
+	}
 	p.render(w, r, s, status, "error", title, nil, err)
 }
 

@@ -36,6 +36,8 @@ type DB struct {
 	reader  *sql.DB
 	dialect dialect
 	hooks   webhookCache
+	// maxIdle is the pool's idle connection limit (see dropIdle).
+	maxIdle int
 	// checkpointer copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
 	checkpointer *checkpointer
@@ -123,6 +125,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		}
 		db.writer.SetMaxOpenConns(opts.MaxConns)
 		db.writer.SetMaxIdleConns(opts.MaxConns)
+		db.maxIdle = opts.MaxConns
 		db.writer.SetConnMaxIdleTime(5 * time.Minute)
 		db.reader = db.writer
 		db.dialect = postgresDialect{}
@@ -157,7 +160,20 @@ func (db *DB) Close() error {
 // Ping checks that the database answers (for /healthz).
 func (db *DB) Ping(ctx context.Context) error {
 	var one int
-	return db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+	return db.away(db.reader.QueryRowContext(ctx, "SELECT 1").Scan(&one))
+}
+
+// away is unavailable(err) for this database: when the database is away
+// on PostgreSQL, the idle connections of the pool are dropped too (they
+// are likely dead after a restart or failover), so that the next attempt
+// dials afresh instead of finding the next dead one.
+func (db *DB) away(err error) error {
+	err = unavailable(err)
+	if db.engine == Postgres && db.maxIdle > 0 && IsUnavailable(err) {
+		db.writer.SetMaxIdleConns(0)
+		db.writer.SetMaxIdleConns(db.maxIdle)
+	}
+	return err
 }
 
 // Tx is a transaction with the time it started (every row it writes carries
@@ -299,16 +315,16 @@ func (db *DB) update(ctx context.Context, detached bool, fn func(tx *Tx) error) 
 			return tx.flush(ctx)
 		})
 		if !isRetryable(err) {
-			return err
+			return db.away(err)
 		}
 		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
 	}
-	return err
+	return db.away(err) // busy past the retries
 }
 
 // View runs fn in a read-only transaction on the reader pool.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.run(ctx, db.reader, true, fn)
+	return db.away(db.run(ctx, db.reader, true, fn))
 }
 
 // Read runs fn's reads for a lookup that needs no consistent snapshot
@@ -320,7 +336,7 @@ func (db *DB) Read(ctx context.Context, fn func(tx *Tx) error) error {
 	if db.engine != Postgres {
 		return db.View(ctx, fn)
 	}
-	return fn(&Tx{tx: db.reader, db: db, now: db.Now(), dialect: db.dialect, readOnly: true})
+	return db.away(fn(&Tx{tx: db.reader, db: db, now: db.Now(), dialect: db.dialect, readOnly: true}))
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *Tx) error) error {

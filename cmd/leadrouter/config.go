@@ -32,6 +32,12 @@ type Config struct {
 	ClickDedupe  time.Duration
 	PIDRefresh   time.Duration
 	ShutdownWait time.Duration
+	// ShutdownDrain is how long Close answers 503 (draining) before it
+	// closes the listener, at most, while clients still hold connections.
+	ShutdownDrain time.Duration
+	// ReadTimeout bounds reading a whole request, body included; a body
+	// slower than that is answered 408.
+	ReadTimeout  time.Duration
 	HomeCountry  string
 	FormRate     int
 	Attribution  string
@@ -77,6 +83,8 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.ClickDedupe, "click-dedupe", 30*time.Minute, "count one click per client address and PID within this window, per process (0: count every click)")
 	fs.DurationVar(&c.PIDRefresh, "pid-refresh", 3*time.Second, "how often the PID snapshot is re-read from the database")
 	fs.DurationVar(&c.ShutdownWait, "shutdown-timeout", 15*time.Second, "how long graceful shutdown waits for requests to finish")
+	fs.DurationVar(&c.ReadTimeout, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included (a slower body is answered 408)")
+	fs.DurationVar(&c.ShutdownDrain, "shutdown-drain", 2*time.Second, "on shutdown, how long at most /healthz and new requests answer 503 (draining) before the listener closes; ends early once clients have closed their connections")
 	fs.StringVar(&c.HomeCountry, "home-country", "", "override the policy's home country (ISO alpha-2)")
 	fs.IntVar(&c.FormRate, "form-rate", 20, "public form submissions per minute per client IP")
 	fs.StringVar(&c.Attribution, "attribution", "last_touch", "attribution model: last_touch or first_touch")

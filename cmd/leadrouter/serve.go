@@ -11,6 +11,7 @@ import (
 	"net/http/pprof"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -51,6 +52,11 @@ type Main struct {
 	workCtx  context.Context
 	workers  sync.WaitGroup
 	closers  []func(context.Context) error
+	// conns counts the open client connections (for the draining phase of
+	// Close).
+	conns atomic.Int64
+	// closing is set by Close; the serve loop's end is then expected.
+	closing atomic.Bool
 }
 
 // mounts wire further surfaces (lead capture, lifecycle, registration,
@@ -193,11 +199,19 @@ func (m *Main) Run(ctx context.Context) error {
 	m.server = &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
+		ReadTimeout:       cfg.ReadTimeout,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
+		ConnState: func(_ net.Conn, state http.ConnState) {
+			switch state {
+			case http.StateNew:
+				m.conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				m.conns.Add(-1)
+			}
+		},
 	}
 	if cfg.DebugAddr != "" {
 		debug := http.NewServeMux()
@@ -214,7 +228,7 @@ func (m *Main) Run(ctx context.Context) error {
 		serve = m.front.Serve
 	}
 	go func() {
-		if err := serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := serve(listener); err != nil && !errors.Is(err, http.ErrServerClosed) && !m.closing.Load() {
 			m.Logger.Error("serve", "err", err)
 		}
 	}()
@@ -232,6 +246,36 @@ func (m *Main) secure() bool {
 	return m.Config.HTTPS() || m.listener == nil || tracking.IsSecure(m.listener.Addr().String())
 }
 
+// drain is the first phase of Close: /healthz answers 503 "draining" (a
+// load balancer stops sending), every request that arrives is answered 503
+// with Retry-After and Connection: close, the requests already running
+// finish; it lasts until every client connection has closed or
+// --shutdown-drain has passed. Closing the listener or an idle keep-alive
+// connection at once would reset the clients whose request is on its way.
+func (m *Main) drain(ctx context.Context) {
+	if m.API == nil || m.server == nil {
+		return
+	}
+	m.API.Drain()
+	drain := m.Config.ShutdownDrain
+	if drain <= 0 {
+		return
+	}
+	deadline := time.NewTimer(drain)
+	defer deadline.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for m.conns.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline.C:
+			return
+		case <-tick.C:
+		}
+	}
+}
+
 func (m *Main) goWork(fn func()) {
 	m.workers.Add(1)
 	go func() {
@@ -240,8 +284,11 @@ func (m *Main) goWork(fn func()) {
 	}()
 }
 
-// Close stops serving (letting requests finish), stops the workers after
-// flushing what they hold, and closes the database.
+// Close stops serving, stops the workers after flushing what they hold,
+// and closes the database. Serving stops in two phases so that no client
+// sees a connection reset: first it drains (see drain), then
+// http.Server.Shutdown closes the listener and the idle connections and
+// waits for the requests still running.
 func (m *Main) Close() error {
 	var errs []error
 	wait := m.Config.ShutdownWait
@@ -250,6 +297,8 @@ func (m *Main) Close() error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
+	m.closing.Store(true)
+	m.drain(ctx)
 	if m.front != nil {
 		errs = append(errs, m.front.Shutdown(ctx))
 	} else if m.server != nil {
