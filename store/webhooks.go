@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -236,39 +237,51 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 	return nil
 }
 
-// withheldKeys are event data kept from subscribers, at any depth: the
+// withheldKeys are event data kept from subscribers, at any depth:
+// contact details (names, e-mail, phone, job title, IP address), the
 // routing explanation (the rules tried, the candidates and why each was
-// skipped, in words that name partners), partners' names and free text
-// people wrote (reasons, notes). They stay on the timeline; subscribers
-// get the facts by ids.
-var withheldKeys = map[string]bool{"trace": true, "candidates": true, "partner_name": true, "reason": true,
-	"override_reason": true, "decision_reason": true, "note": true}
+// skipped, in words that name partners), partners' names, and text people
+// wrote or that may carry anything (reasons, notes, messages, consent
+// wording, landing URLs). They stay on the timeline; subscribers get the
+// facts by ids and fetch more through the API, where each reader sees
+// what its role may see.
+var withheldKeys = map[string]bool{
+	"first_name": true, "last_name": true, "name": true, "email": true, "contact_email": true, "phone": true, "title": true, "ip": true,
+	"trace": true, "candidates": true, "partner_name": true,
+	"reason": true, "override_reason": true, "decision_reason": true, "note": true, "message": true, "text": true,
+	"consent_text": true, "landing_url": true,
+}
+
+// emailLike matches a string carrying an e-mail address: withheld
+// wherever it appears (say, a campaign parameter), whatever its key.
+var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
 
 // webhookData is an event's data as subscribers receive it: without the
-// withheld keys.
+// withheld keys and e-mail addresses.
 func webhookData(data json.RawMessage) json.RawMessage {
 	var v any
 	if json.Unmarshal(data, &v) != nil {
-		return data
+		return json.RawMessage("{}")
 	}
 	if !withhold(v) {
 		return data
 	}
 	out, err := json.Marshal(v)
 	if err != nil {
-		return data
+		return json.RawMessage("{}")
 	}
 	return out
 }
 
-// withhold deletes the withheld keys from the objects in v and reports
-// whether it deleted any.
+// withhold deletes the withheld keys, and the values carrying an e-mail
+// address, from the objects and arrays in v, and reports whether it
+// deleted any.
 func withhold(v any) bool {
 	deleted := false
 	switch t := v.(type) {
 	case map[string]any:
 		for k, child := range t {
-			if withheldKeys[k] {
+			if s, ok := child.(string); withheldKeys[k] || (ok && emailLike.MatchString(s)) {
 				delete(t, k)
 				deleted = true
 				continue
@@ -276,7 +289,12 @@ func withhold(v any) bool {
 			deleted = withhold(child) || deleted
 		}
 	case []any:
-		for _, child := range t {
+		for i, child := range t {
+			if s, ok := child.(string); ok && emailLike.MatchString(s) {
+				t[i] = ""
+				deleted = true
+				continue
+			}
 			deleted = withhold(child) || deleted
 		}
 	}
