@@ -20,8 +20,9 @@ import (
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
 
-// MustRunMain starts a server on a free port with demo data on dbURL.
-func MustRunMain(tb testing.TB, dbURL string) *Main {
+// MustRunMain starts a server on a free port with demo data on dbURL;
+// configure, if given, changes the configuration before it starts.
+func MustRunMain(tb testing.TB, dbURL string, configure ...func(*Config)) *Main {
 	tb.Helper()
 	store.BcryptCost = 4
 	m := NewMain()
@@ -31,6 +32,9 @@ func MustRunMain(tb testing.TB, dbURL string) *Main {
 	m.Config.SQLiteSync = "NORMAL"
 	m.Config.ClickFlush = 50 * time.Millisecond
 	m.Config.FormRate = 10000
+	for _, c := range configure {
+		c(&m.Config)
+	}
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
 		tb.Fatalf("run: %v", err)
