@@ -13,7 +13,15 @@ type webhookRequest struct {
 	Events []string `json:"events"`
 }
 
-// MountWebhooks registers POST/GET /api/v1/webhooks (admin).
+// webhookPatch is the body of PATCH /api/v1/webhooks/{id}.
+type webhookPatch struct {
+	// Active false pauses the subscription (its events keep queueing),
+	// true resumes it.
+	Active *bool `json:"active"`
+}
+
+// MountWebhooks registers POST/GET /api/v1/webhooks and PATCH/DELETE
+// /api/v1/webhooks/{id} (admin).
 func (s *Server) MountWebhooks() {
 	s.Document("POST /api/v1/webhooks", Doc{Summary: "Subscribe a URL to events", Body: webhookRequest{},
 		Success: []int{http.StatusCreated}, Response: store.Webhook{}, Errors: []int{http.StatusUnprocessableEntity}})
@@ -48,6 +56,40 @@ func (s *Server) MountWebhooks() {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, map[string]any{"items": hooks, "outbox": map[string]int64{"pending": pending, "delivered": delivered}})
+		return nil
+	}, leadrouter.RoleAdmin)
+	s.Document("PATCH /api/v1/webhooks/{id}", Doc{Summary: "Pause (active false) or resume (active true) a subscription; a paused one keeps its queue, sent in order once resumed",
+		Body: webhookPatch{}, Response: store.Webhook{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
+	s.Handle("PATCH /api/v1/webhooks/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		var req webhookPatch
+		if err := DecodeJSON(r, &req); err != nil {
+			return err
+		}
+		if req.Active == nil {
+			var v leadrouter.Validation
+			v.Add("active", "is required: false pauses, true resumes")
+			return v.Err()
+		}
+		var h store.Webhook
+		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
+			var err error
+			h, err = tx.SetWebhookActive(r.Context(), actor, r.PathValue("id"), *req.Active)
+			return err
+		}); err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, h)
+		return nil
+	}, leadrouter.RoleAdmin)
+	s.Document("DELETE /api/v1/webhooks/{id}", Doc{Summary: "Delete a subscription: nothing more is queued to it and its pending deliveries are dropped",
+		Success: []int{http.StatusNoContent}, Errors: []int{http.StatusNotFound}})
+	s.Handle("DELETE /api/v1/webhooks/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
+			return tx.DeleteWebhook(r.Context(), actor, r.PathValue("id"))
+		}); err != nil {
+			return err
+		}
+		w.WriteHeader(http.StatusNoContent)
 		return nil
 	}, leadrouter.RoleAdmin)
 }

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 // WebhookEvents maps timeline event types to the webhook events they
@@ -28,7 +29,8 @@ var WebhookEvents = map[string]string{
 // WebhookEventNames lists the events a webhook may subscribe to.
 var WebhookEventNames = []string{"lead.created", "lead.routed", "lead.qualified", "lead.converted", "opportunity.handed_off", "registration.decided"}
 
-// Webhook is a subscriber to lifecycle events.
+// Webhook is a subscriber to lifecycle events. A paused one (Active
+// false) keeps queueing its events and receives them once resumed.
 type Webhook struct {
 	ID        string    `json:"id"`
 	URL       string    `json:"url"`
@@ -38,15 +40,41 @@ type Webhook struct {
 	CreatedAt time.Time `json:"created_at"`
 }
 
-// webhookCache keeps the active webhooks for a short while: every event
-// write consults it.
+// webhookCache keeps the subscriptions (paused ones included) for a short
+// while, since every event write consults it, and the policy their URLs
+// are checked against.
 type webhookCache struct {
 	mu     sync.Mutex
 	hooks  []Webhook
 	loaded time.Time
+	policy egress.Policy
 }
 
 func (db *DB) hookCache() *webhookCache { return &db.hooks }
+
+// SetWebhookPolicy sets what webhook URLs may point at (by default no
+// loopback, private, link-local or other special-purpose address).
+func (db *DB) SetWebhookPolicy(p egress.Policy) {
+	c := db.hookCache()
+	c.mu.Lock()
+	c.policy = p
+	c.mu.Unlock()
+}
+
+// WebhookPolicy returns what SetWebhookPolicy set.
+func (db *DB) WebhookPolicy() egress.Policy {
+	c := db.hookCache()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.policy
+}
+
+// forgetWebhooks makes the next event write re-read the subscriptions
+// once tx commits.
+func (tx *Tx) forgetWebhooks() {
+	cache := tx.db.hookCache()
+	tx.AfterCommit(func() { cache.mu.Lock(); cache.loaded = time.Time{}; cache.mu.Unlock() })
+}
 
 // CreateWebhook stores a subscriber and returns it with its signing secret.
 func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL string, events []string) (Webhook, error) {
@@ -54,9 +82,8 @@ func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL 
 		return Webhook{}, err
 	}
 	var v leadrouter.Validation
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
-		v.Add("url", "must be an absolute http(s) URL without credentials")
+	if msg := tx.db.WebhookPolicy().CheckURL(rawURL); msg != "" {
+		v.Add("url", "%s", msg)
 	}
 	if len(events) == 0 {
 		events = WebhookEventNames
@@ -75,14 +102,69 @@ func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL 
 		h.ID, h.URL, h.Secret, string(raw), true, h.CreatedAt); err != nil {
 		return h, fmt.Errorf("insert webhook: %w", err)
 	}
-	cache := tx.db.hookCache()
-	tx.AfterCommit(func() { cache.mu.Lock(); cache.loaded = time.Time{}; cache.mu.Unlock() })
+	tx.forgetWebhooks()
 	return h, nil
+}
+
+// SetWebhookActive pauses (active false) or resumes a subscription. A
+// paused subscription keeps queueing its events; none is sent until it is
+// resumed, then they go out in order.
+func (tx *Tx) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, id string, active bool) (Webhook, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return Webhook{}, err
+	}
+	res, err := tx.Exec(ctx, `UPDATE webhooks SET active = ? WHERE id = ? AND deleted_at IS NULL`, active, id)
+	if err != nil {
+		return Webhook{}, fmt.Errorf("update webhook %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Webhook{}, leadrouter.Errorf(leadrouter.ENOTFOUND, "No webhook %s.", id)
+	}
+	tx.forgetWebhooks()
+	return tx.Webhook(ctx, id)
+}
+
+// DeleteWebhook removes a subscription: nothing more is queued to it, its
+// pending deliveries are dropped, and a delivery in flight is not
+// retried. Its delivered rows stay for the counts.
+func (tx *Tx) DeleteWebhook(ctx context.Context, actor leadrouter.Actor, id string) error {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return err
+	}
+	res, err := tx.Exec(ctx, `UPDATE webhooks SET deleted_at = ?, active = ?, lease_token = '', head_id = NULL WHERE id = ? AND deleted_at IS NULL`,
+		tx.now, false, id)
+	if err != nil {
+		return fmt.Errorf("delete webhook %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return leadrouter.Errorf(leadrouter.ENOTFOUND, "No webhook %s.", id)
+	}
+	if _, err := tx.Exec(ctx, `DELETE FROM outbox WHERE webhook_id = ? AND delivered_at IS NULL`, id); err != nil {
+		return fmt.Errorf("drop deliveries of webhook %s: %w", id, err)
+	}
+	tx.forgetWebhooks()
+	return nil
+}
+
+// Webhook reads one subscription (without its secret).
+func (tx *Tx) Webhook(ctx context.Context, id string) (Webhook, error) {
+	hooks, err := tx.webhooks(ctx, ` AND id = ?`, id)
+	if err != nil {
+		return Webhook{}, err
+	}
+	if len(hooks) == 0 {
+		return Webhook{}, leadrouter.Errorf(leadrouter.ENOTFOUND, "No webhook %s.", id)
+	}
+	return hooks[0], nil
 }
 
 // Webhooks lists the subscribers (without secrets).
 func (tx *Tx) Webhooks(ctx context.Context) ([]Webhook, error) {
-	rows, err := tx.Query(ctx, `SELECT id, url, events, active, created_at FROM webhooks ORDER BY id`)
+	return tx.webhooks(ctx, "")
+}
+
+func (tx *Tx) webhooks(ctx context.Context, where string, args ...any) ([]Webhook, error) {
+	rows, err := tx.Query(ctx, `SELECT id, url, events, active, created_at FROM webhooks WHERE deleted_at IS NULL`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
@@ -101,8 +183,9 @@ func (tx *Tx) Webhooks(ctx context.Context) ([]Webhook, error) {
 	return out, rows.Err()
 }
 
-// activeWebhooks returns the active subscribers, re-read every 2 seconds.
-func (tx *Tx) activeWebhooks(ctx context.Context) ([]Webhook, error) {
+// subscribedWebhooks returns the subscribers, paused ones included (their
+// events wait for them), re-read every 2 seconds.
+func (tx *Tx) subscribedWebhooks(ctx context.Context) ([]Webhook, error) {
 	c := tx.db.hookCache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -113,12 +196,7 @@ func (tx *Tx) activeWebhooks(ctx context.Context) ([]Webhook, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.hooks = c.hooks[:0]
-	for _, h := range all {
-		if h.Active {
-			c.hooks = append(c.hooks, h)
-		}
-	}
+	c.hooks = all
 	c.loaded = time.Now()
 	return c.hooks, nil
 }
@@ -139,7 +217,7 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 	if e.Type == leadrouter.EventRegistration && !strings.HasPrefix(e.Subject, "reg_") {
 		return nil
 	}
-	hooks, err := tx.activeWebhooks(ctx)
+	hooks, err := tx.subscribedWebhooks(ctx)
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
@@ -148,47 +226,62 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 		if !contains(h.Events, name) {
 			continue
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO outbox (webhook_id, event_type, payload, attempts, next_attempt_at, created_at) VALUES (?, ?, ?, 0, ?, ?)`,
-			h.ID, name, string(payload), tx.now, tx.now); err != nil {
+		// The subscription may have been deleted since the cache was read
+		// (by another process): then nothing is queued.
+		if _, err := tx.Exec(ctx, `INSERT INTO outbox (webhook_id, event_type, payload, attempts, next_attempt_at, created_at)
+			SELECT id, ?, ?, 0, ?, ? FROM webhooks WHERE id = ? AND deleted_at IS NULL`,
+			name, string(payload), tx.now, tx.now, h.ID); err != nil {
 			return fmt.Errorf("enqueue webhook: %w", err)
 		}
 	}
 	return nil
 }
 
-// withheldKeys are event data kept from subscribers, at any depth: the
+// withheldKeys are event data kept from subscribers, at any depth:
+// contact details (names, e-mail, phone, job title, IP address), the
 // routing explanation (the rules tried, the candidates and why each was
-// skipped, in words that name partners), partners' names and free text
-// people wrote (reasons, notes). They stay on the timeline; subscribers
-// get the facts by ids.
-var withheldKeys = map[string]bool{"trace": true, "candidates": true, "partner_name": true, "reason": true,
-	"override_reason": true, "decision_reason": true, "note": true}
+// skipped, in words that name partners), partners' names, and text people
+// wrote or that may carry anything (reasons, notes, messages, consent
+// wording, landing URLs). They stay on the timeline; subscribers get the
+// facts by ids and fetch more through the API, where each reader sees
+// what its role may see.
+var withheldKeys = map[string]bool{
+	"first_name": true, "last_name": true, "name": true, "email": true, "contact_email": true, "phone": true, "title": true, "ip": true,
+	"trace": true, "candidates": true, "partner_name": true,
+	"reason": true, "override_reason": true, "decision_reason": true, "note": true, "message": true, "text": true,
+	"consent_text": true, "landing_url": true,
+}
+
+// emailLike matches a string carrying an e-mail address: withheld
+// wherever it appears (say, a campaign parameter), whatever its key.
+var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
 
 // webhookData is an event's data as subscribers receive it: without the
-// withheld keys.
+// withheld keys and e-mail addresses.
 func webhookData(data json.RawMessage) json.RawMessage {
 	var v any
 	if json.Unmarshal(data, &v) != nil {
-		return data
+		return json.RawMessage("{}")
 	}
 	if !withhold(v) {
 		return data
 	}
 	out, err := json.Marshal(v)
 	if err != nil {
-		return data
+		return json.RawMessage("{}")
 	}
 	return out
 }
 
-// withhold deletes the withheld keys from the objects in v and reports
-// whether it deleted any.
+// withhold deletes the withheld keys, and the values carrying an e-mail
+// address, from the objects and arrays in v, and reports whether it
+// deleted any.
 func withhold(v any) bool {
 	deleted := false
 	switch t := v.(type) {
 	case map[string]any:
 		for k, child := range t {
-			if withheldKeys[k] {
+			if s, ok := child.(string); withheldKeys[k] || (ok && emailLike.MatchString(s)) {
 				delete(t, k)
 				deleted = true
 				continue
@@ -196,7 +289,12 @@ func withhold(v any) bool {
 			deleted = withhold(child) || deleted
 		}
 	case []any:
-		for _, child := range t {
+		for i, child := range t {
+			if s, ok := child.(string); ok && emailLike.MatchString(s) {
+				t[i] = ""
+				deleted = true
+				continue
+			}
 			deleted = withhold(child) || deleted
 		}
 	}
@@ -253,7 +351,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 	err := db.Update(ctx, func(tx *Tx) error {
 		out = out[:0]
 		rows, err := tx.Query(ctx, `SELECT w.id, w.url, w.secret, w.head_id, w.last_sequence FROM webhooks w
-			WHERE w.active AND w.next_attempt_at <= ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.webhook_id = w.id AND o.delivered_at IS NULL)
+			WHERE w.active AND w.deleted_at IS NULL AND w.next_attempt_at <= ? AND EXISTS (SELECT 1 FROM outbox o WHERE o.webhook_id = w.id AND o.delivered_at IS NULL)
 			ORDER BY w.next_attempt_at, w.id LIMIT ?`+tx.lockSkipLocked(), tx.now, limit)
 		if err != nil {
 			return fmt.Errorf("claim webhooks: %w", err)
@@ -349,8 +447,9 @@ func (db *DB) FinishDelivery(ctx context.Context, d Delivery, deliveryErr error,
 	err = db.Update(ctx, func(tx *Tx) error {
 		head, ok = Delivery{}, false
 		var q webhookQueue
-		err := tx.QueryRow(ctx, `SELECT id, url, secret, head_id, last_sequence FROM webhooks WHERE id = ? AND lease_token = ?`+tx.lockNoKey(), d.WebhookID, d.lease).
-			Scan(&q.id, &q.url, &q.secret, &q.headID, &q.lastSequence)
+		var active bool
+		err := tx.QueryRow(ctx, `SELECT id, url, secret, head_id, last_sequence, active FROM webhooks WHERE id = ? AND lease_token = ?`+tx.lockNoKey(), d.WebhookID, d.lease).
+			Scan(&q.id, &q.url, &q.secret, &q.headID, &q.lastSequence, &active)
 		held := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read webhook %s: %w", d.WebhookID, err)
@@ -375,7 +474,8 @@ func (db *DB) FinishDelivery(ctx context.Context, d Delivery, deliveryErr error,
 		if !held {
 			return nil
 		}
-		if next > 0 {
+		// A paused subscription sends nothing more until resumed.
+		if next > 0 && active {
 			q.headID = sql.NullInt64{}
 			if head, ok, err = tx.leaseHead(ctx, q, d.lease, next); err != nil || ok {
 				return err
@@ -385,6 +485,25 @@ func (db *DB) FinishDelivery(ctx context.Context, d Delivery, deliveryErr error,
 		return err
 	})
 	return head, ok, err
+}
+
+// RenewLease extends the lease d is held under until lease from now, so a
+// holder that is still working keeps its subscription while a crashed
+// one's lease runs out soon. It reports false when the lease was lost
+// (it ran out and another holder took over, or the subscription was
+// deleted): the caller must stop sending.
+func (db *DB) RenewLease(ctx context.Context, d Delivery, lease time.Duration) (bool, error) {
+	held := false
+	err := db.Update(ctx, func(tx *Tx) error {
+		res, err := tx.Exec(ctx, `UPDATE webhooks SET next_attempt_at = ? WHERE id = ? AND lease_token = ?`, tx.now.Add(lease), d.WebhookID, d.lease)
+		if err != nil {
+			return fmt.Errorf("renew lease of webhook %s: %w", d.WebhookID, err)
+		}
+		n, err := res.RowsAffected()
+		held = n == 1
+		return err
+	})
+	return held, err
 }
 
 // ReleaseDelivery gives d's subscription back without counting an attempt
@@ -397,10 +516,12 @@ func (db *DB) ReleaseDelivery(ctx context.Context, d Delivery) error {
 	})
 }
 
-// OutboxStats counts pending and delivered notifications.
+// OutboxStats counts pending and delivered notifications (pending ones of
+// deleted subscriptions, which are never sent, not included).
 func (db *DB) OutboxStats(ctx context.Context) (pending, delivered int64, err error) {
 	err = db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN delivered_at IS NULL THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN delivered_at IS NULL THEN 0 ELSE 1 END), 0) FROM outbox`).Scan(&pending, &delivered)
+		return tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN o.delivered_at IS NULL AND w.deleted_at IS NULL THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN o.delivered_at IS NULL THEN 0 ELSE 1 END), 0) FROM outbox o JOIN webhooks w ON w.id = o.webhook_id`).Scan(&pending, &delivered)
 	})
 	return pending, delivered, err
 }

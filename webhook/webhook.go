@@ -1,7 +1,9 @@
 // Package webhook delivers the outbox: notifications written in the same
 // transaction as the change they announce, sent signed (HMAC-SHA256) and
 // numbered, in order per subscription, retried with exponential back-off
-// until the receiver answers 2xx.
+// until the receiver answers 2xx. Requests reach only the addresses the
+// database's egress policy allows (store.DB.SetWebhookPolicy), checked on
+// the resolved address at connect time, and follow no redirect.
 package webhook
 
 import (
@@ -62,8 +64,9 @@ func Verify(secret string, body []byte, header string, maxAge time.Duration, now
 // under the same sequence number.
 type Deliverer struct {
 	DB *store.DB
-	// Client sends the requests (default: a plain http.Client; Timeout
-	// applies either way).
+	// Client sends the requests (default: the client of DB's webhook
+	// policy, which refuses special-purpose addresses at connect time and
+	// follows no redirect; Timeout applies either way).
 	Client *http.Client
 	Logger *slog.Logger
 	// Every is how often an idle deliverer looks for due events (default
@@ -78,8 +81,10 @@ type Deliverer struct {
 	// before it yields its place to the others (default 100).
 	Batch int
 	// Lease is how long a claimed subscription stays with this deliverer
-	// without news from it (default 2m, at least twice Timeout): a crashed
-	// process's subscriptions move on after it.
+	// without news from it (default 8s): the holder renews it every
+	// quarter of it while it works, and a crashed process's subscriptions
+	// move on once it runs out. A holder that could not renew for three
+	// quarters of it stops sending, so two holders never overlap.
 	Lease time.Duration
 	// Now is the time signatures carry (default time.Now).
 	Now func() time.Time
@@ -99,6 +104,9 @@ type Stats struct {
 func (d *Deliverer) Stats() Stats {
 	return Stats{Rounds: d.rounds.Load(), Sent: d.sent.Load(), Failed: d.failed.Load()}
 }
+
+// DefaultLease is a Deliverer's default Lease.
+const DefaultLease = 8 * time.Second
 
 // Backoff is the wait before attempt n+1: 5s doubling, at most an hour.
 func Backoff(attempts int) time.Duration {
@@ -127,9 +135,8 @@ func (d *Deliverer) settings() settings {
 		s.timeout = 10 * time.Second
 	}
 	if s.lease <= 0 {
-		s.lease = 2 * time.Minute
+		s.lease = DefaultLease
 	}
-	s.lease = max(s.lease, 2*s.timeout)
 	if s.concurrency <= 0 {
 		s.concurrency = 16
 	}
@@ -137,7 +144,7 @@ func (d *Deliverer) settings() settings {
 		s.batch = 100
 	}
 	if s.client == nil {
-		s.client = &http.Client{}
+		s.client = d.DB.WebhookPolicy().Client(s.timeout)
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -226,7 +233,14 @@ func (d *Deliverer) claim(ctx context.Context, s settings, limit int) ([]store.D
 // subscription, one at a time, until one fails, the queue is empty, Batch
 // were sent, or ctx ends. It returns how many were delivered and whether
 // it stopped because of Batch (events may be left).
-func (d *Deliverer) deliverQueue(ctx context.Context, s settings, head store.Delivery) (delivered int, more bool) {
+func (d *Deliverer) deliverQueue(parent context.Context, s settings, head store.Delivery) (delivered int, more bool) {
+	// The lease is renewed while the queue is worked on; once it is lost
+	// (or cannot be renewed in time) ctx ends and sending stops.
+	ctx, cancel := context.WithCancel(parent)
+	var heartbeat sync.WaitGroup
+	heartbeat.Go(func() { d.heartbeat(ctx, cancel, s, head) })
+	defer heartbeat.Wait()
+	defer cancel()
 	item := head
 	for sent := 1; ; sent++ {
 		err := d.send(ctx, s, item)
@@ -265,6 +279,42 @@ func (d *Deliverer) deliverQueue(ctx context.Context, s settings, head store.Del
 			return delivered, err == nil && next == 0 && ctx.Err() == nil
 		}
 		item = following
+	}
+}
+
+// heartbeat renews head's lease (which covers the queue's later heads
+// too) every quarter of it until ctx ends. When the lease is lost, or has
+// not been renewed for three quarters of it, it calls stop.
+func (d *Deliverer) heartbeat(ctx context.Context, stop context.CancelFunc, s settings, head store.Delivery) {
+	every := s.lease / 4
+	ticker := time.NewTicker(every)
+	defer ticker.Stop()
+	renewed := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+		rctx, cancel := context.WithTimeout(ctx, every)
+		held, err := d.DB.RenewLease(rctx, head, s.lease)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err == nil && held:
+			renewed = time.Now()
+		case err == nil:
+			s.logger.Warn("webhook delivery: lease lost; stopping", "webhook", head.WebhookID)
+			stop()
+			return
+		default:
+			s.logger.Warn("webhook delivery: renew lease", "webhook", head.WebhookID, "err", err)
+			if time.Since(renewed) >= s.lease-every {
+				stop()
+				return
+			}
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,6 +19,7 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 	"github.com/leadrouter/leadrouter/webhook"
+	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 var admin = leadrouter.Actor{UserID: "usr_admin", Role: leadrouter.RoleAdmin}
@@ -162,6 +164,23 @@ func skipAhead(db *store.DB, d time.Duration) {
 	db.Now = func() time.Time { return now().Add(d) }
 }
 
+// loopback opens the test receivers' addresses (httptest listens on
+// 127.0.0.1), as --webhook-allow-cidr does for an operator.
+var loopback = egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
+
+// mustOpen opens a fresh database whose webhooks may reach loopback.
+func mustOpen(t *testing.T, engine store.Engine) *store.DB {
+	db := storetest.MustOpen(t, engine)
+	db.SetWebhookPolicy(loopback)
+	return db
+}
+
+func mustOpenURL(t *testing.T, url string) *store.DB {
+	db := storetest.MustOpenURL(t, url)
+	db.SetWebhookPolicy(loopback)
+	return db
+}
+
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
 
 // runDeliverer runs d until the test ends (or stop is called) and returns
@@ -185,7 +204,7 @@ func runDeliverer(t *testing.T, d *webhook.Deliverer) (stop func()) {
 func TestOutboxDeliveredSignedAndRetried(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
+		db := mustOpen(t, engine)
 		rc := newReceiver(t, 1, false)
 		rc.subscribe(t, db, "lead.created", "lead.qualified")
 		// A change and its notification commit together; a rolled-back
@@ -235,7 +254,7 @@ func TestOutboxDeliveredSignedAndRetried(t *testing.T) {
 func TestOrderKeptWhenReceiverFails(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
+		db := mustOpen(t, engine)
 		const failures, events = 3, 8
 		rc := newReceiver(t, failures, false)
 		rc.subscribe(t, db, "lead.created")
@@ -269,7 +288,7 @@ func TestOrderKeptWhenReceiverFails(t *testing.T) {
 func TestHangingReceiverDoesNotDelayOthers(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
+		db := mustOpen(t, engine)
 		hanging := newReceiver(t, 0, true)
 		healthy := newReceiver(t, 0, false)
 		hangingHook := hanging.subscribe(t, db, "lead.created")
@@ -306,8 +325,8 @@ func TestHangingReceiverDoesNotDelayOthers(t *testing.T) {
 func TestTwoDeliverersOneDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		url := storetest.MustURL(t, engine)
-		dbA := storetest.MustOpenURL(t, url)
-		dbB := storetest.MustOpenURL(t, url)
+		dbA := mustOpenURL(t, url)
+		dbB := mustOpenURL(t, url)
 		var receivers []*receiver
 		for range 3 {
 			rc := newReceiver(t, 0, false)
@@ -345,7 +364,7 @@ func TestTwoDeliverersOneDatabase(t *testing.T) {
 // waiting for the idle poll (an hour here).
 func TestBurstDrainsWithoutWaitingForTicks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
-		db := storetest.MustOpen(t, engine)
+		db := mustOpen(t, engine)
 		const hooks, events, batch, concurrency = 5, 25, 10, 2
 		var receivers []*receiver
 		for range hooks {
@@ -376,7 +395,7 @@ func TestBurstDrainsWithoutWaitingForTicks(t *testing.T) {
 func TestDeliverDueRoundsOfABatch(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
+		db := mustOpen(t, engine)
 		rc := newReceiver(t, 0, false)
 		rc.subscribe(t, db, "lead.created")
 		mustCreateLeads(t, db, 0, 35)
@@ -405,7 +424,7 @@ func TestDeliverDueRoundsOfABatch(t *testing.T) {
 func TestExpiredLeaseHandsOver(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
+		db := mustOpen(t, engine)
 		rc := newReceiver(t, 0, false)
 		rc.subscribe(t, db, "lead.created")
 		mustCreateLeads(t, db, 0, 3)
@@ -455,7 +474,7 @@ func TestBackoff(t *testing.T) {
 func TestRoutedPayloadWithoutExplanation(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
-		db := storetest.MustOpen(t, engine)
+		db := mustOpen(t, engine)
 		rc := newReceiver(t, 0, false)
 		rc.subscribe(t, db, "lead.routed")
 		data := map[string]any{"rule": "international", "owner": map[string]any{"kind": "partner", "id": "ptr_1", "partner_id": "ptr_1"},

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/routing"
+	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 // Config is everything the server reads from flags and LEADROUTER_*
@@ -56,6 +58,9 @@ type Config struct {
 	// service (https:// makes every cookie Secure and sends HSTS).
 	TrustedProxies clientip.Proxies
 	PublicURL      string
+	// WebhookAllow lists the ranges webhooks may reach although they are
+	// loopback, private, link-local or otherwise special-purpose.
+	WebhookAllow []netip.Prefix
 }
 
 // bindServeFlags declares the serve flags on fs.
@@ -102,6 +107,11 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often an idle webhook deliverer checks the outbox")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer one request")
 	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", 16, "how many webhook subscriptions are delivered at once")
+	fs.Func("webhook-allow-cidr", "comma-separated CIDR ranges webhooks may reach although loopback, private, link-local or otherwise special-purpose (default: none)", func(v string) error {
+		p, err := egress.ParseAllow(v)
+		c.WebhookAllow = p
+		return err
+	})
 }
 
 // parseFlags parses args, then fills every flag not given on the command
