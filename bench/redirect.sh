@@ -114,7 +114,7 @@ fi
 [ -x "$bin" ] || die "$bin is not an executable"
 
 GOMAXPROCS=1 taskset -c "$SERVER_CPU" "$bin" serve --demo \
-	--addr "127.0.0.1:$LEADROUTER_PORT" --db "sqlite:$tmp/bench.db" \
+	--addr "127.0.0.1:$LEADROUTER_PORT" --db "sqlite:$tmp/bench.db" --front-server="${FRONT_SERVER:-true}" \
 	>"$tmp/leadrouter.log" 2>&1 &
 pids+=($!)
 wait_http "$LEADROUTER_PORT" 60 "$tmp/leadrouter.log"

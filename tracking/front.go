@@ -51,9 +51,13 @@ type FrontServer struct {
 	handoff   *handoffListener
 	mu        sync.Mutex
 	listeners []net.Listener
-	conns     map[*frontConn]struct{}
-	closing   atomic.Bool
-	wg        sync.WaitGroup
+	// listenersClosed is set (under mu) once Shutdown closed the
+	// listeners; loops counts the Serve loops still accepting.
+	listenersClosed bool
+	loops           sync.WaitGroup
+	conns           map[*frontConn]struct{}
+	closing         atomic.Bool
+	wg              sync.WaitGroup
 }
 
 // frontBufferSize is the read buffer of a connection: a request whose
@@ -69,13 +73,19 @@ func (f *FrontServer) Serve(ln net.Listener) error {
 		return errors.New("tracking: FrontServer.Redirect must come from NewMiddleware")
 	}
 	f.mu.Lock()
+	if f.listenersClosed {
+		f.mu.Unlock()
+		return http.ErrServerClosed
+	}
 	if f.handoff == nil {
 		f.handoff = newHandoffListener(ln.Addr())
 		f.conns = map[*frontConn]struct{}{}
 		go func() { _ = f.Server.Serve(f.handoff) }()
 	}
 	f.listeners = append(f.listeners, ln)
+	f.loops.Add(1)
 	f.mu.Unlock()
+	defer f.loops.Done()
 	var tempDelay time.Duration
 	for {
 		c, err := ln.Accept()
@@ -92,13 +102,12 @@ func (f *FrontServer) Serve(ln net.Listener) error {
 			continue
 		}
 		tempDelay = 0
-		fc := &frontConn{Conn: c, r: bufio.NewReaderSize(c, frontBufferSize)}
+		fc := &frontConn{Conn: c, r: bufio.NewReaderSize(c, frontBufferSize), accepted: time.Now()}
+		fc.isNew.Store(true)
+		// A connection accepted as Shutdown closes the listener is served
+		// all the same (its request may be on its way): Shutdown waits
+		// for this loop before it waits for the connections.
 		f.mu.Lock()
-		if f.closing.Load() {
-			f.mu.Unlock()
-			c.Close()
-			return http.ErrServerClosed
-		}
 		f.conns[fc] = struct{}{}
 		f.wg.Add(1)
 		f.mu.Unlock()
@@ -122,7 +131,9 @@ func (f *FrontServer) Shutdown(ctx context.Context) error {
 	for _, ln := range f.listeners {
 		ln.Close()
 	}
+	f.listenersClosed = true
 	f.mu.Unlock()
+	f.loops.Wait()
 	done := make(chan struct{})
 	go func() { f.wg.Wait(); close(done) }()
 	tick := time.NewTicker(10 * time.Millisecond)
@@ -130,7 +141,11 @@ func (f *FrontServer) Shutdown(ctx context.Context) error {
 	for waiting := true; waiting; {
 		f.mu.Lock()
 		for fc := range f.conns {
-			if fc.idle.Load() {
+			// As net/http: a connection between requests is closed, a
+			// new one only once it has sent nothing for 5 s (its first
+			// request may be on its way: closing it would answer
+			// nothing).
+			if fc.idle.Load() || fc.isNew.Load() && time.Since(fc.accepted) > 5*time.Second {
 				fc.Conn.Close()
 			}
 		}
@@ -153,8 +168,11 @@ func (f *FrontServer) Shutdown(ctx context.Context) error {
 
 type frontConn struct {
 	net.Conn
-	r    *bufio.Reader
-	idle atomic.Bool
+	r *bufio.Reader
+	// idle is set between requests, isNew until the first request's head
+	// has arrived (since accepted).
+	idle, isNew atomic.Bool
+	accepted    time.Time
 	// headDeadline is when the head being read must be complete; zero if
 	// no ReadHeaderTimeout. handedDeadline caps the first read deadline
 	// net/http sets on a handed-over connection (its header deadline),
@@ -225,9 +243,11 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 	var out []byte
 	client := "" // clientAddr of c, worked out at its first redirect
 	for first := true; ; first = false {
-		c.idle.Store(true)
-		if f.closing.Load() {
-			return
+		if !first {
+			c.idle.Store(true)
+			if f.closing.Load() {
+				return
+			}
 		}
 		if first {
 			c.headDeadline = deadline(headerTimeout)
@@ -235,6 +255,7 @@ func (f *FrontServer) serveConn(h *redirector, c *frontConn) {
 			if _, err := c.r.Peek(1); err != nil {
 				return // nothing came: net/http closes without a word too
 			}
+			c.isNew.Store(false)
 		} else {
 			_ = c.SetReadDeadline(deadline(idleTimeout))
 			if _, err := c.r.Peek(4); err != nil {

@@ -96,7 +96,7 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.SQLiteSync, "sqlite-synchronous", "FULL", "SQLite synchronous pragma: FULL (durable) or NORMAL")
 	fs.IntVar(&c.GCPercent, "gc-percent", 400, "Go GC target percentage (fewer collections on the redirect path; bounded by --memory-limit)")
 	fs.Int64Var(&c.MemoryLimit, "memory-limit", 200<<20, "soft memory limit in bytes for the Go runtime (the GC works harder near it)")
-	fs.BoolVar(&c.FrontServer, "front-server", true, "answer the pid redirect in a small HTTP/1.1 reader in front of net/http (false: net/http serves everything)")
+	fs.BoolVar(&c.FrontServer, "front-server", false, "answer the pid redirect in a small HTTP/1.1 reader in front of net/http (false: net/http serves everything)")
 	fs.Func("trusted-proxies", "comma-separated addresses and CIDRs of proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (default none)", func(v string) error {
 		p, err := clientip.ParseProxies(v)
 		c.TrustedProxies = p
