@@ -1,10 +1,13 @@
 package leadrouter
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"hash"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -47,12 +50,41 @@ type Event struct {
 	Hash     string          `json:"hash"`
 }
 
-// ComputeHash returns the hash an event must carry given its fields.
+// ComputeHash returns the unkeyed SHA-256 hash an event of the first
+// version carries (events written before the audit key existed).
 func (e Event) ComputeHash() string {
 	h := sha256.New()
+	e.writeParts(h)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// KeyedHashPrefix marks a hash that is an HMAC-SHA256 under the audit key.
+const KeyedHashPrefix = "h1:"
+
+// ComputeKeyedHash returns the hash an event carries when written with the
+// audit key: KeyedHashPrefix and the HMAC-SHA256 of its fields. Without
+// the key nobody can recompute it, so an edited event cannot be re-chained.
+func (e Event) ComputeKeyedHash(key []byte) string {
+	h := hmac.New(sha256.New, key)
+	e.writeParts(h)
+	return KeyedHashPrefix + hex.EncodeToString(h.Sum(nil))
+}
+
+// Keyed reports whether the event's hash was made with the audit key.
+func (e Event) Keyed() bool { return strings.HasPrefix(e.Hash, KeyedHashPrefix) }
+
+// HashValid reports whether the event's hash matches its fields: keyed
+// hashes under key, unkeyed ones as SHA-256.
+func (e Event) HashValid(key []byte) bool {
+	if e.Keyed() {
+		return len(key) > 0 && hmac.Equal([]byte(e.Hash), []byte(e.ComputeKeyedHash(key)))
+	}
+	return e.Hash == e.ComputeHash()
+}
+
+func (e Event) writeParts(h hash.Hash) {
 	for _, part := range []string{e.PrevHash, e.Subject, strconv.FormatInt(e.N, 10), e.Type, e.Actor, e.At.UTC().Format(time.RFC3339Nano), string(e.Data)} {
 		h.Write([]byte(part))
 		h.Write([]byte{0})
 	}
-	return hex.EncodeToString(h.Sum(nil))
 }

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -110,6 +111,10 @@ func (s *Server) drainGate(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Set("Connection", "close")
+		// Read what the client sent (bodies are size-limited): a socket
+		// closed with unread bytes is reset, and a slow client would
+		// lose the answer to that reset.
+		_, _ = io.Copy(io.Discard, r.Body)
 		if r.URL.Path == "/healthz" {
 			next.ServeHTTP(w, r)
 			return

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -56,7 +54,11 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		}
 		n++
 		e := leadrouter.Event{Subject: subject, N: n, Type: ne.Type, Actor: actor.Label(), Data: raw, At: tx.now, PrevHash: prev}
-		e.Hash = e.ComputeHash()
+		if key := tx.db.auditKey; len(key) > 0 {
+			e.Hash = e.ComputeKeyedHash(key)
+		} else {
+			e.Hash = e.ComputeHash()
+		}
 		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, e.PrevHash, e.Hash)
 		prev = e.Hash
 		out = append(out, e)
@@ -80,7 +82,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 	if pending != nil {
 		return out, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ? WHERE subject = ?`, n, prev, subject); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ?, ckpt = 0 WHERE subject = ?`, n, prev, subject); err != nil {
 		return nil, fmt.Errorf("advance timeline of %s: %w", subject, err)
 	}
 	return out, nil
@@ -120,57 +122,4 @@ func scanEvent(s interface{ Scan(...any) error }) (leadrouter.Event, error) {
 	e.At = e.At.UTC()
 	e.Data = json.RawMessage(data)
 	return e, nil
-}
-
-// ChainBreak describes the first event whose hash or link is wrong.
-type ChainBreak struct {
-	Subject string
-	N       int64
-	Reason  string
-}
-
-// VerifyChains walks every subject's chain in order and returns the first
-// broken link (nil when all are intact) and how many events it checked.
-func (db *DB) VerifyChains(ctx context.Context) (*ChainBreak, int64, error) {
-	rows, err := db.reader.QueryContext(ctx, `SELECT seq, subject, n, type, actor, data, at, prev_hash, hash FROM events ORDER BY subject, n`)
-	if err != nil {
-		return nil, 0, fmt.Errorf("read events: %w", err)
-	}
-	defer rows.Close()
-	var checked int64
-	var subject, prevHash string
-	var prevN int64
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, checked, err
-		}
-		checked++
-		if e.Subject != subject {
-			subject, prevHash, prevN = e.Subject, "", 0
-		}
-		switch {
-		case e.N != prevN+1:
-			return &ChainBreak{e.Subject, e.N, fmt.Sprintf("event %d follows event %d: an event is missing", e.N, prevN)}, checked, nil
-		case e.PrevHash != prevHash:
-			return &ChainBreak{e.Subject, e.N, "prev_hash does not match the previous event's hash"}, checked, nil
-		case e.ComputeHash() != e.Hash:
-			return &ChainBreak{e.Subject, e.N, "the event's content does not match its hash (edited)"}, checked, nil
-		}
-		prevHash, prevN = e.Hash, e.N
-	}
-	if err := rows.Err(); err != nil {
-		return nil, checked, err
-	}
-	// A head that is ahead of its chain means trailing events were removed.
-	var headSubject string
-	var headN, lastN int64
-	err = db.reader.QueryRowContext(ctx, `SELECT h.subject, h.n, COALESCE((SELECT MAX(n) FROM events e WHERE e.subject = h.subject), 0)
-		FROM event_heads h WHERE h.n > COALESCE((SELECT MAX(n) FROM events e WHERE e.subject = h.subject), 0) LIMIT 1`).Scan(&headSubject, &headN, &lastN)
-	if err == nil {
-		return &ChainBreak{headSubject, lastN + 1, fmt.Sprintf("the chain ends at event %d but %d were written: trailing events removed", lastN, headN)}, checked, nil
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return nil, checked, fmt.Errorf("check timeline heads: %w", err)
-	}
-	return nil, checked, nil
 }

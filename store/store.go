@@ -41,6 +41,8 @@ type DB struct {
 	// checkpointer copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
 	checkpointer *checkpointer
+	// auditKey keys the events' hashes (see Options.AuditKey).
+	auditKey []byte
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -51,6 +53,10 @@ type Options struct {
 	SQLiteSynchronous string
 	// MaxConns bounds the PostgreSQL pool and the SQLite reader pool.
 	MaxConns int
+	// AuditKey keys the timelines' hash chains (HMAC-SHA256); it is kept
+	// outside the database. Without one, events get unkeyed SHA-256
+	// hashes as before the key existed.
+	AuditKey []byte
 }
 
 // ParseURL splits a --db value into engine and driver DSN.
@@ -85,7 +91,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 16
 	}
-	db := &DB{engine: engine, url: rawURL, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	db := &DB{engine: engine, url: rawURL, auditKey: opts.AuditKey, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	switch engine {
 	case SQLite:
 		sync := opts.SQLiteSynchronous

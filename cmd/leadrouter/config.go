@@ -37,6 +37,12 @@ type Config struct {
 	// ShutdownDrain is how long Close answers 503 (draining) before it
 	// closes the listener, at most, while clients still hold connections.
 	ShutdownDrain time.Duration
+	// AuditKeyFile holds the key of the timelines' hash chains, outside
+	// the database; AuditLog is the append-only checkpoint file of every
+	// timeline's head, written every AuditEvery. Empty: beside a SQLite
+	// database (or in the working directory for PostgreSQL).
+	AuditKeyFile, AuditLog string
+	AuditEvery             time.Duration
 	// ReadTimeout bounds reading a whole request, body included; a body
 	// slower than that is answered 408.
 	ReadTimeout  time.Duration
@@ -89,6 +95,9 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.DurationVar(&c.PIDRefresh, "pid-refresh", 3*time.Second, "how often the PID snapshot is re-read from the database")
 	fs.DurationVar(&c.ShutdownWait, "shutdown-timeout", 15*time.Second, "how long graceful shutdown waits for requests to finish")
 	fs.DurationVar(&c.ReadTimeout, "read-timeout", 30*time.Second, "how long a client may take to send a whole request, body included (a slower body is answered 408)")
+	fs.StringVar(&c.AuditKeyFile, "audit-key-file", "", "the audit key (hex; made when missing): keep it outside the database and its backups (default: DB.audit-key beside a SQLite file, leadrouter.audit-key for PostgreSQL)")
+	fs.StringVar(&c.AuditLog, "audit-log", "", "append-only file of audit checkpoints, every timeline's head (default: DB.audit-log beside a SQLite file, leadrouter.audit-log for PostgreSQL)")
+	fs.DurationVar(&c.AuditEvery, "audit-checkpoint-every", time.Minute, "how often changed timeline heads are checkpointed to --audit-log")
 	fs.DurationVar(&c.ShutdownDrain, "shutdown-drain", 2*time.Second, "on shutdown, how long at most /healthz and new requests answer 503 (draining) before the listener closes; ends early once clients have closed their connections")
 	fs.StringVar(&c.HomeCountry, "home-country", "", "override the policy's home country (ISO alpha-2)")
 	fs.IntVar(&c.FormRate, "form-rate", 20, "public form submissions per minute per client IP")
@@ -143,6 +152,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // Validate checks the configuration once at start.
 func (c *Config) Validate() error {
 	var problems []string
+	if c.AuditEvery <= 0 {
+		problems = append(problems, "--audit-checkpoint-every must be positive")
+	}
 	if c.CookieDays < 1 || c.CookieDays > 400 {
 		problems = append(problems, "--cookie-days must be from 1 to 400")
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/assign"
+	"github.com/leadrouter/leadrouter/audit"
 	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
@@ -87,7 +88,21 @@ func (m *Main) URL() string {
 // the background workers and begins serving; it returns once listening.
 func (m *Main) Run(ctx context.Context) error {
 	cfg := m.Config
-	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync})
+	keyFile, logFile := auditPaths(cfg.DB)
+	if cfg.AuditKeyFile != "" {
+		keyFile = cfg.AuditKeyFile
+	}
+	if cfg.AuditLog != "" {
+		logFile = cfg.AuditLog
+	}
+	auditKey, created, err := audit.LoadKey(keyFile, true)
+	if err != nil {
+		return err
+	}
+	if created {
+		m.Logger.Warn("made a new audit key: keep it outside the database and its backups", "file", keyFile)
+	}
+	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync, AuditKey: auditKey})
 	if err != nil {
 		return err
 	}
@@ -141,6 +156,8 @@ func (m *Main) Run(ctx context.Context) error {
 	m.Clicks.SetDedupe(cfg.ClickDedupe)
 	m.goWork(func() { m.Directory.Run(workCtx) })
 	m.goWork(func() { m.Clicks.Run(workCtx) })
+	auditLog := &audit.Log{Path: logFile, Key: auditKey}
+	m.goWork(func() { audit.Worker(workCtx, m.DB, auditLog, cfg.AuditEvery, m.Logger) })
 	m.closers = append(m.closers, m.Clicks.Close)
 	m.ReadLog = store.NewReadLog(db, time.Second, m.Logger)
 	m.goWork(func() { m.ReadLog.Run(workCtx) })

@@ -75,6 +75,9 @@ func MustURL(tb testing.TB, engine store.Engine) string {
 	}
 }
 
+// AuditKey is the audit key of the databases MustOpen opens.
+var AuditKey = []byte("storetest audit key: 32 bytes or more of it")
+
 // MustOpen opens a new, migrated database of engine, closed when the test
 // ends.
 func MustOpen(tb testing.TB, engine store.Engine) *store.DB {
@@ -87,7 +90,7 @@ func MustOpen(tb testing.TB, engine store.Engine) *store.DB {
 func MustOpenURL(tb testing.TB, rawURL string) *store.DB {
 	tb.Helper()
 	store.BcryptCost = 4
-	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL"})
+	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL", AuditKey: AuditKey})
 	if err != nil {
 		tb.Fatalf("open %s: %v", rawURL, err)
 	}
