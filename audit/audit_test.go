@@ -157,7 +157,9 @@ func TestVerifyCatchesRewrites(t *testing.T) {
 		t.Run("edit rehashed with another key", func(t *testing.T) {
 			fx := newFixture(t, engine)
 			fx.attack(t, `UPDATE events SET data = '{"rule":"pid"}' WHERE subject = '`+fx.leads[0]+`' AND n = 3`)
-			fx.rechain(t, fx.leads[0], func(e leadrouter.Event) string { return e.ComputeKeyedHash([]byte("the attacker's own key, 32 bytes long")) })
+			fx.rechain(t, fx.leads[0], func(e leadrouter.Event) string {
+				return e.ComputeKeyedHash([]byte("the attacker's own key, 32 bytes long"))
+			})
 			wantFinding(t, fx.verify(t), fx.leads[0], "edited")
 		})
 		t.Run("tail deleted and head fixed", func(t *testing.T) {

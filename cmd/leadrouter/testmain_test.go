@@ -2,7 +2,7 @@ package main
 
 import (
 	"os"
-		"testing"
+	"testing"
 )
 
 // TestMain keeps the audit keys and checkpoint files of the tests' servers
