@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"sync"
 
 	"modernc.org/sqlite"
 )
@@ -21,9 +22,18 @@ const sqliteDriverName = "sqlite-leadrouter"
 // IN lists of varying length have many texts).
 const stmtCacheSize = 256
 
-func init() {
-	sql.Register(sqliteDriverName, cachingDriver{base: &sqlite.Driver{}})
+// SQLiteDriver registers the caching SQLite driver (once) and returns its
+// name for sql.Open.
+func SQLiteDriver() string {
+	registerSQLite()
+	return sqliteDriverName
 }
+
+// registerSQLite registers the caching driver once, the first time a
+// SQLite database is opened.
+var registerSQLite = sync.OnceFunc(func() {
+	sql.Register(sqliteDriverName, cachingDriver{base: &sqlite.Driver{}})
+})
 
 type cachingDriver struct{ base driver.Driver }
 

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	_ "github.com/leadrouter/leadrouter/store" // registers sqlite-leadrouter
+	"github.com/leadrouter/leadrouter/store"
 )
 
 // TestStatementCache drives the caching SQLite driver through
@@ -14,7 +14,7 @@ import (
 // prepared twice at once gets two statements, and many distinct queries
 // (beyond the cache's bound) all still answer right.
 func TestStatementCache(t *testing.T) {
-	db, err := sql.Open("sqlite-leadrouter", "file:"+filepath.Join(t.TempDir(), "cache.db")+"?_pragma=journal_mode(WAL)")
+	db, err := sql.Open(store.SQLiteDriver(), "file:"+filepath.Join(t.TempDir(), "cache.db")+"?_pragma=journal_mode(WAL)")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -94,6 +94,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	db := &DB{engine: engine, url: rawURL, auditKey: opts.AuditKey, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	switch engine {
 	case SQLite:
+		registerSQLite()
 		sync := opts.SQLiteSynchronous
 		if sync == "" {
 			sync = "FULL"

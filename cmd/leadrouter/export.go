@@ -14,10 +14,6 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
-func init() {
-	extraCommands["export"] = runExport
-}
-
 // runExport is `leadrouter export leads|opportunities [--db URL] > FILE.csv`.
 // With --partner ID the export is what that partner may see, contact
 // details redacted as in the API.

@@ -14,10 +14,6 @@ import (
 	"github.com/leadrouter/leadrouter/intake"
 )
 
-func init() {
-	extraCommands["import"] = runImport
-}
-
 // runImport is `leadrouter import leads FILE.csv [--db URL] [--report FILE]`.
 func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "leads" {

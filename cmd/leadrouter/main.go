@@ -55,19 +55,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return runToken(ctx, rest, stdout, stderr)
 	case "audit":
 		return runAudit(ctx, rest, stdout, stderr)
+	case "import":
+		return runImport(ctx, rest, stdin, stdout, stderr)
+	case "export":
+		return runExport(ctx, rest, stdin, stdout, stderr)
+	case "simulate":
+		return runSimulate(ctx, rest, stdin, stdout, stderr)
+	case "policy":
+		return runPolicy(ctx, rest, stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
 	}
-	if extra, ok := extraCommands[cmd]; ok {
-		return extra(ctx, rest, stdin, stdout, stderr)
-	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
 }
-
-// extraCommands are the commands registered by other files of this package.
-var extraCommands = map[string]func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error{}
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)

@@ -21,6 +21,7 @@ import (
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -59,15 +60,6 @@ type Main struct {
 	// closing is set by Close; the serve loop's end is then expected.
 	closing atomic.Bool
 }
-
-// mounts wire further surfaces (lead capture, lifecycle, registration,
-// portal…) into a Main whose store and API exist; each lives in a wire_*.go
-// file of this package and registers itself in init.
-var mounts []func(ctx context.Context, m *Main) error
-
-// demoSeeders add demo data through the real workflows once every surface
-// is mounted (forms and sample leads, registrations…), in wire_*.go files.
-var demoSeeders []func(ctx context.Context, m *Main, ids demo.IDs) error
 
 // NewMain returns a Main with the default configuration.
 func NewMain() *Main {
@@ -178,16 +170,26 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 	}
 	m.API.MountLinks(siteHosts)
-	for _, mount := range mounts {
-		if err := mount(workCtx, m); err != nil {
-			return err
-		}
+	// The workflows' surfaces, in order: capture and routing first (the
+	// lifecycle reroutes with its router), the portal last (it serves
+	// every workflow).
+	if err := mountIntake(workCtx, m); err != nil {
+		return err
+	}
+	mountLifecycle(m)
+	mountRegistration(workCtx, m)
+	mountWebhooks(m)
+	if err := mountPortal(workCtx, m); err != nil {
+		return err
 	}
 	if seeded != nil {
-		for _, seed := range demoSeeders {
-			if err := seed(ctx, m, *seeded); err != nil {
-				return fmt.Errorf("seed demo data: %w", err)
-			}
+		// Demo data goes through the real workflows: leads are matched,
+		// routed and on their timelines like any.
+		if err := seedDemoLeads(ctx, m, *seeded); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
+		}
+		if err := seedDemoRegistrations(ctx, &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays}, *seeded); err != nil {
+			return fmt.Errorf("seed demo data: %w", err)
 		}
 	}
 	m.API.Document("GET /go/{pid}", httpapi.Doc{Summary: "A partner's short link: records the touch and redirects to the site",

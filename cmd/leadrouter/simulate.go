@@ -13,11 +13,6 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
-func init() {
-	extraCommands["simulate"] = runSimulate
-	extraCommands["policy"] = runPolicy
-}
-
 // runSimulate is `leadrouter simulate --policy FILE LEADS.csv [--against
 // OTHER] [--db URL]`: it replays the file through the policy with an
 // in-memory rotation and prints who would get how many leads. Partners and

@@ -15,11 +15,6 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
-func init() {
-	mounts = append(mounts, mountIntake)
-	demoSeeders = append(demoSeeders, seedDemoLeads)
-}
-
 // seedDemoLeads stores the demo forms and submits the sample leads through
 // capture, so they are matched, routed and on their timelines like any.
 func seedDemoLeads(ctx context.Context, m *Main, ids demo.IDs) error {

@@ -1,22 +1,15 @@
 package main
 
-import (
-	"context"
+import "github.com/leadrouter/leadrouter/lifecycle"
 
-	"github.com/leadrouter/leadrouter/lifecycle"
-)
-
-// Lifecycle: qualify, consent, convert, hand off, change owner and
+// mountLifecycle serves the lifecycle: qualify, consent, convert, hand off, change owner and
 // reassignment requests, and the partner stats.
-func init() {
-	mounts = append(mounts, func(ctx context.Context, m *Main) error {
-		svc := &lifecycle.Service{DB: m.DB}
-		if m.Router != nil {
-			// Resolving a reassignment request without a named owner
-			// re-runs the routing policy without the giving-up partner.
-			svc.Reroute = m.Router.Reroute
-		}
-		m.API.MountLifecycle(svc)
-		return nil
-	})
+func mountLifecycle(m *Main) {
+	svc := &lifecycle.Service{DB: m.DB}
+	if m.Router != nil {
+		// Resolving a reassignment request without a named owner
+		// re-runs the routing policy without the giving-up partner.
+		svc.Reroute = m.Router.Reroute
+	}
+	m.API.MountLifecycle(svc)
 }

@@ -8,10 +8,6 @@ import (
 	"github.com/leadrouter/leadrouter/registration"
 )
 
-func init() {
-	mounts = append(mounts, mountPortal)
-}
-
 // mountPortal serves the web portal under /portal with whichever workflow
 // services are mounted.
 func mountPortal(ctx context.Context, m *Main) error {

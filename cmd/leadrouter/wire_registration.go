@@ -11,16 +11,10 @@ import (
 
 // Prospect registration (W7): the API routes, the expiry job (running until
 // the server's work context ends) and a few demo registrations.
-func init() {
-	mounts = append(mounts, func(ctx context.Context, m *Main) error {
-		svc := &registration.Service{DB: m.DB, ExpiryDays: m.registrationDays(), Logger: m.Logger}
-		m.API.MountRegistrations(svc)
-		m.goWork(func() { svc.Run(ctx) })
-		return nil
-	})
-	demoSeeders = append(demoSeeders, func(ctx context.Context, m *Main, ids demo.IDs) error {
-		return seedDemoRegistrations(ctx, &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays}, ids)
-	})
+func mountRegistration(ctx context.Context, m *Main) {
+	svc := &registration.Service{DB: m.DB, ExpiryDays: m.registrationDays(), Logger: m.Logger}
+	m.API.MountRegistrations(svc)
+	m.goWork(func() { svc.Run(ctx) })
 }
 
 // seedDemoRegistrations registers demo prospects through the real workflow:
