@@ -9,6 +9,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/audit"
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -207,7 +208,7 @@ func TestVerifyUpgradesUnkeyedChains(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
 		url := storetest.MustURL(t, engine)
-		old, err := store.Open(ctx, url, store.Options{SQLiteSynchronous: "NORMAL"})
+		old, err := store.Open(ctx, url, store.Options{SQLiteSynchronous: "NORMAL", MatchKeys: match.Keys{}})
 		if err != nil {
 			t.Fatal(err)
 		}

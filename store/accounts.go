@@ -66,7 +66,7 @@ func (tx *Tx) createAccount(ctx context.Context, actor leadrouter.Actor, in lead
 		return a, err
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, name_key, country, parent_id, root_id, owner_partner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Name, companyKey(a.Name), a.Country, nullString(a.ParentID), a.RootID,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Name, tx.companyKey(a.Name), a.Country, nullString(a.ParentID), a.RootID,
 		nullString(a.OwnerPartnerID), a.CreatedAt, a.CreatedAt); err != nil {
 		return a, fmt.Errorf("insert account: %w", err)
 	}
@@ -99,7 +99,7 @@ const (
 
 // indexCompany writes the near-miss tokens of a company name for ref.
 func (tx *Tx) indexCompany(ctx context.Context, kind, refID, name string) error {
-	tokens := companyTokens(name)
+	tokens := tx.companyTokens(name)
 	if len(tokens) == 0 {
 		return nil
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -20,7 +21,7 @@ import (
 func TestCheckpointerKeepsWALBounded(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "wal.db")
-	db, err := store.Open(ctx, "sqlite:"+path, store.Options{})
+	db, err := store.Open(ctx, "sqlite:"+path, store.Options{MatchKeys: match.Keys{}})
 	if err != nil {
 		t.Fatal(err)
 	}

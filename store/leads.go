@@ -91,7 +91,7 @@ func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
 	if l.Consent.At != nil {
 		consentAt = l.Consent.At.UTC()
 	}
-	row := []any{l.ID, l.Status, l.FirstName, l.LastName, l.Email, emailDomain(l.Email), l.Phone, l.PhoneE164, l.Company, companyKey(l.Company),
+	row := []any{l.ID, l.Status, l.FirstName, l.LastName, l.Email, emailDomain(l.Email), l.Phone, l.PhoneE164, l.Company, tx.companyKey(l.Company),
 		nullInt(l.CompanySize), l.Title, l.Country, l.Source, l.FormSlug, l.FormKind, l.Campaign, string(utm), l.LandingURL, string(touches),
 		l.CreditedPID, nullString(l.CreditedPartnerID), l.AttributionModel, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID,
 		nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID), nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text,
@@ -176,8 +176,8 @@ func (tx *Tx) Leads(ctx context.Context, actor leadrouter.Actor, f leadrouter.Le
 		// (A UNION of index lookups, not an OR: PostgreSQL would filter
 		// every row for that.)
 		q += ` AND id IN (SELECT id FROM leads WHERE company_key = ?`
-		args = append(args, companyKey(f.Company))
-		if words := companyWords(f.Company); len(words) > 0 {
+		args = append(args, tx.companyKey(f.Company))
+		if words := tx.companyWords(f.Company); len(words) > 0 {
 			parts := make([]string, len(words))
 			for i, w := range words {
 				parts[i] = `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead'`

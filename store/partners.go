@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/match"
 )
 
 const partnerColumns = `id, pid, name, tier, COALESCE(pam_user_id, ''), status, weight, COALESCE(daily_cap, 0), created_at, updated_at`
@@ -89,7 +88,7 @@ func (tx *Tx) CreatePartner(ctx context.Context, actor leadrouter.Actor, in lead
 func (tx *Tx) ValidateNewPartner(ctx context.Context, in *leadrouter.NewPartner) error {
 	var freeMail leadrouter.Validation
 	for i, d := range in.Domains { // before Validate, which drops duplicates and so moves indexes
-		if domain, err := leadrouter.ParseDomain(d); err == nil && match.IsFreeMail(domain) {
+		if domain, err := leadrouter.ParseDomain(d); err == nil && tx.db.keys.FreeMail(domain) {
 			freeMail.Add(fmt.Sprintf("domains[%d]", i), "%s is a free-mail domain, which cannot be a partner's own", domain)
 		}
 	}

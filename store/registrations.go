@@ -202,7 +202,7 @@ func (tx *Tx) InsertRegistration(ctx context.Context, r *Registration) error {
 		r.ID = leadrouter.NewID("reg")
 	}
 	r.CreatedAt, r.UpdatedAt = tx.now, tx.now
-	r.CompanyKey = companyKey(r.Company)
+	r.CompanyKey = tx.companyKey(r.Company)
 	reasons, conflicts, err := encodeRegistrationDetail(r)
 	if err != nil {
 		return err

@@ -41,6 +41,8 @@ type DB struct {
 	// checkpointer copies the SQLite WAL into the database file in the
 	// background (nil on PostgreSQL).
 	checkpointer *checkpointer
+	// keys derives index keys of names (see Options.MatchKeys).
+	keys leadrouter.MatchKeys
 	// auditKey keys the events' hashes (see Options.AuditKey).
 	auditKey []byte
 	// Now returns the current time; tests may replace it.
@@ -53,6 +55,9 @@ type Options struct {
 	SQLiteSynchronous string
 	// MaxConns bounds the PostgreSQL pool and the SQLite reader pool.
 	MaxConns int
+	// MatchKeys derives the company keys, tokens and words the store
+	// indexes (match.Keys); required.
+	MatchKeys leadrouter.MatchKeys
 	// AuditKey keys the timelines' hash chains (HMAC-SHA256); it is kept
 	// outside the database. Without one, events get unkeyed SHA-256
 	// hashes as before the key existed.
@@ -88,10 +93,13 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if opts.MatchKeys == nil {
+		return nil, errors.New("store: Options.MatchKeys is required (match.Keys{})")
+	}
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 16
 	}
-	db := &DB{engine: engine, url: rawURL, auditKey: opts.AuditKey, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	db := &DB{engine: engine, url: rawURL, keys: opts.MatchKeys, auditKey: opts.AuditKey, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	switch engine {
 	case SQLite:
 		registerSQLite()

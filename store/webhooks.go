@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/webhook/egress"
+	"github.com/leadrouter/leadrouter/egress"
 )
 
 // WebhookEvents maps timeline event types to the webhook events they

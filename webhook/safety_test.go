@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 	"github.com/leadrouter/leadrouter/webhook"
-	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 // Every spelling of a special-purpose address is refused when subscribed,

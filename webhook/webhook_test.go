@@ -16,10 +16,10 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 	"github.com/leadrouter/leadrouter/webhook"
-	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 var admin = leadrouter.Actor{UserID: "usr_admin", Role: leadrouter.RoleAdmin}

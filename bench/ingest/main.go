@@ -72,7 +72,7 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 			return fmt.Errorf("build: %w", err)
 		}
 	}
-	db, err := store.Open(ctx, dbURL, store.Options{})
+	db, err := store.Open(ctx, dbURL, store.Options{MatchKeys: match.Keys{}})
 	if err != nil {
 		return err
 	}

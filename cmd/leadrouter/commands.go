@@ -11,6 +11,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/audit"
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -20,7 +21,7 @@ func openDB(ctx context.Context, url string) (*store.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, url, store.Options{AuditKey: key})
+	db, err := store.Open(ctx, url, store.Options{AuditKey: key, MatchKeys: match.Keys{}})
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +43,7 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	db, err := store.Open(ctx, *dbURL, store.Options{})
+	db, err := store.Open(ctx, *dbURL, store.Options{MatchKeys: match.Keys{}})
 	if err != nil {
 		return err
 	}
@@ -149,7 +150,7 @@ func runAudit(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil && args[0] == "checkpoint" {
 		return err
 	}
-	db, err := store.Open(ctx, *dbURL, store.Options{AuditKey: key})
+	db, err := store.Open(ctx, *dbURL, store.Options{AuditKey: key, MatchKeys: match.Keys{}})
 	if err != nil {
 		return err
 	}

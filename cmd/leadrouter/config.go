@@ -12,8 +12,8 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/clientip"
+	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/routing"
-	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 // Config is everything the server reads from flags and LEADROUTER_*

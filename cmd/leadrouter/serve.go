@@ -21,6 +21,7 @@ import (
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
@@ -94,7 +95,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if created {
 		m.Logger.Warn("made a new audit key: keep it outside the database and its backups", "file", keyFile)
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync, AuditKey: auditKey})
+	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync, AuditKey: auditKey, MatchKeys: match.Keys{}})
 	if err != nil {
 		return err
 	}

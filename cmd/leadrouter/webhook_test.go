@@ -16,9 +16,9 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
-	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 // allowLoopback opens 127.0.0.0/8 to webhooks, as --webhook-allow-cidr

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/webhook"
-	"github.com/leadrouter/leadrouter/webhook/egress"
 )
 
 // mountWebhooks serves the subscriptions API and starts the deliverer.

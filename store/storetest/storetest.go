@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -90,7 +91,7 @@ func MustOpen(tb testing.TB, engine store.Engine) *store.DB {
 func MustOpenURL(tb testing.TB, rawURL string) *store.DB {
 	tb.Helper()
 	store.BcryptCost = 4
-	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL", AuditKey: AuditKey})
+	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL", AuditKey: AuditKey, MatchKeys: match.Keys{}})
 	if err != nil {
 		tb.Fatalf("open %s: %v", rawURL, err)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadrouter/leadrouter/webhook/egress"
+	"github.com/leadrouter/leadrouter/egress"
 )
 
 // refusedHosts are spellings of special-purpose addresses, each refused
