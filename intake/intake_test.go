@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -44,12 +44,12 @@ func newService(t *testing.T, engine store.Engine) (*intake.Service, *store.DB) 
 
 // newRoutedService is newService with the real router (the default
 // policy) instead of a queue.
-func newRoutedService(t *testing.T, engine store.Engine) (*intake.Service, *assign.Router, *store.DB) {
+func newRoutedService(t *testing.T, engine store.Engine) (*intake.Service, *live.Router, *store.DB) {
 	t.Helper()
 	db := storetest.MustOpen(t, engine)
 	w := intake.NewWriter(db, 8)
 	t.Cleanup(w.Close)
-	router, err := assign.New(context.Background(), db, nil, "test")
+	router, err := live.New(context.Background(), db, nil, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,11 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -38,7 +38,7 @@ type Main struct {
 	// in batches by a worker.
 	ReadLog *store.ReadLog
 	Codec   *tracking.Codec
-	Router  *assign.Router
+	Router  *live.Router
 	Intake  *intake.Service
 	// SiteHosts are the vendor site's hosts (--site-hosts plus upstream).
 	SiteHosts []string

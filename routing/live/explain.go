@@ -1,4 +1,4 @@
-package assign
+package live
 
 import (
 	"context"

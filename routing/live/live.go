@@ -1,8 +1,8 @@
-// Package assign runs the routing engine against the database: it keeps the
+// Package live runs the routing engine against the database: it keeps the
 // current policy (stored versions, or the file given at start), builds the
 // partner directory, and advances durable round-robin rotations inside the
 // capture transaction. It implements intake.Router.
-package assign
+package live
 
 import (
 	"context"
