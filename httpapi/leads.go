@@ -45,7 +45,7 @@ func (r leadRequest) submission() intake.Submission {
 // converted from; null only for a contact that came from no lead).
 type captureResponse struct {
 	Lead          *LeadView        `json:"lead"`
-	Decision      *intake.Decision `json:"decision,omitempty"`
+	Decision      *leadrouter.Decision `json:"decision,omitempty"`
 	DuplicateOf   string           `json:"duplicate_of,omitempty"`
 	DuplicateKind string           `json:"duplicate_kind,omitempty"`
 }

@@ -20,8 +20,8 @@ import (
 // (dedupe, attribution, idempotency) is what these tests look at.
 type queueRouter struct{}
 
-func (queueRouter) Route(_ context.Context, _ *store.Tx, in intake.RouteInput) (intake.Decision, error) {
-	d := intake.Decision{Rule: "default", Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}, NurtureTrack: "general", Score: 10}
+func (queueRouter) Route(_ context.Context, _ *store.Tx, in intake.RouteInput) (leadrouter.Decision, error) {
+	d := leadrouter.Decision{Rule: "default", Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}, NurtureTrack: "general", Score: 10}
 	if in.Lead.CreditedPartnerID != "" {
 		d.Rule, d.ReservedPartnerID, d.Owner.ID = "pid", in.Lead.CreditedPartnerID, "marketing-nurture"
 	}

@@ -7,6 +7,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // benchDirectory is a partner programme of 40 partners over 10 countries
@@ -45,7 +47,7 @@ func benchLeads(n int) []Lead {
 		case r < 15:
 			l.AccountOwnerPartnerID = fmt.Sprintf("ptr-%03d", rng.IntN(40))
 		case r < 18:
-			l.DuplicateOfLeadID, l.DuplicateOwner = "lead-0", Owner{Kind: OwnerUser, ID: "usr-01"}
+			l.DuplicateOfLeadID, l.DuplicateOwner = "lead-0", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "usr-01"}
 		}
 		leads[i] = l
 	}

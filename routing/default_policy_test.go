@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leadrouter/leadrouter"
 )
 
 func TestDefaultPolicyShape(t *testing.T) {
@@ -38,46 +39,46 @@ func TestDefaultPolicyScenarios(t *testing.T) {
 		name      string
 		lead      Lead
 		rule      string
-		owner     Owner
+		owner     leadrouter.Owner
 		reserved  string
 		traceHint string
 	}{
 		{"PID lead: vendor nurture queue, reserved for the PID partner",
 			Lead{Country: "US", CreditedPartnerID: "p-berlin"},
-			"pid", Owner{Kind: OwnerQueue, ID: "marketing-nurture"}, "p-berlin", "PID BERLIN01"},
+			"pid", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}, "p-berlin", "PID BERLIN01"},
 		{"PID beats account ownership and territory",
 			Lead{Country: "DE", CreditedPartnerID: "p-brussels", AccountOwnerPartnerID: "p-austin"},
-			"pid", Owner{Kind: OwnerQueue, ID: "marketing-nurture"}, "p-brussels", "reserved for Brussels"},
+			"pid", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}, "p-brussels", "reserved for Brussels"},
 		{"lead from a division of a partner-owned account",
 			Lead{Country: "GB", AccountOwnerPartnerID: "p-austin"},
-			"account-owner", Owner{Kind: OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "owned by Austin"},
+			"account-owner", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "owned by Austin"},
 		{"Belgian lead goes to the Belgian partner",
 			Lead{Country: "BE"},
-			"international", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country BE"},
+			"international", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country BE"},
 		{"lower-case country",
 			Lead{Country: "nl"},
-			"international", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country NL"},
+			"international", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country NL"},
 		{"country without a partner: default queue",
 			Lead{Country: "BR"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "no partner territory includes BR"},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "no partner territory includes BR"},
 		{"only partner of the country suspended: default queue",
 			Lead{Country: "FR"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "p-paris suspended"},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "p-paris suspended"},
 		{"home country: inside sales",
 			Lead{Country: "US"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "country US is the home country"},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "country US is the home country"},
 		{"no country: inside sales",
 			Lead{},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "is not a known ISO code"},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "is not a known ISO code"},
 		{"duplicate keeps its owner",
-			Lead{Country: "DE", CreditedPartnerID: "p-berlin", DuplicateOfLeadID: "lead-1", DuplicateOwner: Owner{Kind: OwnerUser, ID: "u-x"}},
-			"duplicate", Owner{Kind: OwnerUser, ID: "u-x"}, "", "keeps its owner user:u-x"},
+			Lead{Country: "DE", CreditedPartnerID: "p-berlin", DuplicateOfLeadID: "lead-1", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-x"}},
+			"duplicate", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-x"}, "", "keeps its owner user:u-x"},
 		{"suspended PID partner: not reserved, routed on",
 			Lead{Country: "BE", CreditedPartnerID: "p-paris"},
-			"international", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "credited partner Paris is suspended"},
+			"international", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "credited partner Paris is suspended"},
 		{"suspended account owner: routed on",
 			Lead{Country: "US", AccountOwnerPartnerID: "p-paris"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "account's owner Paris is suspended"},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "account's owner Paris is suspended"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,11 +168,11 @@ func TestDefaultPolicyScoringAndNurture(t *testing.T) {
 				t.Errorf("decision score %d track %s", d.Score, d.NurtureTrack)
 			}
 			sum := 0
-			for _, s := range d.ScoreSteps {
+			for _, s := range steps {
 				sum += s.Points
 			}
 			if max(sum, 0) != d.Score {
-				t.Errorf("score steps %+v do not add up to %d", d.ScoreSteps, d.Score)
+				t.Errorf("score steps %+v do not add up to %d", steps, d.Score)
 			}
 		})
 	}

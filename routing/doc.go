@@ -6,6 +6,6 @@
 // The engine is pure: it takes a Lead, a Directory of partners and queue
 // users and a Rotation (the round-robin positions and daily counts, kept
 // durable by the store and in memory by MemoryRotation), and returns a
-// Decision. Simulate replays a file of leads through a policy, optionally
+// leadrouter.Decision. Simulate replays a file of leads through a policy, optionally
 // comparing it with another, using the same engine.
 package routing

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leadrouter/leadrouter"
 )
 
 // TestActions runs each action, and what it does when it finds nobody.
@@ -18,55 +19,55 @@ func TestActions(t *testing.T) {
 		rules     string
 		lead      Lead
 		rule      string
-		owner     Owner
+		owner     leadrouter.Owner
 		reserved  string
 		traceHint string
 	}{
 		{"keep_owner", "  - id: k\n    action: keep_owner\n",
-			Lead{DuplicateOfLeadID: "l1", DuplicateOwner: Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}},
-			"k", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "open lead l1"},
+			Lead{DuplicateOfLeadID: "l1", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}},
+			"k", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "open lead l1"},
 		{"keep_owner without a known owner falls through", "  - id: k\n    action: keep_owner\n",
-			Lead{DuplicateOfLeadID: "l1"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "owner of open lead l1 is not known; trying the next rule"},
+			Lead{DuplicateOfLeadID: "l1"}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "owner of open lead l1 is not known; trying the next rule"},
 		{"keep_owner on a new lead falls through", "  - id: k\n    action: keep_owner\n",
-			Lead{}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "not a response to an open lead"},
+			Lead{}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "not a response to an open lead"},
 		{"reserve_pid into the directory's nurture queue", "  - id: r\n    action: reserve_pid\n",
-			Lead{CreditedPartnerID: "p-austin"}, "r", Owner{Kind: OwnerQueue, ID: "marketing-nurture"}, "p-austin", "PID AUSTIN01"},
+			Lead{CreditedPartnerID: "p-austin"}, "r", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}, "p-austin", "PID AUSTIN01"},
 		{"reserve_pid into a named queue", "  - id: r\n    action: reserve_pid\n    queue: partner-nurture\n",
-			Lead{CreditedPartnerID: "p-austin"}, "r", Owner{Kind: OwnerQueue, ID: "partner-nurture"}, "p-austin", "queue partner-nurture"},
+			Lead{CreditedPartnerID: "p-austin"}, "r", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "partner-nurture"}, "p-austin", "queue partner-nurture"},
 		{"reserve_pid for an unknown partner", "  - id: r\n    action: reserve_pid\n",
-			Lead{CreditedPartnerID: "p-gone"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "p-gone is not in the partner directory"},
+			Lead{CreditedPartnerID: "p-gone"}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "p-gone is not in the partner directory"},
 		{"reserve_pid for an excluded partner", "  - id: r\n    action: reserve_pid\n",
-			Lead{CreditedPartnerID: "p-austin", Exclude: []string{"p-austin"}}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "Austin is excluded"},
+			Lead{CreditedPartnerID: "p-austin", Exclude: []string{"p-austin"}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "Austin is excluded"},
 		{"assign_account_partner", "  - id: a\n    action: assign_account_partner\n",
-			Lead{AccountOwnerPartnerID: "p-munich"}, "a", Owner{Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "owned by Munich"},
+			Lead{AccountOwnerPartnerID: "p-munich"}, "a", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "owned by Munich"},
 		{"assign_account_partner, owner excluded", "  - id: a\n    action: assign_account_partner\n",
-			Lead{AccountOwnerPartnerID: "p-munich", Exclude: []string{"p-munich"}}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "p-munich excluded"},
+			Lead{AccountOwnerPartnerID: "p-munich", Exclude: []string{"p-munich"}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "p-munich excluded"},
 		{"assign_territory ignores the home country", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "US"}, "t", Owner{Kind: OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "country US"},
+			Lead{Country: "US"}, "t", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "country US"},
 		{"assign_territory without a country", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "Germany"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "no territory includes it"},
+			Lead{Country: "Germany"}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "no territory includes it"},
 		{"assign_territory, everyone excluded", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "DE", Exclude: []string{"p-munich", "p-berlin"}}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "excluded or at its daily cap"},
+			Lead{Country: "DE", Exclude: []string{"p-munich", "p-berlin"}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "excluded or at its daily cap"},
 		{"assign_territory, one excluded", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "DE", Exclude: []string{"p-berlin"}}, "t", Owner{Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (gave the lead up)"},
+			Lead{Country: "DE", Exclude: []string{"p-berlin"}}, "t", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (gave the lead up)"},
 		{"assign_territory, one excluded with a reason", "  - id: t\n    action: assign_territory\n",
 			Lead{Country: "DE", Exclude: []string{"p-berlin"}, ExcludeReasons: map[string]string{"p-berlin": "self-referral: its own domain"}},
-			"t", Owner{Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (self-referral: its own domain)"},
+			"t", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (self-referral: its own domain)"},
 		{"assign_account_partner, owner excluded with a reason", "  - id: a\n    action: assign_account_partner\n",
 			Lead{AccountOwnerPartnerID: "p-munich", Exclude: []string{"p-munich"}, ExcludeReasons: map[string]string{"p-munich": "self-referral"}},
-			"last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "excluded (self-referral)"},
+			"last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "excluded (self-referral)"},
 		{"fallthrough to a queue", "  - id: t\n    action: assign_territory\n    fallthrough: queue:emea-desk\n",
-			Lead{Country: "BR"}, "t", Owner{Kind: OwnerQueue, ID: "emea-desk"}, "", "waits in queue emea-desk (fallthrough)"},
+			Lead{Country: "BR"}, "t", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "emea-desk"}, "", "waits in queue emea-desk (fallthrough)"},
 		{"assign_queue", "  - id: q\n    action: assign_queue\n    queue: inside-sales\n",
-			Lead{}, "q", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "round robin among the 2 user(s)"},
+			Lead{}, "q", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "round robin among the 2 user(s)"},
 		{"assign_queue excluding a user", "  - id: q\n    action: assign_queue\n    queue: inside-sales\n",
-			Lead{Exclude: []string{"u-sales1"}}, "q", Owner{Kind: OwnerUser, ID: "u-sales2"}, "", "u-sales1 excluded"},
+			Lead{Exclude: []string{"u-sales1"}}, "q", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales2"}, "", "u-sales1 excluded"},
 		{"assign_queue without users", "  - id: q\n    action: assign_queue\n    queue: field-sales\n",
-			Lead{}, "q", Owner{Kind: OwnerQueue, ID: "field-sales"}, "", "has no users"},
+			Lead{}, "q", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "field-sales"}, "", "has no users"},
 		{"assign_queue, every user excluded", "  - id: q\n    action: assign_queue\n    queue: inside-sales\n",
-			Lead{Exclude: []string{"u-sales1", "u-sales2"}}, "q", Owner{Kind: OwnerQueue, ID: "inside-sales"}, "", "waits in the queue"},
+			Lead{Exclude: []string{"u-sales1", "u-sales2"}}, "q", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}, "", "waits in the queue"},
 		{"min_score gates a rule", "  - id: t\n    when: {min_score: 10}\n    action: assign_territory\n",
-			Lead{Country: "DE"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "score 0 is below 10"},
+			Lead{Country: "DE"}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "score 0 is below 10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,7 +87,7 @@ func TestActions(t *testing.T) {
 func TestNoRuleAssigns(t *testing.T) {
 	p := MustParse(t, "default_queue: leftovers\nrules:\n  - id: t\n    action: assign_territory\n")
 	d := MustRoute(t, p, testDirectory(), Lead{Country: "BR"}, &MemoryRotation{})
-	want := Decision{Rule: NoRule, Owner: Owner{Kind: OwnerQueue, ID: "leftovers"}, NurtureTrack: "general", ScoreSteps: nil, Trace: []Step{
+	want := leadrouter.Decision{Rule: NoRule, Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "leftovers"}, NurtureTrack: "general", Trace: []leadrouter.RouteStep{
 		{Rule: "t", Matched: true, Reason: "no partner territory includes BR; trying the next rule"},
 		{Rule: NoRule, Fired: true, Chosen: "leftovers", Reason: "no rule assigned the lead: it waits in the default queue leftovers"},
 	}}

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // fuzzLeads exercise every action of a policy that parsed.
 var fuzzLeads = []Lead{
 	{Country: "DE"}, {Country: "US", FormKind: "demo_request", Title: "VP"}, {Country: "BE", CreditedPartnerID: "p-brussels"},
 	{Country: "GB", AccountOwnerPartnerID: "p-austin"}, {Country: "FR", CreditedPartnerID: "p-paris"}, {Country: "ZZ", Exclude: []string{"p-berlin"}},
-	{DuplicateOfLeadID: "l", DuplicateOwner: Owner{Kind: OwnerUser, ID: "u"}}, {Country: "Atlantis", CompanySize: 300, Responses: 4},
+	{DuplicateOfLeadID: "l", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u"}}, {Country: "Atlantis", CompanySize: 300, Responses: 4},
 }
 
 // FuzzParsePolicy: no input makes ParsePolicy panic; every error names a
@@ -47,7 +49,7 @@ func FuzzParsePolicy(f *testing.F) {
 				t.Fatalf("Route(%+v) = %+v", lead, d)
 			}
 			switch d.Owner.Kind {
-			case OwnerPartner, OwnerUser, OwnerQueue:
+			case leadrouter.OwnerPartner, leadrouter.OwnerUser, leadrouter.OwnerQueue:
 			default:
 				t.Fatalf("owner kind %q", d.Owner.Kind)
 			}

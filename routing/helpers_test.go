@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // MustParse parses a policy or fails the test.
@@ -23,7 +25,7 @@ func MustDefault(tb testing.TB) *Policy {
 }
 
 // MustRoute routes a lead or fails the test.
-func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Lead, rot Rotation) Decision {
+func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Lead, rot Rotation) leadrouter.Decision {
 	tb.Helper()
 	d, err := Route(context.Background(), p, dir, lead, rot)
 	if err != nil {
@@ -46,7 +48,7 @@ func testDirectory() Directory {
 }
 
 // traceText is the trace as one string, for looking for words in it.
-func traceText(d Decision) string {
+func traceText(d leadrouter.Decision) string {
 	var b strings.Builder
 	for _, s := range d.Trace {
 		b.WriteString(s.Rule + ": " + s.Reason + " [")

@@ -208,17 +208,17 @@ func leadingNumber(s string) int {
 
 // parseOwner reads "user:u1", "partner:p1", "queue:q"; anything else is
 // an owner known only by its id.
-func parseOwner(s string) Owner {
+func parseOwner(s string) leadrouter.Owner {
 	kind, id, ok := strings.Cut(s, ":")
 	switch {
-	case ok && kind == OwnerPartner:
-		return Owner{Kind: OwnerPartner, ID: id, PartnerID: id}
-	case ok && (kind == OwnerUser || kind == OwnerQueue):
-		return Owner{Kind: kind, ID: id}
+	case ok && kind == leadrouter.OwnerPartner:
+		return leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: id, PartnerID: id}
+	case ok && (kind == leadrouter.OwnerUser || kind == leadrouter.OwnerQueue):
+		return leadrouter.Owner{Kind: kind, ID: id}
 	case s != "":
-		return Owner{Kind: OwnerUser, ID: s}
+		return leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: s}
 	}
-	return Owner{Kind: OwnerQueue, ID: "existing-owner"}
+	return leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "existing-owner"}
 }
 
 // WriteWarnings writes what the file held that routing could not use as

@@ -47,7 +47,7 @@ const (
 // FallthroughNext is the default fallthrough: try the next rule.
 const FallthroughNext = "next"
 
-// NoRule is Decision.Rule when no rule assigned the lead and it went to
+// NoRule is leadrouter.Decision.Rule when no rule assigned the lead and it went to
 // the policy's default queue.
 const NoRule = "none"
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leadrouter/leadrouter"
 )
 
 func TestLeadReader(t *testing.T) {
@@ -37,8 +38,8 @@ func TestLeadReader(t *testing.T) {
 			Responses: 3, Score: 12, CreditedPartnerID: "p-berlin", Day: "2026-03-01"},
 		{ID: "bob@b.example", Country: "BE", Source: "event", Company: "B SA", CompanySize: 51, Responses: 1},
 		{ID: "row 4", Country: "GB", CompanySize: 10000, Responses: 1, CreditedPartnerID: "p-austin", AccountOwnerPartnerID: "p-munich",
-			DuplicateOfLeadID: "L9", DuplicateOwner: Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}},
-		{ID: "row 5", Country: "Atlantis", Responses: 1, DuplicateOfLeadID: "L8", DuplicateOwner: Owner{Kind: OwnerQueue, ID: "existing-owner"}},
+			DuplicateOfLeadID: "L9", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}},
+		{ID: "row 5", Country: "Atlantis", Responses: 1, DuplicateOfLeadID: "L8", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "existing-owner"}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("leads (-want +got):\n%s", diff)
@@ -115,9 +116,9 @@ func TestSimulate(t *testing.T) {
 	if diff := cmp.Diff(map[string]int{"pid": 10, "international": 10, "default": 30}, rep.ByRule); diff != "" {
 		t.Errorf("by rule (-want +got):\n%s", diff)
 	}
-	wantOwners := map[Owner]int{
-		{Kind: OwnerPartner, ID: "p-berlin", PartnerID: "p-berlin"}: 5, {Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}: 5,
-		{Kind: OwnerUser, ID: "u-sales1"}: 15, {Kind: OwnerUser, ID: "u-sales2"}: 15, {Kind: OwnerQueue, ID: "marketing-nurture"}: 10,
+	wantOwners := map[leadrouter.Owner]int{
+		{Kind: leadrouter.OwnerPartner, ID: "p-berlin", PartnerID: "p-berlin"}: 5, {Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}: 5,
+		{Kind: leadrouter.OwnerUser, ID: "u-sales1"}: 15, {Kind: leadrouter.OwnerUser, ID: "u-sales2"}: 15, {Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}: 10,
 	}
 	if diff := cmp.Diff(wantOwners, rep.ByAssignee); diff != "" {
 		t.Errorf("by assignee (-want +got):\n%s", diff)

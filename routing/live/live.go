@@ -205,21 +205,15 @@ func RoutingLead(l *leadrouter.Lead, accountOwner string, exclude []string) rout
 }
 
 // Route implements intake.Router.
-func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) (intake.Decision, error) {
+func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) (leadrouter.Decision, error) {
 	policy, _, _ := r.Policy()
 	dir, err := r.directory(ctx, tx)
 	if err != nil {
-		return intake.Decision{}, err
+		return leadrouter.Decision{}, err
 	}
 	lead := RoutingLead(in.Lead, in.AccountOwnerPartnerID, in.Exclude)
 	lead.ExcludeReasons = in.ExcludeReasons
-	dec, err := routing.Route(ctx, policy, dir, lead, txRotation{tx})
-	if err != nil {
-		return intake.Decision{}, err
-	}
-	return intake.Decision{Rule: dec.Rule, Owner: leadrouter.Owner{Kind: dec.Owner.Kind, ID: dec.Owner.ID, PartnerID: dec.Owner.PartnerID},
-		ReservedPartnerID: dec.ReservedPartnerID, NurtureTrack: dec.NurtureTrack, Score: dec.Score,
-		MQL: dec.Score >= policy.MQLThreshold(), Trace: dec.Trace}, nil
+	return routing.Route(ctx, policy, dir, lead, txRotation{tx})
 }
 
 // Rescore implements intake.Router.
