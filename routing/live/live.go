@@ -74,6 +74,13 @@ func (r *Router) Policy() (*routing.Policy, int64, string) {
 	return r.policy, r.version, r.source
 }
 
+// MQLThreshold is the MQL threshold of the policy in force (lifecycle's
+// Policy).
+func (r *Router) MQLThreshold() int {
+	p, _, _ := r.Policy()
+	return p.MQLThreshold()
+}
+
 // Replace validates src and stores it as the new policy version.
 func (r *Router) Replace(ctx context.Context, src, by string) (int64, error) {
 	p, err := routing.ParsePolicy([]byte(src))
