@@ -15,12 +15,12 @@ import (
 // (some weighted, some capped, one suspended) and 12 sales users.
 func benchDirectory() Directory {
 	countries := []string{"DE", "AT", "BE", "NL", "FR", "GB", "IT", "ES", "SE", "CA"}
-	var partners []Partner
+	var partners []leadrouter.Partner
 	for i := range 40 {
-		partners = append(partners, Partner{
-			ID: fmt.Sprintf("ptr-%03d", i), PID: fmt.Sprintf("PID%05d", i), Name: fmt.Sprintf("Partner %d", i),
+		partners = append(partners, leadrouter.Partner{
+			ID: fmt.Sprintf("ptr-%03d", i), PID: leadrouter.PID(fmt.Sprintf("PID%05d", i)), Name: fmt.Sprintf("Partner %d", i),
 			Countries: []string{countries[i%len(countries)], countries[(i+3)%len(countries)]},
-			Active:    i != 7, Weight: 1 + i%3, DailyCap: map[bool]int{true: 500}[i%5 == 0],
+			Status:    map[bool]string{true: leadrouter.PartnerActive, false: leadrouter.PartnerSuspended}[i != 7], Weight: 1 + i%3, DailyCap: map[bool]int{true: 500}[i%5 == 0],
 		})
 	}
 	var users []string

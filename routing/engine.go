@@ -191,7 +191,7 @@ func (e *engine) reservePID(r *Rule, lv *leadView) outcome {
 	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: queue}, reserved: pt.ID, fired: true}
 	if e.trace {
 		out.step = leadrouter.RouteStep{Chosen: queue, Candidates: []leadrouter.RouteCandidate{{ID: pt.ID, Name: pt.Name}},
-			Reason: "partner " + pt.Name + " (PID " + pt.PID + ") is credited: vendor marketing nurtures the lead in queue " +
+			Reason: "partner " + pt.Name + " (PID " + string(pt.PID) + ") is credited: vendor marketing nurtures the lead in queue " +
 				queue + ", reserved for " + pt.Name + " when it converts"}
 	}
 	return out
@@ -215,12 +215,12 @@ func (e *engine) accountPartner(lv *leadView) outcome {
 
 // single looks up the one candidate of reserve_pid and
 // assign_account_partner and says why it is skipped, if it is.
-func (e *engine) single(id string, lv *leadView) (*Partner, string) {
+func (e *engine) single(id string, lv *leadView) (*leadrouter.Partner, string) {
 	pt := e.dir.partner(id)
 	switch {
 	case pt == nil:
 		return nil, "not in the partner directory"
-	case !pt.Active:
+	case !active(pt):
 		return pt, "suspended"
 	case slices.Contains(lv.Exclude, pt.ID):
 		return pt, lv.excludedReason(pt.ID, "it gave the lead up")
@@ -237,7 +237,7 @@ func (l *Lead) excludedReason(id, dflt string) string {
 	return "excluded (" + dflt + ")"
 }
 
-func (e *engine) name(pt *Partner, id string) string {
+func (e *engine) name(pt *leadrouter.Partner, id string) string {
 	if pt == nil || pt.Name == "" {
 		return id
 	}
@@ -252,7 +252,7 @@ func (e *engine) nobody(reason string) outcome {
 }
 
 // skippedOnly is the outcome of a rule whose one candidate is skipped.
-func (e *engine) skippedOnly(pt *Partner, id, who, skipped string) outcome {
+func (e *engine) skippedOnly(pt *leadrouter.Partner, id, who, skipped string) outcome {
 	if !e.trace {
 		return outcome{}
 	}

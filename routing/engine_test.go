@@ -193,7 +193,7 @@ func TestDirectoryLiteral(t *testing.T) {
 		t.Errorf("got %v", d.Owner)
 	}
 	// Duplicate ids, bad country codes and out-of-range weights are tidied.
-	ix := NewDirectory([]Partner{{ID: "a", Countries: []string{"de", "Germany", "DE"}, Weight: 5000, Active: true}, {ID: "a"}}, nil).index
+	ix := NewDirectory([]leadrouter.Partner{{ID: "a", Countries: []string{"de", "Germany", "DE"}, Weight: 5000, Status: leadrouter.PartnerActive}, {ID: "a"}}, nil).index
 	if len(ix.partners) != 1 || ix.partners[0].Weight != maxWeight || len(ix.partners[0].Countries) != 1 {
 		t.Errorf("%+v", ix.partners)
 	}

@@ -38,12 +38,12 @@ func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Lead, rot Rotation)
 // Belgian one, an American one, a suspended French one, and two sales
 // users.
 func testDirectory() Directory {
-	return NewDirectory([]Partner{
-		{ID: "p-munich", PID: "MUNICH02", Name: "Munich", Countries: []string{"DE"}, Active: true},
-		{ID: "p-berlin", PID: "BERLIN01", Name: "Berlin", Countries: []string{"DE", "at"}, Active: true},
-		{ID: "p-brussels", PID: "BRUSSEL1", Name: "Brussels", Countries: []string{"BE", "NL"}, Active: true},
-		{ID: "p-austin", PID: "AUSTIN01", Name: "Austin", Countries: []string{"US"}, Active: true},
-		{ID: "p-paris", PID: "PARIS001", Name: "Paris", Countries: []string{"FR"}, Active: false},
+	return NewDirectory([]leadrouter.Partner{
+		{ID: "p-munich", PID: "MUNICH02", Name: "Munich", Countries: []string{"DE"}, Status: leadrouter.PartnerActive},
+		{ID: "p-berlin", PID: "BERLIN01", Name: "Berlin", Countries: []string{"DE", "at"}, Status: leadrouter.PartnerActive},
+		{ID: "p-brussels", PID: "BRUSSEL1", Name: "Brussels", Countries: []string{"BE", "NL"}, Status: leadrouter.PartnerActive},
+		{ID: "p-austin", PID: "AUSTIN01", Name: "Austin", Countries: []string{"US"}, Status: leadrouter.PartnerActive},
+		{ID: "p-paris", PID: "PARIS001", Name: "Paris", Countries: []string{"FR"}, Status: leadrouter.PartnerSuspended},
 	}, map[string][]string{"inside-sales": {"u-sales2", "u-sales1"}})
 }
 

@@ -14,7 +14,7 @@ import (
 
 // capOf is the daily cap that applies to a partner under rule r, and the
 // key its count is kept under.
-func capOf(r *Rule, pt *Partner) (int, string) {
+func capOf(r *Rule, pt *leadrouter.Partner) (int, string) {
 	if r.DailyCap > 0 {
 		return r.DailyCap, r.capKey
 	}
@@ -25,7 +25,7 @@ func capOf(r *Rule, pt *Partner) (int, string) {
 }
 
 // record counts an assignment under every cap that watches it.
-func (e *engine) record(ctx context.Context, r *Rule, pt *Partner, id string) error {
+func (e *engine) record(ctx context.Context, r *Rule, pt *leadrouter.Partner, id string) error {
 	if r.DailyCap > 0 {
 		if err := e.rot.Record(ctx, r.capKey, id); err != nil {
 			return err
@@ -38,7 +38,7 @@ func (e *engine) record(ctx context.Context, r *Rule, pt *Partner, id string) er
 }
 
 // checkAssignee is the check of pick: may assignee id have the lead?
-func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *Partner, id string) (uint8, error) {
+func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *leadrouter.Partner, id string) (uint8, error) {
 	if slices.Contains(lv.Exclude, id) {
 		return stExcluded, nil
 	}
@@ -128,7 +128,7 @@ func (e *engine) territoryCandidates(r *Rule, lv *leadView, t *territory, state 
 	for _, pi := range t.all {
 		pt := &e.dir.partners[pi]
 		c := leadrouter.RouteCandidate{ID: pt.ID, Name: pt.Name}
-		if !pt.Active {
+		if !active(pt) {
 			c.Skipped = "suspended"
 		} else {
 			if state != nil && j != chosen {

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // territoryPolicy routes every lead by territory, then to inside sales.
@@ -23,10 +25,10 @@ const territoryPolicy = `rules:
 
 // partnersIn returns k active partners of country DE with the weights
 // given (1 when weights is short) and caps.
-func partnersIn(k int, weights, caps []int) []Partner {
-	out := make([]Partner, k)
+func partnersIn(k int, weights, caps []int) []leadrouter.Partner {
+	out := make([]leadrouter.Partner, k)
 	for i := range out {
-		out[i] = Partner{ID: fmt.Sprintf("p%02d", i), Name: fmt.Sprintf("P%d", i), Countries: []string{"DE"}, Active: true, Weight: 1}
+		out[i] = leadrouter.Partner{ID: fmt.Sprintf("p%02d", i), Name: fmt.Sprintf("P%d", i), Countries: []string{"DE"}, Status: leadrouter.PartnerActive, Weight: 1}
 		if i < len(weights) {
 			out[i].Weight = weights[i]
 		}
@@ -200,7 +202,7 @@ func TestQueueCap(t *testing.T) {
 // active ones split evenly.
 func TestSuspendedSkipped(t *testing.T) {
 	partners := partnersIn(3, nil, nil)
-	partners[1].Active = false
+	partners[1].Status = leadrouter.PartnerSuspended
 	p := MustParse(t, fmt.Sprintf(territoryPolicy, "weighted", ""))
 	got := routeMany(t, p, NewDirectory(partners, nil), &MemoryRotation{}, 50)
 	if diff := cmp.Diff(map[string]int{"p00": 25, "p02": 25}, got); diff != "" {
@@ -240,9 +242,9 @@ func TestConcurrentFairness(t *testing.T) {
 // TestCountriesRotateIndependently: each country has its own turn order.
 func TestCountriesRotateIndependently(t *testing.T) {
 	p := MustDefault(t)
-	dir := NewDirectory([]Partner{
-		{ID: "a", Countries: []string{"DE", "AT"}, Active: true},
-		{ID: "b", Countries: []string{"DE", "AT"}, Active: true},
+	dir := NewDirectory([]leadrouter.Partner{
+		{ID: "a", Countries: []string{"DE", "AT"}, Status: leadrouter.PartnerActive},
+		{ID: "b", Countries: []string{"DE", "AT"}, Status: leadrouter.PartnerActive},
 	}, nil)
 	rot := &MemoryRotation{}
 	var got []string

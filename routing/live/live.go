@@ -189,17 +189,7 @@ func LoadDirectory(ctx context.Context, tx *store.Tx) (routing.Directory, error)
 	if err != nil {
 		return routing.Directory{}, err
 	}
-	return BuildDirectory(partners, sales), nil
-}
-
-// BuildDirectory turns partners and sales users into a routing directory.
-func BuildDirectory(partners []leadrouter.Partner, salesUserIDs []string) routing.Directory {
-	out := make([]routing.Partner, 0, len(partners))
-	for _, p := range partners {
-		out = append(out, routing.Partner{ID: p.ID, PID: string(p.PID), Name: p.Name, Countries: p.Countries,
-			Active: p.Status == leadrouter.PartnerActive, Weight: p.Weight, DailyCap: p.DailyCap})
-	}
-	return routing.NewDirectory(out, map[string][]string{"inside-sales": salesUserIDs})
+	return routing.NewDirectory(partners, map[string][]string{"inside-sales": sales}), nil
 }
 
 // RoutingLead converts a lead and what it matched into the engine's input.
