@@ -32,15 +32,14 @@ func benchDirectory() Directory {
 
 // benchLeads is a mix like a vendor's inbound: mostly home-country web
 // forms, a tenth referred by partners, some known accounts, some repeats.
-func benchLeads(n int) []Lead {
+func benchLeads(n int) []Input {
 	rng := rand.New(rand.NewPCG(7, 8))
 	countries := []string{"US", "US", "US", "US", "US", "DE", "AT", "BE", "NL", "FR", "GB", "BR", "JP", "CA", "it"}
 	titles := []string{"VP Sales", "IT Director", "Engineer", "Student", "Chief Financial Officer", "", "Office Manager"}
 	kinds := []string{"gated_offer", "demo_request", "contact", "event"}
-	leads := make([]Lead, n)
+	leads := make([]Input, n)
 	for i := range leads {
-		l := Lead{ID: fmt.Sprintf("lead-%d", i), Country: countries[rng.IntN(len(countries))], Source: "web_form",
-			FormKind: kinds[rng.IntN(len(kinds))], Title: titles[rng.IntN(len(titles))], CompanySize: rng.IntN(3000), Responses: 1 + rng.IntN(3)}
+		l := Input{Lead: leadrouter.Lead{ID: fmt.Sprintf("lead-%d", i), Country: countries[rng.IntN(len(countries))], Source: "web_form", FormKind: kinds[rng.IntN(len(kinds))], Title: titles[rng.IntN(len(titles))], CompanySize: rng.IntN(3000), Responses: 1 + rng.IntN(3)}}
 		switch r := rng.IntN(100); {
 		case r < 10:
 			l.CreditedPartnerID = fmt.Sprintf("ptr-%03d", rng.IntN(40))

@@ -11,23 +11,23 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
-// Lead is what the engine knows of a lead and what it matched.
-type Lead struct {
-	ID       string // for reports; routing does not read it
-	Country  string // ISO alpha-2, any case
-	Source   string // web_form, call, email, import, event, webinar, …
-	FormKind string // gated_offer, demo_request, contact, event
-	Title    string // job title
-	Company  string // company name, for reports
-	// CompanySize is the number of employees (0: unknown).
-	CompanySize int
-	// Responses counts the lead's form fills, calls and e-mails.
-	Responses int
-	// Score is points earned outside the policy (such as a marketing
-	// automation score); the policy's scoring adds to it.
-	Score int
-	// CreditedPartnerID is the partner credited through a PID, if any.
-	CreditedPartnerID string
+// Input is one lead to route: the domain lead and the facts routing needs
+// beyond its fields. Of the lead, routing reads Country (ISO alpha-2, any
+// case), Source, FormKind, Title, CompanySize (0: unknown), Responses and
+// CreditedPartnerID; ID and Company name it in reports. The lead's own
+// Score is not read: what it earned outside the policy is
+// Facts.OutsideScore.
+type Input struct {
+	leadrouter.Lead
+	Facts
+}
+
+// Facts is what routing knows of a lead beyond its own fields: what it
+// matched and who must not have it.
+type Facts struct {
+	// OutsideScore is points earned outside the policy (such as a
+	// marketing automation score); the policy's scoring adds to it.
+	OutsideScore int
 	// AccountOwnerPartnerID is the partner owning the matched account or
 	// any account in its hierarchy, if any.
 	AccountOwnerPartnerID string
@@ -50,7 +50,7 @@ type Lead struct {
 // Route applies the policy to a lead and returns the decision with a
 // trace of every rule considered, in order. Round-robin positions and
 // daily counts are read and advanced through rot.
-func Route(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotation) (leadrouter.Decision, error) {
+func Route(ctx context.Context, p *Policy, dir Directory, lead Input, rot Rotation) (leadrouter.Decision, error) {
 	if p == nil || rot == nil {
 		return leadrouter.Decision{}, errors.New("routing: Route needs a policy and a rotation")
 	}
@@ -60,7 +60,7 @@ func Route(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotatio
 
 // RouteExcluding is Route without the given partners or users: what a
 // reassignment runs when a partner gives a lead up.
-func RouteExcluding(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotation, exclude ...string) (leadrouter.Decision, error) {
+func RouteExcluding(ctx context.Context, p *Policy, dir Directory, lead Input, rot Rotation, exclude ...string) (leadrouter.Decision, error) {
 	lead.Exclude = append(slices.Clip(lead.Exclude), exclude...)
 	return Route(ctx, p, dir, lead, rot)
 }
@@ -76,14 +76,14 @@ type engine struct {
 
 // leadView is a lead with its country looked up once.
 type leadView struct {
-	*Lead
+	*Input
 	country       int    // country index, -1 when not a two-letter code
 	countryCode   string // upper case, when country >= 0
 	international bool   // known country other than home
 }
 
-func (p *Policy) view(l *Lead) leadView {
-	v := leadView{Lead: l, country: countryIndex(strings.TrimSpace(l.Country))}
+func (p *Policy) view(l *Input) leadView {
+	v := leadView{Input: l, country: countryIndex(strings.TrimSpace(l.Country))}
 	if v.country >= 0 {
 		v.countryCode = countryCodes[2*v.country : 2*v.country+2]
 		v.international = v.country != p.home
@@ -99,7 +99,7 @@ type outcome struct {
 	step     leadrouter.RouteStep
 }
 
-func (e *engine) route(ctx context.Context, lead *Lead) (leadrouter.Decision, error) {
+func (e *engine) route(ctx context.Context, lead *Input) (leadrouter.Decision, error) {
 	p := e.policy
 	lv := p.view(lead)
 	var d leadrouter.Decision
@@ -230,7 +230,7 @@ func (e *engine) single(id string, lv *leadView) (*leadrouter.Partner, string) {
 
 // excludedReason is the trace's word for an excluded candidate: its reason
 // from ExcludeReasons, else dflt.
-func (l *Lead) excludedReason(id, dflt string) string {
+func (l *Input) excludedReason(id, dflt string) string {
 	if why := l.ExcludeReasons[id]; why != "" {
 		return "excluded (" + why + ")"
 	}

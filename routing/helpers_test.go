@@ -25,7 +25,7 @@ func MustDefault(tb testing.TB) *Policy {
 }
 
 // MustRoute routes a lead or fails the test.
-func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Lead, rot Rotation) leadrouter.Decision {
+func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Input, rot Rotation) leadrouter.Decision {
 	tb.Helper()
 	d, err := Route(context.Background(), p, dir, lead, rot)
 	if err != nil {

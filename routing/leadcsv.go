@@ -101,13 +101,13 @@ func normaliseHeader(h string) string {
 }
 
 // Next returns the next lead, or io.EOF after the last.
-func (lr *LeadReader) Next() (Lead, error) {
+func (lr *LeadReader) Next() (Input, error) {
 	rec, err := lr.r.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return Lead{}, io.EOF
+			return Input{}, io.EOF
 		}
-		return Lead{}, fmt.Errorf("leads CSV: %w", err)
+		return Input{}, fmt.Errorf("leads CSV: %w", err)
 	}
 	lr.row++
 	get := func(field string) string {
@@ -116,12 +116,12 @@ func (lr *LeadReader) Next() (Lead, error) {
 		}
 		return ""
 	}
-	l := Lead{
-		ID: get("id"), Country: lr.country(get("country")), Source: enumValue(get("source")), FormKind: enumValue(get("form_kind")),
-		Title: get("title"), Company: get("company"), CompanySize: leadingNumber(get("company_size")),
-		Responses: leadingNumber(get("responses")), Score: leadingNumber(get("score")),
-		CreditedPartnerID: get("credited_partner_id"), AccountOwnerPartnerID: get("account_owner_partner_id"),
-		DuplicateOfLeadID: get("duplicate_of"),
+	l := Input{
+		Lead: leadrouter.Lead{ID: get("id"), Country: lr.country(get("country")), Source: enumValue(get("source")), FormKind: enumValue(get("form_kind")),
+			Title: get("title"), Company: get("company"), CompanySize: leadingNumber(get("company_size")),
+			Responses: leadingNumber(get("responses")), CreditedPartnerID: get("credited_partner_id")},
+		Facts: Facts{OutsideScore: leadingNumber(get("score")), AccountOwnerPartnerID: get("account_owner_partner_id"),
+			DuplicateOfLeadID: get("duplicate_of")},
 	}
 	if l.ID == "" {
 		l.ID = get("email")

@@ -44,7 +44,7 @@ func routeMany(tb testing.TB, p *Policy, dir Directory, rot Rotation, n int) map
 	tb.Helper()
 	counts := map[string]int{}
 	for range n {
-		d := MustRoute(tb, p, dir, Lead{Country: "DE"}, rot)
+		d := MustRoute(tb, p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 		counts[d.Owner.ID]++
 	}
 	return counts
@@ -61,7 +61,7 @@ func TestRoundRobinFairness(t *testing.T) {
 			rot.positions = map[string]int64{"rule:t:DE": start}
 			counts := map[string]int{}
 			for n := 1; n <= 60; n++ {
-				d := MustRoute(t, p, dir, Lead{Country: "DE"}, rot)
+				d := MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 				counts[d.Owner.ID]++
 				for _, pt := range dir.Partners {
 					if c := counts[pt.ID]; c < n/k || c > (n+k-1)/k {
@@ -183,7 +183,7 @@ func TestDailyCapsResetEachDay(t *testing.T) {
 		t.Fatalf("day 2: %v", got)
 	}
 	// The trace says who is at the cap.
-	d := MustRoute(t, p, dir, Lead{Country: "DE"}, rot)
+	d := MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 	if got := traceText(d); d.Rule != "rest" || !strings.Contains(got, "p00 at its daily cap of 2") || !strings.Contains(got, "p01 at its daily cap of 2") {
 		t.Errorf("trace:\n%s", got)
 	}
@@ -222,7 +222,7 @@ func TestConcurrentFairness(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 100 {
-				d, err := Route(context.Background(), p, dir, Lead{Country: "DE"}, rot)
+				d, err := Route(context.Background(), p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 				if err != nil {
 					t.Error(err)
 					return
@@ -249,7 +249,7 @@ func TestCountriesRotateIndependently(t *testing.T) {
 	rot := &MemoryRotation{}
 	var got []string
 	for _, c := range []string{"DE", "AT", "DE", "AT"} {
-		got = append(got, MustRoute(t, p, dir, Lead{Country: c}, rot).Owner.ID)
+		got = append(got, MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: c}}, rot).Owner.ID)
 	}
 	if diff := cmp.Diff([]string{"a", "a", "b", "b"}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

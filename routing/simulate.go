@@ -76,7 +76,7 @@ type Change struct {
 // the decisions. When other is not nil the leads also go through other
 // (with its own rotation) and the report lists the leads whose owner or
 // reservation would change. next returns io.EOF after the last lead.
-func Simulate(ctx context.Context, p, other *Policy, dir Directory, next func() (Lead, error)) (*SimReport, error) {
+func Simulate(ctx context.Context, p, other *Policy, dir Directory, next func() (Input, error)) (*SimReport, error) {
 	if p == nil || next == nil {
 		return nil, errors.New("routing: Simulate needs a policy and leads")
 	}
@@ -92,7 +92,7 @@ func Simulate(ctx context.Context, p, other *Policy, dir Directory, next func() 
 		otherRot = &MemoryRotation{}
 		eo = engine{policy: other, dir: ix, nurtureQueue: dir.VendorNurtureQueue, rot: otherRot}
 	}
-	var lead Lead // one for all leads: routing takes its address
+	var lead Input // one for all leads: routing takes its address
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -151,7 +151,7 @@ func newReport(p *Policy, ix *dirIndex) *SimReport {
 		policy: p, names: names}
 }
 
-func (r *SimReport) count(lead *Lead, d *leadrouter.Decision) {
+func (r *SimReport) count(lead *Input, d *leadrouter.Decision) {
 	r.Leads++
 	r.ByRule[d.Rule]++
 	r.ByAssignee[d.Owner]++

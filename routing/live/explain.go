@@ -48,9 +48,8 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 			return err
 		}
 		exclude, excludeReasons := facts.RouteExclusions()
-		rl := RoutingLead(&lead, owner, exclude)
-		rl.ExcludeReasons = excludeReasons
-		dec, err = routing.Route(ctx, policy, dir, rl, &peekRotation{tx: tx, next: map[string]int64{}})
+		matched := routing.Facts{AccountOwnerPartnerID: owner, Exclude: exclude, ExcludeReasons: excludeReasons}
+		dec, err = routing.Route(ctx, policy, dir, routing.Input{Lead: lead, Facts: matched}, &peekRotation{tx: tx, next: map[string]int64{}})
 		return err
 	})
 	return dec, err

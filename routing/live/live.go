@@ -192,15 +192,6 @@ func LoadDirectory(ctx context.Context, tx *store.Tx) (routing.Directory, error)
 	return routing.NewDirectory(partners, map[string][]string{"inside-sales": sales}), nil
 }
 
-// RoutingLead converts a lead and what it matched into the engine's input.
-func RoutingLead(l *leadrouter.Lead, accountOwner string, exclude []string) routing.Lead {
-	return routing.Lead{
-		ID: l.ID, Country: l.Country, Source: l.Source, FormKind: l.FormKind, Title: l.Title, Company: l.Company,
-		CompanySize: l.CompanySize, Responses: l.Responses, CreditedPartnerID: l.CreditedPartnerID,
-		AccountOwnerPartnerID: accountOwner, Exclude: exclude,
-	}
-}
-
 // Route implements intake.Router.
 func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) (leadrouter.Decision, error) {
 	policy, _, _ := r.Policy()
@@ -208,15 +199,14 @@ func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) 
 	if err != nil {
 		return leadrouter.Decision{}, err
 	}
-	lead := RoutingLead(in.Lead, in.AccountOwnerPartnerID, in.Exclude)
-	lead.ExcludeReasons = in.ExcludeReasons
-	return routing.Route(ctx, policy, dir, lead, txRotation{tx})
+	facts := routing.Facts{AccountOwnerPartnerID: in.AccountOwnerPartnerID, Exclude: in.Exclude, ExcludeReasons: in.ExcludeReasons}
+	return routing.Route(ctx, policy, dir, routing.Input{Lead: *in.Lead, Facts: facts}, txRotation{tx})
 }
 
 // Rescore implements intake.Router.
 func (r *Router) Rescore(ctx context.Context, tx *store.Tx, l *leadrouter.Lead) (int, bool, error) {
 	policy, _, _ := r.Policy()
-	score, _ := routing.Score(policy, RoutingLead(l, "", nil))
+	score, _ := routing.Score(policy, routing.Input{Lead: *l})
 	return score, score >= policy.MQLThreshold(), nil
 }
 
