@@ -44,10 +44,10 @@ func (r leadRequest) submission() intake.Submission {
 // the lead the submission was merged into (for a contact, the lead it was
 // converted from; null only for a contact that came from no lead).
 type captureResponse struct {
-	Lead          *LeadView        `json:"lead"`
-	Decision      *intake.Decision `json:"decision,omitempty"`
-	DuplicateOf   string           `json:"duplicate_of,omitempty"`
-	DuplicateKind string           `json:"duplicate_kind,omitempty"`
+	Lead          *LeadView            `json:"lead"`
+	Decision      *leadrouter.Decision `json:"decision,omitempty"`
+	DuplicateOf   string               `json:"duplicate_of,omitempty"`
+	DuplicateKind string               `json:"duplicate_kind,omitempty"`
 }
 
 // formRequest is what an admin sets on a new form.

@@ -14,11 +14,11 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lifecycle/lifecycletest"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -41,7 +41,7 @@ func newLCWorld(t *testing.T, engine store.Engine) *lcWorld {
 	s := httpapi.New(httpapi.Config{DB: db, Logger: slog.New(slog.DiscardHandler)})
 	// Lead capture with the real router (the default policy), and the
 	// lead reads, for checking what partners see.
-	router, err := assign.New(context.Background(), db, nil, "test")
+	router, err := live.New(context.Background(), db, nil, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,7 @@ import (
 	"net/http"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -30,7 +30,7 @@ type explainBody struct {
 }
 
 // MountRouting registers the routing policy and explain routes.
-func (s *Server) MountRouting(router *assign.Router) {
+func (s *Server) MountRouting(router *live.Router) {
 	s.Document("GET /api/v1/routing/policy", Doc{Summary: "Read the routing policy: {version, policy, history}, or its YAML alone",
 		Query:   []Param{{Name: "format", Description: "yaml: answer the policy's YAML source (as does Accept: application/yaml)", Enum: []string{"yaml"}}},
 		Headers: []Param{{Name: "Accept", Description: "application/yaml: answer the policy's YAML source"}}, ResponseTypes: []string{"application/yaml"}})

@@ -9,17 +9,6 @@ import (
 	"github.com/leadrouter/leadrouter/store"
 )
 
-// Decision is the routing outcome for a new lead (or a response).
-type Decision struct {
-	Rule              string           `json:"rule"`
-	Owner             leadrouter.Owner `json:"owner"`
-	ReservedPartnerID string           `json:"reserved_partner_id"`
-	NurtureTrack      string           `json:"nurture_track"`
-	Score             int              `json:"score"`
-	MQL               bool             `json:"mql"`
-	Trace             any              `json:"trace"`
-}
-
 // RouteInput is what the router needs to know about a lead beyond its
 // fields: what it matched.
 type RouteInput struct {
@@ -36,7 +25,7 @@ type RouteInput struct {
 // Router decides owner, reservation, nurture track and score inside the
 // capture transaction (durable round robin lives in the database).
 type Router interface {
-	Route(ctx context.Context, tx *store.Tx, in RouteInput) (Decision, error)
+	Route(ctx context.Context, tx *store.Tx, in RouteInput) (leadrouter.Decision, error)
 	// Rescore recomputes score and track of an existing lead after a new
 	// response; it reports whether the lead crossed the MQL threshold.
 	Rescore(ctx context.Context, tx *store.Tx, lead *leadrouter.Lead) (score int, mql bool, err error)
@@ -48,7 +37,7 @@ type Result struct {
 	// open lead with its e-mail, or the converted lead of the contact with
 	// its e-mail (empty only for a contact that came from no lead).
 	Lead          leadrouter.Lead
-	Decision      *Decision
+	Decision      *leadrouter.Decision
 	DuplicateOf   string // the open lead or contact the submission was merged into
 	DuplicateKind string // "lead" or "contact"
 	Created       bool

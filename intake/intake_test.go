@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -20,8 +20,8 @@ import (
 // (dedupe, attribution, idempotency) is what these tests look at.
 type queueRouter struct{}
 
-func (queueRouter) Route(_ context.Context, _ *store.Tx, in intake.RouteInput) (intake.Decision, error) {
-	d := intake.Decision{Rule: "default", Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}, NurtureTrack: "general", Score: 10}
+func (queueRouter) Route(_ context.Context, _ *store.Tx, in intake.RouteInput) (leadrouter.Decision, error) {
+	d := leadrouter.Decision{Rule: "default", Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}, NurtureTrack: "general", Score: 10}
 	if in.Lead.CreditedPartnerID != "" {
 		d.Rule, d.ReservedPartnerID, d.Owner.ID = "pid", in.Lead.CreditedPartnerID, "marketing-nurture"
 	}
@@ -44,12 +44,12 @@ func newService(t *testing.T, engine store.Engine) (*intake.Service, *store.DB) 
 
 // newRoutedService is newService with the real router (the default
 // policy) instead of a queue.
-func newRoutedService(t *testing.T, engine store.Engine) (*intake.Service, *assign.Router, *store.DB) {
+func newRoutedService(t *testing.T, engine store.Engine) (*intake.Service, *live.Router, *store.DB) {
 	t.Helper()
 	db := storetest.MustOpen(t, engine)
 	w := intake.NewWriter(db, 8)
 	t.Cleanup(w.Close)
-	router, err := assign.New(context.Background(), db, nil, "test")
+	router, err := live.New(context.Background(), db, nil, "test")
 	if err != nil {
 		t.Fatal(err)
 	}

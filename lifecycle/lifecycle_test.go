@@ -11,6 +11,7 @@ import (
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lifecycle/lifecycletest"
 	"github.com/leadrouter/leadrouter/routing"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -562,10 +563,16 @@ func TestLifecycleReservedLeadNeedsMQL(t *testing.T) {
 			}
 		}
 
-		// The threshold is the stored policy's: lowered to 20, the lead
-		// scored 20 qualifies, converts and waits for its hand-off.
+		// The threshold is the live router's policy in force: a new
+		// version lowered to 20, the lead scored 20 qualifies, converts and
+		// waits for its hand-off.
+		router, err := live.New(ctx, svc.DB, nil, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		svc.Policy = router
 		lowered := strings.Replace(string(routing.DefaultPolicyYAML), "threshold: 50", "threshold: 20", 1)
-		if err := svc.DB.Update(ctx, func(tx *store.Tx) error { _, err := tx.SavePolicy(ctx, lowered, "test"); return err }); err != nil {
+		if _, err := router.Replace(ctx, lowered, "test"); err != nil {
 			t.Fatal(err)
 		}
 		mustQualify(t, svc, f, below.ID, true)

@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/routing"
@@ -56,7 +55,7 @@ func (s *Service) Qualify(ctx context.Context, actor leadrouter.Actor, leadID st
 		case !leadrouter.IsOpenStatus(lead.Status):
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead is %s; only open leads can be qualified.", lead.Status)
 		}
-		if err := requireMQLIfReserved(ctx, tx, lead); err != nil {
+		if err := s.requireMQLIfReserved(lead); err != nil {
 			return err
 		}
 		from := lead.Status
@@ -81,17 +80,14 @@ func (s *Service) Qualify(ctx context.Context, actor leadrouter.Actor, leadID st
 // nurturing and its score is below the threshold of the routing policy in
 // force. A lead its reserved partner owns already (routed or given to it)
 // is not waiting for a hand-off and passes.
-func requireMQLIfReserved(ctx context.Context, tx *store.Tx, lead leadrouter.Lead) error {
+func (s *Service) requireMQLIfReserved(lead leadrouter.Lead) error {
 	if lead.ReservedPartnerID == "" || lead.ReservedPartnerID == lead.Owner.PartnerID {
 		return nil
 	}
 	if lead.Status != leadrouter.StatusNew && lead.Status != leadrouter.StatusNurturing {
 		return nil // mql (or later)
 	}
-	threshold, err := mqlThreshold(ctx, tx)
-	if err != nil {
-		return err
-	}
+	threshold := s.mqlThreshold()
 	if lead.Score >= threshold {
 		return nil // the threshold was lowered since the lead was scored
 	}
@@ -100,23 +96,13 @@ func requireMQLIfReserved(ctx context.Context, tx *store.Tx, lead leadrouter.Lea
 		"and is never handed to its partner; it can be qualified once its score reaches the threshold.", lead.Score, threshold, lead.Status)
 }
 
-// mqlThreshold is the MQL threshold of the routing policy in force: the
-// newest stored policy version (every server process routes with it; a
-// --policy file is stored at start), else the built-in default.
-func mqlThreshold(ctx context.Context, tx *store.Tx) (int, error) {
-	src := routing.DefaultPolicyYAML
-	stored, err := tx.CurrentPolicy(ctx)
-	switch {
-	case err == nil:
-		src = []byte(stored.Source)
-	case leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND:
-		return 0, err
+// mqlThreshold is the MQL threshold of the routing policy in force (the
+// live router's), else of the built-in policy.
+func (s *Service) mqlThreshold() int {
+	if s.Policy != nil {
+		return s.Policy.MQLThreshold()
 	}
-	p, err := routing.ParsePolicy(src)
-	if err != nil {
-		return 0, fmt.Errorf("routing policy version %d: %w", stored.Version, err)
-	}
-	return p.MQLThreshold(), nil
+	return routing.DefaultPolicy().MQLThreshold()
 }
 
 // Disqualify moves an open lead to disqualified, with a reason.

@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lifecycle/lifecycletest"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -160,7 +160,7 @@ func TestLifecycleOwnerChangePublished(t *testing.T) {
 func TestLifecycleRerouteUpdatesRule(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		svc, f := setup(t, engine)
-		router, err := assign.New(ctx, svc.DB, nil, "test")
+		router, err := live.New(ctx, svc.DB, nil, "test")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -21,9 +21,19 @@ import (
 // It runs inside the caller's transaction (rotations advance there).
 type RerouteFunc func(ctx context.Context, tx *store.Tx, lead leadrouter.Lead, excludePartnerIDs []string) (owner leadrouter.Owner, rule string, trace any, err error)
 
+// Policy is the routing policy in force, as lifecycle needs it: the live
+// router (routing/live) implements it with the policy it routes with.
+type Policy interface {
+	// MQLThreshold is the score at which a lead is marketing-qualified.
+	MQLThreshold() int
+}
+
 // Service runs the lifecycle use cases.
 type Service struct {
 	DB *store.DB
+	// Policy gives the MQL threshold a PID-reserved lead must reach before
+	// it is qualified; nil uses the built-in policy's.
+	Policy Policy
 	// Reroute re-runs routing when a reassignment request is resolved
 	// without a named owner; nil answers ECONFLICT "routing not available".
 	Reroute RerouteFunc

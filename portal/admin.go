@@ -169,7 +169,7 @@ type routingData struct {
 	Source    string
 	History   []store.PolicyVersion
 	Lead      map[string]string
-	Decision  *intake.Decision
+	Decision  *leadrouter.Decision
 	Trace     []map[string]any
 }
 

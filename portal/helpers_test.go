@@ -12,12 +12,12 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/portal"
 	"github.com/leadrouter/leadrouter/registration"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -43,7 +43,7 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 		tb.Fatalf("seed demo: %v", err)
 	}
 	ids := *seeded
-	router, err := assign.New(ctx, db, nil, "test")
+	router, err := live.New(ctx, db, nil, "test")
 	if err != nil {
 		tb.Fatalf("router: %v", err)
 	}

@@ -36,10 +36,10 @@ type Capturer interface {
 	Capture(ctx context.Context, actor leadrouter.Actor, sub intake.Submission, idem *intake.Idempotency) (intake.Result, error)
 }
 
-// Policy reads, replaces and explains the routing policy (assign.Router).
+// Policy reads, replaces and explains the routing policy (live.Router).
 type Policy interface {
 	Policy() (*routing.Policy, int64, string)
-	Explain(ctx context.Context, sub intake.Submission, policySrc string) (intake.Decision, error)
+	Explain(ctx context.Context, sub intake.Submission, policySrc string) (leadrouter.Decision, error)
 	Replace(ctx context.Context, src, by string) (int64, error)
 }
 

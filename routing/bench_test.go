@@ -7,18 +7,20 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // benchDirectory is a partner programme of 40 partners over 10 countries
 // (some weighted, some capped, one suspended) and 12 sales users.
 func benchDirectory() Directory {
 	countries := []string{"DE", "AT", "BE", "NL", "FR", "GB", "IT", "ES", "SE", "CA"}
-	var partners []Partner
+	var partners []leadrouter.Partner
 	for i := range 40 {
-		partners = append(partners, Partner{
-			ID: fmt.Sprintf("ptr-%03d", i), PID: fmt.Sprintf("PID%05d", i), Name: fmt.Sprintf("Partner %d", i),
+		partners = append(partners, leadrouter.Partner{
+			ID: fmt.Sprintf("ptr-%03d", i), PID: leadrouter.PID(fmt.Sprintf("PID%05d", i)), Name: fmt.Sprintf("Partner %d", i),
 			Countries: []string{countries[i%len(countries)], countries[(i+3)%len(countries)]},
-			Active:    i != 7, Weight: 1 + i%3, DailyCap: map[bool]int{true: 500}[i%5 == 0],
+			Status:    map[bool]string{true: leadrouter.PartnerActive, false: leadrouter.PartnerSuspended}[i != 7], Weight: 1 + i%3, DailyCap: map[bool]int{true: 500}[i%5 == 0],
 		})
 	}
 	var users []string
@@ -30,22 +32,21 @@ func benchDirectory() Directory {
 
 // benchLeads is a mix like a vendor's inbound: mostly home-country web
 // forms, a tenth referred by partners, some known accounts, some repeats.
-func benchLeads(n int) []Lead {
+func benchLeads(n int) []Input {
 	rng := rand.New(rand.NewPCG(7, 8))
 	countries := []string{"US", "US", "US", "US", "US", "DE", "AT", "BE", "NL", "FR", "GB", "BR", "JP", "CA", "it"}
 	titles := []string{"VP Sales", "IT Director", "Engineer", "Student", "Chief Financial Officer", "", "Office Manager"}
 	kinds := []string{"gated_offer", "demo_request", "contact", "event"}
-	leads := make([]Lead, n)
+	leads := make([]Input, n)
 	for i := range leads {
-		l := Lead{ID: fmt.Sprintf("lead-%d", i), Country: countries[rng.IntN(len(countries))], Source: "web_form",
-			FormKind: kinds[rng.IntN(len(kinds))], Title: titles[rng.IntN(len(titles))], CompanySize: rng.IntN(3000), Responses: 1 + rng.IntN(3)}
+		l := Input{Lead: leadrouter.Lead{ID: fmt.Sprintf("lead-%d", i), Country: countries[rng.IntN(len(countries))], Source: "web_form", FormKind: kinds[rng.IntN(len(kinds))], Title: titles[rng.IntN(len(titles))], CompanySize: rng.IntN(3000), Responses: 1 + rng.IntN(3)}}
 		switch r := rng.IntN(100); {
 		case r < 10:
 			l.CreditedPartnerID = fmt.Sprintf("ptr-%03d", rng.IntN(40))
 		case r < 15:
 			l.AccountOwnerPartnerID = fmt.Sprintf("ptr-%03d", rng.IntN(40))
 		case r < 18:
-			l.DuplicateOfLeadID, l.DuplicateOwner = "lead-0", Owner{Kind: OwnerUser, ID: "usr-01"}
+			l.DuplicateOfLeadID, l.DuplicateOwner = "lead-0", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "usr-01"}
 		}
 		leads[i] = l
 	}

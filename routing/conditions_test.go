@@ -3,6 +3,8 @@ package routing
 import (
 	"strings"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // TestConditions checks every condition with a lead that passes and one
@@ -10,38 +12,38 @@ import (
 func TestConditions(t *testing.T) {
 	tests := []struct {
 		when   string
-		pass   Lead
-		fail   Lead
+		pass   Input
+		fail   Input
 		reason string
 	}{
-		{"country_in: [DE, AT]", Lead{Country: "at"}, Lead{Country: "FR"}, "country FR is not one of DE, AT"},
-		{"country_in: [DE]", Lead{Country: "DE"}, Lead{Country: "Deutschland"}, `country "Deutschland" is not a known ISO code`},
-		{"country_not_in: [US, CA]", Lead{Country: "MX"}, Lead{Country: "CA"}, "country CA is excluded"},
-		{"country_not_in: [US]", Lead{}, Lead{Country: "US"}, "country US is excluded"},
-		{"international: true", Lead{Country: "DE"}, Lead{Country: "US"}, "country US is the home country"},
-		{"international: true", Lead{Country: "DE"}, Lead{}, `country (none) is not a known ISO code`},
-		{"international: false", Lead{Country: "us"}, Lead{Country: "DE"}, "country DE is not the home country US"},
-		{"has_pid: true", Lead{CreditedPartnerID: "p"}, Lead{}, "no partner is credited"},
-		{"has_pid: false", Lead{}, Lead{CreditedPartnerID: "p"}, "partner p is credited"},
-		{"account_owned_by_partner: true", Lead{AccountOwnerPartnerID: "p"}, Lead{}, "no partner owns the lead's account"},
-		{"account_owned_by_partner: false", Lead{}, Lead{AccountOwnerPartnerID: "p"}, "partner p owns the lead's account"},
-		{"duplicate_of_open_lead: true", Lead{DuplicateOfLeadID: "l"}, Lead{}, "not a response to an open lead"},
-		{"duplicate_of_open_lead: false", Lead{}, Lead{DuplicateOfLeadID: "l"}, "a response to open lead l"},
-		{"source_in: [event, webinar]", Lead{Source: "Webinar"}, Lead{Source: "call"}, `source "call" is not one of event, webinar`},
-		{"source_in: [event]", Lead{Source: "event"}, Lead{}, "source (none) is not one of event"},
-		{"form_kind_in: [demo_request]", Lead{FormKind: "demo_request"}, Lead{FormKind: "contact"}, `form kind "contact" is not one of demo_request`},
-		{"title_in: [CEO, Owner]", Lead{Title: " ceo "}, Lead{Title: "CEO assistant"}, `title "CEO assistant" is not one of CEO, Owner`},
-		{"title_matches: [director, vp]", Lead{Title: "Sales Director, EMEA"}, Lead{Title: "VPN administrator"}, `title "VPN administrator" contains none of director, vp`},
-		{"title_matches: [vice president]", Lead{Title: "Senior Vice-President? no: Vice President Sales"}, Lead{Title: "Vice Presidential aide"}, "contains none of"},
-		{"title_matches: [engineer*]", Lead{Title: "Head of Engineering"}, Lead{Title: "Reengineering lead"}, "contains none of"},
-		{"title_matches: [geschäftsführer]", Lead{Title: "GESCHÄFTSFÜHRER"}, Lead{Title: "Geschäft"}, "contains none of"},
-		{"company_size_min: 50", Lead{CompanySize: 50}, Lead{CompanySize: 49}, "company size 49 is below 50"},
-		{"company_size_min: 50", Lead{CompanySize: 51}, Lead{}, "company size is unknown"},
-		{"company_size_max: 999", Lead{CompanySize: 999}, Lead{CompanySize: 1000}, "company size 1000 is above 999"},
-		{"company_size_max: 999", Lead{CompanySize: 1}, Lead{}, "company size is unknown"},
-		{"responses_min: 2", Lead{Responses: 2}, Lead{Responses: 1}, "1 response(s), fewer than 2"},
-		{"min_score: 20", Lead{Title: "CEO"}, Lead{Title: "intern"}, "score 0 is below 20"},
-		{"{country_in: [DE], form_kind_in: [contact]}", Lead{Country: "DE", FormKind: "contact"}, Lead{Country: "DE", FormKind: "event"}, `form kind "event"`},
+		{"country_in: [DE, AT]", Input{Lead: leadrouter.Lead{Country: "at"}}, Input{Lead: leadrouter.Lead{Country: "FR"}}, "country FR is not one of DE, AT"},
+		{"country_in: [DE]", Input{Lead: leadrouter.Lead{Country: "DE"}}, Input{Lead: leadrouter.Lead{Country: "Deutschland"}}, `country "Deutschland" is not a known ISO code`},
+		{"country_not_in: [US, CA]", Input{Lead: leadrouter.Lead{Country: "MX"}}, Input{Lead: leadrouter.Lead{Country: "CA"}}, "country CA is excluded"},
+		{"country_not_in: [US]", Input{}, Input{Lead: leadrouter.Lead{Country: "US"}}, "country US is excluded"},
+		{"international: true", Input{Lead: leadrouter.Lead{Country: "DE"}}, Input{Lead: leadrouter.Lead{Country: "US"}}, "country US is the home country"},
+		{"international: true", Input{Lead: leadrouter.Lead{Country: "DE"}}, Input{}, `country (none) is not a known ISO code`},
+		{"international: false", Input{Lead: leadrouter.Lead{Country: "us"}}, Input{Lead: leadrouter.Lead{Country: "DE"}}, "country DE is not the home country US"},
+		{"has_pid: true", Input{Lead: leadrouter.Lead{CreditedPartnerID: "p"}}, Input{}, "no partner is credited"},
+		{"has_pid: false", Input{}, Input{Lead: leadrouter.Lead{CreditedPartnerID: "p"}}, "partner p is credited"},
+		{"account_owned_by_partner: true", Input{Facts: Facts{AccountOwnerPartnerID: "p"}}, Input{}, "no partner owns the lead's account"},
+		{"account_owned_by_partner: false", Input{}, Input{Facts: Facts{AccountOwnerPartnerID: "p"}}, "partner p owns the lead's account"},
+		{"duplicate_of_open_lead: true", Input{Facts: Facts{DuplicateOfLeadID: "l"}}, Input{}, "not a response to an open lead"},
+		{"duplicate_of_open_lead: false", Input{}, Input{Facts: Facts{DuplicateOfLeadID: "l"}}, "a response to open lead l"},
+		{"source_in: [event, webinar]", Input{Lead: leadrouter.Lead{Source: "Webinar"}}, Input{Lead: leadrouter.Lead{Source: "call"}}, `source "call" is not one of event, webinar`},
+		{"source_in: [event]", Input{Lead: leadrouter.Lead{Source: "event"}}, Input{}, "source (none) is not one of event"},
+		{"form_kind_in: [demo_request]", Input{Lead: leadrouter.Lead{FormKind: "demo_request"}}, Input{Lead: leadrouter.Lead{FormKind: "contact"}}, `form kind "contact" is not one of demo_request`},
+		{"title_in: [CEO, Owner]", Input{Lead: leadrouter.Lead{Title: " ceo "}}, Input{Lead: leadrouter.Lead{Title: "CEO assistant"}}, `title "CEO assistant" is not one of CEO, Owner`},
+		{"title_matches: [director, vp]", Input{Lead: leadrouter.Lead{Title: "Sales Director, EMEA"}}, Input{Lead: leadrouter.Lead{Title: "VPN administrator"}}, `title "VPN administrator" contains none of director, vp`},
+		{"title_matches: [vice president]", Input{Lead: leadrouter.Lead{Title: "Senior Vice-President? no: Vice President Sales"}}, Input{Lead: leadrouter.Lead{Title: "Vice Presidential aide"}}, "contains none of"},
+		{"title_matches: [engineer*]", Input{Lead: leadrouter.Lead{Title: "Head of Engineering"}}, Input{Lead: leadrouter.Lead{Title: "Reengineering lead"}}, "contains none of"},
+		{"title_matches: [geschäftsführer]", Input{Lead: leadrouter.Lead{Title: "GESCHÄFTSFÜHRER"}}, Input{Lead: leadrouter.Lead{Title: "Geschäft"}}, "contains none of"},
+		{"company_size_min: 50", Input{Lead: leadrouter.Lead{CompanySize: 50}}, Input{Lead: leadrouter.Lead{CompanySize: 49}}, "company size 49 is below 50"},
+		{"company_size_min: 50", Input{Lead: leadrouter.Lead{CompanySize: 51}}, Input{}, "company size is unknown"},
+		{"company_size_max: 999", Input{Lead: leadrouter.Lead{CompanySize: 999}}, Input{Lead: leadrouter.Lead{CompanySize: 1000}}, "company size 1000 is above 999"},
+		{"company_size_max: 999", Input{Lead: leadrouter.Lead{CompanySize: 1}}, Input{}, "company size is unknown"},
+		{"responses_min: 2", Input{Lead: leadrouter.Lead{Responses: 2}}, Input{Lead: leadrouter.Lead{Responses: 1}}, "1 response(s), fewer than 2"},
+		{"min_score: 20", Input{Lead: leadrouter.Lead{Title: "CEO"}}, Input{Lead: leadrouter.Lead{Title: "intern"}}, "score 0 is below 20"},
+		{"{country_in: [DE], form_kind_in: [contact]}", Input{Lead: leadrouter.Lead{Country: "DE", FormKind: "contact"}}, Input{Lead: leadrouter.Lead{Country: "DE", FormKind: "event"}}, `form kind "event"`},
 	}
 	const scoring = "scoring:\n  rules:\n    - {points: 25, when: {title_in: [ceo]}}\n"
 	for _, tt := range tests {
@@ -52,7 +54,7 @@ func TestConditions(t *testing.T) {
 			}
 			p := MustParse(t, "rules:\n  - id: r\n    action: keep_owner\n    when: "+when+"\n"+scoring)
 			w := &p.Rules[0].When
-			check := func(l Lead) (cond, string) {
+			check := func(l Input) (cond, string) {
 				lv := p.view(&l)
 				score := p.score(&lv, nil)
 				c := w.eval(&lv, score)

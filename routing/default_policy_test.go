@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leadrouter/leadrouter"
 )
 
 func TestDefaultPolicyShape(t *testing.T) {
@@ -36,48 +37,48 @@ func TestDefaultPolicyScenarios(t *testing.T) {
 	p := MustDefault(t)
 	tests := []struct {
 		name      string
-		lead      Lead
+		lead      Input
 		rule      string
-		owner     Owner
+		owner     leadrouter.Owner
 		reserved  string
 		traceHint string
 	}{
 		{"PID lead: vendor nurture queue, reserved for the PID partner",
-			Lead{Country: "US", CreditedPartnerID: "p-berlin"},
-			"pid", Owner{Kind: OwnerQueue, ID: "marketing-nurture"}, "p-berlin", "PID BERLIN01"},
+			Input{Lead: leadrouter.Lead{Country: "US", CreditedPartnerID: "p-berlin"}},
+			"pid", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}, "p-berlin", "PID BERLIN01"},
 		{"PID beats account ownership and territory",
-			Lead{Country: "DE", CreditedPartnerID: "p-brussels", AccountOwnerPartnerID: "p-austin"},
-			"pid", Owner{Kind: OwnerQueue, ID: "marketing-nurture"}, "p-brussels", "reserved for Brussels"},
+			Input{Lead: leadrouter.Lead{Country: "DE", CreditedPartnerID: "p-brussels"}, Facts: Facts{AccountOwnerPartnerID: "p-austin"}},
+			"pid", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}, "p-brussels", "reserved for Brussels"},
 		{"lead from a division of a partner-owned account",
-			Lead{Country: "GB", AccountOwnerPartnerID: "p-austin"},
-			"account-owner", Owner{Kind: OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "owned by Austin"},
+			Input{Lead: leadrouter.Lead{Country: "GB"}, Facts: Facts{AccountOwnerPartnerID: "p-austin"}},
+			"account-owner", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "owned by Austin"},
 		{"Belgian lead goes to the Belgian partner",
-			Lead{Country: "BE"},
-			"international", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country BE"},
+			Input{Lead: leadrouter.Lead{Country: "BE"}},
+			"international", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country BE"},
 		{"lower-case country",
-			Lead{Country: "nl"},
-			"international", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country NL"},
+			Input{Lead: leadrouter.Lead{Country: "nl"}},
+			"international", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "country NL"},
 		{"country without a partner: default queue",
-			Lead{Country: "BR"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "no partner territory includes BR"},
+			Input{Lead: leadrouter.Lead{Country: "BR"}},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "no partner territory includes BR"},
 		{"only partner of the country suspended: default queue",
-			Lead{Country: "FR"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "p-paris suspended"},
+			Input{Lead: leadrouter.Lead{Country: "FR"}},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "p-paris suspended"},
 		{"home country: inside sales",
-			Lead{Country: "US"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "country US is the home country"},
+			Input{Lead: leadrouter.Lead{Country: "US"}},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "country US is the home country"},
 		{"no country: inside sales",
-			Lead{},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "is not a known ISO code"},
+			Input{},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "is not a known ISO code"},
 		{"duplicate keeps its owner",
-			Lead{Country: "DE", CreditedPartnerID: "p-berlin", DuplicateOfLeadID: "lead-1", DuplicateOwner: Owner{Kind: OwnerUser, ID: "u-x"}},
-			"duplicate", Owner{Kind: OwnerUser, ID: "u-x"}, "", "keeps its owner user:u-x"},
+			Input{Lead: leadrouter.Lead{Country: "DE", CreditedPartnerID: "p-berlin"}, Facts: Facts{DuplicateOfLeadID: "lead-1", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-x"}}},
+			"duplicate", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-x"}, "", "keeps its owner user:u-x"},
 		{"suspended PID partner: not reserved, routed on",
-			Lead{Country: "BE", CreditedPartnerID: "p-paris"},
-			"international", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "credited partner Paris is suspended"},
+			Input{Lead: leadrouter.Lead{Country: "BE", CreditedPartnerID: "p-paris"}},
+			"international", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "credited partner Paris is suspended"},
 		{"suspended account owner: routed on",
-			Lead{Country: "US", AccountOwnerPartnerID: "p-paris"},
-			"default", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "account's owner Paris is suspended"},
+			Input{Lead: leadrouter.Lead{Country: "US"}, Facts: Facts{AccountOwnerPartnerID: "p-paris"}},
+			"default", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "account's owner Paris is suspended"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,7 +109,7 @@ func TestDefaultPolicyGermanRoundRobin(t *testing.T) {
 	var mu sync.Mutex
 	counts := map[string]int{}
 	route := func(i int) {
-		d, err := Route(context.Background(), p, dir, Lead{ID: "de", Country: "DE"}, rot)
+		d, err := Route(context.Background(), p, dir, Input{Lead: leadrouter.Lead{ID: "de", Country: "DE"}}, rot)
 		if err != nil {
 			t.Error(err)
 			return
@@ -140,18 +141,18 @@ func TestDefaultPolicyScoringAndNurture(t *testing.T) {
 	p := MustDefault(t)
 	tests := []struct {
 		name  string
-		lead  Lead
+		lead  Input
 		score int
 		track string
 	}{
-		{"demo request from a US director", Lead{Country: "US", FormKind: "demo_request", Title: "Director of IT", Responses: 1}, 70, "demo-fast-track"},
-		{"gated offer, unknown fit", Lead{Country: "US", FormKind: "gated_offer", Responses: 1}, 10, "general"},
-		{"returning VP at a 200-people company", Lead{Country: "US", Title: "VP Finance", CompanySize: 200, Responses: 3}, 60, "general"},
-		{"PID lead", Lead{Country: "CA", CreditedPartnerID: "p-x", Responses: 1}, 0, "partner-referral"},
-		{"webinar attendee abroad", Lead{Country: "DE", Source: "webinar", CompanySize: 5000, Responses: 1}, 15, "event-follow-up"},
-		{"international", Lead{Country: "DE", Title: "Geschäftsführer", Responses: 1}, 20, "international"},
-		{"student", Lead{Country: "DE", Title: "Student", Responses: 1}, 0, "international"},
-		{"outside score is added", Lead{Country: "US", Score: 35, Responses: 1}, 45, "general"},
+		{"demo request from a US director", Input{Lead: leadrouter.Lead{Country: "US", FormKind: "demo_request", Title: "Director of IT", Responses: 1}}, 70, "demo-fast-track"},
+		{"gated offer, unknown fit", Input{Lead: leadrouter.Lead{Country: "US", FormKind: "gated_offer", Responses: 1}}, 10, "general"},
+		{"returning VP at a 200-people company", Input{Lead: leadrouter.Lead{Country: "US", Title: "VP Finance", CompanySize: 200, Responses: 3}}, 60, "general"},
+		{"PID lead", Input{Lead: leadrouter.Lead{Country: "CA", CreditedPartnerID: "p-x", Responses: 1}}, 0, "partner-referral"},
+		{"webinar attendee abroad", Input{Lead: leadrouter.Lead{Country: "DE", Source: "webinar", CompanySize: 5000, Responses: 1}}, 15, "event-follow-up"},
+		{"international", Input{Lead: leadrouter.Lead{Country: "DE", Title: "Geschäftsführer", Responses: 1}}, 20, "international"},
+		{"student", Input{Lead: leadrouter.Lead{Country: "DE", Title: "Student", Responses: 1}}, 0, "international"},
+		{"outside score is added", Input{Lead: leadrouter.Lead{Country: "US", Responses: 1}, Facts: Facts{OutsideScore: 35}}, 45, "general"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,11 +168,11 @@ func TestDefaultPolicyScoringAndNurture(t *testing.T) {
 				t.Errorf("decision score %d track %s", d.Score, d.NurtureTrack)
 			}
 			sum := 0
-			for _, s := range d.ScoreSteps {
+			for _, s := range steps {
 				sum += s.Points
 			}
 			if max(sum, 0) != d.Score {
-				t.Errorf("score steps %+v do not add up to %d", d.ScoreSteps, d.Score)
+				t.Errorf("score steps %+v do not add up to %d", steps, d.Score)
 			}
 		})
 	}

@@ -3,24 +3,9 @@ package routing
 import (
 	"slices"
 	"strings"
-)
 
-// Partner is one partner as routing sees it.
-type Partner struct {
-	ID   string // the partner's id, as owners and PIDs name it
-	PID  string // its public referral code
-	Name string // for traces and reports
-	// Countries is the partner's territory (ISO alpha-2 codes).
-	Countries []string
-	// Active is false for a suspended partner, which is always skipped.
-	Active bool
-	// Weight is the partner's share under the weighted strategy (1-1000;
-	// 0 counts as 1).
-	Weight int
-	// DailyCap, when set, is how many leads rotations give the partner a
-	// day (a rule's daily_cap overrides it).
-	DailyCap int
-}
+	"github.com/leadrouter/leadrouter"
+)
 
 // Directory is who routing may assign to: partners, the users of each
 // queue, and the queue that owns PID-reserved leads. Build it with
@@ -28,8 +13,12 @@ type Partner struct {
 // them afterwards); a Directory literal works too but is indexed again on
 // every Route.
 type Directory struct {
-	// Partners are every partner, active or suspended.
-	Partners []Partner
+	// Partners are every partner, active or suspended: routing reads
+	// their ID, PID, Name, Countries (the territory), Status (only active
+	// partners get leads), Weight (the share under the weighted strategy,
+	// 1-1000; 0 counts as 1) and DailyCap (leads a day from rotations; a
+	// rule's daily_cap overrides it).
+	Partners []leadrouter.Partner
 	// QueueUsers maps a queue name to its users' ids ("inside-sales" →
 	// the sales users).
 	QueueUsers map[string][]string
@@ -45,7 +34,7 @@ const maxWeight = 1000
 
 // dirIndex is the directory prepared for routing many leads.
 type dirIndex struct {
-	partners   []Partner // sorted by ID, unique, countries upper-cased
+	partners   []leadrouter.Partner // sorted by ID, unique, countries upper-cased
 	byID       map[string]int32
 	byPID      map[string]int32 // upper-cased PID
 	territory  [numCountries]*territory
@@ -61,7 +50,7 @@ type territory struct {
 
 // NewDirectory returns a directory of partners and queue users, indexed
 // for routing. Candidates are ordered by ID so that rotations are stable.
-func NewDirectory(partners []Partner, queueUsers map[string][]string) Directory {
+func NewDirectory(partners []leadrouter.Partner, queueUsers map[string][]string) Directory {
 	d := Directory{Partners: partners, QueueUsers: queueUsers}
 	d.index = buildIndex(&d)
 	return d
@@ -79,8 +68,8 @@ func buildIndex(d *Directory) *dirIndex {
 	ix := &dirIndex{byID: make(map[string]int32, len(d.Partners)), byPID: make(map[string]int32, len(d.Partners)),
 		queueUsers: make(map[string][]string, len(d.QueueUsers))}
 	partners := slices.Clone(d.Partners)
-	slices.SortStableFunc(partners, func(a, b Partner) int { return strings.Compare(a.ID, b.ID) })
-	partners = slices.CompactFunc(partners, func(a, b Partner) bool { return a.ID == b.ID })
+	slices.SortStableFunc(partners, func(a, b leadrouter.Partner) int { return strings.Compare(a.ID, b.ID) })
+	partners = slices.CompactFunc(partners, func(a, b leadrouter.Partner) bool { return a.ID == b.ID })
 	for i := range partners {
 		p := &partners[i]
 		p.Weight = min(max(p.Weight, 1), maxWeight)
@@ -94,7 +83,7 @@ func buildIndex(d *Directory) *dirIndex {
 		p.Countries = countries
 		ix.byID[p.ID] = int32(i)
 		if p.PID != "" {
-			ix.byPID[strings.ToUpper(p.PID)] = int32(i)
+			ix.byPID[strings.ToUpper(string(p.PID))] = int32(i)
 		}
 		for _, c := range countries {
 			ci := countryIndex(c)
@@ -104,7 +93,7 @@ func buildIndex(d *Directory) *dirIndex {
 				ix.territory[ci] = t
 			}
 			t.all = append(t.all, int32(i))
-			if p.Active {
+			if active(p) {
 				t.active = append(t.active, int32(i))
 			}
 		}
@@ -129,12 +118,16 @@ func buildIndex(d *Directory) *dirIndex {
 }
 
 // partner returns the partner with id, or nil.
-func (ix *dirIndex) partner(id string) *Partner {
+func (ix *dirIndex) partner(id string) *leadrouter.Partner {
 	if i, ok := ix.byID[id]; ok {
 		return &ix.partners[i]
 	}
 	return nil
 }
+
+// active reports whether partner p may get leads (a suspended one is
+// always skipped).
+func active(p *leadrouter.Partner) bool { return p.Status == leadrouter.PartnerActive }
 
 // weightedSequence is the smooth weighted round-robin order over
 // 0…len(weights)-1: each index appears weights[i] times per cycle, spread

@@ -7,52 +7,34 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/leadrouter/leadrouter"
 )
 
-// Owner kinds.
-const (
-	OwnerPartner = "partner"
-	OwnerUser    = "user"
-	OwnerQueue   = "queue"
-)
-
-// Owner is who a decision gives the lead to.
-type Owner struct {
-	// Kind is OwnerPartner, OwnerUser or OwnerQueue.
-	Kind string `json:"kind"`
-	// ID is the partner's, user's or queue's id.
-	ID string `json:"id"`
-	// PartnerID is the partner the owner belongs to, if any.
-	PartnerID string `json:"partner_id,omitempty"`
+// Input is one lead to route: the domain lead and the facts routing needs
+// beyond its fields. Of the lead, routing reads Country (ISO alpha-2, any
+// case), Source, FormKind, Title, CompanySize (0: unknown), Responses and
+// CreditedPartnerID; ID and Company name it in reports. The lead's own
+// Score is not read: what it earned outside the policy is
+// Facts.OutsideScore.
+type Input struct {
+	leadrouter.Lead
+	Facts
 }
 
-// String is "kind:id".
-func (o Owner) String() string { return o.Kind + ":" + o.ID }
-
-// Lead is what the engine knows of a lead and what it matched.
-type Lead struct {
-	ID       string // for reports; routing does not read it
-	Country  string // ISO alpha-2, any case
-	Source   string // web_form, call, email, import, event, webinar, …
-	FormKind string // gated_offer, demo_request, contact, event
-	Title    string // job title
-	Company  string // company name, for reports
-	// CompanySize is the number of employees (0: unknown).
-	CompanySize int
-	// Responses counts the lead's form fills, calls and e-mails.
-	Responses int
-	// Score is points earned outside the policy (such as a marketing
-	// automation score); the policy's scoring adds to it.
-	Score int
-	// CreditedPartnerID is the partner credited through a PID, if any.
-	CreditedPartnerID string
+// Facts is what routing knows of a lead beyond its own fields: what it
+// matched and who must not have it.
+type Facts struct {
+	// OutsideScore is points earned outside the policy (such as a
+	// marketing automation score); the policy's scoring adds to it.
+	OutsideScore int
 	// AccountOwnerPartnerID is the partner owning the matched account or
 	// any account in its hierarchy, if any.
 	AccountOwnerPartnerID string
 	// DuplicateOfLeadID is the open lead this one is a response to.
 	DuplicateOfLeadID string
 	// DuplicateOwner is the owner of that open lead.
-	DuplicateOwner Owner
+	DuplicateOwner leadrouter.Owner
 	// Exclude lists partners (or users) that must not get the lead: a
 	// reassignment re-runs routing without the one giving the lead up;
 	// capture passes over the crediting partner of a self-referral.
@@ -65,57 +47,12 @@ type Lead struct {
 	Day string
 }
 
-// Decision is the outcome of routing one lead.
-type Decision struct {
-	// Rule is the id of the rule that decided, or NoRule.
-	Rule string `json:"rule"`
-	// Owner is who gets the lead.
-	Owner Owner `json:"owner"`
-	// ReservedPartnerID is the partner a PID-reserved lead goes to when it
-	// converts.
-	ReservedPartnerID string `json:"reserved_partner_id"`
-	// NurtureTrack is the track the lead enters.
-	NurtureTrack string `json:"nurture_track"`
-	// Score is the lead's score.
-	Score int `json:"score"`
-	// ScoreSteps are the scoring rules that made the score.
-	ScoreSteps []ScoreStep `json:"score_steps,omitempty"`
-	// Trace has a step for every rule considered, in order.
-	Trace []Step `json:"trace"`
-}
-
-// Step is one rule's part of a decision's trace.
-type Step struct {
-	// Rule is the rule's id (NoRule for the final default-queue step).
-	Rule string `json:"rule"`
-	// Matched is whether the rule's conditions held.
-	Matched bool `json:"matched"`
-	// Fired is whether the rule decided the lead.
-	Fired bool `json:"fired"`
-	// Reason says why, in words.
-	Reason string `json:"reason"`
-	// Candidates are the assignees the rule considered, with why the
-	// skipped ones were skipped.
-	Candidates []Candidate `json:"candidates,omitempty"`
-	// Chosen is the id of the assignee the rule chose.
-	Chosen string `json:"chosen,omitempty"`
-}
-
-// Candidate is one possible assignee a rule considered.
-type Candidate struct {
-	ID   string `json:"id"`             // partner or user id
-	Name string `json:"name,omitempty"` // partner name
-	// Skipped says why the candidate could not have the lead ("suspended",
-	// "excluded", "at its daily cap of 5"); empty when it could.
-	Skipped string `json:"skipped,omitempty"`
-}
-
 // Route applies the policy to a lead and returns the decision with a
 // trace of every rule considered, in order. Round-robin positions and
 // daily counts are read and advanced through rot.
-func Route(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotation) (Decision, error) {
+func Route(ctx context.Context, p *Policy, dir Directory, lead Input, rot Rotation) (leadrouter.Decision, error) {
 	if p == nil || rot == nil {
-		return Decision{}, errors.New("routing: Route needs a policy and a rotation")
+		return leadrouter.Decision{}, errors.New("routing: Route needs a policy and a rotation")
 	}
 	e := engine{policy: p, dir: dir.indexed(), nurtureQueue: dir.VendorNurtureQueue, rot: rot, trace: true}
 	return e.route(ctx, &lead)
@@ -123,7 +60,7 @@ func Route(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotatio
 
 // RouteExcluding is Route without the given partners or users: what a
 // reassignment runs when a partner gives a lead up.
-func RouteExcluding(ctx context.Context, p *Policy, dir Directory, lead Lead, rot Rotation, exclude ...string) (Decision, error) {
+func RouteExcluding(ctx context.Context, p *Policy, dir Directory, lead Input, rot Rotation, exclude ...string) (leadrouter.Decision, error) {
 	lead.Exclude = append(slices.Clip(lead.Exclude), exclude...)
 	return Route(ctx, p, dir, lead, rot)
 }
@@ -134,19 +71,19 @@ type engine struct {
 	dir          *dirIndex
 	nurtureQueue string
 	rot          Rotation
-	trace        bool // build Decision.Trace and ScoreSteps (Simulate does not)
+	trace        bool // build leadrouter.Decision.Trace (Simulate does not)
 }
 
 // leadView is a lead with its country looked up once.
 type leadView struct {
-	*Lead
+	*Input
 	country       int    // country index, -1 when not a two-letter code
 	countryCode   string // upper case, when country >= 0
 	international bool   // known country other than home
 }
 
-func (p *Policy) view(l *Lead) leadView {
-	v := leadView{Lead: l, country: countryIndex(strings.TrimSpace(l.Country))}
+func (p *Policy) view(l *Input) leadView {
+	v := leadView{Input: l, country: countryIndex(strings.TrimSpace(l.Country))}
 	if v.country >= 0 {
 		v.countryCode = countryCodes[2*v.country : 2*v.country+2]
 		v.international = v.country != p.home
@@ -156,27 +93,24 @@ func (p *Policy) view(l *Lead) leadView {
 
 // outcome is what an action found.
 type outcome struct {
-	owner    Owner
+	owner    leadrouter.Owner
 	reserved string
 	fired    bool
-	step     Step
+	step     leadrouter.RouteStep
 }
 
-func (e *engine) route(ctx context.Context, lead *Lead) (Decision, error) {
+func (e *engine) route(ctx context.Context, lead *Input) (leadrouter.Decision, error) {
 	p := e.policy
 	lv := p.view(lead)
-	var d Decision
-	if e.trace {
-		d.Score = p.score(&lv, &d.ScoreSteps)
-	} else {
-		d.Score = p.score(&lv, nil)
-	}
+	var d leadrouter.Decision
+	d.Score = p.score(&lv, nil)
+	d.MQL = d.Score >= p.MQLThreshold()
 	d.NurtureTrack = p.track(&lv, d.Score)
 	for i := range p.Rules {
 		r := &p.Rules[i]
 		if failed := r.When.eval(&lv, d.Score); failed != condNone {
 			if e.trace {
-				d.Trace = append(d.Trace, Step{Rule: r.ID, Reason: r.When.reason(failed, &lv, d.Score, p.HomeCountry)})
+				d.Trace = append(d.Trace, leadrouter.RouteStep{Rule: r.ID, Reason: r.When.reason(failed, &lv, d.Score, p.HomeCountry)})
 			}
 			continue
 		}
@@ -186,7 +120,7 @@ func (e *engine) route(ctx context.Context, lead *Lead) (Decision, error) {
 		}
 		out.step.Rule, out.step.Matched = r.ID, true
 		if !out.fired && r.fallthroughQueue != "" {
-			out.owner, out.fired = Owner{Kind: OwnerQueue, ID: r.fallthroughQueue}, true
+			out.owner, out.fired = leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: r.fallthroughQueue}, true
 			if e.trace {
 				out.step.Reason += "; the lead waits in queue " + r.fallthroughQueue + " (fallthrough)"
 				out.step.Chosen = r.fallthroughQueue
@@ -203,9 +137,9 @@ func (e *engine) route(ctx context.Context, lead *Lead) (Decision, error) {
 			return d, nil
 		}
 	}
-	d.Rule, d.Owner = NoRule, Owner{Kind: OwnerQueue, ID: p.DefaultQueue}
+	d.Rule, d.Owner = NoRule, leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: p.DefaultQueue}
 	if e.trace {
-		d.Trace = append(d.Trace, Step{Rule: NoRule, Fired: true, Chosen: p.DefaultQueue,
+		d.Trace = append(d.Trace, leadrouter.RouteStep{Rule: NoRule, Fired: true, Chosen: p.DefaultQueue,
 			Reason: "no rule assigned the lead: it waits in the default queue " + p.DefaultQueue})
 	}
 	return d, nil
@@ -239,8 +173,8 @@ func (e *engine) keepOwner(lv *leadView) outcome {
 	}
 	out := outcome{owner: lv.DuplicateOwner, fired: true}
 	if e.trace {
-		out.step = Step{Chosen: lv.DuplicateOwner.ID,
-			Reason: "a response to open lead " + lv.DuplicateOfLeadID + ": it keeps its owner " + lv.DuplicateOwner.String()}
+		out.step = leadrouter.RouteStep{Chosen: lv.DuplicateOwner.ID,
+			Reason: "a response to open lead " + lv.DuplicateOfLeadID + ": it keeps its owner " + ownerString(lv.DuplicateOwner)}
 	}
 	return out
 }
@@ -254,10 +188,10 @@ func (e *engine) reservePID(r *Rule, lv *leadView) outcome {
 		return e.skippedOnly(pt, lv.CreditedPartnerID, "the credited partner", skipped)
 	}
 	queue := cmp.Or(r.Queue, e.nurtureQueue, DefaultNurtureQueue)
-	out := outcome{owner: Owner{Kind: OwnerQueue, ID: queue}, reserved: pt.ID, fired: true}
+	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: queue}, reserved: pt.ID, fired: true}
 	if e.trace {
-		out.step = Step{Chosen: queue, Candidates: []Candidate{{ID: pt.ID, Name: pt.Name}},
-			Reason: "partner " + pt.Name + " (PID " + pt.PID + ") is credited: vendor marketing nurtures the lead in queue " +
+		out.step = leadrouter.RouteStep{Chosen: queue, Candidates: []leadrouter.RouteCandidate{{ID: pt.ID, Name: pt.Name}},
+			Reason: "partner " + pt.Name + " (PID " + string(pt.PID) + ") is credited: vendor marketing nurtures the lead in queue " +
 				queue + ", reserved for " + pt.Name + " when it converts"}
 	}
 	return out
@@ -271,9 +205,9 @@ func (e *engine) accountPartner(lv *leadView) outcome {
 	if skipped != "" {
 		return e.skippedOnly(pt, lv.AccountOwnerPartnerID, "the account's owner", skipped)
 	}
-	out := outcome{owner: Owner{Kind: OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
+	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
 	if e.trace {
-		out.step = Step{Chosen: pt.ID, Candidates: []Candidate{{ID: pt.ID, Name: pt.Name}},
+		out.step = leadrouter.RouteStep{Chosen: pt.ID, Candidates: []leadrouter.RouteCandidate{{ID: pt.ID, Name: pt.Name}},
 			Reason: "the lead's account (or another account in its hierarchy) is owned by " + pt.Name}
 	}
 	return out
@@ -281,12 +215,12 @@ func (e *engine) accountPartner(lv *leadView) outcome {
 
 // single looks up the one candidate of reserve_pid and
 // assign_account_partner and says why it is skipped, if it is.
-func (e *engine) single(id string, lv *leadView) (*Partner, string) {
+func (e *engine) single(id string, lv *leadView) (*leadrouter.Partner, string) {
 	pt := e.dir.partner(id)
 	switch {
 	case pt == nil:
 		return nil, "not in the partner directory"
-	case !pt.Active:
+	case !active(pt):
 		return pt, "suspended"
 	case slices.Contains(lv.Exclude, pt.ID):
 		return pt, lv.excludedReason(pt.ID, "it gave the lead up")
@@ -296,14 +230,14 @@ func (e *engine) single(id string, lv *leadView) (*Partner, string) {
 
 // excludedReason is the trace's word for an excluded candidate: its reason
 // from ExcludeReasons, else dflt.
-func (l *Lead) excludedReason(id, dflt string) string {
+func (l *Input) excludedReason(id, dflt string) string {
 	if why := l.ExcludeReasons[id]; why != "" {
 		return "excluded (" + why + ")"
 	}
 	return "excluded (" + dflt + ")"
 }
 
-func (e *engine) name(pt *Partner, id string) string {
+func (e *engine) name(pt *leadrouter.Partner, id string) string {
 	if pt == nil || pt.Name == "" {
 		return id
 	}
@@ -314,17 +248,20 @@ func (e *engine) nobody(reason string) outcome {
 	if !e.trace {
 		return outcome{}
 	}
-	return outcome{step: Step{Reason: reason}}
+	return outcome{step: leadrouter.RouteStep{Reason: reason}}
 }
 
 // skippedOnly is the outcome of a rule whose one candidate is skipped.
-func (e *engine) skippedOnly(pt *Partner, id, who, skipped string) outcome {
+func (e *engine) skippedOnly(pt *leadrouter.Partner, id, who, skipped string) outcome {
 	if !e.trace {
 		return outcome{}
 	}
-	c := Candidate{ID: id, Skipped: skipped}
+	c := leadrouter.RouteCandidate{ID: id, Skipped: skipped}
 	if pt != nil {
 		c.Name = pt.Name
 	}
-	return outcome{step: Step{Reason: who + " " + e.name(pt, id) + " is " + skipped, Candidates: []Candidate{c}}}
+	return outcome{step: leadrouter.RouteStep{Reason: who + " " + e.name(pt, id) + " is " + skipped, Candidates: []leadrouter.RouteCandidate{c}}}
 }
+
+// ownerString is an owner as "kind:id", for traces and reports.
+func ownerString(o leadrouter.Owner) string { return o.Kind + ":" + o.ID }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leadrouter/leadrouter"
 )
 
 // TestActions runs each action, and what it does when it finds nobody.
@@ -16,57 +17,57 @@ func TestActions(t *testing.T) {
 	tests := []struct {
 		name      string
 		rules     string
-		lead      Lead
+		lead      Input
 		rule      string
-		owner     Owner
+		owner     leadrouter.Owner
 		reserved  string
 		traceHint string
 	}{
 		{"keep_owner", "  - id: k\n    action: keep_owner\n",
-			Lead{DuplicateOfLeadID: "l1", DuplicateOwner: Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}},
-			"k", Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "open lead l1"},
+			Input{Facts: Facts{DuplicateOfLeadID: "l1", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}}},
+			"k", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}, "", "open lead l1"},
 		{"keep_owner without a known owner falls through", "  - id: k\n    action: keep_owner\n",
-			Lead{DuplicateOfLeadID: "l1"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "owner of open lead l1 is not known; trying the next rule"},
+			Input{Facts: Facts{DuplicateOfLeadID: "l1"}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "owner of open lead l1 is not known; trying the next rule"},
 		{"keep_owner on a new lead falls through", "  - id: k\n    action: keep_owner\n",
-			Lead{}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "not a response to an open lead"},
+			Input{}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "not a response to an open lead"},
 		{"reserve_pid into the directory's nurture queue", "  - id: r\n    action: reserve_pid\n",
-			Lead{CreditedPartnerID: "p-austin"}, "r", Owner{Kind: OwnerQueue, ID: "marketing-nurture"}, "p-austin", "PID AUSTIN01"},
+			Input{Lead: leadrouter.Lead{CreditedPartnerID: "p-austin"}}, "r", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}, "p-austin", "PID AUSTIN01"},
 		{"reserve_pid into a named queue", "  - id: r\n    action: reserve_pid\n    queue: partner-nurture\n",
-			Lead{CreditedPartnerID: "p-austin"}, "r", Owner{Kind: OwnerQueue, ID: "partner-nurture"}, "p-austin", "queue partner-nurture"},
+			Input{Lead: leadrouter.Lead{CreditedPartnerID: "p-austin"}}, "r", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "partner-nurture"}, "p-austin", "queue partner-nurture"},
 		{"reserve_pid for an unknown partner", "  - id: r\n    action: reserve_pid\n",
-			Lead{CreditedPartnerID: "p-gone"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "p-gone is not in the partner directory"},
+			Input{Lead: leadrouter.Lead{CreditedPartnerID: "p-gone"}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "p-gone is not in the partner directory"},
 		{"reserve_pid for an excluded partner", "  - id: r\n    action: reserve_pid\n",
-			Lead{CreditedPartnerID: "p-austin", Exclude: []string{"p-austin"}}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "Austin is excluded"},
+			Input{Lead: leadrouter.Lead{CreditedPartnerID: "p-austin"}, Facts: Facts{Exclude: []string{"p-austin"}}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "Austin is excluded"},
 		{"assign_account_partner", "  - id: a\n    action: assign_account_partner\n",
-			Lead{AccountOwnerPartnerID: "p-munich"}, "a", Owner{Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "owned by Munich"},
+			Input{Facts: Facts{AccountOwnerPartnerID: "p-munich"}}, "a", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "owned by Munich"},
 		{"assign_account_partner, owner excluded", "  - id: a\n    action: assign_account_partner\n",
-			Lead{AccountOwnerPartnerID: "p-munich", Exclude: []string{"p-munich"}}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "p-munich excluded"},
+			Input{Facts: Facts{AccountOwnerPartnerID: "p-munich", Exclude: []string{"p-munich"}}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "p-munich excluded"},
 		{"assign_territory ignores the home country", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "US"}, "t", Owner{Kind: OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "country US"},
+			Input{Lead: leadrouter.Lead{Country: "US"}}, "t", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-austin", PartnerID: "p-austin"}, "", "country US"},
 		{"assign_territory without a country", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "Germany"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "no territory includes it"},
+			Input{Lead: leadrouter.Lead{Country: "Germany"}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "no territory includes it"},
 		{"assign_territory, everyone excluded", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "DE", Exclude: []string{"p-munich", "p-berlin"}}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "excluded or at its daily cap"},
+			Input{Lead: leadrouter.Lead{Country: "DE"}, Facts: Facts{Exclude: []string{"p-munich", "p-berlin"}}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "excluded or at its daily cap"},
 		{"assign_territory, one excluded", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "DE", Exclude: []string{"p-berlin"}}, "t", Owner{Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (gave the lead up)"},
+			Input{Lead: leadrouter.Lead{Country: "DE"}, Facts: Facts{Exclude: []string{"p-berlin"}}}, "t", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (gave the lead up)"},
 		{"assign_territory, one excluded with a reason", "  - id: t\n    action: assign_territory\n",
-			Lead{Country: "DE", Exclude: []string{"p-berlin"}, ExcludeReasons: map[string]string{"p-berlin": "self-referral: its own domain"}},
-			"t", Owner{Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (self-referral: its own domain)"},
+			Input{Lead: leadrouter.Lead{Country: "DE"}, Facts: Facts{Exclude: []string{"p-berlin"}, ExcludeReasons: map[string]string{"p-berlin": "self-referral: its own domain"}}},
+			"t", leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}, "", "p-berlin excluded (self-referral: its own domain)"},
 		{"assign_account_partner, owner excluded with a reason", "  - id: a\n    action: assign_account_partner\n",
-			Lead{AccountOwnerPartnerID: "p-munich", Exclude: []string{"p-munich"}, ExcludeReasons: map[string]string{"p-munich": "self-referral"}},
-			"last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "excluded (self-referral)"},
+			Input{Facts: Facts{AccountOwnerPartnerID: "p-munich", Exclude: []string{"p-munich"}, ExcludeReasons: map[string]string{"p-munich": "self-referral"}}},
+			"last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "excluded (self-referral)"},
 		{"fallthrough to a queue", "  - id: t\n    action: assign_territory\n    fallthrough: queue:emea-desk\n",
-			Lead{Country: "BR"}, "t", Owner{Kind: OwnerQueue, ID: "emea-desk"}, "", "waits in queue emea-desk (fallthrough)"},
+			Input{Lead: leadrouter.Lead{Country: "BR"}}, "t", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "emea-desk"}, "", "waits in queue emea-desk (fallthrough)"},
 		{"assign_queue", "  - id: q\n    action: assign_queue\n    queue: inside-sales\n",
-			Lead{}, "q", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "round robin among the 2 user(s)"},
+			Input{}, "q", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "round robin among the 2 user(s)"},
 		{"assign_queue excluding a user", "  - id: q\n    action: assign_queue\n    queue: inside-sales\n",
-			Lead{Exclude: []string{"u-sales1"}}, "q", Owner{Kind: OwnerUser, ID: "u-sales2"}, "", "u-sales1 excluded"},
+			Input{Facts: Facts{Exclude: []string{"u-sales1"}}}, "q", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales2"}, "", "u-sales1 excluded"},
 		{"assign_queue without users", "  - id: q\n    action: assign_queue\n    queue: field-sales\n",
-			Lead{}, "q", Owner{Kind: OwnerQueue, ID: "field-sales"}, "", "has no users"},
+			Input{}, "q", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "field-sales"}, "", "has no users"},
 		{"assign_queue, every user excluded", "  - id: q\n    action: assign_queue\n    queue: inside-sales\n",
-			Lead{Exclude: []string{"u-sales1", "u-sales2"}}, "q", Owner{Kind: OwnerQueue, ID: "inside-sales"}, "", "waits in the queue"},
+			Input{Facts: Facts{Exclude: []string{"u-sales1", "u-sales2"}}}, "q", leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}, "", "waits in the queue"},
 		{"min_score gates a rule", "  - id: t\n    when: {min_score: 10}\n    action: assign_territory\n",
-			Lead{Country: "DE"}, "last", Owner{Kind: OwnerUser, ID: "u-sales1"}, "", "score 0 is below 10"},
+			Input{Lead: leadrouter.Lead{Country: "DE"}}, "last", leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u-sales1"}, "", "score 0 is below 10"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -85,8 +86,8 @@ func TestActions(t *testing.T) {
 
 func TestNoRuleAssigns(t *testing.T) {
 	p := MustParse(t, "default_queue: leftovers\nrules:\n  - id: t\n    action: assign_territory\n")
-	d := MustRoute(t, p, testDirectory(), Lead{Country: "BR"}, &MemoryRotation{})
-	want := Decision{Rule: NoRule, Owner: Owner{Kind: OwnerQueue, ID: "leftovers"}, NurtureTrack: "general", ScoreSteps: nil, Trace: []Step{
+	d := MustRoute(t, p, testDirectory(), Input{Lead: leadrouter.Lead{Country: "BR"}}, &MemoryRotation{})
+	want := leadrouter.Decision{Rule: NoRule, Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "leftovers"}, NurtureTrack: "general", Trace: []leadrouter.RouteStep{
 		{Rule: "t", Matched: true, Reason: "no partner territory includes BR; trying the next rule"},
 		{Rule: NoRule, Fired: true, Chosen: "leftovers", Reason: "no rule assigned the lead: it waits in the default queue leftovers"},
 	}}
@@ -97,7 +98,7 @@ func TestNoRuleAssigns(t *testing.T) {
 
 func TestTraceJSON(t *testing.T) {
 	p := MustDefault(t)
-	d := MustRoute(t, p, testDirectory(), Lead{Country: "FR"}, &MemoryRotation{})
+	d := MustRoute(t, p, testDirectory(), Input{Lead: leadrouter.Lead{Country: "FR"}}, &MemoryRotation{})
 	b, err := json.Marshal(d)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +129,7 @@ func TestTraceJSON(t *testing.T) {
 
 func TestRouteExcluding(t *testing.T) {
 	p, dir, rot := MustDefault(t), testDirectory(), &MemoryRotation{}
-	lead := Lead{Country: "DE", Exclude: []string{"someone"}}
+	lead := Input{Lead: leadrouter.Lead{Country: "DE"}, Facts: Facts{Exclude: []string{"someone"}}}
 	for range 10 {
 		d, err := RouteExcluding(context.Background(), p, dir, lead, rot, "p-berlin")
 		if err != nil {
@@ -142,7 +143,7 @@ func TestRouteExcluding(t *testing.T) {
 		t.Error("RouteExcluding changed the caller's lead")
 	}
 	// Without the only partner of the country, the lead goes to inside sales.
-	d, err := RouteExcluding(context.Background(), p, dir, Lead{Country: "BE"}, rot, "p-brussels")
+	d, err := RouteExcluding(context.Background(), p, dir, Input{Lead: leadrouter.Lead{Country: "BE"}}, rot, "p-brussels")
 	if err != nil || d.Rule != "default" {
 		t.Fatalf("%v %v", d, err)
 	}
@@ -151,18 +152,18 @@ func TestRouteExcluding(t *testing.T) {
 func TestRouteErrors(t *testing.T) {
 	p := MustDefault(t)
 	boom := errors.New("database is down")
-	_, err := Route(context.Background(), p, testDirectory(), Lead{Country: "DE"}, failingRotation{boom})
+	_, err := Route(context.Background(), p, testDirectory(), Input{Lead: leadrouter.Lead{Country: "DE"}}, failingRotation{boom})
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "international") {
 		t.Errorf("got %v", err)
 	}
 	capped := MustParse(t, "rules:\n  - id: t\n    action: assign_territory\n    daily_cap: 1\n")
-	if _, err := Route(context.Background(), capped, testDirectory(), Lead{Country: "DE"}, countsFail{boom}); !errors.Is(err, boom) {
+	if _, err := Route(context.Background(), capped, testDirectory(), Input{Lead: leadrouter.Lead{Country: "DE"}}, countsFail{boom}); !errors.Is(err, boom) {
 		t.Errorf("AssignedToday error: %v", err)
 	}
-	if _, err := Route(context.Background(), nil, testDirectory(), Lead{}, &MemoryRotation{}); err == nil {
+	if _, err := Route(context.Background(), nil, testDirectory(), Input{}, &MemoryRotation{}); err == nil {
 		t.Error("nil policy accepted")
 	}
-	if _, err := Route(context.Background(), p, testDirectory(), Lead{}, nil); err == nil {
+	if _, err := Route(context.Background(), p, testDirectory(), Input{}, nil); err == nil {
 		t.Error("nil rotation accepted")
 	}
 }
@@ -182,17 +183,17 @@ func TestDirectoryLiteral(t *testing.T) {
 		VendorNurtureQueue: "nurture"}
 	p := MustDefault(t)
 	rot := &MemoryRotation{}
-	if d := MustRoute(t, p, dir, Lead{Country: "US"}, rot); d.Owner.ID != "u-a" {
+	if d := MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: "US"}}, rot); d.Owner.ID != "u-a" {
 		t.Errorf("got %v", d.Owner)
 	}
-	if d := MustRoute(t, p, dir, Lead{Country: "US"}, rot); d.Owner.ID != "u-b" {
+	if d := MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: "US"}}, rot); d.Owner.ID != "u-b" {
 		t.Errorf("got %v", d.Owner)
 	}
-	if d := MustRoute(t, p, dir, Lead{CreditedPartnerID: "p-austin"}, rot); d.Owner.ID != "nurture" {
+	if d := MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{CreditedPartnerID: "p-austin"}}, rot); d.Owner.ID != "nurture" {
 		t.Errorf("got %v", d.Owner)
 	}
 	// Duplicate ids, bad country codes and out-of-range weights are tidied.
-	ix := NewDirectory([]Partner{{ID: "a", Countries: []string{"de", "Germany", "DE"}, Weight: 5000, Active: true}, {ID: "a"}}, nil).index
+	ix := NewDirectory([]leadrouter.Partner{{ID: "a", Countries: []string{"de", "Germany", "DE"}, Weight: 5000, Status: leadrouter.PartnerActive}, {ID: "a"}}, nil).index
 	if len(ix.partners) != 1 || ix.partners[0].Weight != maxWeight || len(ix.partners[0].Countries) != 1 {
 		t.Errorf("%+v", ix.partners)
 	}

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // fuzzLeads exercise every action of a policy that parsed.
-var fuzzLeads = []Lead{
-	{Country: "DE"}, {Country: "US", FormKind: "demo_request", Title: "VP"}, {Country: "BE", CreditedPartnerID: "p-brussels"},
-	{Country: "GB", AccountOwnerPartnerID: "p-austin"}, {Country: "FR", CreditedPartnerID: "p-paris"}, {Country: "ZZ", Exclude: []string{"p-berlin"}},
-	{DuplicateOfLeadID: "l", DuplicateOwner: Owner{Kind: OwnerUser, ID: "u"}}, {Country: "Atlantis", CompanySize: 300, Responses: 4},
+var fuzzLeads = []Input{
+	{Lead: leadrouter.Lead{Country: "DE"}}, {Lead: leadrouter.Lead{Country: "US", FormKind: "demo_request", Title: "VP"}}, {Lead: leadrouter.Lead{Country: "BE", CreditedPartnerID: "p-brussels"}},
+	{Lead: leadrouter.Lead{Country: "GB"}, Facts: Facts{AccountOwnerPartnerID: "p-austin"}}, {Lead: leadrouter.Lead{Country: "FR", CreditedPartnerID: "p-paris"}}, {Lead: leadrouter.Lead{Country: "ZZ"}, Facts: Facts{Exclude: []string{"p-berlin"}}},
+	{Facts: Facts{DuplicateOfLeadID: "l", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: "u"}}}, {Lead: leadrouter.Lead{Country: "Atlantis", CompanySize: 300, Responses: 4}},
 }
 
 // FuzzParsePolicy: no input makes ParsePolicy panic; every error names a
@@ -47,7 +49,7 @@ func FuzzParsePolicy(f *testing.F) {
 				t.Fatalf("Route(%+v) = %+v", lead, d)
 			}
 			switch d.Owner.Kind {
-			case OwnerPartner, OwnerUser, OwnerQueue:
+			case leadrouter.OwnerPartner, leadrouter.OwnerUser, leadrouter.OwnerQueue:
 			default:
 				t.Fatalf("owner kind %q", d.Owner.Kind)
 			}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // MustParse parses a policy or fails the test.
@@ -23,7 +25,7 @@ func MustDefault(tb testing.TB) *Policy {
 }
 
 // MustRoute routes a lead or fails the test.
-func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Lead, rot Rotation) Decision {
+func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Input, rot Rotation) leadrouter.Decision {
 	tb.Helper()
 	d, err := Route(context.Background(), p, dir, lead, rot)
 	if err != nil {
@@ -36,17 +38,17 @@ func MustRoute(tb testing.TB, p *Policy, dir Directory, lead Lead, rot Rotation)
 // Belgian one, an American one, a suspended French one, and two sales
 // users.
 func testDirectory() Directory {
-	return NewDirectory([]Partner{
-		{ID: "p-munich", PID: "MUNICH02", Name: "Munich", Countries: []string{"DE"}, Active: true},
-		{ID: "p-berlin", PID: "BERLIN01", Name: "Berlin", Countries: []string{"DE", "at"}, Active: true},
-		{ID: "p-brussels", PID: "BRUSSEL1", Name: "Brussels", Countries: []string{"BE", "NL"}, Active: true},
-		{ID: "p-austin", PID: "AUSTIN01", Name: "Austin", Countries: []string{"US"}, Active: true},
-		{ID: "p-paris", PID: "PARIS001", Name: "Paris", Countries: []string{"FR"}, Active: false},
+	return NewDirectory([]leadrouter.Partner{
+		{ID: "p-munich", PID: "MUNICH02", Name: "Munich", Countries: []string{"DE"}, Status: leadrouter.PartnerActive},
+		{ID: "p-berlin", PID: "BERLIN01", Name: "Berlin", Countries: []string{"DE", "at"}, Status: leadrouter.PartnerActive},
+		{ID: "p-brussels", PID: "BRUSSEL1", Name: "Brussels", Countries: []string{"BE", "NL"}, Status: leadrouter.PartnerActive},
+		{ID: "p-austin", PID: "AUSTIN01", Name: "Austin", Countries: []string{"US"}, Status: leadrouter.PartnerActive},
+		{ID: "p-paris", PID: "PARIS001", Name: "Paris", Countries: []string{"FR"}, Status: leadrouter.PartnerSuspended},
 	}, map[string][]string{"inside-sales": {"u-sales2", "u-sales1"}})
 }
 
 // traceText is the trace as one string, for looking for words in it.
-func traceText(d Decision) string {
+func traceText(d leadrouter.Decision) string {
 	var b strings.Builder
 	for _, s := range d.Trace {
 		b.WriteString(s.Rule + ": " + s.Reason + " [")

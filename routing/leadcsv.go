@@ -101,13 +101,13 @@ func normaliseHeader(h string) string {
 }
 
 // Next returns the next lead, or io.EOF after the last.
-func (lr *LeadReader) Next() (Lead, error) {
+func (lr *LeadReader) Next() (Input, error) {
 	rec, err := lr.r.Read()
 	if err != nil {
 		if errors.Is(err, io.EOF) {
-			return Lead{}, io.EOF
+			return Input{}, io.EOF
 		}
-		return Lead{}, fmt.Errorf("leads CSV: %w", err)
+		return Input{}, fmt.Errorf("leads CSV: %w", err)
 	}
 	lr.row++
 	get := func(field string) string {
@@ -116,12 +116,12 @@ func (lr *LeadReader) Next() (Lead, error) {
 		}
 		return ""
 	}
-	l := Lead{
-		ID: get("id"), Country: lr.country(get("country")), Source: enumValue(get("source")), FormKind: enumValue(get("form_kind")),
-		Title: get("title"), Company: get("company"), CompanySize: leadingNumber(get("company_size")),
-		Responses: leadingNumber(get("responses")), Score: leadingNumber(get("score")),
-		CreditedPartnerID: get("credited_partner_id"), AccountOwnerPartnerID: get("account_owner_partner_id"),
-		DuplicateOfLeadID: get("duplicate_of"),
+	l := Input{
+		Lead: leadrouter.Lead{ID: get("id"), Country: lr.country(get("country")), Source: enumValue(get("source")), FormKind: enumValue(get("form_kind")),
+			Title: get("title"), Company: get("company"), CompanySize: leadingNumber(get("company_size")),
+			Responses: leadingNumber(get("responses")), CreditedPartnerID: get("credited_partner_id")},
+		Facts: Facts{OutsideScore: leadingNumber(get("score")), AccountOwnerPartnerID: get("account_owner_partner_id"),
+			DuplicateOfLeadID: get("duplicate_of")},
 	}
 	if l.ID == "" {
 		l.ID = get("email")
@@ -208,17 +208,17 @@ func leadingNumber(s string) int {
 
 // parseOwner reads "user:u1", "partner:p1", "queue:q"; anything else is
 // an owner known only by its id.
-func parseOwner(s string) Owner {
+func parseOwner(s string) leadrouter.Owner {
 	kind, id, ok := strings.Cut(s, ":")
 	switch {
-	case ok && kind == OwnerPartner:
-		return Owner{Kind: OwnerPartner, ID: id, PartnerID: id}
-	case ok && (kind == OwnerUser || kind == OwnerQueue):
-		return Owner{Kind: kind, ID: id}
+	case ok && kind == leadrouter.OwnerPartner:
+		return leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: id, PartnerID: id}
+	case ok && (kind == leadrouter.OwnerUser || kind == leadrouter.OwnerQueue):
+		return leadrouter.Owner{Kind: kind, ID: id}
 	case s != "":
-		return Owner{Kind: OwnerUser, ID: s}
+		return leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: s}
 	}
-	return Owner{Kind: OwnerQueue, ID: "existing-owner"}
+	return leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "existing-owner"}
 }
 
 // WriteWarnings writes what the file held that routing could not use as

@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 )
@@ -18,6 +19,20 @@ import (
 //
 //go:embed default_policy.yaml
 var DefaultPolicyYAML []byte
+
+// defaultPolicy is DefaultPolicyYAML parsed, once (it is embedded, so it
+// never changes; default_policy_test.go proves it parses).
+var defaultPolicy = sync.OnceValue(func() *Policy {
+	p, err := ParsePolicy(DefaultPolicyYAML)
+	if err != nil {
+		panic("routing: the built-in policy does not parse: " + err.Error())
+	}
+	return p
+})
+
+// DefaultPolicy returns the built-in policy, parsed once; callers must not
+// change it.
+func DefaultPolicy() *Policy { return defaultPolicy() }
 
 // Actions a rule may take.
 const (
@@ -47,7 +62,7 @@ const (
 // FallthroughNext is the default fallthrough: try the next rule.
 const FallthroughNext = "next"
 
-// NoRule is Decision.Rule when no rule assigned the lead and it went to
+// NoRule is leadrouter.Decision.Rule when no rule assigned the lead and it went to
 // the policy's default queue.
 const NoRule = "none"
 

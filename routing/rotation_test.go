@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // territoryPolicy routes every lead by territory, then to inside sales.
@@ -23,10 +25,10 @@ const territoryPolicy = `rules:
 
 // partnersIn returns k active partners of country DE with the weights
 // given (1 when weights is short) and caps.
-func partnersIn(k int, weights, caps []int) []Partner {
-	out := make([]Partner, k)
+func partnersIn(k int, weights, caps []int) []leadrouter.Partner {
+	out := make([]leadrouter.Partner, k)
 	for i := range out {
-		out[i] = Partner{ID: fmt.Sprintf("p%02d", i), Name: fmt.Sprintf("P%d", i), Countries: []string{"DE"}, Active: true, Weight: 1}
+		out[i] = leadrouter.Partner{ID: fmt.Sprintf("p%02d", i), Name: fmt.Sprintf("P%d", i), Countries: []string{"DE"}, Status: leadrouter.PartnerActive, Weight: 1}
 		if i < len(weights) {
 			out[i].Weight = weights[i]
 		}
@@ -42,7 +44,7 @@ func routeMany(tb testing.TB, p *Policy, dir Directory, rot Rotation, n int) map
 	tb.Helper()
 	counts := map[string]int{}
 	for range n {
-		d := MustRoute(tb, p, dir, Lead{Country: "DE"}, rot)
+		d := MustRoute(tb, p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 		counts[d.Owner.ID]++
 	}
 	return counts
@@ -59,7 +61,7 @@ func TestRoundRobinFairness(t *testing.T) {
 			rot.positions = map[string]int64{"rule:t:DE": start}
 			counts := map[string]int{}
 			for n := 1; n <= 60; n++ {
-				d := MustRoute(t, p, dir, Lead{Country: "DE"}, rot)
+				d := MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 				counts[d.Owner.ID]++
 				for _, pt := range dir.Partners {
 					if c := counts[pt.ID]; c < n/k || c > (n+k-1)/k {
@@ -181,7 +183,7 @@ func TestDailyCapsResetEachDay(t *testing.T) {
 		t.Fatalf("day 2: %v", got)
 	}
 	// The trace says who is at the cap.
-	d := MustRoute(t, p, dir, Lead{Country: "DE"}, rot)
+	d := MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 	if got := traceText(d); d.Rule != "rest" || !strings.Contains(got, "p00 at its daily cap of 2") || !strings.Contains(got, "p01 at its daily cap of 2") {
 		t.Errorf("trace:\n%s", got)
 	}
@@ -200,7 +202,7 @@ func TestQueueCap(t *testing.T) {
 // active ones split evenly.
 func TestSuspendedSkipped(t *testing.T) {
 	partners := partnersIn(3, nil, nil)
-	partners[1].Active = false
+	partners[1].Status = leadrouter.PartnerSuspended
 	p := MustParse(t, fmt.Sprintf(territoryPolicy, "weighted", ""))
 	got := routeMany(t, p, NewDirectory(partners, nil), &MemoryRotation{}, 50)
 	if diff := cmp.Diff(map[string]int{"p00": 25, "p02": 25}, got); diff != "" {
@@ -220,7 +222,7 @@ func TestConcurrentFairness(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 100 {
-				d, err := Route(context.Background(), p, dir, Lead{Country: "DE"}, rot)
+				d, err := Route(context.Background(), p, dir, Input{Lead: leadrouter.Lead{Country: "DE"}}, rot)
 				if err != nil {
 					t.Error(err)
 					return
@@ -240,14 +242,14 @@ func TestConcurrentFairness(t *testing.T) {
 // TestCountriesRotateIndependently: each country has its own turn order.
 func TestCountriesRotateIndependently(t *testing.T) {
 	p := MustDefault(t)
-	dir := NewDirectory([]Partner{
-		{ID: "a", Countries: []string{"DE", "AT"}, Active: true},
-		{ID: "b", Countries: []string{"DE", "AT"}, Active: true},
+	dir := NewDirectory([]leadrouter.Partner{
+		{ID: "a", Countries: []string{"DE", "AT"}, Status: leadrouter.PartnerActive},
+		{ID: "b", Countries: []string{"DE", "AT"}, Status: leadrouter.PartnerActive},
 	}, nil)
 	rot := &MemoryRotation{}
 	var got []string
 	for _, c := range []string{"DE", "AT", "DE", "AT"} {
-		got = append(got, MustRoute(t, p, dir, Lead{Country: c}, rot).Owner.ID)
+		got = append(got, MustRoute(t, p, dir, Input{Lead: leadrouter.Lead{Country: c}}, rot).Owner.ID)
 	}
 	if diff := cmp.Diff([]string{"a", "a", "b", "b"}, got); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -9,7 +9,7 @@ type ScoreStep struct {
 // Score returns the lead's score under the policy (the lead's own Score
 // plus the points of every scoring rule that holds, never below zero) and
 // the rules that contributed.
-func Score(p *Policy, lead Lead) (int, []ScoreStep) {
+func Score(p *Policy, lead Input) (int, []ScoreStep) {
 	lv := p.view(&lead)
 	steps := []ScoreStep{}
 	return p.score(&lv, &steps), steps
@@ -17,14 +17,14 @@ func Score(p *Policy, lead Lead) (int, []ScoreStep) {
 
 // NurtureTrack returns the track of the first nurture entry that holds for
 // the lead, or the default track.
-func NurtureTrack(p *Policy, lead Lead) string {
+func NurtureTrack(p *Policy, lead Input) string {
 	lv := p.view(&lead)
 	return p.track(&lv, p.score(&lv, nil))
 }
 
 // score sums the points; steps, when not nil, receives what applied.
 func (p *Policy) score(lv *leadView, steps *[]ScoreStep) int {
-	total := lv.Lead.Score
+	total := lv.OutsideScore
 	if steps != nil && total != 0 {
 		*steps = append(*steps, ScoreStep{Label: "score from outside the policy", Points: total})
 	}

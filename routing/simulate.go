@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // MaxChanges is how many changed leads a comparison keeps for listing.
@@ -24,7 +26,7 @@ type SimReport struct {
 	// ByRule counts leads by the rule that decided them (NoRule included).
 	ByRule map[string]int
 	// ByAssignee counts leads by owner.
-	ByAssignee map[Owner]int
+	ByAssignee map[leadrouter.Owner]int
 	// Reserved counts PID-reserved leads by partner.
 	Reserved map[string]int
 	// Tracks counts leads by nurture track.
@@ -61,20 +63,20 @@ type RuleMove struct {
 
 // Change is a lead whose assignee would differ under the other policy.
 type Change struct {
-	LeadID       string // the lead's id (or e-mail, or row)
-	From         Owner  // owner under the simulated policy
-	To           Owner  // owner under the other policy
-	FromRule     string // rule that decided under the simulated policy
-	ToRule       string // rule that decided under the other policy
-	FromReserved string // reserved partner under the simulated policy
-	ToReserved   string // reserved partner under the other policy
+	LeadID       string           // the lead's id (or e-mail, or row)
+	From         leadrouter.Owner // owner under the simulated policy
+	To           leadrouter.Owner // owner under the other policy
+	FromRule     string           // rule that decided under the simulated policy
+	ToRule       string           // rule that decided under the other policy
+	FromReserved string           // reserved partner under the simulated policy
+	ToReserved   string           // reserved partner under the other policy
 }
 
 // Simulate replays leads through p with an in-memory rotation and counts
 // the decisions. When other is not nil the leads also go through other
 // (with its own rotation) and the report lists the leads whose owner or
 // reservation would change. next returns io.EOF after the last lead.
-func Simulate(ctx context.Context, p, other *Policy, dir Directory, next func() (Lead, error)) (*SimReport, error) {
+func Simulate(ctx context.Context, p, other *Policy, dir Directory, next func() (Input, error)) (*SimReport, error) {
 	if p == nil || next == nil {
 		return nil, errors.New("routing: Simulate needs a policy and leads")
 	}
@@ -90,7 +92,7 @@ func Simulate(ctx context.Context, p, other *Policy, dir Directory, next func() 
 		otherRot = &MemoryRotation{}
 		eo = engine{policy: other, dir: ix, nurtureQueue: dir.VendorNurtureQueue, rot: otherRot}
 	}
-	var lead Lead // one for all leads: routing takes its address
+	var lead Input // one for all leads: routing takes its address
 	for n := 0; ; n++ {
 		if n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -145,11 +147,11 @@ func newReport(p *Policy, ix *dirIndex) *SimReport {
 	for _, pt := range ix.partners {
 		names[pt.ID] = pt.Name
 	}
-	return &SimReport{ByRule: map[string]int{}, ByAssignee: map[Owner]int{}, Reserved: map[string]int{}, Tracks: map[string]int{},
+	return &SimReport{ByRule: map[string]int{}, ByAssignee: map[leadrouter.Owner]int{}, Reserved: map[string]int{}, Tracks: map[string]int{},
 		policy: p, names: names}
 }
 
-func (r *SimReport) count(lead *Lead, d *Decision) {
+func (r *SimReport) count(lead *Input, d *leadrouter.Decision) {
 	r.Leads++
 	r.ByRule[d.Rule]++
 	r.ByAssignee[d.Owner]++
@@ -204,8 +206,8 @@ func (r *SimReport) WriteText(w io.Writer) {
 	}
 	header("by assignee")
 	for _, owner := range sortedOwners(r.ByAssignee, r.Against) {
-		label := owner.String()
-		if name := r.names[owner.ID]; name != "" && owner.Kind == OwnerPartner {
+		label := ownerString(owner)
+		if name := r.names[owner.ID]; name != "" && owner.Kind == leadrouter.OwnerPartner {
 			label += " (" + name + ")"
 		}
 		row(label, r.ByAssignee[owner], other(func(o *SimReport) int { return o.ByAssignee[owner] }))
@@ -300,8 +302,8 @@ func isNumeric(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789+-.%") == ""
 }
 
-func describeOwner(o Owner, reserved, rule string) string {
-	s := o.String()
+func describeOwner(o leadrouter.Owner, reserved, rule string) string {
+	s := ownerString(o)
 	if reserved != "" {
 		s += " reserved for " + reserved
 	}
@@ -350,7 +352,7 @@ func sortedKeys(a, b map[string]int) []string {
 	return keys
 }
 
-func sortedOwners(a map[Owner]int, other *SimReport) []Owner {
+func sortedOwners(a map[leadrouter.Owner]int, other *SimReport) []leadrouter.Owner {
 	owners := slices.Collect(maps.Keys(a))
 	if other != nil {
 		for o := range other.ByAssignee {
@@ -359,7 +361,7 @@ func sortedOwners(a map[Owner]int, other *SimReport) []Owner {
 			}
 		}
 	}
-	slices.SortFunc(owners, func(x, y Owner) int {
+	slices.SortFunc(owners, func(x, y leadrouter.Owner) int {
 		return cmp.Or(cmp.Compare(x.Kind, y.Kind), cmp.Compare(x.ID, y.ID))
 	})
 	return owners

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/leadrouter/leadrouter"
 )
 
 func TestLeadReader(t *testing.T) {
@@ -21,7 +22,7 @@ func TestLeadReader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got []Lead
+	var got []Input
 	for {
 		l, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -32,13 +33,11 @@ func TestLeadReader(t *testing.T) {
 		}
 		got = append(got, l)
 	}
-	want := []Lead{
-		{ID: "L1", Country: "DE", Source: "web_form", FormKind: "demo_request", Title: "CTO", Company: "A GmbH", CompanySize: 1200,
-			Responses: 3, Score: 12, CreditedPartnerID: "p-berlin", Day: "2026-03-01"},
-		{ID: "bob@b.example", Country: "BE", Source: "event", Company: "B SA", CompanySize: 51, Responses: 1},
-		{ID: "row 4", Country: "GB", CompanySize: 10000, Responses: 1, CreditedPartnerID: "p-austin", AccountOwnerPartnerID: "p-munich",
-			DuplicateOfLeadID: "L9", DuplicateOwner: Owner{Kind: OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}},
-		{ID: "row 5", Country: "Atlantis", Responses: 1, DuplicateOfLeadID: "L8", DuplicateOwner: Owner{Kind: OwnerQueue, ID: "existing-owner"}},
+	want := []Input{
+		{Lead: leadrouter.Lead{ID: "L1", Country: "DE", Source: "web_form", FormKind: "demo_request", Title: "CTO", Company: "A GmbH", CompanySize: 1200, Responses: 3, CreditedPartnerID: "p-berlin"}, Facts: Facts{OutsideScore: 12, Day: "2026-03-01"}},
+		{Lead: leadrouter.Lead{ID: "bob@b.example", Country: "BE", Source: "event", Company: "B SA", CompanySize: 51, Responses: 1}},
+		{Lead: leadrouter.Lead{ID: "row 4", Country: "GB", CompanySize: 10000, Responses: 1, CreditedPartnerID: "p-austin"}, Facts: Facts{AccountOwnerPartnerID: "p-munich", DuplicateOfLeadID: "L9", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: "p-brussels", PartnerID: "p-brussels"}}},
+		{Lead: leadrouter.Lead{ID: "row 5", Country: "Atlantis", Responses: 1}, Facts: Facts{DuplicateOfLeadID: "L8", DuplicateOwner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "existing-owner"}}},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("leads (-want +got):\n%s", diff)
@@ -88,10 +87,10 @@ func TestLeadingNumber(t *testing.T) {
 }
 
 // leadsOf returns a next function over leads.
-func leadsOf(leads ...Lead) func() (Lead, error) {
-	return func() (Lead, error) {
+func leadsOf(leads ...Input) func() (Input, error) {
+	return func() (Input, error) {
 		if len(leads) == 0 {
-			return Lead{}, io.EOF
+			return Input{}, io.EOF
 		}
 		l := leads[0]
 		leads = leads[1:]
@@ -100,10 +99,10 @@ func leadsOf(leads ...Lead) func() (Lead, error) {
 }
 
 func TestSimulate(t *testing.T) {
-	var leads []Lead
+	var leads []Input
 	for range 10 {
-		leads = append(leads, Lead{ID: "de", Country: "DE"}, Lead{ID: "us", Country: "US", FormKind: "demo_request"},
-			Lead{ID: "pid", Country: "US", CreditedPartnerID: "p-brussels"}, Lead{ID: "br", Country: "BR"}, Lead{ID: "x", Country: "Atlantis"})
+		leads = append(leads, Input{Lead: leadrouter.Lead{ID: "de", Country: "DE"}}, Input{Lead: leadrouter.Lead{ID: "us", Country: "US", FormKind: "demo_request"}},
+			Input{Lead: leadrouter.Lead{ID: "pid", Country: "US", CreditedPartnerID: "p-brussels"}}, Input{Lead: leadrouter.Lead{ID: "br", Country: "BR"}}, Input{Lead: leadrouter.Lead{ID: "x", Country: "Atlantis"}})
 	}
 	rep, err := Simulate(context.Background(), MustDefault(t), nil, testDirectory(), leadsOf(leads...))
 	if err != nil {
@@ -115,9 +114,9 @@ func TestSimulate(t *testing.T) {
 	if diff := cmp.Diff(map[string]int{"pid": 10, "international": 10, "default": 30}, rep.ByRule); diff != "" {
 		t.Errorf("by rule (-want +got):\n%s", diff)
 	}
-	wantOwners := map[Owner]int{
-		{Kind: OwnerPartner, ID: "p-berlin", PartnerID: "p-berlin"}: 5, {Kind: OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}: 5,
-		{Kind: OwnerUser, ID: "u-sales1"}: 15, {Kind: OwnerUser, ID: "u-sales2"}: 15, {Kind: OwnerQueue, ID: "marketing-nurture"}: 10,
+	wantOwners := map[leadrouter.Owner]int{
+		{Kind: leadrouter.OwnerPartner, ID: "p-berlin", PartnerID: "p-berlin"}: 5, {Kind: leadrouter.OwnerPartner, ID: "p-munich", PartnerID: "p-munich"}: 5,
+		{Kind: leadrouter.OwnerUser, ID: "u-sales1"}: 15, {Kind: leadrouter.OwnerUser, ID: "u-sales2"}: 15, {Kind: leadrouter.OwnerQueue, ID: "marketing-nurture"}: 10,
 	}
 	if diff := cmp.Diff(wantOwners, rep.ByAssignee); diff != "" {
 		t.Errorf("by assignee (-want +got):\n%s", diff)
@@ -146,9 +145,9 @@ func TestSimulateAgainst(t *testing.T) {
 	// The other policy sends German leads to inside sales.
 	other := MustParse(t, strings.Replace(string(DefaultPolicyYAML), "international: true\n    action: assign_territory",
 		"international: true\n      country_not_in: [DE]\n    action: assign_territory", 1))
-	var leads []Lead
+	var leads []Input
 	for i := range 20 {
-		leads = append(leads, Lead{ID: "de" + string(rune('a'+i)), Country: "DE"}, Lead{ID: "be", Country: "BE"})
+		leads = append(leads, Input{Lead: leadrouter.Lead{ID: "de" + string(rune('a'+i)), Country: "DE"}}, Input{Lead: leadrouter.Lead{ID: "be", Country: "BE"}})
 	}
 	rep, err := Simulate(context.Background(), p, other, testDirectory(), leadsOf(leads...))
 	if err != nil {
@@ -180,13 +179,13 @@ func TestSimulateAgainst(t *testing.T) {
 
 func TestSimulateErrors(t *testing.T) {
 	boom := errors.New("bad row")
-	next := func() (Lead, error) { return Lead{}, boom }
+	next := func() (Input, error) { return Input{}, boom }
 	if _, err := Simulate(context.Background(), MustDefault(t), nil, testDirectory(), next); !errors.Is(err, boom) {
 		t.Errorf("got %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := Simulate(ctx, MustDefault(t), nil, testDirectory(), leadsOf(Lead{})); !errors.Is(err, context.Canceled) {
+	if _, err := Simulate(ctx, MustDefault(t), nil, testDirectory(), leadsOf(Input{})); !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v", err)
 	}
 	if _, err := Simulate(context.Background(), nil, nil, testDirectory(), leadsOf()); err == nil {

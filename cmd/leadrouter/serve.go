@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/audit"
 	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/demo"
@@ -23,6 +22,7 @@ import (
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/registration"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -41,7 +41,7 @@ type Main struct {
 	// in batches by a worker.
 	ReadLog *store.ReadLog
 	Codec   *tracking.Codec
-	Router  *assign.Router
+	Router  *live.Router
 	Intake  *intake.Service
 	// SiteHosts are the vendor site's hosts (--site-hosts plus upstream).
 	SiteHosts []string

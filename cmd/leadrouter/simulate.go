@@ -8,8 +8,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/routing"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -61,7 +61,7 @@ func runSimulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	var dir routing.Directory
 	err = db.View(ctx, func(tx *store.Tx) error {
 		var err error
-		dir, err = assign.LoadDirectory(ctx, tx)
+		dir, err = live.LoadDirectory(ctx, tx)
 		return err
 	})
 	db.Close()

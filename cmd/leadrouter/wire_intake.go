@@ -8,10 +8,10 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/assign"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -42,7 +42,7 @@ func seedDemoLeads(ctx context.Context, m *Main, ids demo.IDs) error {
 // newRouter loads the routing policy: the --policy file when given (stored
 // as a new version if it differs), else the newest stored one, else the
 // built-in default.
-func newRouter(ctx context.Context, db *store.DB, policyFile string) (*assign.Router, error) {
+func newRouter(ctx context.Context, db *store.DB, policyFile string) (*live.Router, error) {
 	var src []byte
 	if policyFile != "" {
 		b, err := os.ReadFile(policyFile)
@@ -51,7 +51,7 @@ func newRouter(ctx context.Context, db *store.DB, policyFile string) (*assign.Ro
 		}
 		src = b
 	}
-	return assign.New(ctx, db, src, "cli")
+	return live.New(ctx, db, src, "cli")
 }
 
 func mountIntake(ctx context.Context, m *Main) error {

@@ -8,8 +8,9 @@ func mountLifecycle(m *Main) {
 	svc := &lifecycle.Service{DB: m.DB}
 	if m.Router != nil {
 		// Resolving a reassignment request without a named owner
-		// re-runs the routing policy without the giving-up partner.
-		svc.Reroute = m.Router.Reroute
+		// re-runs the routing policy without the giving-up partner;
+		// qualifying a reserved lead checks its MQL threshold.
+		svc.Reroute, svc.Policy = m.Router.Reroute, m.Router
 	}
 	m.API.MountLifecycle(svc)
 }

@@ -29,7 +29,7 @@ func mountPortal(ctx context.Context, m *Main) error {
 	lc := &lifecycle.Service{DB: m.DB}
 	if m.Router != nil {
 		cfg.Router = m.Router
-		lc.Reroute = m.Router.Reroute
+		lc.Reroute, lc.Policy = m.Router.Reroute, m.Router
 	}
 	cfg.Lifecycle = lc
 	cfg.Registrations = &registration.Service{DB: m.DB, ExpiryDays: m.registrationDays(), Logger: m.Logger}

@@ -1,8 +1,8 @@
-// Package assign runs the routing engine against the database: it keeps the
+// Package live runs the routing engine against the database: it keeps the
 // current policy (stored versions, or the file given at start), builds the
 // partner directory, and advances durable round-robin rotations inside the
 // capture transaction. It implements intake.Router.
-package assign
+package live
 
 import (
 	"context"
@@ -72,6 +72,13 @@ func (r *Router) Policy() (*routing.Policy, int64, string) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	return r.policy, r.version, r.source
+}
+
+// MQLThreshold is the MQL threshold of the policy in force (lifecycle's
+// Policy).
+func (r *Router) MQLThreshold() int {
+	p, _, _ := r.Policy()
+	return p.MQLThreshold()
 }
 
 // Replace validates src and stores it as the new policy version.
@@ -182,50 +189,24 @@ func LoadDirectory(ctx context.Context, tx *store.Tx) (routing.Directory, error)
 	if err != nil {
 		return routing.Directory{}, err
 	}
-	return BuildDirectory(partners, sales), nil
-}
-
-// BuildDirectory turns partners and sales users into a routing directory.
-func BuildDirectory(partners []leadrouter.Partner, salesUserIDs []string) routing.Directory {
-	out := make([]routing.Partner, 0, len(partners))
-	for _, p := range partners {
-		out = append(out, routing.Partner{ID: p.ID, PID: string(p.PID), Name: p.Name, Countries: p.Countries,
-			Active: p.Status == leadrouter.PartnerActive, Weight: p.Weight, DailyCap: p.DailyCap})
-	}
-	return routing.NewDirectory(out, map[string][]string{"inside-sales": salesUserIDs})
-}
-
-// RoutingLead converts a lead and what it matched into the engine's input.
-func RoutingLead(l *leadrouter.Lead, accountOwner string, exclude []string) routing.Lead {
-	return routing.Lead{
-		ID: l.ID, Country: l.Country, Source: l.Source, FormKind: l.FormKind, Title: l.Title, Company: l.Company,
-		CompanySize: l.CompanySize, Responses: l.Responses, CreditedPartnerID: l.CreditedPartnerID,
-		AccountOwnerPartnerID: accountOwner, Exclude: exclude,
-	}
+	return routing.NewDirectory(partners, map[string][]string{"inside-sales": sales}), nil
 }
 
 // Route implements intake.Router.
-func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) (intake.Decision, error) {
+func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) (leadrouter.Decision, error) {
 	policy, _, _ := r.Policy()
 	dir, err := r.directory(ctx, tx)
 	if err != nil {
-		return intake.Decision{}, err
+		return leadrouter.Decision{}, err
 	}
-	lead := RoutingLead(in.Lead, in.AccountOwnerPartnerID, in.Exclude)
-	lead.ExcludeReasons = in.ExcludeReasons
-	dec, err := routing.Route(ctx, policy, dir, lead, txRotation{tx})
-	if err != nil {
-		return intake.Decision{}, err
-	}
-	return intake.Decision{Rule: dec.Rule, Owner: leadrouter.Owner{Kind: dec.Owner.Kind, ID: dec.Owner.ID, PartnerID: dec.Owner.PartnerID},
-		ReservedPartnerID: dec.ReservedPartnerID, NurtureTrack: dec.NurtureTrack, Score: dec.Score,
-		MQL: dec.Score >= policy.MQLThreshold(), Trace: dec.Trace}, nil
+	facts := routing.Facts{AccountOwnerPartnerID: in.AccountOwnerPartnerID, Exclude: in.Exclude, ExcludeReasons: in.ExcludeReasons}
+	return routing.Route(ctx, policy, dir, routing.Input{Lead: *in.Lead, Facts: facts}, txRotation{tx})
 }
 
 // Rescore implements intake.Router.
 func (r *Router) Rescore(ctx context.Context, tx *store.Tx, l *leadrouter.Lead) (int, bool, error) {
 	policy, _, _ := r.Policy()
-	score, _ := routing.Score(policy, RoutingLead(l, "", nil))
+	score, _ := routing.Score(policy, routing.Input{Lead: *l})
 	return score, score >= policy.MQLThreshold(), nil
 }
 

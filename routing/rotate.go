@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // The actions that rotate among candidates: assign_territory and
@@ -12,7 +14,7 @@ import (
 
 // capOf is the daily cap that applies to a partner under rule r, and the
 // key its count is kept under.
-func capOf(r *Rule, pt *Partner) (int, string) {
+func capOf(r *Rule, pt *leadrouter.Partner) (int, string) {
 	if r.DailyCap > 0 {
 		return r.DailyCap, r.capKey
 	}
@@ -23,7 +25,7 @@ func capOf(r *Rule, pt *Partner) (int, string) {
 }
 
 // record counts an assignment under every cap that watches it.
-func (e *engine) record(ctx context.Context, r *Rule, pt *Partner, id string) error {
+func (e *engine) record(ctx context.Context, r *Rule, pt *leadrouter.Partner, id string) error {
 	if r.DailyCap > 0 {
 		if err := e.rot.Record(ctx, r.capKey, id); err != nil {
 			return err
@@ -36,7 +38,7 @@ func (e *engine) record(ctx context.Context, r *Rule, pt *Partner, id string) er
 }
 
 // checkAssignee is the check of pick: may assignee id have the lead?
-func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *Partner, id string) (uint8, error) {
+func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *leadrouter.Partner, id string) (uint8, error) {
 	if slices.Contains(lv.Exclude, id) {
 		return stExcluded, nil
 	}
@@ -106,9 +108,9 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 	if err := e.record(ctx, r, pt, pt.ID); err != nil {
 		return outcome{}, err
 	}
-	out := outcome{owner: Owner{Kind: OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
+	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
 	if e.trace {
-		out.step = Step{Chosen: pt.ID, Candidates: e.territoryCandidates(r, lv, t, state, chosen),
+		out.step = leadrouter.RouteStep{Chosen: pt.ID, Candidates: e.territoryCandidates(r, lv, t, state, chosen),
 			Reason: fmt.Sprintf("country %s: %s among the %d active partner(s) of its territory; position %d gives %s",
 				lv.countryCode, r.Strategy, len(t.active), pos, pt.Name)}
 	}
@@ -117,16 +119,16 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 
 // territoryCandidates lists every partner of a territory with why it was
 // skipped; state (nil: nothing checked) is indexed like t.active.
-func (e *engine) territoryCandidates(r *Rule, lv *leadView, t *territory, state []uint8, chosen int) []Candidate {
+func (e *engine) territoryCandidates(r *Rule, lv *leadView, t *territory, state []uint8, chosen int) []leadrouter.RouteCandidate {
 	if !e.trace {
 		return nil
 	}
-	out := make([]Candidate, 0, len(t.all))
+	out := make([]leadrouter.RouteCandidate, 0, len(t.all))
 	j := 0
 	for _, pi := range t.all {
 		pt := &e.dir.partners[pi]
-		c := Candidate{ID: pt.ID, Name: pt.Name}
-		if !pt.Active {
+		c := leadrouter.RouteCandidate{ID: pt.ID, Name: pt.Name}
+		if !active(pt) {
 			c.Skipped = "suspended"
 		} else {
 			if state != nil && j != chosen {
@@ -142,10 +144,10 @@ func (e *engine) territoryCandidates(r *Rule, lv *leadView, t *territory, state 
 
 func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcome, error) {
 	users := e.dir.queueUsers[r.Queue]
-	queueOwner := outcome{owner: Owner{Kind: OwnerQueue, ID: r.Queue}, fired: true}
+	queueOwner := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: r.Queue}, fired: true}
 	if len(users) == 0 {
 		if e.trace {
-			queueOwner.step = Step{Chosen: r.Queue, Reason: "queue " + r.Queue + " has no users: the lead waits in the queue"}
+			queueOwner.step = leadrouter.RouteStep{Chosen: r.Queue, Reason: "queue " + r.Queue + " has no users: the lead waits in the queue"}
 		}
 		return queueOwner, nil
 	}
@@ -157,11 +159,11 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 	if err != nil {
 		return outcome{}, err
 	}
-	var candidates []Candidate
+	var candidates []leadrouter.RouteCandidate
 	if e.trace {
-		candidates = make([]Candidate, len(users))
+		candidates = make([]leadrouter.RouteCandidate, len(users))
 		for i, u := range users {
-			candidates[i] = Candidate{ID: u}
+			candidates[i] = leadrouter.RouteCandidate{ID: u}
 			if i != chosen {
 				candidates[i].Skipped = skipReason(state[i], r.DailyCap, lv, u)
 			}
@@ -169,7 +171,7 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 	}
 	if chosen < 0 {
 		if e.trace {
-			queueOwner.step = Step{Chosen: r.Queue, Candidates: candidates,
+			queueOwner.step = leadrouter.RouteStep{Chosen: r.Queue, Candidates: candidates,
 				Reason: "every user of queue " + r.Queue + " is excluded or at the daily cap: the lead waits in the queue"}
 		}
 		return queueOwner, nil
@@ -177,9 +179,9 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 	if err := e.record(ctx, r, nil, users[chosen]); err != nil {
 		return outcome{}, err
 	}
-	out := outcome{owner: Owner{Kind: OwnerUser, ID: users[chosen]}, fired: true}
+	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: users[chosen]}, fired: true}
 	if e.trace {
-		out.step = Step{Chosen: users[chosen], Candidates: candidates,
+		out.step = leadrouter.RouteStep{Chosen: users[chosen], Candidates: candidates,
 			Reason: fmt.Sprintf("round robin among the %d user(s) of queue %s; position %d gives %s", len(users), r.Queue, pos, users[chosen])}
 	}
 	return out, nil

@@ -1,4 +1,4 @@
-package assign
+package live
 
 import (
 	"context"
@@ -13,19 +13,19 @@ import (
 // lead that is not stored and returns the decision and its trace. Nothing
 // is written: rotations are read, not advanced, so the answer names the
 // assignee the next real lead of the same kind would get.
-func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc string) (intake.Decision, error) {
+func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc string) (leadrouter.Decision, error) {
 	policy, _, _ := r.Policy()
 	if policySrc != "" {
 		p, err := routing.ParsePolicy([]byte(policySrc))
 		if err != nil {
-			return intake.Decision{}, policyError(err)
+			return leadrouter.Decision{}, policyError(err)
 		}
 		policy = p
 	}
 	if _, err := sub.Validate(); err != nil {
-		return intake.Decision{}, err
+		return leadrouter.Decision{}, err
 	}
-	var dec intake.Decision
+	var dec leadrouter.Decision
 	err := r.db.View(ctx, func(tx *store.Tx) error {
 		lead := leadrouter.Lead{ID: "explain", Email: sub.Email, Company: sub.Company, CompanySize: sub.CompanySize, Title: sub.Title,
 			Country: sub.Country, Source: sub.Source, FormKind: sub.FormKind, Responses: 1}
@@ -37,8 +37,8 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 		owner := facts.AccountOwner
 		if lead.Email != "" {
 			if dup, err := tx.OpenLeadByEmail(ctx, lead.Email); err == nil {
-				dec = intake.Decision{Rule: "duplicate", Owner: dup.Owner, ReservedPartnerID: dup.ReservedPartnerID, NurtureTrack: dup.NurtureTrack,
-					Score: dup.Score, Trace: []map[string]any{{"rule": "duplicate", "matched": true, "reason": "an open lead with this e-mail exists (" + dup.ID + "): it keeps its owner"}}}
+				dec = leadrouter.Decision{Rule: "duplicate", Owner: dup.Owner, ReservedPartnerID: dup.ReservedPartnerID, NurtureTrack: dup.NurtureTrack,
+					Score: dup.Score, Trace: []leadrouter.RouteStep{{Rule: "duplicate", Matched: true, Fired: true, Reason: "an open lead with this e-mail exists (" + dup.ID + "): it keeps its owner"}}}
 				return nil
 			}
 		}
@@ -48,15 +48,9 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 			return err
 		}
 		exclude, excludeReasons := facts.RouteExclusions()
-		rl := RoutingLead(&lead, owner, exclude)
-		rl.ExcludeReasons = excludeReasons
-		d, err := routing.Route(ctx, policy, dir, rl, &peekRotation{tx: tx, next: map[string]int64{}})
-		if err != nil {
-			return err
-		}
-		dec = intake.Decision{Rule: d.Rule, Owner: leadrouter.Owner{Kind: d.Owner.Kind, ID: d.Owner.ID, PartnerID: d.Owner.PartnerID},
-			ReservedPartnerID: d.ReservedPartnerID, NurtureTrack: d.NurtureTrack, Score: d.Score, MQL: d.Score >= policy.MQLThreshold(), Trace: d.Trace}
-		return nil
+		matched := routing.Facts{AccountOwnerPartnerID: owner, Exclude: exclude, ExcludeReasons: excludeReasons}
+		dec, err = routing.Route(ctx, policy, dir, routing.Input{Lead: lead, Facts: matched}, &peekRotation{tx: tx, next: map[string]int64{}})
+		return err
 	})
 	return dec, err
 }
