@@ -11,7 +11,7 @@ import (
 
 // lockFor reads a registration, locks its prospect's keys (before any other
 // lock, as Register does) and reads it again locked.
-func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id string) (store.Registration, error) {
+func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id string) (leadrouter.Registration, error) {
 	reg, err := tx.Registration(ctx, actor, id)
 	if err != nil {
 		return reg, err
@@ -28,15 +28,15 @@ func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id strin
 // only, with a reason. The search runs again first: when the prospect is
 // now red (another partner holds it, or anyone but the partner works an
 // open opportunity there), approval is refused with ECONFLICT.
-func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 	if err := actor.Require(leadrouter.RoleRelations, leadrouter.RoleAdmin); err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
 	reason, err := requireReason(reason)
 	if err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
-	var reg store.Registration
+	var reg leadrouter.Registration
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if reg, err = lockFor(ctx, tx, actor, id); err != nil {
@@ -44,12 +44,12 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 		}
 		now := tx.Now()
 		switch {
-		case reg.Status == store.RegistrationPending:
+		case reg.Status == leadrouter.RegistrationPending:
 			a, err := search(ctx, tx, prospectOf(reg), reg.PartnerID, reg.ID)
 			if err != nil {
 				return err
 			}
-			if a.Flag == store.FlagRed {
+			if a.Flag == leadrouter.FlagRed {
 				var kinds []string
 				for _, r := range a.Reasons {
 					kinds = append(kinds, r.Kind)
@@ -73,8 +73,8 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 				return err
 			}
 			return s.record(ctx, tx, actor, reg, DecisionApproved, reason, a.AccountIDs, a.LeadIDs, accountEvent)
-		case reg.Status == store.RegistrationApproved && reg.ExtensionRequested:
-			if reg.EffectiveStatus(now) != store.RegistrationApproved {
+		case reg.Status == leadrouter.RegistrationApproved && reg.ExtensionRequested:
+			if reg.EffectiveStatus(now) != leadrouter.RegistrationApproved {
 				return leadrouter.Errorf(leadrouter.ECONFLICT, "The registration expired before its extension was decided.")
 			}
 			expires := reg.ExpiresAt.AddDate(0, 0, s.period())
@@ -93,15 +93,15 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 // Reject decides a pending registration against the partner, or refuses a
 // requested extension (the registration keeps its expiry). Partner
 // Relations or an admin only, with a reason.
-func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 	if err := actor.Require(leadrouter.RoleRelations, leadrouter.RoleAdmin); err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
 	reason, err := requireReason(reason)
 	if err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
-	var reg store.Registration
+	var reg leadrouter.Registration
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if reg, err = lockFor(ctx, tx, actor, id); err != nil {
@@ -109,8 +109,8 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 		}
 		now := tx.Now()
 		switch {
-		case reg.Status == store.RegistrationPending:
-			reg.Status = store.RegistrationRejected
+		case reg.Status == leadrouter.RegistrationPending:
+			reg.Status = leadrouter.RegistrationRejected
 			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
 			reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
@@ -118,7 +118,7 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 			}
 			accounts, leads := matchedSubjects(reg)
 			return s.record(ctx, tx, actor, reg, DecisionRejected, reason, accounts, leads, nil)
-		case reg.Status == store.RegistrationApproved && reg.ExtensionRequested:
+		case reg.Status == leadrouter.RegistrationApproved && reg.ExtensionRequested:
 			reg.ExtensionRequested = false
 			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
@@ -133,22 +133,22 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 
 // RequestExtension asks Partner Relations to extend an approved, unexpired
 // registration by one period. A partner may ask once per registration.
-func (s *Service) RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+func (s *Service) RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 	if err := actor.Require(leadrouter.RolePartner); err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
 	reason, err := requireReason(reason)
 	if err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
-	var reg store.Registration
+	var reg leadrouter.Registration
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if reg, err = tx.RegistrationForUpdate(ctx, actor, id); err != nil {
 			return err
 		}
 		switch {
-		case reg.EffectiveStatus(tx.Now()) != store.RegistrationApproved:
+		case reg.EffectiveStatus(tx.Now()) != leadrouter.RegistrationApproved:
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "Only an approved, unexpired registration can be extended; this one is %s.", reg.EffectiveStatus(tx.Now()))
 		case reg.ExtensionRequested:
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "An extension of this registration is already waiting for Partner Relations.")
@@ -205,15 +205,15 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	}
 }
 
-func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registration) error {
+func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *leadrouter.Registration) error {
 	action := reg.AccountAction()
-	reg.Status, reg.ExtensionRequested = store.RegistrationExpired, false
+	reg.Status, reg.ExtensionRequested = leadrouter.RegistrationExpired, false
 	reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 	if err := tx.UpdateRegistration(ctx, reg); err != nil {
 		return err
 	}
 	var accountEvent map[string]any
-	if reg.AccountID != "" && (action == store.EffectClaimed || action == store.EffectCreated) {
+	if reg.AccountID != "" && (action == leadrouter.EffectClaimed || action == leadrouter.EffectCreated) {
 		acc, err := tx.ProspectAccount(ctx, reg.AccountID)
 		if err != nil {
 			return err
@@ -225,7 +225,7 @@ func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registrat
 			}
 			held := false
 			for _, o := range others {
-				if o.ID != reg.ID && o.EffectiveStatus(tx.Now()) == store.RegistrationApproved {
+				if o.ID != reg.ID && o.EffectiveStatus(tx.Now()) == leadrouter.RegistrationApproved {
 					held = true
 				}
 			}
@@ -244,7 +244,7 @@ func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registrat
 	return s.recordExpiry(ctx, tx, *reg, accounts, accountEvent)
 }
 
-func (s *Service) recordExpiry(ctx context.Context, tx *store.Tx, reg store.Registration, accountIDs []string, accountEvent map[string]any) error {
+func (s *Service) recordExpiry(ctx context.Context, tx *store.Tx, reg leadrouter.Registration, accountIDs []string, accountEvent map[string]any) error {
 	saved := reg.AccountID
 	if accountEvent == nil {
 		// Only an account whose ownership lapsed hears of the expiry.

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // ProspectQuery is what a registration's conflict search looks up, each
@@ -83,7 +85,7 @@ type ProspectCandidates struct {
 	Accounts      []ProspectAccount
 	Leads         []ProspectLead
 	Contacts      []ProspectContact
-	Registrations []Registration
+	Registrations []leadrouter.Registration
 }
 
 // ProspectCandidates fetches the accounts, leads, contacts and live
