@@ -85,17 +85,17 @@ func NewOpportunityView(actor leadrouter.Actor, o leadrouter.Opportunity, l lead
 
 // ReassignmentView is a reassignment request as its requester sees it.
 type ReassignmentView struct {
-	ID         string           `json:"id"`
-	LeadID     string           `json:"lead_id"`
-	PartnerID  string           `json:"partner_id"`
-	Reason     string           `json:"reason"`
-	Status     string           `json:"status"`
-	CreatedAt  string           `json:"created_at"`
-	ResolvedAt *string          `json:"resolved_at"`
-	NewOwner   leadrouter.Owner `json:"new_owner"`
+	ID         string                        `json:"id"`
+	LeadID     string                        `json:"lead_id"`
+	PartnerID  string                        `json:"partner_id"`
+	Reason     string                        `json:"reason"`
+	Status     leadrouter.ReassignmentStatus `json:"status"`
+	CreatedAt  string                        `json:"created_at"`
+	ResolvedAt *string                       `json:"resolved_at"`
+	NewOwner   leadrouter.Owner              `json:"new_owner"`
 }
 
-func newReassignmentView(r store.ReassignmentRequest) ReassignmentView {
+func newReassignmentView(r leadrouter.ReassignmentRequest) ReassignmentView {
 	v := ReassignmentView{ID: r.ID, LeadID: r.LeadID, PartnerID: r.PartnerID, Reason: r.Reason, Status: r.Status,
 		CreatedAt: r.CreatedAt.UTC().Format(timeFormat), NewOwner: r.NewOwner}
 	if r.ResolvedAt != nil {
@@ -227,7 +227,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 	s.Document("GET /api/v1/leads/{id}/consents", Doc{Summary: "A lead's consent records: {lead_id, current, items}",
 		Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}/consents", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var items []store.ConsentRecord
+		var items []leadrouter.ConsentRecord
 		var l leadrouter.Lead
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			var err error
@@ -296,25 +296,25 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 
 	s.Document("GET /api/v1/reassignment-requests", Doc{Summary: "The admins' queue of reassignment requests",
 		Query: pageQuery(Param{Name: "status", Description: "open (the default), resolved or all",
-			Enum: []string{store.ReassignmentOpen, store.ReassignmentResolved, "all"}}),
+			Enum: []string{string(leadrouter.ReassignmentOpen), string(leadrouter.ReassignmentResolved), "all"}}),
 		Response: store.Page[reassignmentQueueItem]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/reassignment-requests", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		limit, cursor, err := pageParams(r, "rar")
 		if err != nil {
 			return err
 		}
-		status := r.URL.Query().Get("status")
+		status := leadrouter.ReassignmentStatus(r.URL.Query().Get("status"))
 		switch status {
 		case "":
-			status = store.ReassignmentOpen
+			status = leadrouter.ReassignmentOpen
 		case "all":
 			status = ""
-		case store.ReassignmentOpen, store.ReassignmentResolved:
+		case leadrouter.ReassignmentOpen, leadrouter.ReassignmentResolved:
 		default:
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be open, resolved or all"}}}
 		}
-		var page store.Page[store.ReassignmentQueueItem]
+		var page store.Page[leadrouter.ReassignmentQueueItem]
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			page, err = tx.ReassignmentRequests(r.Context(), status, limit, cursor)
 			return err

@@ -246,12 +246,12 @@ func (s *Server) routes() {
 	s.Document("GET /api/v1/me", Doc{Summary: "Read the calling user", Response: leadrouter.User{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/me", s.me)
 	s.Document("GET /api/v1/users/{id}/tokens", Doc{Summary: "List a user's API tokens (never their secrets)",
-		Response: itemList[store.Token]{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
+		Response: itemList[leadrouter.Token]{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("GET /api/v1/users/{id}/tokens", s.listTokens)
 	s.Document("POST /api/v1/users/{id}/tokens", Doc{Summary: "Issue an API token (its secret is shown this once)",
 		Success: []int{http.StatusCreated}, Response: tokenIssued{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("POST /api/v1/users/{id}/tokens", s.issueToken)
-	s.Document("DELETE /api/v1/tokens/{id}", Doc{Summary: "Revoke an API token", Response: store.Token{},
+	s.Document("DELETE /api/v1/tokens/{id}", Doc{Summary: "Revoke an API token", Response: leadrouter.Token{},
 		Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("DELETE /api/v1/tokens/{id}", s.revokeToken)
 

@@ -167,7 +167,7 @@ type routingData struct {
 	Available bool
 	Version   int64
 	Source    string
-	History   []store.PolicyVersion
+	History   []leadrouter.PolicyVersion
 	Lead      map[string]string
 	Decision  *intake.Decision
 	Trace     []map[string]any
