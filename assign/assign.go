@@ -198,7 +198,7 @@ func BuildDirectory(partners []leadrouter.Partner, salesUserIDs []string) routin
 // RoutingLead converts a lead and what it matched into the engine's input.
 func RoutingLead(l *leadrouter.Lead, accountOwner string, exclude []string) routing.Lead {
 	return routing.Lead{
-		ID: l.ID, Country: l.Country, Source: l.Source, FormKind: l.FormKind, Title: l.Title, Company: l.Company,
+		ID: l.ID, Country: l.Country, Source: string(l.Source), FormKind: l.FormKind, Title: l.Title, Company: l.Company,
 		CompanySize: l.CompanySize, Responses: l.Responses, CreditedPartnerID: l.CreditedPartnerID,
 		AccountOwnerPartnerID: accountOwner, Exclude: exclude,
 	}
@@ -217,7 +217,7 @@ func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) 
 	if err != nil {
 		return intake.Decision{}, err
 	}
-	return intake.Decision{Rule: dec.Rule, Owner: leadrouter.Owner{Kind: dec.Owner.Kind, ID: dec.Owner.ID, PartnerID: dec.Owner.PartnerID},
+	return intake.Decision{Rule: dec.Rule, Owner: leadrouter.Owner{Kind: leadrouter.OwnerKind(dec.Owner.Kind), ID: dec.Owner.ID, PartnerID: dec.Owner.PartnerID},
 		ReservedPartnerID: dec.ReservedPartnerID, NurtureTrack: dec.NurtureTrack, Score: dec.Score,
 		MQL: dec.Score >= policy.MQLThreshold(), Trace: dec.Trace}, nil
 }

@@ -54,7 +54,7 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 		if err != nil {
 			return err
 		}
-		dec = intake.Decision{Rule: d.Rule, Owner: leadrouter.Owner{Kind: d.Owner.Kind, ID: d.Owner.ID, PartnerID: d.Owner.PartnerID},
+		dec = intake.Decision{Rule: d.Rule, Owner: leadrouter.Owner{Kind: leadrouter.OwnerKind(d.Owner.Kind), ID: d.Owner.ID, PartnerID: d.Owner.PartnerID},
 			ReservedPartnerID: d.ReservedPartnerID, NurtureTrack: d.NurtureTrack, Score: d.Score, MQL: d.Score >= policy.MQLThreshold(), Trace: d.Trace}
 		return nil
 	})

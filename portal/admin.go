@@ -197,7 +197,7 @@ func (p *Portal) routingPage(w http.ResponseWriter, r *http.Request, s *session,
 
 // routing shows the policy in force, its history and the explain form.
 func (p *Portal) routing(w http.ResponseWriter, r *http.Request, s *session) error {
-	return p.routingPage(w, r, s, http.StatusOK, routingData{Lead: map[string]string{"source": leadrouter.SourceWebForm}}, nil)
+	return p.routingPage(w, r, s, http.StatusOK, routingData{Lead: map[string]string{"source": string(leadrouter.SourceWebForm)}}, nil)
 }
 
 // replacePolicy validates and stores a new policy version.
@@ -224,7 +224,7 @@ func (p *Portal) explain(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	size, _ := strconv.Atoi(lead["company_size"])
 	sub := intake.Submission{FirstName: lead["first_name"], LastName: lead["last_name"], Email: lead["email"], Company: lead["company"],
-		Title: lead["title"], Country: lead["country"], Source: lead["source"], PID: lead["pid"], CompanySize: size}
+		Title: lead["title"], Country: lead["country"], Source: leadrouter.Source(lead["source"]), PID: lead["pid"], CompanySize: size}
 	data := routingData{Lead: lead}
 	dec, err := p.cfg.Router.Explain(r.Context(), sub, "")
 	if err != nil {

@@ -271,13 +271,13 @@ func (n *holderNames) holder(ctx context.Context, c leadrouter.RegistrationConfl
 	kind, id, _ := strings.Cut(c.Owner, ":")
 	switch {
 	case c.PartnerID != "":
-		kind, id = leadrouter.OwnerPartner, c.PartnerID
+		kind, id = string(leadrouter.OwnerPartner), c.PartnerID
 	case id == "":
 		return "", nil
 	}
 	var name string
 	var err error
-	switch kind {
+	switch leadrouter.OwnerKind(kind) {
 	case leadrouter.OwnerPartner:
 		name, err = n.partner(ctx, id)
 	case leadrouter.OwnerUser:

@@ -205,7 +205,7 @@ func leadParty(l store.ProspectLead, partnerID string) (own bool, other string) 
 	case l.OwnerKind == leadrouter.OwnerPartner && l.OwnerPartnerID != partnerID:
 		return false, "partner:" + l.OwnerPartnerID
 	case l.OwnerKind != leadrouter.OwnerPartner && (partnerID == "" || l.ReservedPartnerID != partnerID):
-		return false, l.OwnerKind + ":" + l.OwnerID
+		return false, string(l.OwnerKind) + ":" + l.OwnerID
 	}
 	return true, ""
 }
@@ -301,12 +301,12 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 
 	for _, l := range ev.Leads {
 		h, matched := hits["lead:"+l.ID]
-		if !matched || !leadrouter.IsOpenStatus(l.Status) {
+		if !matched || !l.Status.Open() {
 			continue
 		}
 		own, other := leadParty(l, partnerID)
 		c := leadrouter.RegistrationConflict{Kind: "lead", ID: l.ID, Name: l.Company, Match: matchOf(h, l.Via), Score: h.score, Certain: h.certain,
-			Status: l.Status, Owner: other}
+			Status: string(l.Status), Owner: other}
 		if own {
 			c.Owner = "partner:" + partnerID
 		}
@@ -339,7 +339,7 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 	}
 
 	for _, o := range ev.Opportunities {
-		c := leadrouter.RegistrationConflict{Kind: "opportunity", ID: o.ID, Name: o.Name, Match: []string{"account"}, Score: 1, Certain: true, Status: o.Status}
+		c := leadrouter.RegistrationConflict{Kind: "opportunity", ID: o.ID, Name: o.Name, Match: []string{"account"}, Score: 1, Certain: true, Status: string(o.Status)}
 		holder := o.PartnerID
 		if holder == "" {
 			holder = o.ReservedPartnerID

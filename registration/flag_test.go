@@ -22,7 +22,7 @@ func TestAssess(t *testing.T) {
 	reg := func(partner string, status leadrouter.RegistrationStatus, expires *time.Time) leadrouter.Registration {
 		return leadrouter.Registration{ID: "reg_1", PartnerID: partner, Company: "Globex", CompanyKey: "globex", Domain: "globex.com", Status: status, ExpiresAt: expires}
 	}
-	lead := func(ownerKind, ownerPartner, reserved, status, company string) store.ProspectLead {
+	lead := func(ownerKind leadrouter.OwnerKind, ownerPartner, reserved string, status leadrouter.LeadStatus, company string) store.ProspectLead {
 		l := store.ProspectLead{ID: "lead_1", Status: status, Company: company, CompanyKey: match.NormaliseCompany(company), OwnerKind: ownerKind,
 			OwnerID: "q", OwnerPartnerID: ownerPartner, ReservedPartnerID: reserved}
 		if ownerKind == leadrouter.OwnerPartner {

@@ -99,7 +99,7 @@ func (f *fixture) lead(l leadrouter.Lead) leadrouter.Lead {
 
 // opportunity stores a converted lead at account with its contact and an
 // opportunity in status for partnerID.
-func (f *fixture) opportunity(accountID, email, status, partnerID string) leadrouter.Opportunity {
+func (f *fixture) opportunity(accountID, email string, status leadrouter.OpportunityStatus, partnerID string) leadrouter.Opportunity {
 	f.t.Helper()
 	var o leadrouter.Opportunity
 	f.update(func(ctx context.Context, tx *store.Tx) error {

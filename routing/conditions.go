@@ -61,10 +61,7 @@ var conditionKeys = []string{
 
 // Known lead sources and form kinds (SPEC.md W2).
 var (
-	sources = []string{
-		leadrouter.SourceWebForm, leadrouter.SourceCall, leadrouter.SourceEmail, leadrouter.SourceImport,
-		leadrouter.SourceEvent, leadrouter.SourceWebinar, leadrouter.SourcePartnerRegistration, leadrouter.SourceAPI,
-	}
+	sources   = leadrouter.SourceNames()
 	formKinds = []string{leadrouter.FormGatedOffer, leadrouter.FormDemoRequest, leadrouter.FormContact, leadrouter.FormEvent}
 )
 

@@ -46,11 +46,11 @@ type ProspectAccount struct {
 // ProspectLead is a lead the search found (no contact details).
 type ProspectLead struct {
 	ID                string
-	Status            string
+	Status            leadrouter.LeadStatus
 	Company           string
 	CompanyKey        string
 	Email             string // for matching only; never shown to partners
-	OwnerKind         string
+	OwnerKind         leadrouter.OwnerKind
 	OwnerID           string
 	OwnerPartnerID    string
 	ReservedPartnerID string
@@ -75,7 +75,7 @@ type ProspectOpportunity struct {
 	LeadID            string
 	AccountID         string
 	Name              string
-	Status            string
+	Status            leadrouter.OpportunityStatus
 	PartnerID         string
 	ReservedPartnerID string
 }
