@@ -103,13 +103,35 @@ type Owner struct {
 	PartnerID string    `json:"partner_id,omitempty"`
 }
 
-// Touch is one arrival through a link carrying a PID (or a typed partner
-// code, or a partner-hosted event).
+// TouchKind is how a visitor arrived with a partner's PID.
+type TouchKind string
+
+// The kinds of Touch.
+const (
+	TouchLink  TouchKind = "link"  // the visitor followed a partner's link
+	TouchCode  TouchKind = "code"  // the visitor typed a partner_code into a form
+	TouchEvent TouchKind = "event" // the visitor attended a partner-hosted event
+	TouchAPI   TouchKind = "api"   // a caller of the API named the PID
+)
+
+// Valid reports whether k is a known touch kind.
+func (k TouchKind) Valid() bool {
+	return k == TouchLink || k == TouchCode || k == TouchEvent || k == TouchAPI
+}
+
+// ParseTouchKind returns s as a touch kind, or EINVALID.
+func ParseTouchKind(s string) (TouchKind, error) {
+	return parseValue[TouchKind]("touch kind", s)
+}
+
+// Touch is one arrival credited to a partner: through a link carrying a
+// PID, a typed partner code, a partner-hosted event or an API call. The
+// referral cookie (tracking) keeps the last few.
 type Touch struct {
-	PID     string    `json:"pid"`
-	At      time.Time `json:"at"`
-	Landing string    `json:"landing,omitempty"`
-	Kind    string    `json:"kind"`
+	PID     string    `json:"pid"`               // upper-case PID
+	At      time.Time `json:"at"`                // UTC, to the second in the cookie
+	Landing string    `json:"landing,omitempty"` // path and query without pid (an absolute URL when a short link led to another site host)
+	Kind    TouchKind `json:"kind"`
 }
 
 // Consent is the lead's current permission to share its contact details

@@ -147,10 +147,10 @@ func creditedTouch(touches []leadrouter.Touch, model string) (leadrouter.Touch, 
 func (s *Submission) allTouches(now time.Time) []leadrouter.Touch {
 	out := append([]leadrouter.Touch(nil), s.Touches...)
 	if s.PartnerCode != "" {
-		out = append(out, leadrouter.Touch{PID: s.PartnerCode, At: now, Kind: "code"})
+		out = append(out, leadrouter.Touch{PID: s.PartnerCode, At: now, Kind: leadrouter.TouchCode})
 	}
 	if s.PID != "" {
-		out = append(out, leadrouter.Touch{PID: s.PID, At: now, Kind: "api"})
+		out = append(out, leadrouter.Touch{PID: s.PID, At: now, Kind: leadrouter.TouchAPI})
 	}
 	return out
 }
