@@ -33,6 +33,8 @@ func TestParseValues(t *testing.T) {
 	check("registration flag", func(s string) error { _, err := leadrouter.ParseRegistrationFlag(s); return err }, []string{"green", "yellow", "red"})
 	check("effect", func(s string) error { _, err := leadrouter.ParseEffect(s); return err },
 		[]string{"red", "yellow", "own", "none", "claimed", "created"})
+	check("partner status", func(s string) error { _, err := leadrouter.ParsePartnerStatus(s); return err }, []string{"active", "suspended"})
+	check("touch kind", func(s string) error { _, err := leadrouter.ParseTouchKind(s); return err }, []string{"link", "code", "event", "api"})
 	check("reassignment status", func(s string) error { _, err := leadrouter.ParseReassignmentStatus(s); return err }, []string{"open", "resolved"})
 
 	if len(leadrouter.LeadStatusNames()) != 6 || len(leadrouter.SourceNames()) != 8 || len(leadrouter.OpportunityStatusNames()) != 5 {

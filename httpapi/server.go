@@ -229,7 +229,7 @@ func (s *Server) routes() {
 	s.Document("GET /api/v1/partners/{id}", Doc{Summary: "Read a partner", Response: leadrouter.Partner{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/partners/{id}", s.getPartner, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleSupport, leadrouter.RolePartner)
 	s.Document("PATCH /api/v1/partners/{id}", Doc{Summary: "Change a partner (only the fields given)", Body: partnerPatch{},
-		BodyEnums: map[string][]string{"status": {leadrouter.PartnerActive, leadrouter.PartnerSuspended}},
+		BodyEnums: map[string][]string{"status": {string(leadrouter.PartnerActive), string(leadrouter.PartnerSuspended)}},
 		Response:  leadrouter.Partner{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("PATCH /api/v1/partners/{id}", s.patchPartner, leadrouter.RoleAdmin, leadrouter.RolePAM)
 

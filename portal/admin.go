@@ -83,8 +83,8 @@ func (p *Portal) partnersChanged() {
 // partnerStatus suspends or reactivates a partner.
 func (p *Portal) partnerStatus(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
-	status := r.PostFormValue("status")
-	if status != leadrouter.PartnerActive && status != leadrouter.PartnerSuspended {
+	status := leadrouter.PartnerStatus(r.PostFormValue("status"))
+	if !status.Valid() {
 		return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The status must be active or suspended.",
 			Fields: []leadrouter.FieldError{{Field: "status", Message: "must be active or suspended"}}}
 	}

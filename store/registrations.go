@@ -328,8 +328,8 @@ func (tx *Tx) PartnerDomains(ctx context.Context, partnerID string) ([]string, e
 }
 
 // PartnerStatus returns a partner's status (active, suspended) or ENOTFOUND.
-func (tx *Tx) PartnerStatus(ctx context.Context, id string) (string, error) {
-	var status string
+func (tx *Tx) PartnerStatus(ctx context.Context, id string) (leadrouter.PartnerStatus, error) {
+	var status leadrouter.PartnerStatus
 	err := tx.QueryRow(ctx, `SELECT status FROM partners WHERE id = ?`, id).Scan(&status)
 	return status, notFound(err, "Partner")
 }
