@@ -96,7 +96,7 @@ func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *se
 			}
 			asked := false
 			if st := v.Status; (st == leadrouter.RegistrationApproved || st == leadrouter.RegistrationExpired) && !reg.ExtensionRequested && !reg.Extended {
-				if asked, err = tx.HasRegistrationEvent(ctx, reg.ID, registration.DecisionExtensionAsked); err != nil {
+				if asked, err = registration.HasDecision(ctx, tx, reg.ID, registration.DecisionExtensionAsked); err != nil {
 					return err
 				}
 			}

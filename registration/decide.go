@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -155,7 +156,7 @@ func (s *Service) RequestExtension(ctx context.Context, actor leadrouter.Actor, 
 		case reg.Extended:
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "This registration has had its one extension.")
 		}
-		asked, err := tx.HasRegistrationEvent(ctx, reg.ID, DecisionExtensionAsked)
+		asked, err := HasDecision(ctx, tx, reg.ID, DecisionExtensionAsked)
 		if err != nil {
 			return err
 		}
@@ -278,4 +279,28 @@ func (s *Service) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Timeline reads a subject's timeline, oldest first (*store.Tx is one).
+type Timeline interface {
+	Timeline(ctx context.Context, subject string) ([]leadrouter.Event, error)
+}
+
+// HasDecision reports whether registration id's timeline holds an event
+// whose data has "decision" equal to decision (say, that an extension was
+// asked for once already).
+func HasDecision(ctx context.Context, tl Timeline, id, decision string) (bool, error) {
+	events, err := tl.Timeline(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range events {
+		var data struct {
+			Decision string `json:"decision"`
+		}
+		if json.Unmarshal(e.Data, &data) == nil && data.Decision == decision {
+			return true, nil
+		}
+	}
+	return false, nil
 }

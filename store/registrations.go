@@ -333,21 +333,3 @@ func (tx *Tx) PartnerStatus(ctx context.Context, id string) (leadrouter.PartnerS
 	err := tx.QueryRow(ctx, `SELECT status FROM partners WHERE id = ?`, id).Scan(&status)
 	return status, notFound(err, "Partner")
 }
-
-// HasRegistrationEvent reports whether registration id's timeline holds an
-// event whose data has "decision" equal to decision.
-func (tx *Tx) HasRegistrationEvent(ctx context.Context, id, decision string) (bool, error) {
-	events, err := tx.Timeline(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range events {
-		var data struct {
-			Decision string `json:"decision"`
-		}
-		if json.Unmarshal(e.Data, &data) == nil && data.Decision == decision {
-			return true, nil
-		}
-	}
-	return false, nil
-}
