@@ -47,6 +47,19 @@ func (f RegistrationFlag) Valid() bool {
 	return false
 }
 
+// Status is the status a new registration with flag f starts in: green
+// is approved at once, yellow waits for Partner Relations, red is
+// rejected.
+func (f RegistrationFlag) Status() RegistrationStatus {
+	switch f {
+	case FlagGreen:
+		return RegistrationApproved
+	case FlagYellow:
+		return RegistrationPending
+	}
+	return RegistrationRejected
+}
+
 // ParseRegistrationFlag returns s as a registration flag, or EINVALID.
 func ParseRegistrationFlag(s string) (RegistrationFlag, error) {
 	return parseValue[RegistrationFlag]("registration flag", s)
@@ -142,6 +155,26 @@ func (r Registration) AccountAction() Effect {
 		}
 	}
 	return ""
+}
+
+// Decided records who decided r, when and why.
+func (r *Registration) Decided(by string, at time.Time, reason string) {
+	r.DecidedBy, r.DecidedAt, r.DecisionReason = by, &at, reason
+}
+
+// MayRequestExtension says whether the partner may ask, at now, to extend
+// r: only an approved, unexpired registration with no request waiting
+// and no extension yet (ECONFLICT otherwise).
+func (r Registration) MayRequestExtension(now time.Time) error {
+	switch {
+	case r.EffectiveStatus(now) != RegistrationApproved:
+		return Errorf(ECONFLICT, "Only an approved, unexpired registration can be extended; this one is %s.", r.EffectiveStatus(now))
+	case r.ExtensionRequested:
+		return Errorf(ECONFLICT, "An extension of this registration is already waiting for Partner Relations.")
+	case r.Extended:
+		return Errorf(ECONFLICT, "This registration has had its one extension.")
+	}
+	return nil
 }
 
 // RegistrationReason is one reason for a flag, fit for the partner.

@@ -68,7 +68,7 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 			if err := namePartners(ctx, tx, reg.Conflicts); err != nil {
 				return err
 			}
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Decided(actor.Label(), now, reason)
 			reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
@@ -80,7 +80,7 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 			}
 			expires := reg.ExpiresAt.AddDate(0, 0, s.period())
 			reg.ExpiresAt, reg.ExtensionRequested, reg.Extended = &expires, false, true
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Decided(actor.Label(), now, reason)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
@@ -112,7 +112,7 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 		switch {
 		case reg.Status == leadrouter.RegistrationPending:
 			reg.Status = leadrouter.RegistrationRejected
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Decided(actor.Label(), now, reason)
 			reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
@@ -121,7 +121,7 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 			return s.record(ctx, tx, actor, reg, DecisionRejected, reason, accounts, leads, nil)
 		case reg.Status == leadrouter.RegistrationApproved && reg.ExtensionRequested:
 			reg.ExtensionRequested = false
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Decided(actor.Label(), now, reason)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
@@ -148,13 +148,8 @@ func (s *Service) RequestExtension(ctx context.Context, actor leadrouter.Actor, 
 		if reg, err = tx.RegistrationForUpdate(ctx, actor, id); err != nil {
 			return err
 		}
-		switch {
-		case reg.EffectiveStatus(tx.Now()) != leadrouter.RegistrationApproved:
-			return leadrouter.Errorf(leadrouter.ECONFLICT, "Only an approved, unexpired registration can be extended; this one is %s.", reg.EffectiveStatus(tx.Now()))
-		case reg.ExtensionRequested:
-			return leadrouter.Errorf(leadrouter.ECONFLICT, "An extension of this registration is already waiting for Partner Relations.")
-		case reg.Extended:
-			return leadrouter.Errorf(leadrouter.ECONFLICT, "This registration has had its one extension.")
+		if err := reg.MayRequestExtension(tx.Now()); err != nil {
+			return err
 		}
 		asked, err := HasDecision(ctx, tx, reg.ID, DecisionExtensionAsked)
 		if err != nil {

@@ -421,7 +421,7 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 	for k := range kinds {
 		found = append(found, k)
 	}
-	a.Reasons = Reasons(found, a.Flag, statusOfFlag(a.Flag))
+	a.Reasons = Reasons(found, a.Flag, a.Flag.Status())
 	slices.SortStableFunc(a.Conflicts, func(x, y leadrouter.RegistrationConflict) int {
 		return cmp.Compare(effectOrder(x.Effect), effectOrder(y.Effect))
 	})

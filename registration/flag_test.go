@@ -88,7 +88,7 @@ func TestAssess(t *testing.T) {
 					t.Errorf("reason names a partner: %q", r.Message)
 				}
 			}
-			wantMessagesFit(t, a.Reasons, a.Flag, statusOfFlag(a.Flag))
+			wantMessagesFit(t, a.Reasons, a.Flag, a.Flag.Status())
 			if a.Flag != tt.flag {
 				t.Fatalf("flag = %s, want %s (reasons %v, conflicts %+v)", a.Flag, tt.flag, kinds, a.Conflicts)
 			}

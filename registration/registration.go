@@ -204,7 +204,7 @@ func (s *Service) Register(ctx context.Context, actor leadrouter.Actor, in Input
 		now := tx.Now()
 		reg = leadrouter.Registration{
 			ID: leadrouter.NewID("reg"), PartnerID: actor.PartnerID, CreatedBy: actor.UserID, Company: p.Company, Domain: p.Domain,
-			Country: p.Country, ContactEmail: p.ContactEmail, Note: p.Note, Flag: a.Flag, Status: statusOfFlag(a.Flag),
+			Country: p.Country, ContactEmail: p.ContactEmail, Note: p.Note, Flag: a.Flag, Status: a.Flag.Status(),
 			Reasons: a.Reasons, Conflicts: a.Conflicts,
 		}
 		if a.Flag != leadrouter.FlagYellow {
@@ -417,7 +417,7 @@ func (s *Service) Check(ctx context.Context, actor leadrouter.Actor, in CheckInp
 		if err := namePartners(ctx, tx, a.Conflicts); err != nil {
 			return err
 		}
-		res = CheckResult{Flag: a.Flag, Status: statusOfFlag(a.Flag), Reasons: a.Reasons, Conflicts: a.Conflicts, PartnerID: partnerID}
+		res = CheckResult{Flag: a.Flag, Status: a.Flag.Status(), Reasons: a.Reasons, Conflicts: a.Conflicts, PartnerID: partnerID}
 		if a.Flag == leadrouter.FlagGreen {
 			t := tx.Now().AddDate(0, 0, s.period())
 			res.ExpiresAt = &t
@@ -442,9 +442,7 @@ func (s *Service) Get(ctx context.Context, actor leadrouter.Actor, id string) (l
 // "pending" is the Partner Relations queue.
 func (s *Service) List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[leadrouter.Registration], error) {
 	var v leadrouter.Validation
-	switch f.Status {
-	case "", leadrouter.RegistrationApproved, leadrouter.RegistrationPending, leadrouter.RegistrationRejected, leadrouter.RegistrationExpired:
-	default:
+	if f.Status != "" && !f.Status.Valid() {
 		v.Add("status", "must be approved, pending, rejected or expired")
 	}
 	if err := v.Err(); err != nil {

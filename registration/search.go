@@ -231,16 +231,6 @@ func search(ctx context.Context, tx *store.Tx, p Prospect, partnerID, excludeID 
 	return Assess(p, partnerID, ev, tx.Now()), nil
 }
 
-func statusOfFlag(flag leadrouter.RegistrationFlag) leadrouter.RegistrationStatus {
-	switch flag {
-	case leadrouter.FlagGreen:
-		return leadrouter.RegistrationApproved
-	case leadrouter.FlagYellow:
-		return leadrouter.RegistrationPending
-	}
-	return leadrouter.RegistrationRejected
-}
-
 // duplicateError tells a partner registering a prospect it already holds
 // what its own registration's status is and what it may do.
 func duplicateError(a Assessment) error {
