@@ -5,26 +5,40 @@ import (
 	"time"
 )
 
+// PartnerStatus says whether a partner takes part: a suspended partner is
+// credited and routed nothing.
+type PartnerStatus string
+
 // Partner statuses.
 const (
-	PartnerActive    = "active"
-	PartnerSuspended = "suspended"
+	PartnerActive    PartnerStatus = "active"
+	PartnerSuspended PartnerStatus = "suspended"
 )
+
+// Valid reports whether s is a known partner status.
+func (s PartnerStatus) Valid() bool {
+	return s == PartnerActive || s == PartnerSuspended
+}
+
+// ParsePartnerStatus returns s as a partner status, or EINVALID.
+func ParsePartnerStatus(s string) (PartnerStatus, error) {
+	return parseValue[PartnerStatus]("partner status", s)
+}
 
 // Partner is a value-added reseller with a public referral code (PID).
 type Partner struct {
-	ID        string    `json:"id"`
-	PID       PID       `json:"pid"`
-	Name      string    `json:"name"`
-	Countries []string  `json:"countries"`
-	Domains   []string  `json:"domains"`
-	Tier      string    `json:"tier"`
-	PAMUserID string    `json:"pam_user_id,omitempty"`
-	Status    string    `json:"status"`
-	Weight    int       `json:"weight"`
-	DailyCap  int       `json:"daily_cap,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	ID        string        `json:"id"`
+	PID       PID           `json:"pid"`
+	Name      string        `json:"name"`
+	Countries []string      `json:"countries"`
+	Domains   []string      `json:"domains"`
+	Tier      string        `json:"tier"`
+	PAMUserID string        `json:"pam_user_id,omitempty"`
+	Status    PartnerStatus `json:"status"`
+	Weight    int           `json:"weight"`
+	DailyCap  int           `json:"daily_cap,omitempty"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
 }
 
 // NewPartner is the input of creating a partner; the PID is issued by the
@@ -90,7 +104,7 @@ func (p *NewPartner) Validate() error {
 // PartnerUpdate is a partial update of a partner (PATCH); nil fields stay.
 type PartnerUpdate struct {
 	Name      *string
-	Status    *string
+	Status    *PartnerStatus
 	Tier      *string
 	PAMUserID *string
 	Countries *[]string
@@ -104,7 +118,7 @@ func (u *PartnerUpdate) Validate() error {
 	if u.Name != nil && (*u.Name == "" || len(*u.Name) > 200) {
 		v.Add("name", "must be 1 to 200 characters")
 	}
-	if u.Status != nil && *u.Status != PartnerActive && *u.Status != PartnerSuspended {
+	if u.Status != nil && !u.Status.Valid() {
 		v.Add("status", "must be active or suspended")
 	}
 	if u.Countries != nil {

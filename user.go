@@ -54,3 +54,10 @@ func (u *NewUser) Validate() error {
 	}
 	return v.Err()
 }
+
+// Session is a signed-in portal session: its user and the CSRF token its
+// forms carry.
+type Session struct {
+	User User
+	CSRF string
+}

@@ -158,7 +158,7 @@ func Verify(ctx context.Context, db *store.DB, key []byte, st *State) (Report, e
 		r.add(Finding{s, 0, fmt.Sprintf("the timeline was deleted: the checkpoint of %s holds %d events", st.Last.Format(time.RFC3339), st.Heads[s].N)})
 	}
 	// Every consent record against the event that recorded it.
-	if err := db.ScanConsents(ctx, func(c store.ConsentRecord) error {
+	if err := db.ScanConsents(ctx, func(c leadrouter.ConsentRecord) error {
 		r.Consents++
 		k := consentKey{lead: c.LeadID, actor: c.Actor, text: c.Text, source: c.Source, share: c.Share, at: c.At.UTC(), withIP: true, ip: c.IP}
 		if consents[k] == 0 {

@@ -36,8 +36,10 @@ func SeedForms(ctx context.Context, db *store.DB, ids IDs) error {
 
 // SampleLead is one demo lead, submitted through the real capture workflow.
 type SampleLead struct {
-	FirstName, LastName, Email, Company, Country, Title, Source, PID string
-	Consent                                                          bool
+	FirstName, LastName, Email, Company, Country, Title string
+	Source                                              leadrouter.Source
+	PID                                                 string
+	Consent                                             bool
 }
 
 // SampleLeads are the demo leads: one per routing rule, and Cynthia

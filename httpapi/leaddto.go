@@ -11,34 +11,34 @@ import (
 // responses never serialise leadrouter.Lead directly: contact fields are
 // pointers that stay nil unless leadrouter.ContactVisibleTo allows them.
 type LeadView struct {
-	ID                string             `json:"id"`
-	Status            string             `json:"status"`
-	FirstName         *string            `json:"first_name"`
-	LastName          *string            `json:"last_name"`
-	Email             *string            `json:"email"`
-	Phone             *string            `json:"phone"`
-	PhoneE164         *string            `json:"phone_e164"`
-	Redacted          bool               `json:"redacted"`
-	Company           string             `json:"company"`
-	Title             string             `json:"title"`
-	Country           string             `json:"country"`
-	Source            string             `json:"source"`
-	FormSlug          string             `json:"form_slug,omitempty"`
-	Campaign          string             `json:"campaign"`
-	UTM               map[string]string  `json:"utm,omitempty"`
-	LandingURL        string             `json:"landing_url,omitempty"`
-	Touches           []leadrouter.Touch `json:"touches"`
-	CreditedPID       string             `json:"credited_pid"`
-	AttributionModel  string             `json:"attribution_model,omitempty"`
-	ReservedPartnerID string             `json:"reserved_partner_id"`
-	Owner             leadrouter.Owner   `json:"owner"`
-	HandoffPartnerID  string             `json:"handoff_partner_id,omitempty"`
-	AccountID         string             `json:"account_id,omitempty"`
-	Consent           leadrouter.Consent `json:"consent"`
-	Score             int                `json:"score"`
-	NurtureTrack      string             `json:"nurture_track"`
-	Responses         int                `json:"responses"`
-	RoutedRule        string             `json:"routed_rule,omitempty"`
+	ID                string                `json:"id"`
+	Status            leadrouter.LeadStatus `json:"status"`
+	FirstName         *string               `json:"first_name"`
+	LastName          *string               `json:"last_name"`
+	Email             *string               `json:"email"`
+	Phone             *string               `json:"phone"`
+	PhoneE164         *string               `json:"phone_e164"`
+	Redacted          bool                  `json:"redacted"`
+	Company           string                `json:"company"`
+	Title             string                `json:"title"`
+	Country           string                `json:"country"`
+	Source            leadrouter.Source     `json:"source"`
+	FormSlug          string                `json:"form_slug,omitempty"`
+	Campaign          string                `json:"campaign"`
+	UTM               map[string]string     `json:"utm,omitempty"`
+	LandingURL        string                `json:"landing_url,omitempty"`
+	Touches           []leadrouter.Touch    `json:"touches"`
+	CreditedPID       string                `json:"credited_pid"`
+	AttributionModel  string                `json:"attribution_model,omitempty"`
+	ReservedPartnerID string                `json:"reserved_partner_id"`
+	Owner             leadrouter.Owner      `json:"owner"`
+	HandoffPartnerID  string                `json:"handoff_partner_id,omitempty"`
+	AccountID         string                `json:"account_id,omitempty"`
+	Consent           leadrouter.Consent    `json:"consent"`
+	Score             int                   `json:"score"`
+	NurtureTrack      string                `json:"nurture_track"`
+	Responses         int                   `json:"responses"`
+	RoutedRule        string                `json:"routed_rule,omitempty"`
 	// OwnerName names the owner as the viewer may see it (see Names);
 	// filled by the lead reads.
 	OwnerName string `json:"owner_name,omitempty"`

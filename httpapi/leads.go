@@ -36,7 +36,7 @@ type leadRequest struct {
 
 func (r leadRequest) submission() intake.Submission {
 	return intake.Submission{FirstName: r.FirstName, LastName: r.LastName, Email: r.Email, Phone: r.Phone, Company: r.Company,
-		CompanySize: r.CompanySize, Title: r.Title, Country: r.Country, Source: r.Source, Campaign: r.Campaign, PID: r.PID,
+		CompanySize: r.CompanySize, Title: r.Title, Country: r.Country, Source: leadrouter.Source(r.Source), Campaign: r.Campaign, PID: r.PID,
 		PartnerCode: r.PartnerCode, ConsentShare: r.ConsentShare, ConsentText: r.ConsentText, LandingURL: r.LandingURL, UTM: r.UTM}
 }
 
@@ -67,8 +67,7 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		Description: "201 with the new lead; 200 when the submission was merged into an existing lead (duplicate_of and duplicate_kind say which). " +
 			"With an Idempotency-Key, a repeated request answers the first answer again (Idempotent-Replayed: true).",
 		Headers: []Param{{Name: "Idempotency-Key", Description: "makes retries safe: at most 200 characters, per user"}},
-		Body:    leadRequest{}, BodyEnums: map[string][]string{"source": {leadrouter.SourceWebForm, leadrouter.SourceCall, leadrouter.SourceEmail,
-			leadrouter.SourceImport, leadrouter.SourceEvent, leadrouter.SourceWebinar, leadrouter.SourcePartnerRegistration, leadrouter.SourceAPI}},
+		Body:    leadRequest{}, BodyEnums: map[string][]string{"source": leadrouter.SourceNames()},
 		Success: []int{http.StatusCreated, http.StatusOK}, Response: captureResponse{},
 		Errors: []int{http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/leads", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
@@ -145,24 +144,21 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		Query: pageQuery(
 			Param{Name: "email", Description: "only leads with this e-mail"},
 			Param{Name: "company", Description: "only leads of this company"},
-			Param{Name: "status", Description: "only leads in this status", Enum: []string{leadrouter.StatusNew, leadrouter.StatusNurturing,
-				leadrouter.StatusMQL, leadrouter.StatusQualified, leadrouter.StatusConverted, leadrouter.StatusDisqualified}},
+			Param{Name: "status", Description: "only leads in this status", Enum: leadrouter.LeadStatusNames()},
 			Param{Name: "owner", Description: "only leads of this owner"}),
 		Response: store.Page[LeadView]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/leads", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		limit, cursor, err := pageParams(r, "lead")
 		q := r.URL.Query()
 		v := leadrouter.Validation{Fields: leadrouter.ErrorFields(err)}
-		switch q.Get("status") {
-		case "", leadrouter.StatusNew, leadrouter.StatusNurturing, leadrouter.StatusMQL, leadrouter.StatusQualified,
-			leadrouter.StatusConverted, leadrouter.StatusDisqualified:
-		default:
+		status := leadrouter.LeadStatus(q.Get("status"))
+		if status != "" && !status.Valid() {
 			v.Add("status", "must be new, nurturing, mql, qualified, converted or disqualified")
 		}
 		if err := v.Err(); err != nil {
 			return err
 		}
-		f := leadrouter.LeadFilter{Email: q.Get("email"), Company: q.Get("company"), Status: q.Get("status"), Owner: q.Get("owner"), Limit: limit, Cursor: cursor}
+		f := leadrouter.LeadFilter{Email: q.Get("email"), Company: q.Get("company"), Status: status, Owner: q.Get("owner"), Limit: limit, Cursor: cursor}
 		var out store.Page[LeadView]
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			page, err := tx.Leads(r.Context(), actor, f)
@@ -318,8 +314,8 @@ func parseOwner(s string) leadrouter.Owner {
 	if !ok {
 		return leadrouter.Owner{}
 	}
-	o := leadrouter.Owner{Kind: kind, ID: id}
-	if kind == leadrouter.OwnerPartner {
+	o := leadrouter.Owner{Kind: leadrouter.OwnerKind(kind), ID: id}
+	if o.Kind == leadrouter.OwnerPartner {
 		o.PartnerID = id
 	}
 	return o

@@ -32,24 +32,24 @@ func contactOf(id string, lv LeadView) ContactView {
 // redacted exactly as the lead is. Partners never see another partner's
 // reservation, the PAM or an admin's override reason.
 type OpportunityView struct {
-	ID                string      `json:"id"`
-	LeadID            string      `json:"lead_id"`
-	AccountID         string      `json:"account_id"`
-	ContactID         string      `json:"contact_id"`
-	Name              string      `json:"name"`
-	Amount            *float64    `json:"amount"`
-	Status            string      `json:"status"`
-	ReservedPartnerID string      `json:"reserved_partner_id"`
-	PartnerID         string      `json:"partner_id"`
-	PAMUserID         string      `json:"pam_user_id,omitempty"`
-	OverrideReason    string      `json:"override_reason,omitempty"`
-	Company           string      `json:"company"`
-	Country           string      `json:"country"`
-	Contact           ContactView `json:"contact"`
-	Redacted          bool        `json:"redacted"`
-	CreatedAt         string      `json:"created_at"`
-	HandedOffAt       *string     `json:"handed_off_at"`
-	Lead              LeadView    `json:"lead"`
+	ID                string                       `json:"id"`
+	LeadID            string                       `json:"lead_id"`
+	AccountID         string                       `json:"account_id"`
+	ContactID         string                       `json:"contact_id"`
+	Name              string                       `json:"name"`
+	Amount            *float64                     `json:"amount"`
+	Status            leadrouter.OpportunityStatus `json:"status"`
+	ReservedPartnerID string                       `json:"reserved_partner_id"`
+	PartnerID         string                       `json:"partner_id"`
+	PAMUserID         string                       `json:"pam_user_id,omitempty"`
+	OverrideReason    string                       `json:"override_reason,omitempty"`
+	Company           string                       `json:"company"`
+	Country           string                       `json:"country"`
+	Contact           ContactView                  `json:"contact"`
+	Redacted          bool                         `json:"redacted"`
+	CreatedAt         string                       `json:"created_at"`
+	HandedOffAt       *string                      `json:"handed_off_at"`
+	Lead              LeadView                     `json:"lead"`
 }
 
 // NewOpportunityView builds the view of o (converted from l) for actor.
@@ -85,17 +85,17 @@ func NewOpportunityView(actor leadrouter.Actor, o leadrouter.Opportunity, l lead
 
 // ReassignmentView is a reassignment request as its requester sees it.
 type ReassignmentView struct {
-	ID         string           `json:"id"`
-	LeadID     string           `json:"lead_id"`
-	PartnerID  string           `json:"partner_id"`
-	Reason     string           `json:"reason"`
-	Status     string           `json:"status"`
-	CreatedAt  string           `json:"created_at"`
-	ResolvedAt *string          `json:"resolved_at"`
-	NewOwner   leadrouter.Owner `json:"new_owner"`
+	ID         string                        `json:"id"`
+	LeadID     string                        `json:"lead_id"`
+	PartnerID  string                        `json:"partner_id"`
+	Reason     string                        `json:"reason"`
+	Status     leadrouter.ReassignmentStatus `json:"status"`
+	CreatedAt  string                        `json:"created_at"`
+	ResolvedAt *string                       `json:"resolved_at"`
+	NewOwner   leadrouter.Owner              `json:"new_owner"`
 }
 
-func newReassignmentView(r store.ReassignmentRequest) ReassignmentView {
+func newReassignmentView(r leadrouter.ReassignmentRequest) ReassignmentView {
 	v := ReassignmentView{ID: r.ID, LeadID: r.LeadID, PartnerID: r.PartnerID, Reason: r.Reason, Status: r.Status,
 		CreatedAt: r.CreatedAt.UTC().Format(timeFormat), NewOwner: r.NewOwner}
 	if r.ResolvedAt != nil {
@@ -115,15 +115,15 @@ type partnerRef struct {
 // lead's contact and the partner giving it up and the lead's current one.
 type reassignmentQueueItem struct {
 	ReassignmentView
-	RequestedBy    string           `json:"requested_by"`
-	ResolvedBy     string           `json:"resolved_by,omitempty"`
-	Contact        ContactView      `json:"contact"`
-	Company        string           `json:"company"`
-	Country        string           `json:"country"`
-	LeadStatus     string           `json:"lead_status"`
-	Owner          leadrouter.Owner `json:"owner"`
-	Partner        *partnerRef      `json:"partner"`
-	CurrentPartner *partnerRef      `json:"current_partner"`
+	RequestedBy    string                `json:"requested_by"`
+	ResolvedBy     string                `json:"resolved_by,omitempty"`
+	Contact        ContactView           `json:"contact"`
+	Company        string                `json:"company"`
+	Country        string                `json:"country"`
+	LeadStatus     leadrouter.LeadStatus `json:"lead_status"`
+	Owner          leadrouter.Owner      `json:"owner"`
+	Partner        *partnerRef           `json:"partner"`
+	CurrentPartner *partnerRef           `json:"current_partner"`
 }
 
 // qualifyRequest is the body of POST /api/v1/leads/{id}/qualify.
@@ -227,7 +227,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 	s.Document("GET /api/v1/leads/{id}/consents", Doc{Summary: "A lead's consent records: {lead_id, current, items}",
 		Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}/consents", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var items []store.ConsentRecord
+		var items []leadrouter.ConsentRecord
 		var l leadrouter.Lead
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			var err error
@@ -296,25 +296,25 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 
 	s.Document("GET /api/v1/reassignment-requests", Doc{Summary: "The admins' queue of reassignment requests",
 		Query: pageQuery(Param{Name: "status", Description: "open (the default), resolved or all",
-			Enum: []string{store.ReassignmentOpen, store.ReassignmentResolved, "all"}}),
+			Enum: []string{string(leadrouter.ReassignmentOpen), string(leadrouter.ReassignmentResolved), "all"}}),
 		Response: store.Page[reassignmentQueueItem]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/reassignment-requests", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		limit, cursor, err := pageParams(r, "rar")
 		if err != nil {
 			return err
 		}
-		status := r.URL.Query().Get("status")
+		status := leadrouter.ReassignmentStatus(r.URL.Query().Get("status"))
 		switch status {
 		case "":
-			status = store.ReassignmentOpen
+			status = leadrouter.ReassignmentOpen
 		case "all":
 			status = ""
-		case store.ReassignmentOpen, store.ReassignmentResolved:
+		case leadrouter.ReassignmentOpen, leadrouter.ReassignmentResolved:
 		default:
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be open, resolved or all"}}}
 		}
-		var page store.Page[store.ReassignmentQueueItem]
+		var page store.Page[leadrouter.ReassignmentQueueItem]
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			page, err = tx.ReassignmentRequests(r.Context(), status, limit, cursor)
 			return err
@@ -357,8 +357,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 
 	s.Document("GET /api/v1/opportunities", Doc{Summary: "List the opportunities the caller may see",
 		Query: pageQuery(
-			Param{Name: "status", Description: "only opportunities in this status", Enum: []string{leadrouter.OppHandoffPending,
-				leadrouter.OppHandedOff, leadrouter.OppOpen, leadrouter.OppWon, leadrouter.OppLost}},
+			Param{Name: "status", Description: "only opportunities in this status", Enum: leadrouter.OpportunityStatusNames()},
 			Param{Name: "partner_id", Description: "only opportunities of this partner"},
 			Param{Name: "lead_id", Description: "only the opportunity converted from this lead"}),
 		Response: store.Page[OpportunityView]{}, Errors: []int{http.StatusUnprocessableEntity}})
@@ -368,10 +367,8 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return err
 		}
 		q := r.URL.Query()
-		f := store.OpportunityFilter{Status: q.Get("status"), PartnerID: q.Get("partner_id"), LeadID: q.Get("lead_id"), Limit: limit, Cursor: cursor}
-		switch f.Status {
-		case "", leadrouter.OppHandoffPending, leadrouter.OppHandedOff, leadrouter.OppOpen, leadrouter.OppWon, leadrouter.OppLost:
-		default:
+		f := store.OpportunityFilter{Status: leadrouter.OpportunityStatus(q.Get("status")), PartnerID: q.Get("partner_id"), LeadID: q.Get("lead_id"), Limit: limit, Cursor: cursor}
+		if f.Status != "" && !f.Status.Valid() {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be handoff_pending, handed_off, open, won or lost"}}}
 		}

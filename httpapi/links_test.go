@@ -45,7 +45,7 @@ func TestLinksOfSuspendedPartner(t *testing.T) {
 			_ = json.Unmarshal(raw, &body)
 			return resp.StatusCode, resp.Header.Get("Content-Type"), body
 		}
-		setStatus := func(status string) {
+		setStatus := func(status leadrouter.PartnerStatus) {
 			t.Helper()
 			if err := db.Update(ctx, func(tx *store.Tx) error {
 				_, err := tx.UpdatePartner(ctx, leadrouter.System, f.P1.ID, leadrouter.PartnerUpdate{Status: &status})

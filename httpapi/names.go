@@ -27,14 +27,14 @@ func (n *Names) Owner(ctx context.Context, tx *store.Tx, o leadrouter.Owner) str
 	if o.Kind == "" {
 		return ""
 	}
-	key := o.Kind + ":" + o.ID + ":" + o.PartnerID
+	key := string(o.Kind) + ":" + o.ID + ":" + o.PartnerID
 	if name, ok := n.cache[key]; ok {
 		return name
 	}
-	name := o.Kind
+	name := string(o.Kind)
 	switch {
 	case n.actor.IsPartner() && o.PartnerID != n.actor.PartnerID:
-		name = map[string]string{leadrouter.OwnerQueue: "vendor queue", leadrouter.OwnerUser: "vendor", leadrouter.OwnerPartner: "another partner"}[o.Kind]
+		name = map[leadrouter.OwnerKind]string{leadrouter.OwnerQueue: "vendor queue", leadrouter.OwnerUser: "vendor", leadrouter.OwnerPartner: "another partner"}[o.Kind]
 	case o.Kind == leadrouter.OwnerQueue:
 		name = "queue " + o.ID
 	case o.Kind == leadrouter.OwnerPartner || o.Kind == leadrouter.OwnerUser:
@@ -114,7 +114,7 @@ func (n *Names) NameTimeline(ctx context.Context, tx *store.Tx, items []Timeline
 			kind, _ := o["kind"].(string)
 			id, _ := o["id"].(string)
 			partnerID, _ := o["partner_id"].(string)
-			o["name"] = n.Owner(ctx, tx, leadrouter.Owner{Kind: kind, ID: id, PartnerID: partnerID})
+			o["name"] = n.Owner(ctx, tx, leadrouter.Owner{Kind: leadrouter.OwnerKind(kind), ID: id, PartnerID: partnerID})
 		}
 	}
 }

@@ -78,13 +78,13 @@ func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, actor leadro
 }
 
 type partnerPatch struct {
-	Name      *string   `json:"name"`
-	Status    *string   `json:"status"`
-	Tier      *string   `json:"tier"`
-	PAMUserID *string   `json:"pam_user_id"`
-	Countries *[]string `json:"countries"`
-	Weight    *int      `json:"weight"`
-	DailyCap  *int      `json:"daily_cap"`
+	Name      *string                   `json:"name"`
+	Status    *leadrouter.PartnerStatus `json:"status"`
+	Tier      *string                   `json:"tier"`
+	PAMUserID *string                   `json:"pam_user_id"`
+	Countries *[]string                 `json:"countries"`
+	Weight    *int                      `json:"weight"`
+	DailyCap  *int                      `json:"daily_cap"`
 }
 
 func (s *Server) patchPartner(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {

@@ -28,39 +28,39 @@ type reasonRequest struct {
 // status, the reasons (which name no other partner and no contact) and the
 // expiry. The contact e-mail the partner gave is kept for staff only.
 type RegistrationView struct {
-	ID                 string                     `json:"id"`
-	Flag               string                     `json:"flag"`
-	Status             string                     `json:"status"`
-	Reasons            []store.RegistrationReason `json:"reasons"`
-	ExpiresAt          *time.Time                 `json:"expires_at"`
-	Company            string                     `json:"company"`
-	Domain             string                     `json:"domain"`
-	Country            string                     `json:"country"`
-	Note               string                     `json:"note,omitempty"`
-	AccountID          string                     `json:"account_id,omitempty"`
-	ExtensionRequested bool                       `json:"extension_requested"`
-	Extended           bool                       `json:"extended"`
-	DecidedAt          *time.Time                 `json:"decided_at"`
-	DecisionReason     string                     `json:"decision_reason,omitempty"`
-	CreatedAt          time.Time                  `json:"created_at"`
+	ID                 string                          `json:"id"`
+	Flag               leadrouter.RegistrationFlag     `json:"flag"`
+	Status             leadrouter.RegistrationStatus   `json:"status"`
+	Reasons            []leadrouter.RegistrationReason `json:"reasons"`
+	ExpiresAt          *time.Time                      `json:"expires_at"`
+	Company            string                          `json:"company"`
+	Domain             string                          `json:"domain"`
+	Country            string                          `json:"country"`
+	Note               string                          `json:"note,omitempty"`
+	AccountID          string                          `json:"account_id,omitempty"`
+	ExtensionRequested bool                            `json:"extension_requested"`
+	Extended           bool                            `json:"extended"`
+	DecidedAt          *time.Time                      `json:"decided_at"`
+	DecisionReason     string                          `json:"decision_reason,omitempty"`
+	CreatedAt          time.Time                       `json:"created_at"`
 }
 
 // RegistrationStaffView adds what staff may see: the partner, who
 // registered, the contact e-mail given, and the full conflict detail.
 type RegistrationStaffView struct {
 	RegistrationView
-	PartnerID    string                       `json:"partner_id"`
-	CreatedBy    string                       `json:"created_by"`
-	ContactEmail string                       `json:"contact_email,omitempty"`
-	DecidedBy    string                       `json:"decided_by,omitempty"`
-	Conflicts    []store.RegistrationConflict `json:"conflicts"`
+	PartnerID    string                            `json:"partner_id"`
+	CreatedBy    string                            `json:"created_by"`
+	ContactEmail string                            `json:"contact_email,omitempty"`
+	DecidedBy    string                            `json:"decided_by,omitempty"`
+	Conflicts    []leadrouter.RegistrationConflict `json:"conflicts"`
 }
 
 // NewRegistrationView renders reg for actor as of now: partners get the
 // partner view, staff the staff view. An approved registration past its
 // expiry shows as expired, and the reasons say what the partner may do
 // given the flag and that status.
-func NewRegistrationView(actor leadrouter.Actor, reg store.Registration, now time.Time) any {
+func NewRegistrationView(actor leadrouter.Actor, reg leadrouter.Registration, now time.Time) any {
 	v := RegistrationView{
 		ID: reg.ID, Flag: reg.Flag, Status: reg.EffectiveStatus(now), Reasons: registration.PartnerReasons(reg, now), ExpiresAt: reg.ExpiresAt,
 		Company: reg.Company, Domain: reg.Domain, Country: reg.Country, Note: reg.Note, AccountID: reg.AccountID,
@@ -68,14 +68,14 @@ func NewRegistrationView(actor leadrouter.Actor, reg store.Registration, now tim
 		DecisionReason: reg.DecisionReason, CreatedAt: reg.CreatedAt,
 	}
 	if v.Reasons == nil {
-		v.Reasons = []store.RegistrationReason{}
+		v.Reasons = []leadrouter.RegistrationReason{}
 	}
 	if !actor.IsStaff() {
 		return v
 	}
 	conflicts := reg.Conflicts
 	if conflicts == nil {
-		conflicts = []store.RegistrationConflict{}
+		conflicts = []leadrouter.RegistrationConflict{}
 	}
 	return RegistrationStaffView{RegistrationView: v, PartnerID: reg.PartnerID, CreatedBy: reg.CreatedBy, ContactEmail: reg.ContactEmail,
 		DecidedBy: reg.DecidedBy, Conflicts: conflicts}
@@ -83,12 +83,12 @@ func NewRegistrationView(actor leadrouter.Actor, reg store.Registration, now tim
 
 // checkView is the answer of the pre-registration check.
 type checkView struct {
-	Flag      string                       `json:"flag"`
-	Status    string                       `json:"status"`
-	Reasons   []store.RegistrationReason   `json:"reasons"`
-	ExpiresAt *time.Time                   `json:"expires_at"`
-	PartnerID string                       `json:"partner_id,omitempty"`
-	Conflicts []store.RegistrationConflict `json:"conflicts,omitempty"`
+	Flag      leadrouter.RegistrationFlag       `json:"flag"`
+	Status    leadrouter.RegistrationStatus     `json:"status"`
+	Reasons   []leadrouter.RegistrationReason   `json:"reasons"`
+	ExpiresAt *time.Time                        `json:"expires_at"`
+	PartnerID string                            `json:"partner_id,omitempty"`
+	Conflicts []leadrouter.RegistrationConflict `json:"conflicts,omitempty"`
 }
 
 // MountRegistrations registers prospect registration (W7): registering,
@@ -133,7 +133,7 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 		if actor.IsStaff() {
 			v.PartnerID, v.Conflicts = res.PartnerID, res.Conflicts
 			if v.Conflicts == nil {
-				v.Conflicts = []store.RegistrationConflict{}
+				v.Conflicts = []leadrouter.RegistrationConflict{}
 			}
 		}
 		WriteJSON(w, http.StatusOK, v)
@@ -143,7 +143,7 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 	s.Document("GET /api/v1/registrations", Doc{Summary: "List the registrations the caller may see, newest first",
 		Description: "Partners get each registration's partner view (RegistrationView), staff the staff view.",
 		Query: pageQuery(
-			Param{Name: "status", Description: "only registrations in this (effective) status", Enum: []string{store.RegistrationPending, store.RegistrationApproved, store.RegistrationRejected, store.RegistrationExpired}},
+			Param{Name: "status", Description: "only registrations in this (effective) status", Enum: []string{string(leadrouter.RegistrationPending), string(leadrouter.RegistrationApproved), string(leadrouter.RegistrationRejected), string(leadrouter.RegistrationExpired)}},
 			Param{Name: "partner_id", Description: "staff: only this partner's registrations"},
 			Param{Name: "extension", Description: "requested: only registrations whose extension waits for a decision", Enum: []string{"requested"}}),
 		Response: store.Page[RegistrationStaffView]{}, Errors: []int{http.StatusUnprocessableEntity}})
@@ -153,7 +153,7 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 			return err
 		}
 		q := r.URL.Query()
-		f := store.RegistrationFilter{Status: q.Get("status"), PartnerID: q.Get("partner_id"), Limit: limit, Cursor: cursor}
+		f := store.RegistrationFilter{Status: leadrouter.RegistrationStatus(q.Get("status")), PartnerID: q.Get("partner_id"), Limit: limit, Cursor: cursor}
 		switch q.Get("extension") {
 		case "":
 		case "requested":
@@ -197,7 +197,7 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 		return nil
 	}, staffRoles()...)
 
-	decide := func(fn func(r *http.Request, actor leadrouter.Actor, id, reason string) (store.Registration, error)) HandlerFunc {
+	decide := func(fn func(r *http.Request, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error)) HandlerFunc {
 		return func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 			var req reasonRequest
 			if err := DecodeJSON(r, &req); err != nil {
@@ -213,17 +213,17 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 	}
 	s.Document("POST /api/v1/registrations/{id}/approve", Doc{Summary: "Approve a pending registration or its extension request",
 		Body: reasonRequest{}, Response: RegistrationStaffView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
-	s.Handle("POST /api/v1/registrations/{id}/approve", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+	s.Handle("POST /api/v1/registrations/{id}/approve", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 		return svc.Approve(r.Context(), actor, id, reason)
 	}), deciders...)
 	s.Document("POST /api/v1/registrations/{id}/reject", Doc{Summary: "Reject a pending registration or its extension request",
 		Body: reasonRequest{}, Response: RegistrationStaffView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
-	s.Handle("POST /api/v1/registrations/{id}/reject", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+	s.Handle("POST /api/v1/registrations/{id}/reject", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 		return svc.Reject(r.Context(), actor, id, reason)
 	}), deciders...)
 	s.Document("POST /api/v1/registrations/{id}/extend", Doc{Summary: "Ask for the one extension of an approved registration",
 		Body: reasonRequest{}, Response: RegistrationView{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
-	s.Handle("POST /api/v1/registrations/{id}/extend", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+	s.Handle("POST /api/v1/registrations/{id}/extend", decide(func(r *http.Request, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 		return svc.RequestExtension(r.Context(), actor, id, reason)
 	}), leadrouter.RolePartner)
 }

@@ -36,7 +36,7 @@ func (s *Server) MountRouting(router *live.Router) {
 		Headers: []Param{{Name: "Accept", Description: "application/yaml: answer the policy's YAML source"}}, ResponseTypes: []string{"application/yaml"}})
 	s.Handle("GET /api/v1/routing/policy", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		_, version, src := router.Policy()
-		var history []store.PolicyVersion
+		var history []leadrouter.PolicyVersion
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			var err error
 			history, err = tx.PolicyHistory(r.Context(), 50)

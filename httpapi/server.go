@@ -234,7 +234,7 @@ func (s *Server) routes() {
 	s.Document("GET /api/v1/partners/{id}", Doc{Summary: "Read a partner", Response: leadrouter.Partner{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/partners/{id}", s.getPartner, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleSupport, leadrouter.RolePartner)
 	s.Document("PATCH /api/v1/partners/{id}", Doc{Summary: "Change a partner (only the fields given)", Body: partnerPatch{},
-		BodyEnums: map[string][]string{"status": {leadrouter.PartnerActive, leadrouter.PartnerSuspended}},
+		BodyEnums: map[string][]string{"status": {string(leadrouter.PartnerActive), string(leadrouter.PartnerSuspended)}},
 		Response:  leadrouter.Partner{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("PATCH /api/v1/partners/{id}", s.patchPartner, leadrouter.RoleAdmin, leadrouter.RolePAM)
 
@@ -251,12 +251,12 @@ func (s *Server) routes() {
 	s.Document("GET /api/v1/me", Doc{Summary: "Read the calling user", Response: leadrouter.User{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/me", s.me)
 	s.Document("GET /api/v1/users/{id}/tokens", Doc{Summary: "List a user's API tokens (never their secrets)",
-		Response: itemList[store.Token]{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
+		Response: itemList[leadrouter.Token]{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("GET /api/v1/users/{id}/tokens", s.listTokens)
 	s.Document("POST /api/v1/users/{id}/tokens", Doc{Summary: "Issue an API token (its secret is shown this once)",
 		Success: []int{http.StatusCreated}, Response: tokenIssued{}, Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("POST /api/v1/users/{id}/tokens", s.issueToken)
-	s.Document("DELETE /api/v1/tokens/{id}", Doc{Summary: "Revoke an API token", Response: store.Token{},
+	s.Document("DELETE /api/v1/tokens/{id}", Doc{Summary: "Revoke an API token", Response: leadrouter.Token{},
 		Errors: []int{http.StatusForbidden, http.StatusNotFound}})
 	s.Handle("DELETE /api/v1/tokens/{id}", s.revokeToken)
 

@@ -87,12 +87,12 @@ func (s *Server) getUserByID(w http.ResponseWriter, r *http.Request, actor leadr
 // tokenIssued is the answer to POST /api/v1/users/{id}/tokens: the secret
 // is shown this once.
 type tokenIssued struct {
-	Token  store.Token `json:"token"`
-	Secret string      `json:"secret"`
+	Token  leadrouter.Token `json:"token"`
+	Secret string           `json:"secret"`
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-	var tokens []store.Token
+	var tokens []leadrouter.Token
 	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 		var err error
 		tokens, err = tx.Tokens(r.Context(), actor, r.PathValue("id"))
@@ -118,7 +118,7 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, actor leadro
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-	var t store.Token
+	var t leadrouter.Token
 	var hash string
 	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 		var err error

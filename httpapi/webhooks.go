@@ -24,13 +24,13 @@ type webhookPatch struct {
 // /api/v1/webhooks/{id} (admin).
 func (s *Server) MountWebhooks() {
 	s.Document("POST /api/v1/webhooks", Doc{Summary: "Subscribe a URL to events", Body: webhookRequest{},
-		Success: []int{http.StatusCreated}, Response: store.Webhook{}, Errors: []int{http.StatusUnprocessableEntity}})
+		Success: []int{http.StatusCreated}, Response: leadrouter.Webhook{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("POST /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var req webhookRequest
 		if err := DecodeJSON(r, &req); err != nil {
 			return err
 		}
-		var h store.Webhook
+		var h leadrouter.Webhook
 		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 			var err error
 			h, err = tx.CreateWebhook(r.Context(), actor, req.URL, req.Events)
@@ -43,7 +43,7 @@ func (s *Server) MountWebhooks() {
 	}, leadrouter.RoleAdmin)
 	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, delivered}}"})
 	s.Handle("GET /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var hooks []store.Webhook
+		var hooks []leadrouter.Webhook
 		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
 			var err error
 			hooks, err = tx.Webhooks(r.Context())
@@ -59,7 +59,7 @@ func (s *Server) MountWebhooks() {
 		return nil
 	}, leadrouter.RoleAdmin)
 	s.Document("PATCH /api/v1/webhooks/{id}", Doc{Summary: "Pause (active false) or resume (active true) a subscription; a paused one keeps its queue, sent in order once resumed",
-		Body: webhookPatch{}, Response: store.Webhook{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
+		Body: webhookPatch{}, Response: leadrouter.Webhook{}, Errors: []int{http.StatusNotFound, http.StatusUnprocessableEntity}})
 	s.Handle("PATCH /api/v1/webhooks/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var req webhookPatch
 		if err := DecodeJSON(r, &req); err != nil {
@@ -70,7 +70,7 @@ func (s *Server) MountWebhooks() {
 			v.Add("active", "is required: false pauses, true resumes")
 			return v.Err()
 		}
-		var h store.Webhook
+		var h leadrouter.Webhook
 		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
 			var err error
 			h, err = tx.SetWebhookActive(r.Context(), actor, r.PathValue("id"), *req.Active)

@@ -385,7 +385,7 @@ func consentSource(sub Submission) string {
 	if sub.FormSlug != "" {
 		return "form:" + sub.FormSlug
 	}
-	return sub.Source
+	return string(sub.Source)
 }
 
 func (s *Service) attribution() string {

@@ -78,7 +78,7 @@ func (h *FormHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Phone: r.PostForm.Get("phone"), Company: r.PostForm.Get("company"), Title: r.PostForm.Get("title"),
 		Country: r.PostForm.Get("country"), Source: leadrouter.SourceWebForm, Campaign: form.Campaign,
 		FormSlug: form.Slug, FormKind: form.Kind, PartnerCode: r.PostForm.Get("partner_code"), IP: ip,
-		Touches: toDomainTouches(h.Codec.TouchesFromRequest(r)),
+		Touches: h.Codec.TouchesFromRequest(r),
 	}
 	if c := r.PostForm.Get("campaign"); c != "" {
 		sub.Campaign = c
@@ -300,14 +300,6 @@ func (h *FormHandler) ownHost(r *http.Request, host string) bool {
 		}
 	}
 	return false
-}
-
-func toDomainTouches(in []tracking.Touch) []leadrouter.Touch {
-	out := make([]leadrouter.Touch, 0, len(in))
-	for _, t := range in {
-		out = append(out, leadrouter.Touch{PID: t.PID, At: t.At.UTC(), Landing: t.Landing, Kind: t.Kind})
-	}
-	return out
 }
 
 func plural(n int) string {

@@ -48,10 +48,10 @@ func normaliseHeader(h string) string {
 
 // sourceOf maps CRM lead-source values to our sources; anything else is
 // "import".
-func sourceOf(v string) string {
+func sourceOf(v string) leadrouter.Source {
 	switch s := strings.ToLower(strings.TrimSpace(v)); {
-	case leadrouter.ValidSource(s):
-		return s
+	case leadrouter.Source(s).Valid():
+		return leadrouter.Source(s)
 	case strings.Contains(s, "webinar"):
 		return leadrouter.SourceWebinar
 	case strings.Contains(s, "phone") || strings.Contains(s, "call"):

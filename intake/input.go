@@ -22,7 +22,7 @@ type Submission struct {
 	CompanySize  int
 	Title        string
 	Country      string
-	Source       string
+	Source       leadrouter.Source
 	Campaign     string
 	FormSlug     string
 	FormKind     string
@@ -87,7 +87,7 @@ func (s *Submission) Validate() (phoneE164 string, err error) {
 	if s.Source == "" {
 		s.Source = leadrouter.SourceAPI
 	}
-	if !leadrouter.ValidSource(s.Source) {
+	if !s.Source.Valid() {
 		v.Add("source", "must be one of web_form, call, email, import, event, webinar, partner_registration, api")
 	}
 	if s.CompanySize < 0 || s.CompanySize > 10_000_000 {
@@ -147,10 +147,10 @@ func creditedTouch(touches []leadrouter.Touch, model string) (leadrouter.Touch, 
 func (s *Submission) allTouches(now time.Time) []leadrouter.Touch {
 	out := append([]leadrouter.Touch(nil), s.Touches...)
 	if s.PartnerCode != "" {
-		out = append(out, leadrouter.Touch{PID: s.PartnerCode, At: now, Kind: "code"})
+		out = append(out, leadrouter.Touch{PID: s.PartnerCode, At: now, Kind: leadrouter.TouchCode})
 	}
 	if s.PID != "" {
-		out = append(out, leadrouter.Touch{PID: s.PID, At: now, Kind: "api"})
+		out = append(out, leadrouter.Touch{PID: s.PID, At: now, Kind: leadrouter.TouchAPI})
 	}
 	return out
 }

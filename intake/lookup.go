@@ -77,10 +77,10 @@ func Lookup(ctx context.Context, db *store.DB, email, company, domain string) ([
 // liveRegistration reports whether a registration candidate still stands:
 // pending, or approved and not past its expiry.
 func liveRegistration(c store.MatchCandidate, now time.Time) bool {
-	switch c.Status {
-	case store.RegistrationPending:
+	switch leadrouter.RegistrationStatus(c.Status) {
+	case leadrouter.RegistrationPending:
 		return true
-	case store.RegistrationApproved:
+	case leadrouter.RegistrationApproved:
 		expires, err := time.Parse(time.RFC3339, c.Expires)
 		return c.Expires == "" || err != nil || expires.After(now)
 	}

@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -12,16 +13,17 @@ import (
 func TestLiveRegistration(t *testing.T) {
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
 	for _, c := range []struct {
-		status, expires string
-		want            bool
+		status  leadrouter.RegistrationStatus
+		expires string
+		want    bool
 	}{
-		{store.RegistrationPending, "", true},
-		{store.RegistrationApproved, "2027-03-01T00:00:00Z", true},
-		{store.RegistrationApproved, "2026-12-01T00:00:00Z", false},
-		{store.RegistrationRejected, "", false},
-		{store.RegistrationExpired, "2026-11-01T00:00:00Z", false},
+		{leadrouter.RegistrationPending, "", true},
+		{leadrouter.RegistrationApproved, "2027-03-01T00:00:00Z", true},
+		{leadrouter.RegistrationApproved, "2026-12-01T00:00:00Z", false},
+		{leadrouter.RegistrationRejected, "", false},
+		{leadrouter.RegistrationExpired, "2026-11-01T00:00:00Z", false},
 	} {
-		got := liveRegistration(store.MatchCandidate{Kind: "registration", Status: c.status, Expires: c.expires}, now)
+		got := liveRegistration(store.MatchCandidate{Kind: "registration", Status: string(c.status), Expires: c.expires}, now)
 		if got != c.want {
 			t.Errorf("%s until %q: live = %v, want %v", c.status, c.expires, got, c.want)
 		}

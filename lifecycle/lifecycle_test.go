@@ -335,7 +335,7 @@ func TestLifecycleConsentHistory(t *testing.T) {
 		if err != nil || l.Consent.Share || leadrouter.ContactVisibleTo(f.Actor("p1a"), l) {
 			t.Fatalf("after withdrawal: %+v, %v", l.Consent, err)
 		}
-		var history []store.ConsentRecord
+		var history []leadrouter.ConsentRecord
 		if err := svc.DB.View(ctx, func(tx *store.Tx) (err error) {
 			history, err = tx.Consents(ctx, lead.ID)
 			return err
@@ -424,7 +424,7 @@ func TestLifecycleReassignment(t *testing.T) {
 		_, err = svc.RequestReassignment(ctx, f.Actor("support"), lead.ID, lifecycle.ReassignmentInput{Reason: "x", PartnerID: f.P2.ID})
 		wantCode(t, err, leadrouter.EINVALID)
 		req, err := svc.RequestReassignment(ctx, f.Actor("p1a"), lead.ID, lifecycle.ReassignmentInput{Reason: "Outside our territory", PartnerID: f.P2.ID})
-		if err != nil || req.PartnerID != f.P1.ID || req.Status != store.ReassignmentOpen {
+		if err != nil || req.PartnerID != f.P1.ID || req.Status != leadrouter.ReassignmentOpen {
 			t.Fatalf("request = %+v, %v", req, err)
 		}
 		_, err = svc.RequestReassignment(ctx, f.Actor("support"), lead.ID, lifecycle.ReassignmentInput{Reason: "again", PartnerID: f.P1.ID})
@@ -436,7 +436,7 @@ func TestLifecycleReassignment(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(excluded, []string{f.P1.ID}) || l.Owner.PartnerID != f.P2.ID || resolved.Status != store.ReassignmentResolved || resolved.NewOwner.ID != f.P2.ID {
+		if !slices.Equal(excluded, []string{f.P1.ID}) || l.Owner.PartnerID != f.P2.ID || resolved.Status != leadrouter.ReassignmentResolved || resolved.NewOwner.ID != f.P2.ID {
 			t.Fatalf("resolved %+v, lead owner %+v, excluded %v", resolved, l.Owner, excluded)
 		}
 		_, _, err = svc.ResolveReassignment(ctx, f.Actor("admin"), req.ID, lifecycle.ResolveInput{})
@@ -461,7 +461,7 @@ func TestLifecycleReassignment(t *testing.T) {
 		if err != nil || l.Owner.ID != f.Users["sales"].ID {
 			t.Fatalf("named resolution: %+v, %v", l.Owner, err)
 		}
-		var queue store.Page[store.ReassignmentQueueItem]
+		var queue store.Page[leadrouter.ReassignmentQueueItem]
 		if err := svc.DB.View(ctx, func(tx *store.Tx) (err error) {
 			queue, err = tx.ReassignmentRequests(ctx, "", 10, "")
 			return err

@@ -52,7 +52,7 @@ func (s *Service) Qualify(ctx context.Context, actor leadrouter.Actor, leadID st
 		switch {
 		case lead.Status == leadrouter.StatusQualified:
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead is qualified already.")
-		case !leadrouter.IsOpenStatus(lead.Status):
+		case !lead.Status.Open():
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead is %s; only open leads can be qualified.", lead.Status)
 		}
 		if err := s.requireMQLIfReserved(lead); err != nil {
@@ -122,7 +122,7 @@ func (s *Service) Disqualify(ctx context.Context, actor leadrouter.Actor, leadID
 		if lead, err = tx.LeadForUpdate(ctx, actor, leadID); err != nil {
 			return err
 		}
-		if !leadrouter.IsOpenStatus(lead.Status) {
+		if !lead.Status.Open() {
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead is %s; only open leads can be disqualified.", lead.Status)
 		}
 		from := lead.Status

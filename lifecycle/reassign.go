@@ -21,9 +21,9 @@ type ReassignmentInput struct {
 // lands in the admins' queue with no new owner named.
 // Errors: EFORBIDDEN (role, or a partner's lead it does not own),
 // ENOTFOUND, EINVALID, ECONFLICT (a request for the lead is open already).
-func (s *Service) RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in ReassignmentInput) (store.ReassignmentRequest, error) {
+func (s *Service) RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in ReassignmentInput) (leadrouter.ReassignmentRequest, error) {
 	if err := actor.Require(RequestReassignmentRoles...); err != nil {
-		return store.ReassignmentRequest{}, err
+		return leadrouter.ReassignmentRequest{}, err
 	}
 	var v leadrouter.Validation
 	in.Reason = clean(&v, "reason", in.Reason, true, maxReasonLen)
@@ -33,9 +33,9 @@ func (s *Service) RequestReassignment(ctx context.Context, actor leadrouter.Acto
 		in.PartnerID = clean(&v, "partner_id", in.PartnerID, true, maxNameLen)
 	}
 	if err := v.Err(); err != nil {
-		return store.ReassignmentRequest{}, err
+		return leadrouter.ReassignmentRequest{}, err
 	}
-	var req store.ReassignmentRequest
+	var req leadrouter.ReassignmentRequest
 	err := s.update(ctx, func(tx *store.Tx) error {
 		lead, err := tx.LeadForUpdate(ctx, actor, leadID)
 		if err != nil {
@@ -52,7 +52,7 @@ func (s *Service) RequestReassignment(ctx context.Context, actor leadrouter.Acto
 		} else if open != "" {
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "A reassignment request for this lead is open already (%s).", open)
 		}
-		req = store.ReassignmentRequest{LeadID: lead.ID, PartnerID: in.PartnerID, RequestedBy: actor.Label(), Reason: in.Reason}
+		req = leadrouter.ReassignmentRequest{LeadID: lead.ID, PartnerID: in.PartnerID, RequestedBy: actor.Label(), Reason: in.Reason}
 		if err := tx.InsertReassignmentRequest(ctx, &req); err != nil {
 			return err
 		}
@@ -77,16 +77,16 @@ type ResolveInput struct {
 // and reassignment true.
 // Errors: EFORBIDDEN, ENOTFOUND, EINVALID (owner_id), ECONFLICT (resolved
 // already, or routing not available and no owner named).
-func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Actor, requestID string, in ResolveInput) (store.ReassignmentRequest, leadrouter.Lead, error) {
+func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Actor, requestID string, in ResolveInput) (leadrouter.ReassignmentRequest, leadrouter.Lead, error) {
 	if err := actor.Require(ResolveReassignmentRoles...); err != nil {
-		return store.ReassignmentRequest{}, leadrouter.Lead{}, err
+		return leadrouter.ReassignmentRequest{}, leadrouter.Lead{}, err
 	}
 	var v leadrouter.Validation
 	in.OwnerID = clean(&v, "owner_id", in.OwnerID, false, maxNameLen)
 	if err := v.Err(); err != nil {
-		return store.ReassignmentRequest{}, leadrouter.Lead{}, err
+		return leadrouter.ReassignmentRequest{}, leadrouter.Lead{}, err
 	}
-	var req store.ReassignmentRequest
+	var req leadrouter.ReassignmentRequest
 	var lead leadrouter.Lead
 	err := s.update(ctx, func(tx *store.Tx) error {
 		// Lock order: the lead, then the request.
@@ -100,7 +100,7 @@ func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Acto
 		if req, err = tx.ReassignmentRequestForUpdate(ctx, requestID); err != nil {
 			return err
 		}
-		if req.Status != store.ReassignmentOpen {
+		if req.Status != leadrouter.ReassignmentOpen {
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "The reassignment request is resolved already.")
 		}
 		var owner leadrouter.Owner

@@ -83,8 +83,8 @@ func (p *Portal) partnersChanged() {
 // partnerStatus suspends or reactivates a partner.
 func (p *Portal) partnerStatus(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
-	status := r.PostFormValue("status")
-	if status != leadrouter.PartnerActive && status != leadrouter.PartnerSuspended {
+	status := leadrouter.PartnerStatus(r.PostFormValue("status"))
+	if !status.Valid() {
 		return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The status must be active or suspended.",
 			Fields: []leadrouter.FieldError{{Field: "status", Message: "must be active or suspended"}}}
 	}
@@ -167,7 +167,7 @@ type routingData struct {
 	Available bool
 	Version   int64
 	Source    string
-	History   []store.PolicyVersion
+	History   []leadrouter.PolicyVersion
 	Lead      map[string]string
 	Decision  *leadrouter.Decision
 	Trace     []map[string]any
@@ -197,7 +197,7 @@ func (p *Portal) routingPage(w http.ResponseWriter, r *http.Request, s *session,
 
 // routing shows the policy in force, its history and the explain form.
 func (p *Portal) routing(w http.ResponseWriter, r *http.Request, s *session) error {
-	return p.routingPage(w, r, s, http.StatusOK, routingData{Lead: map[string]string{"source": leadrouter.SourceWebForm}}, nil)
+	return p.routingPage(w, r, s, http.StatusOK, routingData{Lead: map[string]string{"source": string(leadrouter.SourceWebForm)}}, nil)
 }
 
 // replacePolicy validates and stores a new policy version.
@@ -224,7 +224,7 @@ func (p *Portal) explain(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	size, _ := strconv.Atoi(lead["company_size"])
 	sub := intake.Submission{FirstName: lead["first_name"], LastName: lead["last_name"], Email: lead["email"], Company: lead["company"],
-		Title: lead["title"], Country: lead["country"], Source: lead["source"], PID: lead["pid"], CompanySize: size}
+		Title: lead["title"], Country: lead["country"], Source: leadrouter.Source(lead["source"]), PID: lead["pid"], CompanySize: size}
 	data := routingData{Lead: lead}
 	dec, err := p.cfg.Router.Explain(r.Context(), sub, "")
 	if err != nil {

@@ -35,7 +35,7 @@ func (p *Portal) leads(w http.ResponseWriter, r *http.Request, s *session) error
 	if len(data.Email) > 254 || len(data.Company) > 300 || len(data.Status) > 20 {
 		return leadrouter.Errorf(leadrouter.EINVALID, "The search is too long.")
 	}
-	filter := leadrouter.LeadFilter{Email: data.Email, Company: data.Company, Status: data.Status, Limit: 50, Cursor: q.Get("cursor")}
+	filter := leadrouter.LeadFilter{Email: data.Email, Company: data.Company, Status: leadrouter.LeadStatus(data.Status), Limit: 50, Cursor: q.Get("cursor")}
 	if s.actor.Is(leadrouter.RoleSales) && !data.Searched {
 		filter.Owner = s.actor.UserID
 	}

@@ -15,11 +15,11 @@ import (
 
 // Registrations is prospect registration (registration.Service).
 type Registrations interface {
-	Register(ctx context.Context, actor leadrouter.Actor, in registration.Input) (store.Registration, error)
-	List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[store.Registration], error)
-	Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
-	Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
-	RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error)
+	Register(ctx context.Context, actor leadrouter.Actor, in registration.Input) (leadrouter.Registration, error)
+	List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[leadrouter.Registration], error)
+	Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error)
+	Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error)
+	RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error)
 }
 
 // Where a registration's one extension stands, as the partner's page says.
@@ -58,14 +58,14 @@ func describeRegistration(v httpapi.RegistrationView, asked bool) partnerRegistr
 	case asked:
 		row.Extension = extensionRefused
 	}
-	row.CanExtend = v.Status == store.RegistrationApproved && row.Extension == ""
-	reviewed := v.Flag == store.FlagYellow && v.Status != store.RegistrationPending
+	row.CanExtend = v.Status == leadrouter.RegistrationApproved && row.Extension == ""
+	reviewed := v.Flag == leadrouter.FlagYellow && v.Status != leadrouter.RegistrationPending
 	switch {
 	case row.Extension == extensionApproved:
 		row.Decision = "Extension approved by Partner Relations"
 	case row.Extension == extensionRefused:
 		row.Decision = "Extension refused by Partner Relations"
-	case reviewed && v.Status == store.RegistrationRejected:
+	case reviewed && v.Status == leadrouter.RegistrationRejected:
 		row.Decision = "Rejected by Partner Relations"
 	case reviewed:
 		row.Decision = "Approved by Partner Relations"
@@ -95,8 +95,8 @@ func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *se
 				return leadrouter.Errorf(leadrouter.EFORBIDDEN, "The registrations page is for partner users.")
 			}
 			asked := false
-			if st := v.Status; (st == store.RegistrationApproved || st == store.RegistrationExpired) && !reg.ExtensionRequested && !reg.Extended {
-				if asked, err = tx.HasRegistrationEvent(ctx, reg.ID, registration.DecisionExtensionAsked); err != nil {
+			if st := v.Status; (st == leadrouter.RegistrationApproved || st == leadrouter.RegistrationExpired) && !reg.ExtensionRequested && !reg.Extended {
+				if asked, err = registration.HasDecision(ctx, tx, reg.ID, registration.DecisionExtensionAsked); err != nil {
 					return err
 				}
 			}
@@ -168,7 +168,7 @@ type approvalRow struct {
 // conflictRow is one record the conflict search found, with who holds it
 // by name.
 type conflictRow struct {
-	store.RegistrationConflict
+	leadrouter.RegistrationConflict
 	Holder string
 }
 
@@ -182,7 +182,7 @@ type approvalsData struct {
 // approvalsPage renders Partner Relations' two queues with formErr.
 func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request, s *session, status int, formErr error) error {
 	ctx := r.Context()
-	pending, err := p.cfg.Registrations.List(ctx, s.actor, store.RegistrationFilter{Status: store.RegistrationPending, Limit: 100})
+	pending, err := p.cfg.Registrations.List(ctx, s.actor, store.RegistrationFilter{Status: leadrouter.RegistrationPending, Limit: 100})
 	if err != nil {
 		return err
 	}
@@ -264,20 +264,20 @@ func (n *holderNames) user(ctx context.Context, id string) (string, error) {
 
 // holder names who holds a conflict's record: a partner by name (the
 // search stored it), a vendor user by name, or a queue.
-func (n *holderNames) holder(ctx context.Context, c store.RegistrationConflict) (string, error) {
+func (n *holderNames) holder(ctx context.Context, c leadrouter.RegistrationConflict) (string, error) {
 	if c.PartnerName != "" {
 		return c.PartnerName, nil
 	}
 	kind, id, _ := strings.Cut(c.Owner, ":")
 	switch {
 	case c.PartnerID != "":
-		kind, id = leadrouter.OwnerPartner, c.PartnerID
+		kind, id = string(leadrouter.OwnerPartner), c.PartnerID
 	case id == "":
 		return "", nil
 	}
 	var name string
 	var err error
-	switch kind {
+	switch leadrouter.OwnerKind(kind) {
 	case leadrouter.OwnerPartner:
 		name, err = n.partner(ctx, id)
 	case leadrouter.OwnerUser:
@@ -292,7 +292,7 @@ func (n *holderNames) holder(ctx context.Context, c store.RegistrationConflict) 
 }
 
 // approvalRow renders reg for staff with the names the page shows.
-func (n *holderNames) approvalRow(ctx context.Context, actor leadrouter.Actor, reg store.Registration, now time.Time) (approvalRow, error) {
+func (n *holderNames) approvalRow(ctx context.Context, actor leadrouter.Actor, reg leadrouter.Registration, now time.Time) (approvalRow, error) {
 	v, ok := httpapi.NewRegistrationView(actor, reg, now).(httpapi.RegistrationStaffView)
 	if !ok {
 		return approvalRow{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Approvals are for Partner Relations.")

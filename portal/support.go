@@ -36,7 +36,7 @@ func enquiryFromForm(r *http.Request) enquiryFields {
 
 // enquiryForm shows the empty enquiry form.
 func (p *Portal) enquiryForm(w http.ResponseWriter, r *http.Request, s *session) error {
-	data := enquiryData{Form: enquiryFields{Source: leadrouter.SourceCall}, Available: p.cfg.Intake != nil}
+	data := enquiryData{Form: enquiryFields{Source: string(leadrouter.SourceCall)}, Available: p.cfg.Intake != nil}
 	p.render(w, r, s, http.StatusOK, "enquiry", "New enquiry", data, nil)
 	return nil
 }
@@ -47,8 +47,8 @@ func (p *Portal) enquiryForm(w http.ResponseWriter, r *http.Request, s *session)
 func (p *Portal) enquiry(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
 	data := enquiryData{Form: enquiryFromForm(r), Available: p.cfg.Intake != nil}
-	if data.Form.Source != leadrouter.SourceCall && data.Form.Source != leadrouter.SourceEmail {
-		data.Form.Source = leadrouter.SourceCall
+	if src := leadrouter.Source(data.Form.Source); src != leadrouter.SourceCall && src != leadrouter.SourceEmail {
+		data.Form.Source = string(leadrouter.SourceCall)
 	}
 	if data.Form.Email == "" && data.Form.Company == "" {
 		p.render(w, r, s, http.StatusUnprocessableEntity, "enquiry", "New enquiry", data, &leadrouter.Error{Code: leadrouter.EINVALID,
@@ -71,7 +71,7 @@ func (p *Portal) enquiry(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	f := data.Form
 	sub := intake.Submission{FirstName: f.FirstName, LastName: f.LastName, Email: f.Email, Phone: f.Phone, Company: f.Company,
-		Title: f.Title, Country: f.Country, Source: f.Source, Campaign: f.Campaign, PID: f.PID}
+		Title: f.Title, Country: f.Country, Source: leadrouter.Source(f.Source), Campaign: f.Campaign, PID: f.PID}
 	if f.Consent {
 		yes := true
 		sub.ConsentShare, sub.ConsentText = &yes, consentWording

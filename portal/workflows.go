@@ -17,8 +17,8 @@ import (
 type Lifecycle interface {
 	Handoff(ctx context.Context, actor leadrouter.Actor, opportunityID string, in lifecycle.HandoffInput) (leadrouter.Opportunity, leadrouter.Lead, error)
 	ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ChangeOwnerInput) (leadrouter.Lead, error)
-	RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ReassignmentInput) (store.ReassignmentRequest, error)
-	ResolveReassignment(ctx context.Context, actor leadrouter.Actor, requestID string, in lifecycle.ResolveInput) (store.ReassignmentRequest, leadrouter.Lead, error)
+	RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ReassignmentInput) (leadrouter.ReassignmentRequest, error)
+	ResolveReassignment(ctx context.Context, actor leadrouter.Actor, requestID string, in lifecycle.ResolveInput) (leadrouter.ReassignmentRequest, leadrouter.Lead, error)
 }
 
 // unavailable renders a page whose workflow is not mounted on this server.
@@ -192,7 +192,7 @@ func (p *Portal) handoff(w http.ResponseWriter, r *http.Request, s *session) err
 }
 
 type reassignmentsData struct {
-	Items []store.ReassignmentQueueItem
+	Items []leadrouter.ReassignmentQueueItem
 	// Owners are the new owners an admin may name, grouped: the vendor's
 	// sales users, then each active partner with its users.
 	Owners []ownerGroup
@@ -277,7 +277,7 @@ func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *sessio
 	ctx := r.Context()
 	var data reassignmentsData
 	if err := p.db.View(ctx, func(tx *store.Tx) error {
-		page, err := tx.ReassignmentRequests(ctx, store.ReassignmentOpen, 200, "")
+		page, err := tx.ReassignmentRequests(ctx, leadrouter.ReassignmentOpen, 200, "")
 		if err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package registration
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 
 // lockFor reads a registration, locks its prospect's keys (before any other
 // lock, as Register does) and reads it again locked.
-func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id string) (store.Registration, error) {
+func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id string) (leadrouter.Registration, error) {
 	reg, err := tx.Registration(ctx, actor, id)
 	if err != nil {
 		return reg, err
@@ -28,15 +29,15 @@ func lockFor(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id strin
 // only, with a reason. The search runs again first: when the prospect is
 // now red (another partner holds it, or anyone but the partner works an
 // open opportunity there), approval is refused with ECONFLICT.
-func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 	if err := actor.Require(leadrouter.RoleRelations, leadrouter.RoleAdmin); err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
 	reason, err := requireReason(reason)
 	if err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
-	var reg store.Registration
+	var reg leadrouter.Registration
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if reg, err = lockFor(ctx, tx, actor, id); err != nil {
@@ -44,12 +45,12 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 		}
 		now := tx.Now()
 		switch {
-		case reg.Status == store.RegistrationPending:
+		case reg.Status == leadrouter.RegistrationPending:
 			a, err := search(ctx, tx, prospectOf(reg), reg.PartnerID, reg.ID)
 			if err != nil {
 				return err
 			}
-			if a.Flag == store.FlagRed {
+			if a.Flag == leadrouter.FlagRed {
 				var kinds []string
 				for _, r := range a.Reasons {
 					kinds = append(kinds, r.Kind)
@@ -67,19 +68,19 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 			if err := namePartners(ctx, tx, reg.Conflicts); err != nil {
 				return err
 			}
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Decided(actor.Label(), now, reason)
 			reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
 			return s.record(ctx, tx, actor, reg, DecisionApproved, reason, a.AccountIDs, a.LeadIDs, accountEvent)
-		case reg.Status == store.RegistrationApproved && reg.ExtensionRequested:
-			if reg.EffectiveStatus(now) != store.RegistrationApproved {
+		case reg.Status == leadrouter.RegistrationApproved && reg.ExtensionRequested:
+			if reg.EffectiveStatus(now) != leadrouter.RegistrationApproved {
 				return leadrouter.Errorf(leadrouter.ECONFLICT, "The registration expired before its extension was decided.")
 			}
 			expires := reg.ExpiresAt.AddDate(0, 0, s.period())
 			reg.ExpiresAt, reg.ExtensionRequested, reg.Extended = &expires, false, true
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Decided(actor.Label(), now, reason)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
@@ -93,15 +94,15 @@ func (s *Service) Approve(ctx context.Context, actor leadrouter.Actor, id, reaso
 // Reject decides a pending registration against the partner, or refuses a
 // requested extension (the registration keeps its expiry). Partner
 // Relations or an admin only, with a reason.
-func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 	if err := actor.Require(leadrouter.RoleRelations, leadrouter.RoleAdmin); err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
 	reason, err := requireReason(reason)
 	if err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
-	var reg store.Registration
+	var reg leadrouter.Registration
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if reg, err = lockFor(ctx, tx, actor, id); err != nil {
@@ -109,18 +110,18 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 		}
 		now := tx.Now()
 		switch {
-		case reg.Status == store.RegistrationPending:
-			reg.Status = store.RegistrationRejected
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+		case reg.Status == leadrouter.RegistrationPending:
+			reg.Status = leadrouter.RegistrationRejected
+			reg.Decided(actor.Label(), now, reason)
 			reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
 			accounts, leads := matchedSubjects(reg)
 			return s.record(ctx, tx, actor, reg, DecisionRejected, reason, accounts, leads, nil)
-		case reg.Status == store.RegistrationApproved && reg.ExtensionRequested:
+		case reg.Status == leadrouter.RegistrationApproved && reg.ExtensionRequested:
 			reg.ExtensionRequested = false
-			reg.DecidedBy, reg.DecidedAt, reg.DecisionReason = actor.Label(), &now, reason
+			reg.Decided(actor.Label(), now, reason)
 			if err := tx.UpdateRegistration(ctx, &reg); err != nil {
 				return err
 			}
@@ -133,29 +134,24 @@ func (s *Service) Reject(ctx context.Context, actor leadrouter.Actor, id, reason
 
 // RequestExtension asks Partner Relations to extend an approved, unexpired
 // registration by one period. A partner may ask once per registration.
-func (s *Service) RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (store.Registration, error) {
+func (s *Service) RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error) {
 	if err := actor.Require(leadrouter.RolePartner); err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
 	reason, err := requireReason(reason)
 	if err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
-	var reg store.Registration
+	var reg leadrouter.Registration
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		if reg, err = tx.RegistrationForUpdate(ctx, actor, id); err != nil {
 			return err
 		}
-		switch {
-		case reg.EffectiveStatus(tx.Now()) != store.RegistrationApproved:
-			return leadrouter.Errorf(leadrouter.ECONFLICT, "Only an approved, unexpired registration can be extended; this one is %s.", reg.EffectiveStatus(tx.Now()))
-		case reg.ExtensionRequested:
-			return leadrouter.Errorf(leadrouter.ECONFLICT, "An extension of this registration is already waiting for Partner Relations.")
-		case reg.Extended:
-			return leadrouter.Errorf(leadrouter.ECONFLICT, "This registration has had its one extension.")
+		if err := reg.MayRequestExtension(tx.Now()); err != nil {
+			return err
 		}
-		asked, err := tx.HasRegistrationEvent(ctx, reg.ID, DecisionExtensionAsked)
+		asked, err := HasDecision(ctx, tx, reg.ID, DecisionExtensionAsked)
 		if err != nil {
 			return err
 		}
@@ -205,15 +201,15 @@ func (s *Service) ExpireDue(ctx context.Context) (int, error) {
 	}
 }
 
-func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registration) error {
+func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *leadrouter.Registration) error {
 	action := reg.AccountAction()
-	reg.Status, reg.ExtensionRequested = store.RegistrationExpired, false
+	reg.Status, reg.ExtensionRequested = leadrouter.RegistrationExpired, false
 	reg.Reasons = restate(reg.Reasons, reg.Flag, reg.Status)
 	if err := tx.UpdateRegistration(ctx, reg); err != nil {
 		return err
 	}
 	var accountEvent map[string]any
-	if reg.AccountID != "" && (action == store.EffectClaimed || action == store.EffectCreated) {
+	if reg.AccountID != "" && (action == leadrouter.EffectClaimed || action == leadrouter.EffectCreated) {
 		acc, err := tx.ProspectAccount(ctx, reg.AccountID)
 		if err != nil {
 			return err
@@ -225,7 +221,7 @@ func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registrat
 			}
 			held := false
 			for _, o := range others {
-				if o.ID != reg.ID && o.EffectiveStatus(tx.Now()) == store.RegistrationApproved {
+				if o.ID != reg.ID && o.EffectiveStatus(tx.Now()) == leadrouter.RegistrationApproved {
 					held = true
 				}
 			}
@@ -244,7 +240,7 @@ func (s *Service) expire(ctx context.Context, tx *store.Tx, reg *store.Registrat
 	return s.recordExpiry(ctx, tx, *reg, accounts, accountEvent)
 }
 
-func (s *Service) recordExpiry(ctx context.Context, tx *store.Tx, reg store.Registration, accountIDs []string, accountEvent map[string]any) error {
+func (s *Service) recordExpiry(ctx context.Context, tx *store.Tx, reg leadrouter.Registration, accountIDs []string, accountEvent map[string]any) error {
 	saved := reg.AccountID
 	if accountEvent == nil {
 		// Only an account whose ownership lapsed hears of the expiry.
@@ -278,4 +274,28 @@ func (s *Service) Run(ctx context.Context) {
 		case <-t.C:
 		}
 	}
+}
+
+// Timeline reads a subject's timeline, oldest first (*store.Tx is one).
+type Timeline interface {
+	Timeline(ctx context.Context, subject string) ([]leadrouter.Event, error)
+}
+
+// HasDecision reports whether registration id's timeline holds an event
+// whose data has "decision" equal to decision (say, that an extension was
+// asked for once already).
+func HasDecision(ctx context.Context, tl Timeline, id, decision string) (bool, error) {
+	events, err := tl.Timeline(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	for _, e := range events {
+		var data struct {
+			Decision string `json:"decision"`
+		}
+		if json.Unmarshal(e.Data, &data) == nil && data.Decision == decision {
+			return true, nil
+		}
+	}
+	return false, nil
 }

@@ -39,29 +39,29 @@ type Evidence struct {
 	// hierarchies and of the matched leads.
 	Opportunities []store.ProspectOpportunity
 	// Registrations are the live (pending or approved) registrations found.
-	Registrations []store.Registration
+	Registrations []leadrouter.Registration
 	// OwnerRegistrations holds, per owned account, its owner's
 	// registrations linked to it: ownership a registration gave lapses
 	// with it.
-	OwnerRegistrations map[string][]store.Registration
+	OwnerRegistrations map[string][]leadrouter.Registration
 }
 
 // Assessment is the outcome of a conflict search for one partner.
 type Assessment struct {
-	Flag      string
-	Reasons   []store.RegistrationReason
-	Conflicts []store.RegistrationConflict
+	Flag      leadrouter.RegistrationFlag
+	Reasons   []leadrouter.RegistrationReason
+	Conflicts []leadrouter.RegistrationConflict
 	// Account is the account a green (or approved) registration takes:
 	// claimed when unowned, kept when the partner's own; nil means create
 	// one.
 	Account *store.ProspectAccount
 	// AccountAction is "own" or "claimed" for Account.
-	AccountAction string
+	AccountAction leadrouter.Effect
 	// Duplicate is the id of the partner's own live registration for the
 	// same prospect, if any, and DuplicateStatus its status (approved or
 	// pending).
 	Duplicate       string
-	DuplicateStatus string
+	DuplicateStatus leadrouter.RegistrationStatus
 	// AccountIDs and LeadIDs are the matched accounts and open leads whose
 	// timelines record the decision.
 	AccountIDs []string
@@ -170,10 +170,10 @@ func effectiveOwner(a store.ProspectAccount, ev Evidence, now time.Time) (owner 
 			continue
 		}
 		action := r.AccountAction()
-		if action == store.EffectClaimed || action == store.EffectCreated {
+		if action == leadrouter.EffectClaimed || action == leadrouter.EffectCreated {
 			derived = true
 		}
-		if action != "" && r.EffectiveStatus(now) == store.RegistrationApproved {
+		if action != "" && r.EffectiveStatus(now) == leadrouter.RegistrationApproved {
 			live = true
 		}
 	}
@@ -188,7 +188,7 @@ func effectiveOwner(a store.ProspectAccount, ev Evidence, now time.Time) (owner 
 func ownershipFromRegistration(a store.ProspectAccount, ev Evidence) bool {
 	for _, r := range ev.OwnerRegistrations[a.ID] {
 		if r.PartnerID == a.OwnerPartnerID {
-			if action := r.AccountAction(); action == store.EffectClaimed || action == store.EffectCreated {
+			if action := r.AccountAction(); action == leadrouter.EffectClaimed || action == leadrouter.EffectCreated {
 				return true
 			}
 		}
@@ -205,7 +205,7 @@ func leadParty(l store.ProspectLead, partnerID string) (own bool, other string) 
 	case l.OwnerKind == leadrouter.OwnerPartner && l.OwnerPartnerID != partnerID:
 		return false, "partner:" + l.OwnerPartnerID
 	case l.OwnerKind != leadrouter.OwnerPartner && (partnerID == "" || l.ReservedPartnerID != partnerID):
-		return false, l.OwnerKind + ":" + l.OwnerID
+		return false, string(l.OwnerKind) + ":" + l.OwnerID
 	}
 	return true, ""
 }
@@ -232,7 +232,7 @@ func matchOf(h hit, via string) []string {
 func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment {
 	hits := rankHits(p, ev)
 	var a Assessment
-	add := func(c store.RegistrationConflict) { a.Conflicts = append(a.Conflicts, c) }
+	add := func(c leadrouter.RegistrationConflict) { a.Conflicts = append(a.Conflicts, c) }
 	seenAccount := map[string]bool{}
 	var claimable []store.ProspectAccount
 
@@ -242,7 +242,7 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 			continue
 		}
 		seenAccount[acc.ID] = true
-		c := store.RegistrationConflict{Kind: "account", ID: acc.ID, Name: acc.Name, Match: matchOf(h, acc.Via), Score: h.score,
+		c := leadrouter.RegistrationConflict{Kind: "account", ID: acc.ID, Name: acc.Name, Match: matchOf(h, acc.Via), Score: h.score,
 			PartnerID: acc.OwnerPartnerID}
 		if acc.OwnerPartnerID != "" {
 			c.Owner = "partner:" + acc.OwnerPartnerID
@@ -255,7 +255,7 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 			if owner == partnerID && partnerID != "" {
 				continue
 			}
-			c.Effect, c.Reason = store.EffectYellow, ReasonNearMatch
+			c.Effect, c.Reason = leadrouter.EffectYellow, ReasonNearMatch
 			add(c)
 			a.AccountIDs = append(a.AccountIDs, acc.ID)
 			continue
@@ -267,12 +267,12 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 		a.AccountIDs = append(a.AccountIDs, acc.ID)
 		switch {
 		case owner != "" && owner == partnerID:
-			c.Effect = store.EffectOwn
+			c.Effect = leadrouter.EffectOwn
 			claimable = append(claimable, acc)
 		case owner != "":
-			c.Effect, c.Reason = store.EffectRed, ReasonAccountOwned
+			c.Effect, c.Reason = leadrouter.EffectRed, ReasonAccountOwned
 		default:
-			c.Effect = store.EffectNone
+			c.Effect = leadrouter.EffectNone
 			hierarchyOwned := false
 			for _, other := range ev.Hierarchy[acc.RootID] {
 				if other.ID == acc.ID {
@@ -283,12 +283,12 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 					continue
 				}
 				seenAccount[other.ID] = true
-				hc := store.RegistrationConflict{Kind: "account", ID: other.ID, Name: other.Name, Match: []string{"hierarchy"}, Score: 1,
+				hc := leadrouter.RegistrationConflict{Kind: "account", ID: other.ID, Name: other.Name, Match: []string{"hierarchy"}, Score: 1,
 					Certain: true, PartnerID: o, Owner: "partner:" + o}
 				if o == partnerID {
-					hc.Effect = store.EffectOwn
+					hc.Effect = leadrouter.EffectOwn
 				} else {
-					hc.Effect, hc.Reason, hierarchyOwned = store.EffectRed, ReasonAccountOwned, true
+					hc.Effect, hc.Reason, hierarchyOwned = leadrouter.EffectRed, ReasonAccountOwned, true
 				}
 				add(hc)
 			}
@@ -301,12 +301,12 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 
 	for _, l := range ev.Leads {
 		h, matched := hits["lead:"+l.ID]
-		if !matched || !leadrouter.IsOpenStatus(l.Status) {
+		if !matched || !l.Status.Open() {
 			continue
 		}
 		own, other := leadParty(l, partnerID)
-		c := store.RegistrationConflict{Kind: "lead", ID: l.ID, Name: l.Company, Match: matchOf(h, l.Via), Score: h.score, Certain: h.certain,
-			Status: l.Status, Owner: other}
+		c := leadrouter.RegistrationConflict{Kind: "lead", ID: l.ID, Name: l.Company, Match: matchOf(h, l.Via), Score: h.score, Certain: h.certain,
+			Status: string(l.Status), Owner: other}
 		if own {
 			c.Owner = "partner:" + partnerID
 		}
@@ -319,11 +319,11 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 		case own && !h.certain:
 			continue
 		case own:
-			c.Effect = store.EffectOwn
+			c.Effect = leadrouter.EffectOwn
 		case h.certain:
-			c.Effect, c.Reason = store.EffectYellow, ReasonOpenLead
+			c.Effect, c.Reason = leadrouter.EffectYellow, ReasonOpenLead
 		default:
-			c.Effect, c.Reason = store.EffectYellow, ReasonNearMatch
+			c.Effect, c.Reason = leadrouter.EffectYellow, ReasonNearMatch
 		}
 		add(c)
 		a.LeadIDs = append(a.LeadIDs, l.ID)
@@ -334,12 +334,12 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 		if !matched || !h.certain {
 			continue
 		}
-		add(store.RegistrationConflict{Kind: "contact", ID: ct.ID, Name: ct.AccountName, Match: matchOf(h, "email"), Score: h.score, Certain: true,
-			Effect: store.EffectNone, Status: "at account " + ct.AccountID})
+		add(leadrouter.RegistrationConflict{Kind: "contact", ID: ct.ID, Name: ct.AccountName, Match: matchOf(h, "email"), Score: h.score, Certain: true,
+			Effect: leadrouter.EffectNone, Status: "at account " + ct.AccountID})
 	}
 
 	for _, o := range ev.Opportunities {
-		c := store.RegistrationConflict{Kind: "opportunity", ID: o.ID, Name: o.Name, Match: []string{"account"}, Score: 1, Certain: true, Status: o.Status}
+		c := leadrouter.RegistrationConflict{Kind: "opportunity", ID: o.ID, Name: o.Name, Match: []string{"account"}, Score: 1, Certain: true, Status: string(o.Status)}
 		holder := o.PartnerID
 		if holder == "" {
 			holder = o.ReservedPartnerID
@@ -347,11 +347,11 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 		c.PartnerID = holder
 		switch {
 		case holder != "" && holder == partnerID:
-			c.Effect, c.Owner = store.EffectOwn, "partner:"+holder
+			c.Effect, c.Owner = leadrouter.EffectOwn, "partner:"+holder
 		case holder != "":
-			c.Effect, c.Reason, c.Owner = store.EffectRed, ReasonOpportunity, "partner:"+holder
+			c.Effect, c.Reason, c.Owner = leadrouter.EffectRed, ReasonOpportunity, "partner:"+holder
 		default:
-			c.Effect, c.Reason, c.Owner = store.EffectRed, ReasonVendorOpportunity, "vendor"
+			c.Effect, c.Reason, c.Owner = leadrouter.EffectRed, ReasonVendorOpportunity, "vendor"
 		}
 		add(c)
 	}
@@ -359,26 +359,26 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 	for _, r := range ev.Registrations {
 		h, matched := hits["registration:"+r.ID]
 		status := r.EffectiveStatus(now)
-		if !matched || (status != store.RegistrationApproved && status != store.RegistrationPending) {
+		if !matched || (status != leadrouter.RegistrationApproved && status != leadrouter.RegistrationPending) {
 			continue
 		}
-		c := store.RegistrationConflict{Kind: "registration", ID: r.ID, Name: r.Company, Match: matchOf(h, "registration"), Score: h.score,
-			Certain: h.certain, Status: status, PartnerID: r.PartnerID, Owner: "partner:" + r.PartnerID, ExpiresAt: r.ExpiresAt}
+		c := leadrouter.RegistrationConflict{Kind: "registration", ID: r.ID, Name: r.Company, Match: matchOf(h, "registration"), Score: h.score,
+			Certain: h.certain, Status: string(status), PartnerID: r.PartnerID, Owner: "partner:" + r.PartnerID, ExpiresAt: r.ExpiresAt}
 		switch {
 		case r.PartnerID == partnerID && partnerID != "":
 			if !h.certain {
 				continue
 			}
-			c.Effect = store.EffectOwn
-			if a.Duplicate == "" || status == store.RegistrationApproved {
+			c.Effect = leadrouter.EffectOwn
+			if a.Duplicate == "" || status == leadrouter.RegistrationApproved {
 				a.Duplicate, a.DuplicateStatus = r.ID, status
 			}
 		case !h.certain:
-			c.Effect, c.Reason = store.EffectYellow, ReasonNearMatch
-		case status == store.RegistrationApproved:
-			c.Effect, c.Reason = store.EffectRed, ReasonRegistrationApproved
+			c.Effect, c.Reason = leadrouter.EffectYellow, ReasonNearMatch
+		case status == leadrouter.RegistrationApproved:
+			c.Effect, c.Reason = leadrouter.EffectRed, ReasonRegistrationApproved
 		default:
-			c.Effect, c.Reason = store.EffectYellow, ReasonRegistrationPending
+			c.Effect, c.Reason = leadrouter.EffectYellow, ReasonRegistrationPending
 		}
 		add(c)
 	}
@@ -387,11 +387,11 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 	red, yellow, own := false, false, false
 	for _, c := range a.Conflicts {
 		switch c.Effect {
-		case store.EffectRed:
+		case leadrouter.EffectRed:
 			red = true
-		case store.EffectYellow:
+		case leadrouter.EffectYellow:
 			yellow = true
-		case store.EffectOwn:
+		case leadrouter.EffectOwn:
 			own = true
 		}
 		if c.Reason != "" {
@@ -400,11 +400,11 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 	}
 	switch {
 	case red:
-		a.Flag = store.FlagRed
+		a.Flag = leadrouter.FlagRed
 	case yellow:
-		a.Flag = store.FlagYellow
+		a.Flag = leadrouter.FlagYellow
 	default:
-		a.Flag = store.FlagGreen
+		a.Flag = leadrouter.FlagGreen
 		if own {
 			kinds[ReasonOwnRecords] = true
 		} else {
@@ -412,17 +412,17 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 		}
 	}
 	switch a.DuplicateStatus {
-	case store.RegistrationApproved:
+	case leadrouter.RegistrationApproved:
 		kinds[ReasonOwnRegistration] = true
-	case store.RegistrationPending:
+	case leadrouter.RegistrationPending:
 		kinds[ReasonOwnRegistrationPending] = true
 	}
 	found := make([]string, 0, len(kinds))
 	for k := range kinds {
 		found = append(found, k)
 	}
-	a.Reasons = Reasons(found, a.Flag, statusOfFlag(a.Flag))
-	slices.SortStableFunc(a.Conflicts, func(x, y store.RegistrationConflict) int {
+	a.Reasons = Reasons(found, a.Flag, a.Flag.Status())
+	slices.SortStableFunc(a.Conflicts, func(x, y leadrouter.RegistrationConflict) int {
 		return cmp.Compare(effectOrder(x.Effect), effectOrder(y.Effect))
 	})
 
@@ -433,21 +433,21 @@ func Assess(p Prospect, partnerID string, ev Evidence, now time.Time) Assessment
 	if len(claimable) > 0 {
 		acc := claimable[0]
 		a.Account = &acc
-		a.AccountAction = store.EffectClaimed
+		a.AccountAction = leadrouter.EffectClaimed
 		if owner, lapsed := effectiveOwner(acc, ev, now); owner == partnerID && !lapsed && !ownershipFromRegistration(acc, ev) {
-			a.AccountAction = store.EffectOwn
+			a.AccountAction = leadrouter.EffectOwn
 		}
 	}
 	return a
 }
 
-func effectOrder(effect string) int {
+func effectOrder(effect leadrouter.Effect) int {
 	switch effect {
-	case store.EffectRed:
+	case leadrouter.EffectRed:
 		return 0
-	case store.EffectYellow:
+	case leadrouter.EffectYellow:
 		return 1
-	case store.EffectOwn:
+	case leadrouter.EffectOwn:
 		return 2
 	}
 	return 3

@@ -19,10 +19,10 @@ func TestAssess(t *testing.T) {
 	account := func(owner, name string, domains ...string) store.ProspectAccount {
 		return store.ProspectAccount{ID: "acc_1", Name: name, NameKey: match.NormaliseCompany(name), Domains: domains, RootID: "acc_1", OwnerPartnerID: owner, Via: "domain"}
 	}
-	reg := func(partner, status string, expires *time.Time) store.Registration {
-		return store.Registration{ID: "reg_1", PartnerID: partner, Company: "Globex", CompanyKey: "globex", Domain: "globex.com", Status: status, ExpiresAt: expires}
+	reg := func(partner string, status leadrouter.RegistrationStatus, expires *time.Time) leadrouter.Registration {
+		return leadrouter.Registration{ID: "reg_1", PartnerID: partner, Company: "Globex", CompanyKey: "globex", Domain: "globex.com", Status: status, ExpiresAt: expires}
 	}
-	lead := func(ownerKind, ownerPartner, reserved, status, company string) store.ProspectLead {
+	lead := func(ownerKind leadrouter.OwnerKind, ownerPartner, reserved string, status leadrouter.LeadStatus, company string) store.ProspectLead {
 		l := store.ProspectLead{ID: "lead_1", Status: status, Company: company, CompanyKey: match.NormaliseCompany(company), OwnerKind: ownerKind,
 			OwnerID: "q", OwnerPartnerID: ownerPartner, ReservedPartnerID: reserved}
 		if ownerKind == leadrouter.OwnerPartner {
@@ -30,53 +30,53 @@ func TestAssess(t *testing.T) {
 		}
 		return l
 	}
-	claimed := reg(other, store.RegistrationApproved, &past)
+	claimed := reg(other, leadrouter.RegistrationApproved, &past)
 	claimed.AccountID = "acc_1"
-	claimed.Conflicts = []store.RegistrationConflict{{Kind: "account", ID: "acc_1", Effect: store.EffectClaimed}}
+	claimed.Conflicts = []leadrouter.RegistrationConflict{{Kind: "account", ID: "acc_1", Effect: leadrouter.EffectClaimed}}
 
 	tests := []struct {
 		name      string
 		ev        Evidence
-		flag      string
+		flag      leadrouter.RegistrationFlag
 		reason    string
-		action    string // account action for green
+		action    leadrouter.Effect // account action for green
 		duplicate bool
 	}{
-		{name: "nothing", flag: store.FlagGreen, reason: ReasonClear},
-		{name: "another partner's account", ev: Evidence{Accounts: []store.ProspectAccount{account(other, "Globex", "globex.com")}}, flag: store.FlagRed, reason: ReasonAccountOwned},
-		{name: "own account", ev: Evidence{Accounts: []store.ProspectAccount{account(me, "Globex", "globex.com")}}, flag: store.FlagGreen, reason: ReasonOwnRecords, action: store.EffectOwn},
-		{name: "unowned account is claimed", ev: Evidence{Accounts: []store.ProspectAccount{account("", "Globex", "globex.com")}}, flag: store.FlagGreen, reason: ReasonClear, action: store.EffectClaimed},
+		{name: "nothing", flag: leadrouter.FlagGreen, reason: ReasonClear},
+		{name: "another partner's account", ev: Evidence{Accounts: []store.ProspectAccount{account(other, "Globex", "globex.com")}}, flag: leadrouter.FlagRed, reason: ReasonAccountOwned},
+		{name: "own account", ev: Evidence{Accounts: []store.ProspectAccount{account(me, "Globex", "globex.com")}}, flag: leadrouter.FlagGreen, reason: ReasonOwnRecords, action: leadrouter.EffectOwn},
+		{name: "unowned account is claimed", ev: Evidence{Accounts: []store.ProspectAccount{account("", "Globex", "globex.com")}}, flag: leadrouter.FlagGreen, reason: ReasonClear, action: leadrouter.EffectClaimed},
 		{name: "ownership lapsed with its registration", ev: Evidence{Accounts: []store.ProspectAccount{account(other, "Globex", "globex.com")},
-			OwnerRegistrations: map[string][]store.Registration{"acc_1": {claimed}}}, flag: store.FlagGreen, action: store.EffectClaimed},
+			OwnerRegistrations: map[string][]leadrouter.Registration{"acc_1": {claimed}}}, flag: leadrouter.FlagGreen, action: leadrouter.EffectClaimed},
 		{name: "hierarchy owned by another partner", ev: Evidence{Accounts: []store.ProspectAccount{account("", "Globex", "globex.com")},
 			Hierarchy: map[string][]store.ProspectAccount{"acc_1": {account("", "Globex", "globex.com"), {ID: "acc_2", Name: "Globex Labs", RootID: "acc_1", OwnerPartnerID: other}}}},
-			flag: store.FlagRed, reason: ReasonAccountOwned},
+			flag: leadrouter.FlagRed, reason: ReasonAccountOwned},
 		{name: "near-match account", ev: Evidence{Accounts: []store.ProspectAccount{{ID: "acc_9", Name: "Globbex Corp", NameKey: "globbex", RootID: "acc_9", Via: "tokens"}}},
-			flag: store.FlagYellow, reason: ReasonNearMatch},
-		{name: "lead in the vendor's queue", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerQueue, "", "", leadrouter.StatusNew, "Globex")}}, flag: store.FlagYellow, reason: ReasonOpenLead},
-		{name: "lead reserved for me", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerQueue, "", me, leadrouter.StatusNurturing, "Globex")}}, flag: store.FlagGreen, reason: ReasonOwnRecords},
-		{name: "my lead reserved for another", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerPartner, me, other, leadrouter.StatusMQL, "Globex")}}, flag: store.FlagYellow, reason: ReasonOpenLead},
-		{name: "closed lead", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerQueue, "", "", leadrouter.StatusDisqualified, "Globex")}}, flag: store.FlagGreen, reason: ReasonClear},
-		{name: "own near-match lead", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerPartner, me, "", leadrouter.StatusNew, "Globbex")}}, flag: store.FlagGreen, reason: ReasonClear},
-		{name: "another's pending registration", ev: Evidence{Registrations: []store.Registration{reg(other, store.RegistrationPending, nil)}}, flag: store.FlagYellow, reason: ReasonRegistrationPending},
-		{name: "another's approved registration", ev: Evidence{Registrations: []store.Registration{reg(other, store.RegistrationApproved, &future)}}, flag: store.FlagRed, reason: ReasonRegistrationApproved},
-		{name: "another's lapsed registration", ev: Evidence{Registrations: []store.Registration{reg(other, store.RegistrationApproved, &past)}}, flag: store.FlagGreen, reason: ReasonClear},
-		{name: "my live registration", ev: Evidence{Registrations: []store.Registration{reg(me, store.RegistrationApproved, &future)}}, flag: store.FlagGreen, reason: ReasonOwnRegistration, duplicate: true},
-		{name: "another's opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandedOff, PartnerID: other}}}, flag: store.FlagRed, reason: ReasonOpportunity},
-		{name: "opportunity reserved for another", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandoffPending, ReservedPartnerID: other}}}, flag: store.FlagRed, reason: ReasonOpportunity},
-		{name: "vendor's opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppOpen}}}, flag: store.FlagRed, reason: ReasonVendorOpportunity},
+			flag: leadrouter.FlagYellow, reason: ReasonNearMatch},
+		{name: "lead in the vendor's queue", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerQueue, "", "", leadrouter.StatusNew, "Globex")}}, flag: leadrouter.FlagYellow, reason: ReasonOpenLead},
+		{name: "lead reserved for me", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerQueue, "", me, leadrouter.StatusNurturing, "Globex")}}, flag: leadrouter.FlagGreen, reason: ReasonOwnRecords},
+		{name: "my lead reserved for another", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerPartner, me, other, leadrouter.StatusMQL, "Globex")}}, flag: leadrouter.FlagYellow, reason: ReasonOpenLead},
+		{name: "closed lead", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerQueue, "", "", leadrouter.StatusDisqualified, "Globex")}}, flag: leadrouter.FlagGreen, reason: ReasonClear},
+		{name: "own near-match lead", ev: Evidence{Leads: []store.ProspectLead{lead(leadrouter.OwnerPartner, me, "", leadrouter.StatusNew, "Globbex")}}, flag: leadrouter.FlagGreen, reason: ReasonClear},
+		{name: "another's pending registration", ev: Evidence{Registrations: []leadrouter.Registration{reg(other, leadrouter.RegistrationPending, nil)}}, flag: leadrouter.FlagYellow, reason: ReasonRegistrationPending},
+		{name: "another's approved registration", ev: Evidence{Registrations: []leadrouter.Registration{reg(other, leadrouter.RegistrationApproved, &future)}}, flag: leadrouter.FlagRed, reason: ReasonRegistrationApproved},
+		{name: "another's lapsed registration", ev: Evidence{Registrations: []leadrouter.Registration{reg(other, leadrouter.RegistrationApproved, &past)}}, flag: leadrouter.FlagGreen, reason: ReasonClear},
+		{name: "my live registration", ev: Evidence{Registrations: []leadrouter.Registration{reg(me, leadrouter.RegistrationApproved, &future)}}, flag: leadrouter.FlagGreen, reason: ReasonOwnRegistration, duplicate: true},
+		{name: "another's opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandedOff, PartnerID: other}}}, flag: leadrouter.FlagRed, reason: ReasonOpportunity},
+		{name: "opportunity reserved for another", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandoffPending, ReservedPartnerID: other}}}, flag: leadrouter.FlagRed, reason: ReasonOpportunity},
+		{name: "vendor's opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppOpen}}}, flag: leadrouter.FlagRed, reason: ReasonVendorOpportunity},
 		{name: "vendor's opportunity and my lead", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppOpen}},
-			Leads: []store.ProspectLead{lead(leadrouter.OwnerPartner, me, "", leadrouter.StatusNew, "Globex")}}, flag: store.FlagRed, reason: ReasonVendorOpportunity},
+			Leads: []store.ProspectLead{lead(leadrouter.OwnerPartner, me, "", leadrouter.StatusNew, "Globex")}}, flag: leadrouter.FlagRed, reason: ReasonVendorOpportunity},
 		{name: "another's account by the contact's e-mail domain", ev: Evidence{Accounts: []store.ProspectAccount{{ID: "acc_5", Name: "Initech", NameKey: "initech",
-			Domains: []string{"initech.com"}, RootID: "acc_5", OwnerPartnerID: other, Via: "email_domain"}}}, flag: store.FlagRed, reason: ReasonAccountOwned},
+			Domains: []string{"initech.com"}, RootID: "acc_5", OwnerPartnerID: other, Via: "email_domain"}}}, flag: leadrouter.FlagRed, reason: ReasonAccountOwned},
 		{name: "lead in the vendor's queue by the contact's e-mail domain", ev: Evidence{Leads: []store.ProspectLead{{ID: "lead_5", Status: leadrouter.StatusNew,
 			Company: "Initech", CompanyKey: "initech", Email: "peter@initech.com", OwnerKind: leadrouter.OwnerQueue, OwnerID: "q", Via: "email_domain"}}},
-			flag: store.FlagYellow, reason: ReasonOpenLead},
-		{name: "another's registration of the contact's e-mail domain", ev: Evidence{Registrations: []store.Registration{{ID: "reg_5", PartnerID: other,
-			Company: "Initech", CompanyKey: "initech", Domain: "initech.com", Status: store.RegistrationApproved, ExpiresAt: &future}}},
-			flag: store.FlagRed, reason: ReasonRegistrationApproved},
-		{name: "my pending registration", ev: Evidence{Registrations: []store.Registration{reg(me, store.RegistrationPending, nil)}}, flag: store.FlagGreen, reason: ReasonOwnRegistrationPending, duplicate: true},
-		{name: "my opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandedOff, PartnerID: me}}}, flag: store.FlagGreen, reason: ReasonOwnRecords},
+			flag: leadrouter.FlagYellow, reason: ReasonOpenLead},
+		{name: "another's registration of the contact's e-mail domain", ev: Evidence{Registrations: []leadrouter.Registration{{ID: "reg_5", PartnerID: other,
+			Company: "Initech", CompanyKey: "initech", Domain: "initech.com", Status: leadrouter.RegistrationApproved, ExpiresAt: &future}}},
+			flag: leadrouter.FlagRed, reason: ReasonRegistrationApproved},
+		{name: "my pending registration", ev: Evidence{Registrations: []leadrouter.Registration{reg(me, leadrouter.RegistrationPending, nil)}}, flag: leadrouter.FlagGreen, reason: ReasonOwnRegistrationPending, duplicate: true},
+		{name: "my opportunity", ev: Evidence{Opportunities: []store.ProspectOpportunity{{ID: "opp_1", Status: leadrouter.OppHandedOff, PartnerID: me}}}, flag: leadrouter.FlagGreen, reason: ReasonOwnRecords},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -88,7 +88,7 @@ func TestAssess(t *testing.T) {
 					t.Errorf("reason names a partner: %q", r.Message)
 				}
 			}
-			wantMessagesFit(t, a.Reasons, a.Flag, statusOfFlag(a.Flag))
+			wantMessagesFit(t, a.Reasons, a.Flag, a.Flag.Status())
 			if a.Flag != tt.flag {
 				t.Fatalf("flag = %s, want %s (reasons %v, conflicts %+v)", a.Flag, tt.flag, kinds, a.Conflicts)
 			}
@@ -129,7 +129,7 @@ func TestProspectHostsAndLocks(t *testing.T) {
 
 // wantMessagesFit checks that every reason's message says what its flag and
 // status allow, and nothing else.
-func wantMessagesFit(t *testing.T, reasons []store.RegistrationReason, flag, status string) {
+func wantMessagesFit(t *testing.T, reasons []leadrouter.RegistrationReason, flag leadrouter.RegistrationFlag, status leadrouter.RegistrationStatus) {
 	t.Helper()
 	for _, r := range reasons {
 		m := r.Message
@@ -142,17 +142,17 @@ func wantMessagesFit(t *testing.T, reasons []store.RegistrationReason, flag, sta
 			bad = review || dont
 		case r.Kind == ReasonOwnRegistrationPending:
 			bad = !review || mayDo
-		case status == store.RegistrationPending:
+		case status == leadrouter.RegistrationPending:
 			bad = !review || mayDo
-		case status == store.RegistrationApproved && flag == store.FlagYellow:
+		case status == leadrouter.RegistrationApproved && flag == leadrouter.FlagYellow:
 			bad = review || dont || !mayDo || !strings.Contains(m, "approved your registration")
-		case status == store.RegistrationApproved:
+		case status == leadrouter.RegistrationApproved:
 			bad = review || dont || !mayDo
-		case status == store.RegistrationRejected && flag == store.FlagRed:
+		case status == leadrouter.RegistrationRejected && flag == leadrouter.FlagRed:
 			bad = review || mayDo || !dont
-		case status == store.RegistrationRejected:
+		case status == leadrouter.RegistrationRejected:
 			bad = review || mayDo || !dont || !strings.Contains(m, "rejected your registration")
-		case status == store.RegistrationExpired:
+		case status == leadrouter.RegistrationExpired:
 			bad = review || mayDo || !strings.Contains(m, "expired")
 		}
 		if bad {
@@ -164,14 +164,17 @@ func wantMessagesFit(t *testing.T, reasons []store.RegistrationReason, flag, sta
 func TestReasonsFitFlagAndStatus(t *testing.T) {
 	all := []string{ReasonAccountOwned, ReasonOpportunity, ReasonVendorOpportunity, ReasonRegistrationApproved, ReasonOpenLead,
 		ReasonRegistrationPending, ReasonNearMatch, ReasonOwnRecords, ReasonClear}
-	for _, tt := range []struct{ flag, status string }{
-		{store.FlagRed, store.RegistrationRejected},
-		{store.FlagYellow, store.RegistrationPending},
-		{store.FlagYellow, store.RegistrationApproved},
-		{store.FlagYellow, store.RegistrationRejected},
-		{store.FlagYellow, store.RegistrationExpired},
-		{store.FlagGreen, store.RegistrationApproved},
-		{store.FlagGreen, store.RegistrationExpired},
+	for _, tt := range []struct {
+		flag   leadrouter.RegistrationFlag
+		status leadrouter.RegistrationStatus
+	}{
+		{leadrouter.FlagRed, leadrouter.RegistrationRejected},
+		{leadrouter.FlagYellow, leadrouter.RegistrationPending},
+		{leadrouter.FlagYellow, leadrouter.RegistrationApproved},
+		{leadrouter.FlagYellow, leadrouter.RegistrationRejected},
+		{leadrouter.FlagYellow, leadrouter.RegistrationExpired},
+		{leadrouter.FlagGreen, leadrouter.RegistrationApproved},
+		{leadrouter.FlagGreen, leadrouter.RegistrationExpired},
 	} {
 		got := Reasons(all, tt.flag, tt.status)
 		if len(got) != len(all) {
@@ -187,7 +190,7 @@ func TestReasonsFitFlagAndStatus(t *testing.T) {
 	// this version does not know keeps its stored message.
 	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
 	past := now.Add(-time.Minute)
-	reg := store.Registration{Flag: store.FlagYellow, Status: store.RegistrationApproved, ExpiresAt: &past, Reasons: []store.RegistrationReason{
+	reg := leadrouter.Registration{Flag: leadrouter.FlagYellow, Status: leadrouter.RegistrationApproved, ExpiresAt: &past, Reasons: []leadrouter.RegistrationReason{
 		{Kind: ReasonOpenLead, Message: "Someone else is working a lead. Partner Relations will review your registration."},
 		{Kind: "retired_kind", Message: "Kept as stored."},
 	}}
@@ -195,5 +198,5 @@ func TestReasonsFitFlagAndStatus(t *testing.T) {
 	if len(got) != 2 || got[1].Message != "Kept as stored." {
 		t.Fatalf("partner reasons = %v", got)
 	}
-	wantMessagesFit(t, got[:1], reg.Flag, store.RegistrationExpired)
+	wantMessagesFit(t, got[:1], reg.Flag, leadrouter.RegistrationExpired)
 }

@@ -4,7 +4,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter"
 )
 
 // Reason kinds a registration's answer lists. Their messages never name
@@ -47,26 +47,26 @@ var reasonFindings = []struct{ kind, finding string }{
 // status, said after a reason's finding: red and rejected registrations
 // say do not solicit, pending ones that Partner Relations will review them,
 // decided ones the decision.
-func outcome(kind, flag, status string) string {
+func outcome(kind string, flag leadrouter.RegistrationFlag, status leadrouter.RegistrationStatus) string {
 	switch kind {
 	case ReasonOwnRegistration, ReasonOwnRegistrationPending:
 		return "" // they say it themselves
 	}
 	switch status {
-	case store.RegistrationApproved:
-		if flag == store.FlagYellow {
+	case leadrouter.RegistrationApproved:
+		if flag == leadrouter.FlagYellow {
 			return "Partner Relations approved your registration; you may solicit this company."
 		}
 		return "You may solicit this company."
-	case store.RegistrationPending:
+	case leadrouter.RegistrationPending:
 		if kind == ReasonNearMatch {
 			return "Partner Relations will check whether it is the same company and review your registration; do not solicit it until then."
 		}
 		return "Partner Relations will review your registration; do not solicit this company until then."
-	case store.RegistrationExpired:
+	case leadrouter.RegistrationExpired:
 		return "Your registration has expired; register the company again before soliciting it."
 	}
-	if flag == store.FlagRed {
+	if flag == leadrouter.FlagRed {
 		return "Do not solicit this company."
 	}
 	return "Partner Relations rejected your registration; do not solicit this company."
@@ -75,8 +75,8 @@ func outcome(kind, flag, status string) string {
 // Reasons are the partner-facing reasons for the kinds found, fit for a
 // registration with flag and status, in listing order. Unknown kinds are
 // left out.
-func Reasons(kinds []string, flag, status string) []store.RegistrationReason {
-	out := []store.RegistrationReason{}
+func Reasons(kinds []string, flag leadrouter.RegistrationFlag, status leadrouter.RegistrationStatus) []leadrouter.RegistrationReason {
+	out := []leadrouter.RegistrationReason{}
 	for _, r := range reasonFindings {
 		if !slices.Contains(kinds, r.kind) {
 			continue
@@ -85,7 +85,7 @@ func Reasons(kinds []string, flag, status string) []store.RegistrationReason {
 		if then := outcome(r.kind, flag, status); then != "" {
 			msg += " " + then
 		}
-		out = append(out, store.RegistrationReason{Kind: r.kind, Message: msg})
+		out = append(out, leadrouter.RegistrationReason{Kind: r.kind, Message: msg})
 	}
 	return out
 }
@@ -95,13 +95,13 @@ func Reasons(kinds []string, flag, status string) []store.RegistrationReason {
 // expiry is expired), so that no message contradicts the flag or the
 // decision. Reasons of a kind this version does not know are kept as
 // stored.
-func PartnerReasons(reg store.Registration, now time.Time) []store.RegistrationReason {
+func PartnerReasons(reg leadrouter.Registration, now time.Time) []leadrouter.RegistrationReason {
 	return restate(reg.Reasons, reg.Flag, reg.EffectiveStatus(now))
 }
 
 // restate says reasons again for flag and status, keeping those of unknown
 // kinds as they are.
-func restate(reasons []store.RegistrationReason, flag, status string) []store.RegistrationReason {
+func restate(reasons []leadrouter.RegistrationReason, flag leadrouter.RegistrationFlag, status leadrouter.RegistrationStatus) []leadrouter.RegistrationReason {
 	out := Reasons(reasonKindsOf(reasons), flag, status)
 	for _, r := range reasons {
 		if !knownReason(r.Kind) {
@@ -111,7 +111,7 @@ func restate(reasons []store.RegistrationReason, flag, status string) []store.Re
 	return out
 }
 
-func reasonKindsOf(reasons []store.RegistrationReason) []string {
+func reasonKindsOf(reasons []leadrouter.RegistrationReason) []string {
 	kinds := make([]string, 0, len(reasons))
 	for _, r := range reasons {
 		kinds = append(kinds, r.Kind)

@@ -155,7 +155,7 @@ func (in Input) validate() (parsed, error) {
 }
 
 // prospectOf is the prospect of a stored registration.
-func prospectOf(r store.Registration) Prospect {
+func prospectOf(r leadrouter.Registration) Prospect {
 	p := Prospect{Company: r.Company, CompanyKey: match.NormaliseCompany(r.Company), Host: r.Domain, Domain: r.Domain}
 	if r.ContactEmail != "" {
 		p.setContactEmail(r.ContactEmail)
@@ -168,18 +168,18 @@ func prospectOf(r store.Registration) Prospect {
 // the account created or claimed for the partner), yellow waits for
 // Partner Relations, red is rejected. A partner that already holds a live
 // registration for the prospect gets ECONFLICT.
-func (s *Service) Register(ctx context.Context, actor leadrouter.Actor, in Input) (store.Registration, error) {
+func (s *Service) Register(ctx context.Context, actor leadrouter.Actor, in Input) (leadrouter.Registration, error) {
 	if err := actor.Require(leadrouter.RolePartner); err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
 	if actor.PartnerID == "" {
-		return store.Registration{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Only a partner's users may register prospects.")
+		return leadrouter.Registration{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Only a partner's users may register prospects.")
 	}
 	p, err := in.validate()
 	if err != nil {
-		return store.Registration{}, err
+		return leadrouter.Registration{}, err
 	}
-	var reg store.Registration
+	var reg leadrouter.Registration
 	err = s.DB.Update(ctx, func(tx *store.Tx) error {
 		status, err := tx.PartnerStatus(ctx, actor.PartnerID)
 		if err != nil {
@@ -202,16 +202,16 @@ func (s *Service) Register(ctx context.Context, actor leadrouter.Actor, in Input
 			return duplicateError(a)
 		}
 		now := tx.Now()
-		reg = store.Registration{
+		reg = leadrouter.Registration{
 			ID: leadrouter.NewID("reg"), PartnerID: actor.PartnerID, CreatedBy: actor.UserID, Company: p.Company, Domain: p.Domain,
-			Country: p.Country, ContactEmail: p.ContactEmail, Note: p.Note, Flag: a.Flag, Status: statusOfFlag(a.Flag),
+			Country: p.Country, ContactEmail: p.ContactEmail, Note: p.Note, Flag: a.Flag, Status: a.Flag.Status(),
 			Reasons: a.Reasons, Conflicts: a.Conflicts,
 		}
-		if a.Flag != store.FlagYellow {
+		if a.Flag != leadrouter.FlagYellow {
 			reg.DecidedBy, reg.DecidedAt = leadrouter.System.Label(), &now
 		}
 		var accountEvent map[string]any
-		if a.Flag == store.FlagGreen {
+		if a.Flag == leadrouter.FlagGreen {
 			if accountEvent, err = s.grant(ctx, tx, actor, &reg, a); err != nil {
 				return err
 			}
@@ -231,8 +231,9 @@ func (s *Service) Register(ctx context.Context, actor leadrouter.Actor, in Input
 // expiry period, with the account it matched claimed (or kept, when the
 // partner owns it already) or, when none matched, a new account owned by
 // the partner. It returns what happened to the account.
-func (s *Service) grant(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, reg *store.Registration, a Assessment) (map[string]any, error) {
-	var accountID, accountName, action, previousOwner string
+func (s *Service) grant(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, reg *leadrouter.Registration, a Assessment) (map[string]any, error) {
+	var accountID, accountName, previousOwner string
+	var action leadrouter.Effect
 	if a.Account != nil {
 		accountID, accountName, action, previousOwner = a.Account.ID, a.Account.Name, a.AccountAction, a.Account.OwnerPartnerID
 		if previousOwner != reg.PartnerID {
@@ -249,7 +250,7 @@ func (s *Service) grant(ctx context.Context, tx *store.Tx, actor leadrouter.Acto
 		if err != nil {
 			return nil, err
 		}
-		accountID, accountName, action = acc.ID, acc.Name, store.EffectCreated
+		accountID, accountName, action = acc.ID, acc.Name, leadrouter.EffectCreated
 	}
 	reg.AccountID = accountID
 	found := false
@@ -260,11 +261,11 @@ func (s *Service) grant(ctx context.Context, tx *store.Tx, actor leadrouter.Acto
 		}
 	}
 	if !found {
-		reg.Conflicts = append(reg.Conflicts, store.RegistrationConflict{Kind: "account", ID: accountID, Name: accountName,
+		reg.Conflicts = append(reg.Conflicts, leadrouter.RegistrationConflict{Kind: "account", ID: accountID, Name: accountName,
 			Match: []string{"registration"}, Score: 1, Certain: true, Effect: action, PartnerID: reg.PartnerID, Owner: "partner:" + reg.PartnerID})
 	}
 	expires := tx.Now().AddDate(0, 0, s.period())
-	reg.Status, reg.ExpiresAt = store.RegistrationApproved, &expires
+	reg.Status, reg.ExpiresAt = leadrouter.RegistrationApproved, &expires
 	ev := map[string]any{"account_id": accountID, "account_action": action}
 	if previousOwner != "" && previousOwner != reg.PartnerID {
 		ev["previous_owner_partner_id"] = previousOwner
@@ -277,7 +278,7 @@ func (s *Service) grant(ctx context.Context, tx *store.Tx, actor leadrouter.Acto
 // timelines may be shown to the partners working them: their events carry
 // no partner id, and the registering partner's name only under a key
 // redacted for partners.
-func (s *Service) record(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, reg store.Registration, decision, reason string,
+func (s *Service) record(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, reg leadrouter.Registration, decision, reason string,
 	accountIDs, leadIDs []string, accountEvent map[string]any) error {
 	data := map[string]any{
 		"decision": decision, "flag": reg.Flag, "status": reg.Status, "partner_id": reg.PartnerID,
@@ -338,7 +339,7 @@ func (s *Service) record(ctx context.Context, tx *store.Tx, actor leadrouter.Act
 
 // matchedSubjects are the accounts and leads a stored registration's
 // conflicts name, for the timelines of later decisions.
-func matchedSubjects(reg store.Registration) (accountIDs, leadIDs []string) {
+func matchedSubjects(reg leadrouter.Registration) (accountIDs, leadIDs []string) {
 	for _, c := range reg.Conflicts {
 		switch {
 		case c.Kind == "account" && !(len(c.Match) == 1 && c.Match[0] == "hierarchy"):
@@ -363,10 +364,10 @@ type CheckInput struct {
 // CheckResult is the flag a registration would get now, with its reasons
 // and (for staff) the conflict detail.
 type CheckResult struct {
-	Flag      string
-	Status    string
-	Reasons   []store.RegistrationReason
-	Conflicts []store.RegistrationConflict
+	Flag      leadrouter.RegistrationFlag
+	Status    leadrouter.RegistrationStatus
+	Reasons   []leadrouter.RegistrationReason
+	Conflicts []leadrouter.RegistrationConflict
 	ExpiresAt *time.Time
 	PartnerID string
 }
@@ -416,8 +417,8 @@ func (s *Service) Check(ctx context.Context, actor leadrouter.Actor, in CheckInp
 		if err := namePartners(ctx, tx, a.Conflicts); err != nil {
 			return err
 		}
-		res = CheckResult{Flag: a.Flag, Status: statusOfFlag(a.Flag), Reasons: a.Reasons, Conflicts: a.Conflicts, PartnerID: partnerID}
-		if a.Flag == store.FlagGreen {
+		res = CheckResult{Flag: a.Flag, Status: a.Flag.Status(), Reasons: a.Reasons, Conflicts: a.Conflicts, PartnerID: partnerID}
+		if a.Flag == leadrouter.FlagGreen {
 			t := tx.Now().AddDate(0, 0, s.period())
 			res.ExpiresAt = &t
 		}
@@ -427,8 +428,8 @@ func (s *Service) Check(ctx context.Context, actor leadrouter.Actor, in CheckInp
 }
 
 // Get returns a registration as actor may see it (a partner only its own).
-func (s *Service) Get(ctx context.Context, actor leadrouter.Actor, id string) (store.Registration, error) {
-	var reg store.Registration
+func (s *Service) Get(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Registration, error) {
+	var reg leadrouter.Registration
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		reg, err = tx.Registration(ctx, actor, id)
@@ -439,20 +440,18 @@ func (s *Service) Get(ctx context.Context, actor leadrouter.Actor, id string) (s
 
 // List returns the registrations actor may see, filtered; staff's status
 // "pending" is the Partner Relations queue.
-func (s *Service) List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[store.Registration], error) {
+func (s *Service) List(ctx context.Context, actor leadrouter.Actor, f store.RegistrationFilter) (store.Page[leadrouter.Registration], error) {
 	var v leadrouter.Validation
-	switch f.Status {
-	case "", store.RegistrationApproved, store.RegistrationPending, store.RegistrationRejected, store.RegistrationExpired:
-	default:
+	if f.Status != "" && !f.Status.Valid() {
 		v.Add("status", "must be approved, pending, rejected or expired")
 	}
 	if err := v.Err(); err != nil {
-		return store.Page[store.Registration]{}, err
+		return store.Page[leadrouter.Registration]{}, err
 	}
 	if actor.IsPartner() {
 		f.PartnerID = ""
 	}
-	var page store.Page[store.Registration]
+	var page store.Page[leadrouter.Registration]
 	err := s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
 		page, err = tx.Registrations(ctx, actor, f)

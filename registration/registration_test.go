@@ -99,7 +99,7 @@ func (f *fixture) lead(l leadrouter.Lead) leadrouter.Lead {
 
 // opportunity stores a converted lead at account with its contact and an
 // opportunity in status for partnerID.
-func (f *fixture) opportunity(accountID, email, status, partnerID string) leadrouter.Opportunity {
+func (f *fixture) opportunity(accountID, email string, status leadrouter.OpportunityStatus, partnerID string) leadrouter.Opportunity {
 	f.t.Helper()
 	var o leadrouter.Opportunity
 	f.update(func(ctx context.Context, tx *store.Tx) error {
@@ -118,7 +118,7 @@ func (f *fixture) opportunity(accountID, email, status, partnerID string) leadro
 	return o
 }
 
-func (f *fixture) register(i int, company, domain string) store.Registration {
+func (f *fixture) register(i int, company, domain string) leadrouter.Registration {
 	f.t.Helper()
 	reg, err := f.svc.Register(context.Background(), f.users[i], registration.Input{Company: company, Domain: domain, Country: "US"})
 	if err != nil {
@@ -158,7 +158,7 @@ func hasEvent(events []leadrouter.Event, typ, fragment string) bool {
 	return false
 }
 
-func reasonKinds(reg store.Registration) []string {
+func reasonKinds(reg leadrouter.Registration) []string {
 	var kinds []string
 	for _, r := range reg.Reasons {
 		kinds = append(kinds, r.Kind)
@@ -166,7 +166,7 @@ func reasonKinds(reg store.Registration) []string {
 	return kinds
 }
 
-func wantFlag(t *testing.T, reg store.Registration, flag, status string, kinds ...string) {
+func wantFlag(t *testing.T, reg leadrouter.Registration, flag leadrouter.RegistrationFlag, status leadrouter.RegistrationStatus, kinds ...string) {
 	t.Helper()
 	if reg.Flag != flag || reg.Status != status {
 		t.Fatalf("flag/status = %s/%s, want %s/%s (reasons %v, conflicts %+v)", reg.Flag, reg.Status, flag, status, reasonKinds(reg), reg.Conflicts)
@@ -183,7 +183,7 @@ func TestRegisterGreenThenRedForAnother(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		f := mustFixture(t, engine, 2)
 		reg := f.register(0, "Globex Corporation", "www.globex.com")
-		wantFlag(t, reg, store.FlagGreen, store.RegistrationApproved, registration.ReasonClear)
+		wantFlag(t, reg, leadrouter.FlagGreen, leadrouter.RegistrationApproved, registration.ReasonClear)
 		if reg.Domain != "globex.com" || reg.ExpiresAt == nil || reg.AccountID == "" {
 			t.Fatalf("green registration = %+v", reg)
 		}
@@ -193,7 +193,7 @@ func TestRegisterGreenThenRedForAnother(t *testing.T) {
 		if owner := f.accountOwner(reg.AccountID); owner != f.partners[0].ID {
 			t.Errorf("created account owner = %q, want partner 0", owner)
 		}
-		if reg.AccountAction() != store.EffectCreated {
+		if reg.AccountAction() != leadrouter.EffectCreated {
 			t.Errorf("account action = %q", reg.AccountAction())
 		}
 		if !hasEvent(f.timeline(reg.ID), leadrouter.EventRegistration, `"decision":"registered"`) {
@@ -204,7 +204,7 @@ func TestRegisterGreenThenRedForAnother(t *testing.T) {
 		}
 
 		other := f.register(1, "Globex Inc.", "globex.com")
-		wantFlag(t, other, store.FlagRed, store.RegistrationRejected, registration.ReasonRegistrationApproved, registration.ReasonAccountOwned)
+		wantFlag(t, other, leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonRegistrationApproved, registration.ReasonAccountOwned)
 		if other.ExpiresAt != nil || other.AccountID != "" {
 			t.Errorf("red registration has expiry or account: %+v", other)
 		}
@@ -231,19 +231,19 @@ func TestRegisterAccountOwnership(t *testing.T) {
 		own := f.account(leadrouter.NewAccount{Name: "Initech LLC", Domains: []string{"initech.com"}, Country: "US", OwnerPartnerID: f.partners[0].ID})
 
 		reg := f.register(0, "Initech", "initech.com")
-		wantFlag(t, reg, store.FlagGreen, store.RegistrationApproved, registration.ReasonOwnRecords)
-		if reg.AccountID != own.ID || reg.AccountAction() != store.EffectOwn {
+		wantFlag(t, reg, leadrouter.FlagGreen, leadrouter.RegistrationApproved, registration.ReasonOwnRecords)
+		if reg.AccountID != own.ID || reg.AccountAction() != leadrouter.EffectOwn {
 			t.Errorf("account %s action %s, want the partner's own %s", reg.AccountID, reg.AccountAction(), own.ID)
 		}
 
 		red := f.register(1, "Initech", "initech.com")
-		wantFlag(t, red, store.FlagRed, store.RegistrationRejected, registration.ReasonAccountOwned)
+		wantFlag(t, red, leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonAccountOwned)
 
 		// An unowned account is claimed.
 		free := f.account(leadrouter.NewAccount{Name: "Vandelay Industries", Domains: []string{"vandelay.com"}, Country: "US"})
 		claimed := f.register(1, "Vandelay Industries", "vandelay.com")
-		wantFlag(t, claimed, store.FlagGreen, store.RegistrationApproved)
-		if claimed.AccountID != free.ID || f.accountOwner(free.ID) != f.partners[1].ID || claimed.AccountAction() != store.EffectClaimed {
+		wantFlag(t, claimed, leadrouter.FlagGreen, leadrouter.RegistrationApproved)
+		if claimed.AccountID != free.ID || f.accountOwner(free.ID) != f.partners[1].ID || claimed.AccountAction() != leadrouter.EffectClaimed {
 			t.Errorf("claim: account %s action %s owner %s", claimed.AccountID, claimed.AccountAction(), f.accountOwner(free.ID))
 		}
 	})
@@ -255,10 +255,10 @@ func TestRegisterHierarchy(t *testing.T) {
 		root := f.account(leadrouter.NewAccount{Name: "Umbrella Corporation", Domains: []string{"umbrella.com"}, Country: "US"})
 		f.account(leadrouter.NewAccount{Name: "Umbrella Pharma", Domains: []string{"umbrella-pharma.com"}, Country: "US", ParentID: root.ID, OwnerPartnerID: f.partners[1].ID})
 		reg := f.register(0, "Umbrella", "umbrella.com")
-		wantFlag(t, reg, store.FlagRed, store.RegistrationRejected, registration.ReasonAccountOwned)
+		wantFlag(t, reg, leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonAccountOwned)
 		// A subdomain finds the account too.
 		sub := f.register(0, "Umbrella Corp EMEA", "emea.umbrella.com")
-		wantFlag(t, sub, store.FlagRed, store.RegistrationRejected, registration.ReasonAccountOwned)
+		wantFlag(t, sub, leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonAccountOwned)
 	})
 }
 
@@ -267,14 +267,14 @@ func TestRegisterOpportunities(t *testing.T) {
 		f := mustFixture(t, engine, 2)
 		acc := f.account(leadrouter.NewAccount{Name: "Soylent", Domains: []string{"soylent.com"}, Country: "US"})
 		f.opportunity(acc.ID, "carla@soylent.com", leadrouter.OppHandedOff, f.partners[1].ID)
-		wantFlag(t, f.register(0, "Soylent Corp", "soylent.com"), store.FlagRed, store.RegistrationRejected, registration.ReasonOpportunity)
+		wantFlag(t, f.register(0, "Soylent Corp", "soylent.com"), leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonOpportunity)
 
 		// The vendor's own open opportunity is red too (SPEC W7: any open
 		// opportunity), and the account stays nobody's.
 		vendor := f.account(leadrouter.NewAccount{Name: "Tyrell", Domains: []string{"tyrell.com"}, Country: "US"})
 		f.opportunity(vendor.ID, "rachael@tyrell.com", leadrouter.OppOpen, "")
 		red := f.register(0, "Tyrell Corporation", "tyrell.com")
-		wantFlag(t, red, store.FlagRed, store.RegistrationRejected, registration.ReasonVendorOpportunity)
+		wantFlag(t, red, leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonVendorOpportunity)
 		if red.AccountID != "" || f.accountOwner(vendor.ID) != "" {
 			t.Errorf("red registration took the vendor's account: %s, owner %q", red.AccountID, f.accountOwner(vendor.ID))
 		}
@@ -282,14 +282,14 @@ func TestRegisterOpportunities(t *testing.T) {
 
 		lost := f.account(leadrouter.NewAccount{Name: "Oceanic Airlines", Domains: []string{"oceanic.com"}, Country: "US"})
 		f.opportunity(lost.ID, "jack@oceanic.com", leadrouter.OppLost, f.partners[1].ID)
-		wantFlag(t, f.register(0, "Oceanic Airlines", "oceanic.com"), store.FlagGreen, store.RegistrationApproved)
+		wantFlag(t, f.register(0, "Oceanic Airlines", "oceanic.com"), leadrouter.FlagGreen, leadrouter.RegistrationApproved)
 	})
 }
 
 // wantMessages checks that reg's partner-facing messages fit its flag and
 // status: red says do not solicit, pending that Partner Relations will
 // review it, a decision says the decision.
-func wantMessages(t *testing.T, reg store.Registration) {
+func wantMessages(t *testing.T, reg leadrouter.Registration) {
 	t.Helper()
 	for _, r := range reg.Reasons {
 		m := r.Message
@@ -297,13 +297,13 @@ func wantMessages(t *testing.T, reg store.Registration) {
 		dont := strings.Contains(strings.ToLower(m), "do not solicit")
 		var bad bool
 		switch reg.Status {
-		case store.RegistrationPending:
+		case leadrouter.RegistrationPending:
 			bad = !review
-		case store.RegistrationApproved:
-			bad = review || dont || (reg.Flag == store.FlagYellow && !strings.Contains(m, "approved your registration"))
-		case store.RegistrationRejected:
-			bad = review || !dont || (reg.Flag == store.FlagYellow && !strings.Contains(m, "rejected your registration"))
-		case store.RegistrationExpired:
+		case leadrouter.RegistrationApproved:
+			bad = review || dont || (reg.Flag == leadrouter.FlagYellow && !strings.Contains(m, "approved your registration"))
+		case leadrouter.RegistrationRejected:
+			bad = review || !dont || (reg.Flag == leadrouter.FlagYellow && !strings.Contains(m, "rejected your registration"))
+		case leadrouter.RegistrationExpired:
 			bad = review || !strings.Contains(m, "expired")
 		}
 		if bad {
@@ -323,7 +323,7 @@ func TestApproveRefusedOnVendorOpportunity(t *testing.T) {
 		f.lead(leadrouter.Lead{Email: "miles@cyberdyne.com", Company: "Cyberdyne Systems", Country: "US", AccountID: acc.ID,
 			Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
 		reg := f.register(0, "Cyberdyne Systems", "cyberdyne.com")
-		wantFlag(t, reg, store.FlagYellow, store.RegistrationPending, registration.ReasonOpenLead)
+		wantFlag(t, reg, leadrouter.FlagYellow, leadrouter.RegistrationPending, registration.ReasonOpenLead)
 		wantMessages(t, reg)
 		f.opportunity(acc.ID, "sarah@cyberdyne.com", leadrouter.OppOpen, "")
 		_, err := f.svc.Approve(ctx, f.relations, reg.ID, "Looks fine.")
@@ -348,7 +348,7 @@ func TestRegisterContactEmail(t *testing.T) {
 		f.lead(leadrouter.Lead{Email: "olivia@acme-emea.example", Company: "Acme EMEA Ltd", Country: "GB", AccountID: emea.ID,
 			Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
 
-		same := func(in registration.Input, flag string, kinds ...string) store.Registration {
+		same := func(in registration.Input, flag leadrouter.RegistrationFlag, kinds ...string) leadrouter.Registration {
 			t.Helper()
 			res, err := f.svc.Check(ctx, f.users[0], registration.CheckInput{Company: in.Company, Domain: in.Domain, ContactEmail: in.ContactEmail})
 			if err != nil {
@@ -358,34 +358,34 @@ func TestRegisterContactEmail(t *testing.T) {
 			if err != nil {
 				t.Fatalf("register %+v: %v", in, err)
 			}
-			if res.Flag != reg.Flag || strings.Join(reasonKinds(store.Registration{Reasons: res.Reasons}), ",") != strings.Join(reasonKinds(reg), ",") {
+			if res.Flag != reg.Flag || strings.Join(reasonKinds(leadrouter.Registration{Reasons: res.Reasons}), ",") != strings.Join(reasonKinds(reg), ",") {
 				t.Errorf("check says %s %v, registering %s %v", res.Flag, res.Reasons, reg.Flag, reg.Reasons)
 			}
-			wantFlag(t, reg, flag, map[string]string{store.FlagGreen: store.RegistrationApproved, store.FlagYellow: store.RegistrationPending,
-				store.FlagRed: store.RegistrationRejected}[flag], kinds...)
+			wantFlag(t, reg, flag, map[leadrouter.RegistrationFlag]leadrouter.RegistrationStatus{leadrouter.FlagGreen: leadrouter.RegistrationApproved, leadrouter.FlagYellow: leadrouter.RegistrationPending,
+				leadrouter.FlagRed: leadrouter.RegistrationRejected}[flag], kinds...)
 			wantMessages(t, reg)
 			return reg
 		}
 		// The exact e-mail of a lead at an account in another partner's group.
 		same(registration.Input{Company: "Foo Co", Domain: "foo-co.example", Country: "US", ContactEmail: "olivia@acme-emea.example"},
-			store.FlagRed, registration.ReasonAccountOwned, registration.ReasonOpenLead)
+			leadrouter.FlagRed, registration.ReasonAccountOwned, registration.ReasonOpenLead)
 		// Only the e-mail's domain: another partner's account.
 		same(registration.Input{Company: "Bar Co", Domain: "bar-co.example", Country: "US", ContactEmail: "someone@acme.example"},
-			store.FlagRed, registration.ReasonAccountOwned)
+			leadrouter.FlagRed, registration.ReasonAccountOwned)
 		// A subdomain of the e-mail finds it too.
 		same(registration.Input{Company: "Baz Co", Domain: "baz-co.example", Country: "US", ContactEmail: "someone@sales.acme.example"},
-			store.FlagRed, registration.ReasonAccountOwned)
+			leadrouter.FlagRed, registration.ReasonAccountOwned)
 		// Another partner's approved registration of the e-mail's domain.
 		f.register(2, "Qux Industries", "qux.example")
 		same(registration.Input{Company: "Quux Co", Domain: "quux.example", Country: "US", ContactEmail: "ceo@qux.example"},
-			store.FlagRed, registration.ReasonRegistrationApproved)
+			leadrouter.FlagRed, registration.ReasonRegistrationApproved)
 		// Free mail matches nothing by its domain.
 		f.lead(leadrouter.Lead{Email: "somebody@gmail.com", Company: "Unrelated", Country: "US", Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
 		same(registration.Input{Company: "Corge Co", Domain: "corge.example", Country: "US", ContactEmail: "corge.ceo@gmail.com"},
-			store.FlagGreen, registration.ReasonClear)
+			leadrouter.FlagGreen, registration.ReasonClear)
 		// The check may look up a contact e-mail alone.
 		res, err := f.svc.Check(ctx, f.users[0], registration.CheckInput{ContactEmail: "x@acme.example"})
-		if err != nil || res.Flag != store.FlagRed {
+		if err != nil || res.Flag != leadrouter.FlagRed {
 			t.Errorf("check by e-mail alone = %+v %v", res, err)
 		}
 		if owner := f.accountOwner(acme.ID); owner != f.partners[1].ID {
@@ -439,7 +439,7 @@ func TestRegisterOwnCompany(t *testing.T) {
 			t.Errorf("own-company registrations stored: %d", len(page.Items))
 		}
 		// Another partner may register Brussels IT as its prospect.
-		wantFlag(t, f.register(0, "Brussels IT BV", "brussels-it.example"), store.FlagGreen, store.RegistrationApproved)
+		wantFlag(t, f.register(0, "Brussels IT BV", "brussels-it.example"), leadrouter.FlagGreen, leadrouter.RegistrationApproved)
 	})
 }
 
@@ -450,7 +450,7 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 		lead := f.lead(leadrouter.Lead{Email: "gavin@hooli.com", FirstName: "Gavin", Company: "Hooli", Country: "US",
 			Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
 		reg := f.register(0, "Hooli", "hooli.com")
-		wantFlag(t, reg, store.FlagYellow, store.RegistrationPending, registration.ReasonOpenLead)
+		wantFlag(t, reg, leadrouter.FlagYellow, leadrouter.RegistrationPending, registration.ReasonOpenLead)
 		wantMessages(t, reg)
 		if reg.ExpiresAt != nil || reg.AccountID != "" {
 			t.Fatalf("pending registration has expiry or account: %+v", reg)
@@ -467,7 +467,7 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 
 		// Another partner meanwhile: yellow for the pending registration too.
 		second := f.register(1, "Hooli", "hooli.com")
-		wantFlag(t, second, store.FlagYellow, store.RegistrationPending, registration.ReasonRegistrationPending)
+		wantFlag(t, second, leadrouter.FlagYellow, leadrouter.RegistrationPending, registration.ReasonRegistrationPending)
 
 		if _, err := f.svc.Approve(ctx, f.users[0], reg.ID, "mine"); leadrouter.ErrorCode(err) != leadrouter.EFORBIDDEN {
 			t.Fatalf("partner approving its own: err = %v", err)
@@ -479,7 +479,7 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if approved.Status != store.RegistrationApproved || approved.Flag != store.FlagYellow || approved.ExpiresAt == nil || approved.AccountID == "" {
+		if approved.Status != leadrouter.RegistrationApproved || approved.Flag != leadrouter.FlagYellow || approved.ExpiresAt == nil || approved.AccountID == "" {
 			t.Fatalf("approved = %+v", approved)
 		}
 		if d := approved.ExpiresAt.Sub(*approved.DecidedAt); d != 90*24*time.Hour {
@@ -488,7 +488,7 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 		if f.accountOwner(approved.AccountID) != f.partners[0].ID {
 			t.Error("approval did not give the account to the partner")
 		}
-		wantFlag(t, approved, store.FlagYellow, store.RegistrationApproved, registration.ReasonOpenLead)
+		wantFlag(t, approved, leadrouter.FlagYellow, leadrouter.RegistrationApproved, registration.ReasonOpenLead)
 		wantMessages(t, approved)
 		if got, _ := f.svc.Get(ctx, f.users[0], reg.ID); !slices.Equal(got.Reasons, approved.Reasons) {
 			t.Errorf("stored reasons %v, answered %v", got.Reasons, approved.Reasons)
@@ -498,10 +498,10 @@ func TestRegisterYellowApprovedByRelations(t *testing.T) {
 			t.Fatalf("approving the second: err = %v", err)
 		}
 		rejected, err := f.svc.Reject(ctx, f.admin, second.ID, "Another partner holds it.")
-		if err != nil || rejected.Status != store.RegistrationRejected {
+		if err != nil || rejected.Status != leadrouter.RegistrationRejected {
 			t.Fatalf("reject: %+v %v", rejected, err)
 		}
-		wantFlag(t, rejected, store.FlagYellow, store.RegistrationRejected, registration.ReasonRegistrationPending)
+		wantFlag(t, rejected, leadrouter.FlagYellow, leadrouter.RegistrationRejected, registration.ReasonRegistrationPending)
 		wantMessages(t, rejected)
 		if _, err := f.svc.Reject(ctx, f.relations, second.ID, "again"); leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
 			t.Fatalf("rejecting twice: err = %v", err)
@@ -514,9 +514,9 @@ func TestRegisterNearMatchIsYellow(t *testing.T) {
 		f := mustFixture(t, engine, 2)
 		f.account(leadrouter.NewAccount{Name: "Massive Dynamic", Country: "US"})
 		reg := f.register(0, "Massive Dynamics", "massivedynamics.io")
-		wantFlag(t, reg, store.FlagYellow, store.RegistrationPending, registration.ReasonNearMatch)
+		wantFlag(t, reg, leadrouter.FlagYellow, leadrouter.RegistrationPending, registration.ReasonNearMatch)
 		// The near match is named to staff with its score below certainty.
-		var near *store.RegistrationConflict
+		var near *leadrouter.RegistrationConflict
 		for i, c := range reg.Conflicts {
 			if c.Reason == registration.ReasonNearMatch {
 				near = &reg.Conflicts[i]
@@ -533,7 +533,7 @@ func TestRegisterOwnLeadIsGreen(t *testing.T) {
 		f := mustFixture(t, engine, 2)
 		f.lead(leadrouter.Lead{Email: "monica@piedpiper.com", Company: "Pied Piper", Country: "US",
 			Owner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: f.partners[0].ID, PartnerID: f.partners[0].ID}})
-		wantFlag(t, f.register(0, "Pied Piper Inc", "piedpiper.com"), store.FlagGreen, store.RegistrationApproved, registration.ReasonOwnRecords)
+		wantFlag(t, f.register(0, "Pied Piper Inc", "piedpiper.com"), leadrouter.FlagGreen, leadrouter.RegistrationApproved, registration.ReasonOwnRecords)
 	})
 }
 
@@ -562,7 +562,7 @@ func TestExpiryAndExtension(t *testing.T) {
 		f.db.Now = func() time.Time { return start }
 
 		reg := f.register(0, "Stark Industries", "stark.com")
-		wantFlag(t, reg, store.FlagGreen, store.RegistrationApproved)
+		wantFlag(t, reg, leadrouter.FlagGreen, leadrouter.RegistrationApproved)
 
 		// One extension, decided by relations.
 		if _, err := f.svc.RequestExtension(ctx, f.users[1], reg.ID, "please"); leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
@@ -593,11 +593,11 @@ func TestExpiryAndExtension(t *testing.T) {
 		// Past the expiry the registration is absent for others even before
 		// the job runs; the lapsed ownership is claimed by the next one.
 		f.db.Now = func() time.Time { return extended.ExpiresAt.Add(time.Second) }
-		if got, _ := f.svc.Get(ctx, f.users[0], reg.ID); got.EffectiveStatus(f.db.Now()) != store.RegistrationExpired {
+		if got, _ := f.svc.Get(ctx, f.users[0], reg.ID); got.EffectiveStatus(f.db.Now()) != leadrouter.RegistrationExpired {
 			t.Fatalf("effective status = %s", got.EffectiveStatus(f.db.Now()))
 		}
 		next := f.register(1, "Stark Industries", "stark.com")
-		wantFlag(t, next, store.FlagGreen, store.RegistrationApproved)
+		wantFlag(t, next, leadrouter.FlagGreen, leadrouter.RegistrationApproved)
 		if next.AccountID != reg.AccountID || f.accountOwner(reg.AccountID) != f.partners[1].ID {
 			t.Fatalf("the lapsed account was not claimed: %s owner %s", next.AccountID, f.accountOwner(reg.AccountID))
 		}
@@ -606,7 +606,7 @@ func TestExpiryAndExtension(t *testing.T) {
 			t.Fatalf("expired %d, %v", n, err)
 		}
 		got, _ := f.svc.Get(ctx, f.relations, reg.ID)
-		if got.Status != store.RegistrationExpired {
+		if got.Status != leadrouter.RegistrationExpired {
 			t.Errorf("status after the job = %s", got.Status)
 		}
 		wantMessages(t, got)
@@ -643,7 +643,7 @@ func TestExpiryReleasesClaim(t *testing.T) {
 			t.Error("no release on the account's timeline")
 		}
 		// Another partner gets green now.
-		wantFlag(t, f.register(1, "Wayne Enterprises", "wayne.com"), store.FlagGreen, store.RegistrationApproved)
+		wantFlag(t, f.register(1, "Wayne Enterprises", "wayne.com"), leadrouter.FlagGreen, leadrouter.RegistrationApproved)
 	})
 }
 
@@ -652,16 +652,16 @@ func TestCheckCreatesNothing(t *testing.T) {
 		f := mustFixture(t, engine, 2)
 		ctx := context.Background()
 		res, err := f.svc.Check(ctx, f.users[0], registration.CheckInput{Domain: "acme.com", Company: "Acme"})
-		if err != nil || res.Flag != store.FlagGreen || res.ExpiresAt == nil {
+		if err != nil || res.Flag != leadrouter.FlagGreen || res.ExpiresAt == nil {
 			t.Fatalf("check = %+v %v", res, err)
 		}
 		reg := f.register(0, "Acme", "acme.com")
-		wantFlag(t, reg, store.FlagGreen, store.RegistrationApproved)
-		if res, _ := f.svc.Check(ctx, f.users[1], registration.CheckInput{Domain: "acme.com"}); res.Flag != store.FlagRed {
+		wantFlag(t, reg, leadrouter.FlagGreen, leadrouter.RegistrationApproved)
+		if res, _ := f.svc.Check(ctx, f.users[1], registration.CheckInput{Domain: "acme.com"}); res.Flag != leadrouter.FlagRed {
 			t.Errorf("check for another partner = %s", res.Flag)
 		}
 		res, err = f.svc.Check(ctx, f.relations, registration.CheckInput{Company: "ACME, Inc."})
-		if err != nil || res.Flag != store.FlagRed || len(res.Conflicts) == 0 || res.Conflicts[0].PartnerName != f.partners[0].Name {
+		if err != nil || res.Flag != leadrouter.FlagRed || len(res.Conflicts) == 0 || res.Conflicts[0].PartnerName != f.partners[0].Name {
 			t.Errorf("staff check = %+v %v", res, err)
 		}
 		page, _ := f.svc.List(ctx, f.relations, store.RegistrationFilter{})
@@ -683,7 +683,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 		services := []*registration.Service{{DB: first}, {DB: second}}
 		for round, prospect := range []struct{ company, domain string }{{"Cyberdyne Systems", "cyberdyne.com"}, {"Nakatomi Trading", "nakatomi.co.jp"}} {
 			var wg sync.WaitGroup
-			flags := make([]string, 10)
+			flags := make([]leadrouter.RegistrationFlag, 10)
 			errs := make([]error, 10)
 			start := make(chan struct{})
 			for i := range 10 {
@@ -702,7 +702,7 @@ func TestConcurrentRegistrations(t *testing.T) {
 				if errs[i] != nil {
 					t.Fatalf("round %d partner %d: %v", round, i, errs[i])
 				}
-				if flags[i] == store.FlagGreen {
+				if flags[i] == leadrouter.FlagGreen {
 					greens++
 				}
 			}

@@ -71,7 +71,7 @@ func gather(ctx context.Context, tx *store.Tx, p Prospect, excludeID string) (Ev
 		return Evidence{}, err
 	}
 	ev := Evidence{Accounts: cands.Accounts, Leads: cands.Leads, Contacts: cands.Contacts, Registrations: cands.Registrations,
-		Hierarchy: map[string][]store.ProspectAccount{}, OwnerRegistrations: map[string][]store.Registration{}}
+		Hierarchy: map[string][]store.ProspectAccount{}, OwnerRegistrations: map[string][]leadrouter.Registration{}}
 	hits := rankHits(p, ev)
 
 	have := map[string]bool{}
@@ -165,7 +165,7 @@ func gather(ctx context.Context, tx *store.Tx, p Prospect, excludeID string) (Ev
 
 // namePartners fills in the partner names of conflicts (staff may see
 // them).
-func namePartners(ctx context.Context, tx *store.Tx, conflicts []store.RegistrationConflict) error {
+func namePartners(ctx context.Context, tx *store.Tx, conflicts []leadrouter.RegistrationConflict) error {
 	var ids []string
 	for _, c := range conflicts {
 		if c.PartnerID != "" {
@@ -231,20 +231,10 @@ func search(ctx context.Context, tx *store.Tx, p Prospect, partnerID, excludeID 
 	return Assess(p, partnerID, ev, tx.Now()), nil
 }
 
-func statusOfFlag(flag string) string {
-	switch flag {
-	case store.FlagGreen:
-		return store.RegistrationApproved
-	case store.FlagYellow:
-		return store.RegistrationPending
-	}
-	return store.RegistrationRejected
-}
-
 // duplicateError tells a partner registering a prospect it already holds
 // what its own registration's status is and what it may do.
 func duplicateError(a Assessment) error {
-	if a.DuplicateStatus == store.RegistrationPending {
+	if a.DuplicateStatus == leadrouter.RegistrationPending {
 		return leadrouter.Errorf(leadrouter.ECONFLICT,
 			"Your registration for this company (%s) is already pending; Partner Relations will review it.", a.Duplicate)
 	}

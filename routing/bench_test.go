@@ -20,7 +20,7 @@ func benchDirectory() Directory {
 		partners = append(partners, leadrouter.Partner{
 			ID: fmt.Sprintf("ptr-%03d", i), PID: leadrouter.PID(fmt.Sprintf("PID%05d", i)), Name: fmt.Sprintf("Partner %d", i),
 			Countries: []string{countries[i%len(countries)], countries[(i+3)%len(countries)]},
-			Status:    map[bool]string{true: leadrouter.PartnerActive, false: leadrouter.PartnerSuspended}[i != 7], Weight: 1 + i%3, DailyCap: map[bool]int{true: 500}[i%5 == 0],
+			Status:    map[bool]leadrouter.PartnerStatus{true: leadrouter.PartnerActive, false: leadrouter.PartnerSuspended}[i != 7], Weight: 1 + i%3, DailyCap: map[bool]int{true: 500}[i%5 == 0],
 		})
 	}
 	var users []string

@@ -61,10 +61,7 @@ var conditionKeys = []string{
 
 // Known lead sources and form kinds (SPEC.md W2).
 var (
-	sources = []string{
-		leadrouter.SourceWebForm, leadrouter.SourceCall, leadrouter.SourceEmail, leadrouter.SourceImport,
-		leadrouter.SourceEvent, leadrouter.SourceWebinar, leadrouter.SourcePartnerRegistration, leadrouter.SourceAPI,
-	}
+	sources   = leadrouter.SourceNames()
 	formKinds = []string{leadrouter.FormGatedOffer, leadrouter.FormDemoRequest, leadrouter.FormContact, leadrouter.FormEvent}
 )
 
@@ -249,7 +246,7 @@ func (w *When) eval(l *leadView, score int) cond {
 		return condCountryIn
 	case len(w.CountryNotIn) > 0 && l.country >= 0 && w.countryNotIn.has(l.country):
 		return condCountryNotIn
-	case len(w.SourceIn) > 0 && !containsFold(w.SourceIn, l.Source):
+	case len(w.SourceIn) > 0 && !containsFold(w.SourceIn, string(l.Source)):
 		return condSourceIn
 	case len(w.FormKindIn) > 0 && !containsFold(w.FormKindIn, l.FormKind):
 		return condFormKindIn
@@ -310,7 +307,7 @@ func (w *When) reason(c cond, l *leadView, score int, home string) string {
 	case condCountryNotIn:
 		return "country " + l.countryCode + " is excluded (country_not_in " + strings.Join(w.CountryNotIn, ", ") + ")"
 	case condSourceIn:
-		return "source " + quoteOrNone(l.Source) + " is not one of " + strings.Join(w.SourceIn, ", ")
+		return "source " + quoteOrNone(string(l.Source)) + " is not one of " + strings.Join(w.SourceIn, ", ")
 	case condFormKindIn:
 		return "form kind " + quoteOrNone(l.FormKind) + " is not one of " + strings.Join(w.FormKindIn, ", ")
 	case condTitleIn:

@@ -264,4 +264,4 @@ func (e *engine) skippedOnly(pt *leadrouter.Partner, id, who, skipped string) ou
 }
 
 // ownerString is an owner as "kind:id", for traces and reports.
-func ownerString(o leadrouter.Owner) string { return o.Kind + ":" + o.ID }
+func ownerString(o leadrouter.Owner) string { return string(o.Kind) + ":" + o.ID }

@@ -117,7 +117,7 @@ func (lr *LeadReader) Next() (Input, error) {
 		return ""
 	}
 	l := Input{
-		Lead: leadrouter.Lead{ID: get("id"), Country: lr.country(get("country")), Source: enumValue(get("source")), FormKind: enumValue(get("form_kind")),
+		Lead: leadrouter.Lead{ID: get("id"), Country: lr.country(get("country")), Source: leadrouter.Source(enumValue(get("source"))), FormKind: enumValue(get("form_kind")),
 			Title: get("title"), Company: get("company"), CompanySize: leadingNumber(get("company_size")),
 			Responses: leadingNumber(get("responses")), CreditedPartnerID: get("credited_partner_id")},
 		Facts: Facts{OutsideScore: leadingNumber(get("score")), AccountOwnerPartnerID: get("account_owner_partner_id"),
@@ -209,7 +209,8 @@ func leadingNumber(s string) int {
 // parseOwner reads "user:u1", "partner:p1", "queue:q"; anything else is
 // an owner known only by its id.
 func parseOwner(s string) leadrouter.Owner {
-	kind, id, ok := strings.Cut(s, ":")
+	k, id, ok := strings.Cut(s, ":")
+	kind := leadrouter.OwnerKind(k)
 	switch {
 	case ok && kind == leadrouter.OwnerPartner:
 		return leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: id, PartnerID: id}

@@ -54,14 +54,14 @@ func (db *DB) ScanHeads(ctx context.Context, fn func(Head) error) error {
 }
 
 // ScanConsents calls fn with every consent record, by lead and time.
-func (db *DB) ScanConsents(ctx context.Context, fn func(ConsentRecord) error) error {
+func (db *DB) ScanConsents(ctx context.Context, fn func(leadrouter.ConsentRecord) error) error {
 	rows, err := db.reader.QueryContext(ctx, `SELECT id, lead_id, share, text, source, ip, actor, at FROM consents ORDER BY lead_id, at, id`)
 	if err != nil {
 		return fmt.Errorf("read consents: %w", translate(err))
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c ConsentRecord
+		var c leadrouter.ConsentRecord
 		if err := rows.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &c.At); err != nil {
 			return fmt.Errorf("scan consent: %w", err)
 		}

@@ -51,7 +51,7 @@ func opportunityVisibility(actor leadrouter.Actor) (string, []any) {
 // OpportunityFilter selects opportunities for a list; zero fields do not
 // filter.
 type OpportunityFilter struct {
-	Status    string
+	Status    leadrouter.OpportunityStatus
 	PartnerID string
 	LeadID    string
 	Limit     int

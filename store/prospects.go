@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // ProspectQuery is what a registration's conflict search looks up, each
@@ -44,11 +46,11 @@ type ProspectAccount struct {
 // ProspectLead is a lead the search found (no contact details).
 type ProspectLead struct {
 	ID                string
-	Status            string
+	Status            leadrouter.LeadStatus
 	Company           string
 	CompanyKey        string
 	Email             string // for matching only; never shown to partners
-	OwnerKind         string
+	OwnerKind         leadrouter.OwnerKind
 	OwnerID           string
 	OwnerPartnerID    string
 	ReservedPartnerID string
@@ -73,7 +75,7 @@ type ProspectOpportunity struct {
 	LeadID            string
 	AccountID         string
 	Name              string
-	Status            string
+	Status            leadrouter.OpportunityStatus
 	PartnerID         string
 	ReservedPartnerID string
 }
@@ -83,7 +85,7 @@ type ProspectCandidates struct {
 	Accounts      []ProspectAccount
 	Leads         []ProspectLead
 	Contacts      []ProspectContact
-	Registrations []Registration
+	Registrations []leadrouter.Registration
 }
 
 // ProspectCandidates fetches the accounts, leads, contacts and live

@@ -4,37 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
 
-// Reassignment request statuses.
-const (
-	ReassignmentOpen     = "open"
-	ReassignmentResolved = "resolved"
-)
-
-// ReassignmentRequest is a partner's (or the support desk's, on its
-// behalf) request to give a lead up, waiting in the admins' queue.
-type ReassignmentRequest struct {
-	ID          string           `json:"id"`
-	LeadID      string           `json:"lead_id"`
-	PartnerID   string           `json:"partner_id"`
-	RequestedBy string           `json:"requested_by"`
-	Reason      string           `json:"reason"`
-	Status      string           `json:"status"`
-	ResolvedBy  string           `json:"resolved_by,omitempty"`
-	ResolvedAt  *time.Time       `json:"resolved_at"`
-	NewOwner    leadrouter.Owner `json:"new_owner"`
-	CreatedAt   time.Time        `json:"created_at"`
-}
-
 const reassignmentColumns = `id, lead_id, COALESCE(partner_id, ''), requested_by, reason, status, resolved_by, resolved_at,
 	new_owner_kind, new_owner_id, created_at`
 
-func scanReassignment(s interface{ Scan(...any) error }) (ReassignmentRequest, error) {
-	var r ReassignmentRequest
+func scanReassignment(s interface{ Scan(...any) error }) (leadrouter.ReassignmentRequest, error) {
+	var r leadrouter.ReassignmentRequest
 	var resolvedAt sql.NullTime
 	if err := s.Scan(&r.ID, &r.LeadID, &r.PartnerID, &r.RequestedBy, &r.Reason, &r.Status, &r.ResolvedBy, &resolvedAt,
 		&r.NewOwner.Kind, &r.NewOwner.ID, &r.CreatedAt); err != nil {
@@ -49,11 +27,11 @@ func scanReassignment(s interface{ Scan(...any) error }) (ReassignmentRequest, e
 }
 
 // InsertReassignmentRequest stores a new, open request.
-func (tx *Tx) InsertReassignmentRequest(ctx context.Context, r *ReassignmentRequest) error {
+func (tx *Tx) InsertReassignmentRequest(ctx context.Context, r *leadrouter.ReassignmentRequest) error {
 	if r.ID == "" {
 		r.ID = leadrouter.NewID("rar")
 	}
-	r.Status, r.CreatedAt = ReassignmentOpen, tx.now
+	r.Status, r.CreatedAt = leadrouter.ReassignmentOpen, tx.now
 	if _, err := tx.Exec(ctx, `INSERT INTO reassignment_requests (id, lead_id, partner_id, requested_by, reason, status, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?)`, r.ID, r.LeadID, nullString(r.PartnerID), r.RequestedBy, r.Reason, r.Status, r.CreatedAt); err != nil {
 		return fmt.Errorf("insert reassignment request: %w", err)
@@ -75,23 +53,23 @@ func (tx *Tx) OpenReassignmentForLead(ctx context.Context, leadID string) (strin
 
 // ReassignmentRequest returns one request (admins' queue: the caller checks
 // the role).
-func (tx *Tx) ReassignmentRequest(ctx context.Context, id string) (ReassignmentRequest, error) {
+func (tx *Tx) ReassignmentRequest(ctx context.Context, id string) (leadrouter.ReassignmentRequest, error) {
 	r, err := scanReassignment(tx.QueryRow(ctx, `SELECT `+reassignmentColumns+` FROM reassignment_requests WHERE id = ?`, id))
 	return r, notFound(err, "Reassignment request")
 }
 
 // ReassignmentRequestForUpdate returns a request and locks its row (take the
 // lead's lock first).
-func (tx *Tx) ReassignmentRequestForUpdate(ctx context.Context, id string) (ReassignmentRequest, error) {
+func (tx *Tx) ReassignmentRequestForUpdate(ctx context.Context, id string) (leadrouter.ReassignmentRequest, error) {
 	r, err := scanReassignment(tx.QueryRow(ctx, `SELECT `+reassignmentColumns+` FROM reassignment_requests WHERE id = ?`+tx.forUpdate(), id))
 	return r, notFound(err, "Reassignment request")
 }
 
 // ResolveReassignmentRequest marks a request resolved with the lead's new
 // owner.
-func (tx *Tx) ResolveReassignmentRequest(ctx context.Context, r *ReassignmentRequest, by string) error {
+func (tx *Tx) ResolveReassignmentRequest(ctx context.Context, r *leadrouter.ReassignmentRequest, by string) error {
 	now := tx.now
-	r.Status, r.ResolvedBy, r.ResolvedAt = ReassignmentResolved, by, &now
+	r.Status, r.ResolvedBy, r.ResolvedAt = leadrouter.ReassignmentResolved, by, &now
 	res, err := tx.Exec(ctx, `UPDATE reassignment_requests SET status = ?, resolved_by = ?, resolved_at = ?, new_owner_kind = ?, new_owner_id = ?
 		WHERE id = ? AND status = 'open'`, r.Status, r.ResolvedBy, now, r.NewOwner.Kind, r.NewOwner.ID, r.ID)
 	if err != nil {
@@ -103,20 +81,10 @@ func (tx *Tx) ResolveReassignmentRequest(ctx context.Context, r *ReassignmentReq
 	return nil
 }
 
-// ReassignmentQueueItem is a request as the admins' queue shows it: with
-// the lead (its contact), the partner giving it up and the lead's current
-// partner.
-type ReassignmentQueueItem struct {
-	Request            ReassignmentRequest
-	Lead               leadrouter.Lead
-	PartnerName        string
-	CurrentPartnerName string
-}
-
 // ReassignmentRequests lists requests of a status ("" for all), newest
 // first, with their leads and partners (admins only: the caller checks the
 // role).
-func (tx *Tx) ReassignmentRequests(ctx context.Context, status string, limit int, cursor string) (Page[ReassignmentQueueItem], error) {
+func (tx *Tx) ReassignmentRequests(ctx context.Context, status leadrouter.ReassignmentStatus, limit int, cursor string) (Page[leadrouter.ReassignmentQueueItem], error) {
 	limit = clampLimit(limit)
 	q := `SELECT ` + reassignmentColumns + ` FROM reassignment_requests WHERE 1 = 1`
 	var args []any
@@ -130,33 +98,33 @@ func (tx *Tx) ReassignmentRequests(ctx context.Context, status string, limit int
 	}
 	rows, err := tx.Query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
-		return Page[ReassignmentQueueItem]{}, fmt.Errorf("list reassignment requests: %w", err)
+		return Page[leadrouter.ReassignmentQueueItem]{}, fmt.Errorf("list reassignment requests: %w", err)
 	}
-	var items []ReassignmentQueueItem
+	var items []leadrouter.ReassignmentQueueItem
 	for rows.Next() {
 		r, err := scanReassignment(rows)
 		if err != nil {
 			rows.Close()
-			return Page[ReassignmentQueueItem]{}, err
+			return Page[leadrouter.ReassignmentQueueItem]{}, err
 		}
-		items = append(items, ReassignmentQueueItem{Request: r})
+		items = append(items, leadrouter.ReassignmentQueueItem{Request: r})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return Page[ReassignmentQueueItem]{}, err
+		return Page[leadrouter.ReassignmentQueueItem]{}, err
 	}
 	for i := range items {
 		if items[i].Lead, err = tx.Lead(ctx, leadrouter.System, items[i].Request.LeadID); err != nil {
-			return Page[ReassignmentQueueItem]{}, err
+			return Page[leadrouter.ReassignmentQueueItem]{}, err
 		}
 		if items[i].PartnerName, err = tx.partnerName(ctx, items[i].Request.PartnerID); err != nil {
-			return Page[ReassignmentQueueItem]{}, err
+			return Page[leadrouter.ReassignmentQueueItem]{}, err
 		}
 		if items[i].CurrentPartnerName, err = tx.partnerName(ctx, items[i].Lead.Owner.PartnerID); err != nil {
-			return Page[ReassignmentQueueItem]{}, err
+			return Page[leadrouter.ReassignmentQueueItem]{}, err
 		}
 	}
-	return cut(items, limit, func(it ReassignmentQueueItem) string { return it.Request.ID }), nil
+	return cut(items, limit, func(it leadrouter.ReassignmentQueueItem) string { return it.Request.ID }), nil
 }
 
 // partnerName returns a partner's name, or "" for no or an unknown id.

@@ -11,125 +11,12 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
-// Registration statuses (W7).
-const (
-	RegistrationApproved = "approved"
-	RegistrationPending  = "pending"
-	RegistrationRejected = "rejected"
-	RegistrationExpired  = "expired"
-)
-
-// Registration flags (W7).
-const (
-	FlagGreen  = "green"
-	FlagYellow = "yellow"
-	FlagRed    = "red"
-)
-
-// Registration is a partner's claim on a prospect account ("deal
-// registration") as stored: the flag its conflict search gave, its status,
-// the partner-safe reasons and the staff-only conflict detail.
-type Registration struct {
-	ID           string
-	PartnerID    string
-	CreatedBy    string
-	Company      string
-	CompanyKey   string
-	Domain       string
-	Country      string
-	ContactEmail string
-	Note         string
-	Flag         string
-	Status       string
-	// Reasons are fit for the partner: a kind and a message naming no
-	// other partner and no contact.
-	Reasons []RegistrationReason
-	// Conflicts are the records the search found, for staff.
-	Conflicts          []RegistrationConflict
-	AccountID          string
-	ExpiresAt          *time.Time
-	ExtensionRequested bool
-	Extended           bool
-	DecidedBy          string
-	DecidedAt          *time.Time
-	DecisionReason     string
-	CreatedAt          time.Time
-	UpdatedAt          time.Time
-}
-
-// EffectiveStatus is the status as of now: an approved registration whose
-// expiry has passed is expired even before the expiry job has marked it.
-func (r Registration) EffectiveStatus(now time.Time) string {
-	if r.Status == RegistrationApproved && r.ExpiresAt != nil && !r.ExpiresAt.After(now) {
-		return RegistrationExpired
-	}
-	return r.Status
-}
-
-// Active reports whether the registration still holds its prospect at now:
-// approved and unexpired, or pending.
-func (r Registration) Active(now time.Time) bool {
-	s := r.EffectiveStatus(now)
-	return s == RegistrationApproved || s == RegistrationPending
-}
-
-// AccountAction is how the registration came by its account: "claimed"
-// (it set the owner), "created", "own" (the partner owned it already) or "".
-func (r Registration) AccountAction() string {
-	if r.AccountID == "" {
-		return ""
-	}
-	for _, c := range r.Conflicts {
-		if c.Kind == "account" && c.ID == r.AccountID {
-			switch c.Effect {
-			case EffectClaimed, EffectCreated, EffectOwn:
-				return c.Effect
-			}
-		}
-	}
-	return ""
-}
-
-// RegistrationReason is one reason for a flag, fit for the partner.
-type RegistrationReason struct {
-	Kind    string `json:"kind"`
-	Message string `json:"message"`
-}
-
-// Effects a conflict has on a registration.
-const (
-	EffectRed     = "red"
-	EffectYellow  = "yellow"
-	EffectOwn     = "own"     // the registering partner's own record
-	EffectNone    = "none"    // found, but no conflict (e.g. a contact linking an account)
-	EffectClaimed = "claimed" // the account the registration claimed for its partner
-	EffectCreated = "created" // the account the registration created for its partner
-)
-
-// RegistrationConflict is one record the conflict search found, with why it
-// matched and what it did to the flag. Staff see these; partners never do.
-type RegistrationConflict struct {
-	Kind        string     `json:"kind"` // account, lead, contact, opportunity, registration
-	ID          string     `json:"id"`
-	Name        string     `json:"name,omitempty"`
-	Match       []string   `json:"match"` // email, domain, company, similar_company, hierarchy, account, lead
-	Score       float64    `json:"score"`
-	Certain     bool       `json:"certain"`
-	Effect      string     `json:"effect"`
-	Reason      string     `json:"reason,omitempty"` // the reason kind it raised
-	Status      string     `json:"status,omitempty"`
-	Owner       string     `json:"owner,omitempty"`
-	PartnerID   string     `json:"partner_id,omitempty"`
-	PartnerName string     `json:"partner_name,omitempty"`
-	ExpiresAt   *time.Time `json:"expires_at,omitempty"`
-}
-
 const registrationColumns = `id, partner_id, created_by, company, company_key, domain, country, contact_email, note, flag, status,
 	reasons, conflicts, COALESCE(account_id, ''), expires_at, extension_requested, extended, decided_by, decided_at, decision_reason,
 	created_at, updated_at`
 
-func scanRegistration(s interface{ Scan(...any) error }) (Registration, error) {
-	var r Registration
+func scanRegistration(s interface{ Scan(...any) error }) (leadrouter.Registration, error) {
+	var r leadrouter.Registration
 	var reasons, conflicts string
 	var expiresAt, decidedAt sql.NullTime
 	err := s.Scan(&r.ID, &r.PartnerID, &r.CreatedBy, &r.Company, &r.CompanyKey, &r.Domain, &r.Country, &r.ContactEmail, &r.Note,
@@ -154,10 +41,10 @@ func scanRegistration(s interface{ Scan(...any) error }) (Registration, error) {
 		return r, fmt.Errorf("decode registration conflicts: %w", err)
 	}
 	if r.Reasons == nil {
-		r.Reasons = []RegistrationReason{}
+		r.Reasons = []leadrouter.RegistrationReason{}
 	}
 	if r.Conflicts == nil {
-		r.Conflicts = []RegistrationConflict{}
+		r.Conflicts = []leadrouter.RegistrationConflict{}
 	}
 	return r, nil
 }
@@ -197,7 +84,7 @@ func (tx *Tx) LockRegistrationKeys(ctx context.Context, keys []string) error {
 
 // InsertRegistration stores a new registration and indexes its company name
 // for near-miss matching.
-func (tx *Tx) InsertRegistration(ctx context.Context, r *Registration) error {
+func (tx *Tx) InsertRegistration(ctx context.Context, r *leadrouter.Registration) error {
 	if r.ID == "" {
 		r.ID = leadrouter.NewID("reg")
 	}
@@ -220,7 +107,7 @@ func (tx *Tx) InsertRegistration(ctx context.Context, r *Registration) error {
 
 // UpdateRegistration writes back a registration's decision: flag, status,
 // reasons, conflicts, account, expiry, extension state and who decided.
-func (tx *Tx) UpdateRegistration(ctx context.Context, r *Registration) error {
+func (tx *Tx) UpdateRegistration(ctx context.Context, r *leadrouter.Registration) error {
 	r.UpdatedAt = tx.now
 	reasons, conflicts, err := encodeRegistrationDetail(r)
 	if err != nil {
@@ -239,12 +126,12 @@ func (tx *Tx) UpdateRegistration(ctx context.Context, r *Registration) error {
 	return nil
 }
 
-func encodeRegistrationDetail(r *Registration) (string, string, error) {
+func encodeRegistrationDetail(r *leadrouter.Registration) (string, string, error) {
 	if r.Reasons == nil {
-		r.Reasons = []RegistrationReason{}
+		r.Reasons = []leadrouter.RegistrationReason{}
 	}
 	if r.Conflicts == nil {
-		r.Conflicts = []RegistrationConflict{}
+		r.Conflicts = []leadrouter.RegistrationConflict{}
 	}
 	reasons, err := json.Marshal(r.Reasons)
 	if err != nil {
@@ -267,7 +154,7 @@ func regNullTime(t *time.Time) any {
 // Registration returns one registration as actor may see it: a partner
 // only its own (ENOTFOUND for any other, so that existence is not
 // disclosed).
-func (tx *Tx) Registration(ctx context.Context, actor leadrouter.Actor, id string) (Registration, error) {
+func (tx *Tx) Registration(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Registration, error) {
 	cond, args := registrationVisibility(actor)
 	r, err := scanRegistration(tx.QueryRow(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE id = ? AND `+cond, append([]any{id}, args...)...))
 	return r, notFound(err, "Registration")
@@ -275,7 +162,7 @@ func (tx *Tx) Registration(ctx context.Context, actor leadrouter.Actor, id strin
 
 // RegistrationForUpdate returns a registration as Registration does,
 // locking its row until the transaction ends (PostgreSQL).
-func (tx *Tx) RegistrationForUpdate(ctx context.Context, actor leadrouter.Actor, id string) (Registration, error) {
+func (tx *Tx) RegistrationForUpdate(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Registration, error) {
 	cond, args := registrationVisibility(actor)
 	r, err := scanRegistration(tx.QueryRow(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE id = ? AND `+cond+tx.forUpdate(), append([]any{id}, args...)...))
 	return r, notFound(err, "Registration")
@@ -285,7 +172,7 @@ func (tx *Tx) RegistrationForUpdate(ctx context.Context, actor leadrouter.Actor,
 // filter. Status compares the effective status (an approved registration
 // past its expiry is listed as expired).
 type RegistrationFilter struct {
-	Status    string
+	Status    leadrouter.RegistrationStatus
 	PartnerID string
 	// ExtensionRequested lists only registrations whose extension request
 	// waits for Partner Relations.
@@ -295,7 +182,7 @@ type RegistrationFilter struct {
 }
 
 // Registrations lists the registrations actor may see, newest first.
-func (tx *Tx) Registrations(ctx context.Context, actor leadrouter.Actor, f RegistrationFilter) (Page[Registration], error) {
+func (tx *Tx) Registrations(ctx context.Context, actor leadrouter.Actor, f RegistrationFilter) (Page[leadrouter.Registration], error) {
 	limit := clampLimit(f.Limit)
 	cond, args := registrationVisibility(actor)
 	q := `SELECT ` + registrationColumns + ` FROM registrations WHERE ` + cond
@@ -305,10 +192,10 @@ func (tx *Tx) Registrations(ctx context.Context, actor leadrouter.Actor, f Regis
 	}
 	switch f.Status {
 	case "":
-	case RegistrationApproved:
+	case leadrouter.RegistrationApproved:
 		q += ` AND status = 'approved' AND expires_at > ?`
 		args = append(args, tx.now)
-	case RegistrationExpired:
+	case leadrouter.RegistrationExpired:
 		q += ` AND (status = 'expired' OR (status = 'approved' AND expires_at <= ?))`
 		args = append(args, tx.now)
 	default:
@@ -325,30 +212,30 @@ func (tx *Tx) Registrations(ctx context.Context, actor leadrouter.Actor, f Regis
 	}
 	rows, err := tx.Query(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit+1)...)
 	if err != nil {
-		return Page[Registration]{}, fmt.Errorf("list registrations: %w", err)
+		return Page[leadrouter.Registration]{}, fmt.Errorf("list registrations: %w", err)
 	}
 	defer rows.Close()
-	var items []Registration
+	var items []leadrouter.Registration
 	for rows.Next() {
 		r, err := scanRegistration(rows)
 		if err != nil {
-			return Page[Registration]{}, err
+			return Page[leadrouter.Registration]{}, err
 		}
 		items = append(items, r)
 	}
-	return cut(items, limit, func(r Registration) string { return r.ID }), rows.Err()
+	return cut(items, limit, func(r leadrouter.Registration) string { return r.ID }), rows.Err()
 }
 
 // DueRegistrations returns up to limit approved registrations whose expiry
 // is at or before now, locked for the expiry job.
-func (tx *Tx) DueRegistrations(ctx context.Context, limit int) ([]Registration, error) {
+func (tx *Tx) DueRegistrations(ctx context.Context, limit int) ([]leadrouter.Registration, error) {
 	rows, err := tx.Query(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE status = 'approved' AND expires_at <= ?
 		ORDER BY expires_at, id LIMIT ?`+tx.forUpdate(), tx.now, limit)
 	if err != nil {
 		return nil, fmt.Errorf("due registrations: %w", err)
 	}
 	defer rows.Close()
-	var out []Registration
+	var out []leadrouter.Registration
 	for rows.Next() {
 		r, err := scanRegistration(rows)
 		if err != nil {
@@ -361,14 +248,14 @@ func (tx *Tx) DueRegistrations(ctx context.Context, limit int) ([]Registration, 
 
 // RegistrationsOfAccount returns partnerID's registrations linked to
 // accountID (the registrations that may have given it the account).
-func (tx *Tx) RegistrationsOfAccount(ctx context.Context, partnerID, accountID string) ([]Registration, error) {
+func (tx *Tx) RegistrationsOfAccount(ctx context.Context, partnerID, accountID string) ([]leadrouter.Registration, error) {
 	rows, err := tx.Query(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE partner_id = ? AND account_id = ? ORDER BY id DESC LIMIT 100`,
 		partnerID, accountID)
 	if err != nil {
 		return nil, fmt.Errorf("registrations of account: %w", err)
 	}
 	defer rows.Close()
-	var out []Registration
+	var out []leadrouter.Registration
 	for rows.Next() {
 		r, err := scanRegistration(rows)
 		if err != nil {
@@ -441,26 +328,8 @@ func (tx *Tx) PartnerDomains(ctx context.Context, partnerID string) ([]string, e
 }
 
 // PartnerStatus returns a partner's status (active, suspended) or ENOTFOUND.
-func (tx *Tx) PartnerStatus(ctx context.Context, id string) (string, error) {
-	var status string
+func (tx *Tx) PartnerStatus(ctx context.Context, id string) (leadrouter.PartnerStatus, error) {
+	var status leadrouter.PartnerStatus
 	err := tx.QueryRow(ctx, `SELECT status FROM partners WHERE id = ?`, id).Scan(&status)
 	return status, notFound(err, "Partner")
-}
-
-// HasRegistrationEvent reports whether registration id's timeline holds an
-// event whose data has "decision" equal to decision.
-func (tx *Tx) HasRegistrationEvent(ctx context.Context, id, decision string) (bool, error) {
-	events, err := tx.Timeline(ctx, id)
-	if err != nil {
-		return false, err
-	}
-	for _, e := range events {
-		var data struct {
-			Decision string `json:"decision"`
-		}
-		if json.Unmarshal(e.Data, &data) == nil && data.Decision == decision {
-			return true, nil
-		}
-	}
-	return false, nil
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // NextRotation returns the current position of the round-robin rotation
@@ -86,17 +88,9 @@ func (tx *Tx) RecordAssignment(ctx context.Context, key, assigneeID, day string)
 	return nil
 }
 
-// PolicyVersion is one stored version of the routing policy.
-type PolicyVersion struct {
-	Version   int64  `json:"version"`
-	Source    string `json:"source"`
-	CreatedBy string `json:"created_by"`
-	CreatedAt string `json:"created_at"`
-}
-
 // CurrentPolicy returns the newest stored policy (ENOTFOUND when none).
-func (tx *Tx) CurrentPolicy(ctx context.Context) (PolicyVersion, error) {
-	var p PolicyVersion
+func (tx *Tx) CurrentPolicy(ctx context.Context) (leadrouter.PolicyVersion, error) {
+	var p leadrouter.PolicyVersion
 	var at any
 	err := tx.QueryRow(ctx, `SELECT version, source, created_by, created_at FROM policies ORDER BY version DESC LIMIT 1`).Scan(&p.Version, &p.Source, &p.CreatedBy, &at)
 	p.CreatedAt = fmt.Sprint(at)
@@ -104,15 +98,15 @@ func (tx *Tx) CurrentPolicy(ctx context.Context) (PolicyVersion, error) {
 }
 
 // PolicyHistory lists stored policy versions, newest first (without source).
-func (tx *Tx) PolicyHistory(ctx context.Context, limit int) ([]PolicyVersion, error) {
+func (tx *Tx) PolicyHistory(ctx context.Context, limit int) ([]leadrouter.PolicyVersion, error) {
 	rows, err := tx.Query(ctx, `SELECT version, created_by, created_at FROM policies ORDER BY version DESC LIMIT ?`, clampLimit(limit))
 	if err != nil {
 		return nil, fmt.Errorf("policy history: %w", err)
 	}
 	defer rows.Close()
-	out := []PolicyVersion{}
+	out := []leadrouter.PolicyVersion{}
 	for rows.Next() {
-		var p PolicyVersion
+		var p leadrouter.PolicyVersion
 		var at any
 		if err := rows.Scan(&p.Version, &p.CreatedBy, &at); err != nil {
 			return nil, err

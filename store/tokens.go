@@ -4,19 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
-
-// Token is an API token as it is listed: never its secret (only the
-// secret's hash is stored).
-type Token struct {
-	ID        string     `json:"id"`
-	UserID    string     `json:"user_id"`
-	CreatedAt time.Time  `json:"created_at"`
-	RevokedAt *time.Time `json:"revoked_at"`
-}
 
 // mayManageTokens reports whether actor may list, issue and revoke the
 // tokens of userID: an admin, or the user itself.
@@ -26,7 +16,7 @@ func mayManageTokens(actor leadrouter.Actor, userID string) bool {
 
 // Tokens lists userID's tokens, newest first (404 for users actor may not
 // manage).
-func (tx *Tx) Tokens(ctx context.Context, actor leadrouter.Actor, userID string) ([]Token, error) {
+func (tx *Tx) Tokens(ctx context.Context, actor leadrouter.Actor, userID string) ([]leadrouter.Token, error) {
 	if !mayManageTokens(actor, userID) {
 		return nil, leadrouter.Errorf(leadrouter.ENOTFOUND, "User not found.")
 	}
@@ -38,7 +28,7 @@ func (tx *Tx) Tokens(ctx context.Context, actor leadrouter.Actor, userID string)
 		return nil, fmt.Errorf("list tokens: %w", err)
 	}
 	defer rows.Close()
-	out := []Token{}
+	out := []leadrouter.Token{}
 	for rows.Next() {
 		t, err := scanToken(rows)
 		if err != nil {
@@ -51,50 +41,50 @@ func (tx *Tx) Tokens(ctx context.Context, actor leadrouter.Actor, userID string)
 
 // IssueToken creates a token for userID and returns it with its secret,
 // which is shown this once.
-func (tx *Tx) IssueToken(ctx context.Context, actor leadrouter.Actor, userID string) (Token, string, error) {
+func (tx *Tx) IssueToken(ctx context.Context, actor leadrouter.Actor, userID string) (leadrouter.Token, string, error) {
 	if !mayManageTokens(actor, userID) {
-		return Token{}, "", leadrouter.Errorf(leadrouter.ENOTFOUND, "User not found.")
+		return leadrouter.Token{}, "", leadrouter.Errorf(leadrouter.ENOTFOUND, "User not found.")
 	}
 	if _, err := tx.User(ctx, leadrouter.System, userID); err != nil {
-		return Token{}, "", err
+		return leadrouter.Token{}, "", err
 	}
 	secret := newSecret("lr_")
-	t := Token{ID: leadrouter.NewID("tok"), UserID: userID, CreatedAt: tx.now}
+	t := leadrouter.Token{ID: leadrouter.NewID("tok"), UserID: userID, CreatedAt: tx.now}
 	if _, err := tx.Exec(ctx, `INSERT INTO tokens (id, hash, user_id, created_at) VALUES (?, ?, ?, ?)`, t.ID, HashSecret(secret), userID, tx.now); err != nil {
-		return Token{}, "", fmt.Errorf("insert token: %w", err)
+		return leadrouter.Token{}, "", fmt.Errorf("insert token: %w", err)
 	}
 	if _, err := tx.AppendEvent(ctx, userID, "token_issued", actor, map[string]string{"token_id": t.ID}); err != nil {
-		return Token{}, "", err
+		return leadrouter.Token{}, "", err
 	}
 	return t, secret, nil
 }
 
 // RevokeToken revokes a token (again: no change) and returns it with the
 // hash of its secret, so that the caller can drop it from caches.
-func (tx *Tx) RevokeToken(ctx context.Context, actor leadrouter.Actor, id string) (Token, string, error) {
+func (tx *Tx) RevokeToken(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Token, string, error) {
 	var hash string
 	t, err := scanToken(tx.QueryRow(ctx, `SELECT id, user_id, created_at, revoked_at, hash FROM tokens WHERE id = ?`+tx.forUpdate(), id), &hash)
 	if isNoRows(err) || (err == nil && !mayManageTokens(actor, t.UserID)) {
-		return Token{}, "", leadrouter.Errorf(leadrouter.ENOTFOUND, "Token not found.")
+		return leadrouter.Token{}, "", leadrouter.Errorf(leadrouter.ENOTFOUND, "Token not found.")
 	} else if err != nil {
-		return Token{}, "", err
+		return leadrouter.Token{}, "", err
 	}
 	if t.RevokedAt != nil {
 		return t, hash, nil
 	}
 	now := tx.now
 	if _, err := tx.Exec(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ?`, now, id); err != nil {
-		return Token{}, "", fmt.Errorf("revoke token: %w", err)
+		return leadrouter.Token{}, "", fmt.Errorf("revoke token: %w", err)
 	}
 	t.RevokedAt = &now
 	if _, err := tx.AppendEvent(ctx, t.UserID, "token_revoked", actor, map[string]string{"token_id": t.ID}); err != nil {
-		return Token{}, "", err
+		return leadrouter.Token{}, "", err
 	}
 	return t, hash, nil
 }
 
-func scanToken(s interface{ Scan(...any) error }, extra ...any) (Token, error) {
-	var t Token
+func scanToken(s interface{ Scan(...any) error }, extra ...any) (leadrouter.Token, error) {
+	var t leadrouter.Token
 	var revoked sql.NullTime
 	if err := s.Scan(append([]any{&t.ID, &t.UserID, &t.CreatedAt, &revoked}, extra...)...); err != nil {
 		return t, err

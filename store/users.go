@@ -197,12 +197,6 @@ func (db *DB) CheckPassword(ctx context.Context, email, password string) (leadro
 	return u, nil
 }
 
-// Session is a signed-in portal session.
-type Session struct {
-	User leadrouter.User
-	CSRF string
-}
-
 // CreateSession starts a portal session for user and returns the session
 // id (for the cookie) and its CSRF token; only the id's hash is stored.
 func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duration) (id, csrf string, err error) {
@@ -216,8 +210,8 @@ func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duratio
 }
 
 // SessionByID returns the live session with id.
-func (db *DB) SessionByID(ctx context.Context, id string) (Session, error) {
-	var s Session
+func (db *DB) SessionByID(ctx context.Context, id string) (leadrouter.Session, error) {
+	var s leadrouter.Session
 	err := db.View(ctx, func(tx *Tx) error {
 		return tx.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, COALESCE(u.partner_id, ''), u.created_at, s.csrf
 			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ? AND s.expires_at > ?`, HashSecret(id), tx.now).

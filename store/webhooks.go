@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -15,37 +15,12 @@ import (
 	"github.com/leadrouter/leadrouter/egress"
 )
 
-// WebhookEvents maps timeline event types to the webhook events they
-// publish; a status change publishes lead.qualified when it moves a lead to
-// qualified.
-var WebhookEvents = map[string]string{
-	leadrouter.EventCreated:      "lead.created",
-	leadrouter.EventRouted:       "lead.routed",
-	leadrouter.EventConverted:    "lead.converted",
-	leadrouter.EventHandoff:      "opportunity.handed_off",
-	leadrouter.EventRegistration: "registration.decided",
-}
-
-// WebhookEventNames lists the events a webhook may subscribe to.
-var WebhookEventNames = []string{"lead.created", "lead.routed", "lead.qualified", "lead.converted", "opportunity.handed_off", "registration.decided"}
-
-// Webhook is a subscriber to lifecycle events. A paused one (Active
-// false) keeps queueing its events and receives them once resumed.
-type Webhook struct {
-	ID        string    `json:"id"`
-	URL       string    `json:"url"`
-	Events    []string  `json:"events"`
-	Secret    string    `json:"secret,omitempty"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
 // webhookCache keeps the subscriptions (paused ones included) for a short
 // while, since every event write consults it, and the policy their URLs
 // are checked against.
 type webhookCache struct {
 	mu     sync.Mutex
-	hooks  []Webhook
+	hooks  []leadrouter.Webhook
 	loaded time.Time
 	policy egress.Policy
 }
@@ -77,26 +52,27 @@ func (tx *Tx) forgetWebhooks() {
 }
 
 // CreateWebhook stores a subscriber and returns it with its signing secret.
-func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL string, events []string) (Webhook, error) {
+func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL string, events []string) (leadrouter.Webhook, error) {
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
-		return Webhook{}, err
+		return leadrouter.Webhook{}, err
 	}
 	var v leadrouter.Validation
 	if msg := tx.db.WebhookPolicy().CheckURL(rawURL); msg != "" {
 		v.Add("url", "%s", msg)
 	}
+	names := leadrouter.WebhookEventNames()
 	if len(events) == 0 {
-		events = WebhookEventNames
+		events = names
 	}
 	for _, e := range events {
-		if !contains(WebhookEventNames, e) {
-			v.Add("events", "unknown event %q (want: %s)", e, strings.Join(WebhookEventNames, ", "))
+		if !slices.Contains(names, e) {
+			v.Add("events", "unknown event %q (want: %s)", e, strings.Join(names, ", "))
 		}
 	}
 	if err := v.Err(); err != nil {
-		return Webhook{}, err
+		return leadrouter.Webhook{}, err
 	}
-	h := Webhook{ID: leadrouter.NewID("whk"), URL: rawURL, Events: events, Secret: newSecret("whsec_"), Active: true, CreatedAt: tx.now}
+	h := leadrouter.Webhook{ID: leadrouter.NewID("whk"), URL: rawURL, Events: events, Secret: newSecret("whsec_"), Active: true, CreatedAt: tx.now}
 	raw, _ := json.Marshal(events)
 	if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, url, secret, events, active, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		h.ID, h.URL, h.Secret, string(raw), true, h.CreatedAt); err != nil {
@@ -109,16 +85,16 @@ func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL 
 // SetWebhookActive pauses (active false) or resumes a subscription. A
 // paused subscription keeps queueing its events; none is sent until it is
 // resumed, then they go out in order.
-func (tx *Tx) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, id string, active bool) (Webhook, error) {
+func (tx *Tx) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, id string, active bool) (leadrouter.Webhook, error) {
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
-		return Webhook{}, err
+		return leadrouter.Webhook{}, err
 	}
 	res, err := tx.Exec(ctx, `UPDATE webhooks SET active = ? WHERE id = ? AND deleted_at IS NULL`, active, id)
 	if err != nil {
-		return Webhook{}, fmt.Errorf("update webhook %s: %w", id, err)
+		return leadrouter.Webhook{}, fmt.Errorf("update webhook %s: %w", id, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Webhook{}, leadrouter.Errorf(leadrouter.ENOTFOUND, "No webhook %s.", id)
+		return leadrouter.Webhook{}, leadrouter.Errorf(leadrouter.ENOTFOUND, "No webhook %s.", id)
 	}
 	tx.forgetWebhooks()
 	return tx.Webhook(ctx, id)
@@ -147,31 +123,31 @@ func (tx *Tx) DeleteWebhook(ctx context.Context, actor leadrouter.Actor, id stri
 }
 
 // Webhook reads one subscription (without its secret).
-func (tx *Tx) Webhook(ctx context.Context, id string) (Webhook, error) {
+func (tx *Tx) Webhook(ctx context.Context, id string) (leadrouter.Webhook, error) {
 	hooks, err := tx.webhooks(ctx, ` AND id = ?`, id)
 	if err != nil {
-		return Webhook{}, err
+		return leadrouter.Webhook{}, err
 	}
 	if len(hooks) == 0 {
-		return Webhook{}, leadrouter.Errorf(leadrouter.ENOTFOUND, "No webhook %s.", id)
+		return leadrouter.Webhook{}, leadrouter.Errorf(leadrouter.ENOTFOUND, "No webhook %s.", id)
 	}
 	return hooks[0], nil
 }
 
 // Webhooks lists the subscribers (without secrets).
-func (tx *Tx) Webhooks(ctx context.Context) ([]Webhook, error) {
+func (tx *Tx) Webhooks(ctx context.Context) ([]leadrouter.Webhook, error) {
 	return tx.webhooks(ctx, "")
 }
 
-func (tx *Tx) webhooks(ctx context.Context, where string, args ...any) ([]Webhook, error) {
+func (tx *Tx) webhooks(ctx context.Context, where string, args ...any) ([]leadrouter.Webhook, error) {
 	rows, err := tx.Query(ctx, `SELECT id, url, events, active, created_at FROM webhooks WHERE deleted_at IS NULL`+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list webhooks: %w", err)
 	}
 	defer rows.Close()
-	out := []Webhook{}
+	out := []leadrouter.Webhook{}
 	for rows.Next() {
-		var h Webhook
+		var h leadrouter.Webhook
 		var events string
 		if err := rows.Scan(&h.ID, &h.URL, &events, &h.Active, &h.CreatedAt); err != nil {
 			return nil, err
@@ -185,7 +161,7 @@ func (tx *Tx) webhooks(ctx context.Context, where string, args ...any) ([]Webhoo
 
 // subscribedWebhooks returns the subscribers, paused ones included (their
 // events wait for them), re-read every 2 seconds.
-func (tx *Tx) subscribedWebhooks(ctx context.Context) ([]Webhook, error) {
+func (tx *Tx) subscribedWebhooks(ctx context.Context) ([]leadrouter.Webhook, error) {
 	c := tx.db.hookCache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -205,25 +181,17 @@ func (tx *Tx) subscribedWebhooks(ctx context.Context) ([]Webhook, error) {
 // transaction, so a committed change always has its notifications and a
 // rolled-back one never does.
 func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
-	name, ok := WebhookEvents[e.Type]
-	if e.Type == leadrouter.EventStatus && strings.Contains(string(e.Data), `"to":"qualified"`) {
-		name, ok = "lead.qualified", true
-	}
+	name, ok := leadrouter.WebhookEvent(e)
 	if !ok {
-		return nil
-	}
-	// A registration decision is also noted on the accounts and leads it
-	// matched; it is published once, from the registration itself.
-	if e.Type == leadrouter.EventRegistration && !strings.HasPrefix(e.Subject, "reg_") {
 		return nil
 	}
 	hooks, err := tx.subscribedWebhooks(ctx)
 	if err != nil || len(hooks) == 0 {
 		return err
 	}
-	payload, _ := json.Marshal(map[string]any{"event": name, "subject": e.Subject, "at": e.At.UTC().Format(time.RFC3339Nano), "actor": e.Actor, "data": webhookData(e.Data)})
+	payload := leadrouter.WebhookPayload(name, e)
 	for _, h := range hooks {
-		if !contains(h.Events, name) {
+		if !h.Subscribes(name) {
 			continue
 		}
 		// The subscription may have been deleted since the cache was read
@@ -235,70 +203,6 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 		}
 	}
 	return nil
-}
-
-// withheldKeys are event data kept from subscribers, at any depth:
-// contact details (names, e-mail, phone, job title, IP address), the
-// routing explanation (the rules tried, the candidates and why each was
-// skipped, in words that name partners), partners' names, and text people
-// wrote or that may carry anything (reasons, notes, messages, consent
-// wording, landing URLs). They stay on the timeline; subscribers get the
-// facts by ids and fetch more through the API, where each reader sees
-// what its role may see.
-var withheldKeys = map[string]bool{
-	"first_name": true, "last_name": true, "name": true, "email": true, "contact_email": true, "phone": true, "title": true, "ip": true,
-	"trace": true, "candidates": true, "partner_name": true,
-	"reason": true, "override_reason": true, "decision_reason": true, "note": true, "message": true, "text": true,
-	"consent_text": true, "landing_url": true,
-}
-
-// emailLike matches a string carrying an e-mail address: withheld
-// wherever it appears (say, a campaign parameter), whatever its key.
-var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
-
-// webhookData is an event's data as subscribers receive it: without the
-// withheld keys and e-mail addresses.
-func webhookData(data json.RawMessage) json.RawMessage {
-	var v any
-	if json.Unmarshal(data, &v) != nil {
-		return json.RawMessage("{}")
-	}
-	if !withhold(v) {
-		return data
-	}
-	out, err := json.Marshal(v)
-	if err != nil {
-		return json.RawMessage("{}")
-	}
-	return out
-}
-
-// withhold deletes the withheld keys, and the values carrying an e-mail
-// address, from the objects and arrays in v, and reports whether it
-// deleted any.
-func withhold(v any) bool {
-	deleted := false
-	switch t := v.(type) {
-	case map[string]any:
-		for k, child := range t {
-			if s, ok := child.(string); withheldKeys[k] || (ok && emailLike.MatchString(s)) {
-				delete(t, k)
-				deleted = true
-				continue
-			}
-			deleted = withhold(child) || deleted
-		}
-	case []any:
-		for i, child := range t {
-			if s, ok := child.(string); ok && emailLike.MatchString(s) {
-				t[i] = ""
-				deleted = true
-				continue
-			}
-			deleted = withhold(child) || deleted
-		}
-	}
-	return deleted
 }
 
 // Delivery is the head of one subscription's queue, leased to the caller
@@ -524,13 +428,4 @@ func (db *DB) OutboxStats(ctx context.Context) (pending, delivered int64, err er
 			COALESCE(SUM(CASE WHEN o.delivered_at IS NULL THEN 0 ELSE 1 END), 0) FROM outbox o JOIN webhooks w ON w.id = o.webhook_id`).Scan(&pending, &delivered)
 	})
 	return pending, delivered, err
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

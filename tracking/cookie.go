@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // CookieName is the name of the referral cookie.
@@ -21,21 +23,6 @@ const MaxTouches = 3
 // MaxLanding is the longest landing (path and query) kept per touch; longer
 // ones are cut so that the cookie stays well under the browsers' 4 KB.
 const MaxLanding = 256
-
-// The kinds of Touch.
-const (
-	KindLink  = "link"  // the visitor followed a partner's link
-	KindCode  = "code"  // the visitor typed a partner_code into a form
-	KindEvent = "event" // the visitor attended a partner-hosted event
-)
-
-// Touch is one arrival credited to a partner.
-type Touch struct {
-	PID     string    // upper-case PID
-	At      time.Time // UTC, to the second
-	Landing string    // path and query without pid (an absolute URL when a short link led to another site host)
-	Kind    string    // KindLink, KindCode or KindEvent
-}
 
 // The cookie value is base64url (unpadded) of
 //
@@ -194,11 +181,11 @@ func (s *codecScratch) appendValueWithTouch(dst []byte, old string, kind byte, a
 
 // Encode returns the signed cookie value holding the last MaxTouches of
 // touches (touches with an invalid PID are skipped, landings cut to
-// MaxLanding, an unknown Kind stored as KindLink); "" when none is left.
-func (c *Codec) Encode(touches []Touch) string {
+// MaxLanding, an unknown Kind stored as leadrouter.TouchLink); "" when none is left.
+func (c *Codec) Encode(touches []leadrouter.Touch) string {
 	s := c.getScratch()
 	defer c.putScratch(s)
-	var kept []Touch
+	var kept []leadrouter.Touch
 	for _, t := range touches {
 		if ValidPID(t.PID) {
 			kept = append(kept, t)
@@ -220,7 +207,7 @@ func (c *Codec) Encode(touches []Touch) string {
 // Decode verifies a cookie value and returns its touches, oldest first; ok
 // is false for a value that is malformed or not signed with this Codec's
 // key.
-func (c *Codec) Decode(value string) (touches []Touch, ok bool) {
+func (c *Codec) Decode(value string) (touches []leadrouter.Touch, ok bool) {
 	s := c.getScratch()
 	defer c.putScratch(s)
 	payload, ok := s.verify(value)
@@ -231,7 +218,7 @@ func (c *Codec) Decode(value string) (touches []Touch, ok bool) {
 	if !ok {
 		return nil, false
 	}
-	touches = make([]Touch, 0, n)
+	touches = make([]leadrouter.Touch, 0, n)
 	for _, start := range starts[:n] {
 		rec := payload[start:]
 		kind := kindName(rec[0])
@@ -241,14 +228,14 @@ func (c *Codec) Decode(value string) (touches []Touch, ok bool) {
 		rec = rec[1+rec[0]:]
 		landingLen, w := binary.Uvarint(rec)
 		landing := string(rec[w : w+int(landingLen)])
-		touches = append(touches, Touch{PID: pid, At: time.Unix(int64(at), 0).UTC(), Landing: landing, Kind: kind})
+		touches = append(touches, leadrouter.Touch{PID: pid, At: time.Unix(int64(at), 0).UTC(), Landing: landing, Kind: kind})
 	}
 	return touches, true
 }
 
 // TouchesFromRequest returns the touches of the request's lr_ref cookie,
 // oldest first, or nil when it is absent or fails verification.
-func (c *Codec) TouchesFromRequest(r *http.Request) []Touch {
+func (c *Codec) TouchesFromRequest(r *http.Request) []leadrouter.Touch {
 	for _, line := range r.Header["Cookie"] {
 		for rest := line; rest != ""; {
 			var value string
@@ -313,25 +300,25 @@ func truncateLanding[Landing string | []byte](landing Landing) Landing {
 }
 
 // kindCode maps a Touch kind to its byte in the cookie.
-func kindCode(kind string) byte {
+func kindCode(kind leadrouter.TouchKind) byte {
 	switch kind {
-	case KindCode:
+	case leadrouter.TouchCode:
 		return 'c'
-	case KindEvent:
+	case leadrouter.TouchEvent:
 		return 'e'
 	}
 	return 'l'
 }
 
 // kindName maps a cookie byte to its Touch kind, "" if unknown.
-func kindName(code byte) string {
+func kindName(code byte) leadrouter.TouchKind {
 	switch code {
 	case 'l':
-		return KindLink
+		return leadrouter.TouchLink
 	case 'c':
-		return KindCode
+		return leadrouter.TouchCode
 	case 'e':
-		return KindEvent
+		return leadrouter.TouchEvent
 	}
 	return ""
 }

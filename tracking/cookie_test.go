@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 func TestCodecRoundTrip(t *testing.T) {
@@ -15,40 +17,40 @@ func TestCodecRoundTrip(t *testing.T) {
 	at := func(minutes int) time.Time { return testNow.Add(time.Duration(minutes) * time.Minute) }
 	tests := []struct {
 		name    string
-		touches []Touch
-		want    []Touch
+		touches []leadrouter.Touch
+		want    []leadrouter.Touch
 	}{
 		{
 			name:    "one",
-			touches: []Touch{{PID: "berlin01", At: at(0), Landing: "/pricing?utm_source=x", Kind: KindLink}},
-			want:    []Touch{{PID: "BERLIN01", At: at(0), Landing: "/pricing?utm_source=x", Kind: KindLink}},
+			touches: []leadrouter.Touch{{PID: "berlin01", At: at(0), Landing: "/pricing?utm_source=x", Kind: leadrouter.TouchLink}},
+			want:    []leadrouter.Touch{{PID: "BERLIN01", At: at(0), Landing: "/pricing?utm_source=x", Kind: leadrouter.TouchLink}},
 		},
 		{
 			name: "the last three, newest last",
-			touches: []Touch{
-				{PID: "AAAAAA", At: at(1), Landing: "/1", Kind: KindLink},
-				{PID: "BBBBBB", At: at(2), Landing: "/2", Kind: KindCode},
-				{PID: "CCCCCC", At: at(3), Landing: "", Kind: KindEvent},
-				{PID: "DDDDDD", At: at(4), Landing: "/4", Kind: KindLink},
+			touches: []leadrouter.Touch{
+				{PID: "AAAAAA", At: at(1), Landing: "/1", Kind: leadrouter.TouchLink},
+				{PID: "BBBBBB", At: at(2), Landing: "/2", Kind: leadrouter.TouchCode},
+				{PID: "CCCCCC", At: at(3), Landing: "", Kind: leadrouter.TouchEvent},
+				{PID: "DDDDDD", At: at(4), Landing: "/4", Kind: leadrouter.TouchLink},
 			},
-			want: []Touch{
-				{PID: "BBBBBB", At: at(2), Landing: "/2", Kind: KindCode},
-				{PID: "CCCCCC", At: at(3), Landing: "", Kind: KindEvent},
-				{PID: "DDDDDD", At: at(4), Landing: "/4", Kind: KindLink},
+			want: []leadrouter.Touch{
+				{PID: "BBBBBB", At: at(2), Landing: "/2", Kind: leadrouter.TouchCode},
+				{PID: "CCCCCC", At: at(3), Landing: "", Kind: leadrouter.TouchEvent},
+				{PID: "DDDDDD", At: at(4), Landing: "/4", Kind: leadrouter.TouchLink},
 			},
 		},
 		{
 			name: "invalid PIDs skipped, unknown kind stored as link, sub-second time dropped",
-			touches: []Touch{
-				{PID: "no", At: at(1), Kind: KindLink},
+			touches: []leadrouter.Touch{
+				{PID: "no", At: at(1), Kind: leadrouter.TouchLink},
 				{PID: "PARIS002", At: at(2).Add(300 * time.Millisecond), Landing: "/x", Kind: "carrier pigeon"},
 			},
-			want: []Touch{{PID: "PARIS002", At: at(2), Landing: "/x", Kind: KindLink}},
+			want: []leadrouter.Touch{{PID: "PARIS002", At: at(2), Landing: "/x", Kind: leadrouter.TouchLink}},
 		},
 		{
 			name:    "long landing cut without splitting an escape",
-			touches: []Touch{{PID: "BERLIN01", At: at(0), Landing: "/" + strings.Repeat("a", MaxLanding-3) + "%C3%A9", Kind: KindLink}},
-			want:    []Touch{{PID: "BERLIN01", At: at(0), Landing: "/" + strings.Repeat("a", MaxLanding-3), Kind: KindLink}},
+			touches: []leadrouter.Touch{{PID: "BERLIN01", At: at(0), Landing: "/" + strings.Repeat("a", MaxLanding-3) + "%C3%A9", Kind: leadrouter.TouchLink}},
+			want:    []leadrouter.Touch{{PID: "BERLIN01", At: at(0), Landing: "/" + strings.Repeat("a", MaxLanding-3), Kind: leadrouter.TouchLink}},
 		},
 	}
 	for _, tt := range tests {
@@ -71,9 +73,9 @@ func TestCodecRoundTrip(t *testing.T) {
 func TestCodecMaxSize(t *testing.T) {
 	codec := NewCodec(testSecret)
 	long := "/" + strings.Repeat("x", 2*MaxLanding)
-	var touches []Touch
+	var touches []leadrouter.Touch
 	for range MaxTouches {
-		touches = append(touches, Touch{PID: "ABCDEFGHIJKL", At: time.Unix(1<<40, 0), Landing: long, Kind: KindLink})
+		touches = append(touches, leadrouter.Touch{PID: "ABCDEFGHIJKL", At: time.Unix(1<<40, 0), Landing: long, Kind: leadrouter.TouchLink})
 	}
 	value := codec.Encode(touches)
 	if len(value) > maxCookieValue {
@@ -86,7 +88,7 @@ func TestCodecMaxSize(t *testing.T) {
 
 func TestCodecRejectsTampering(t *testing.T) {
 	codec := NewCodec(testSecret)
-	valid := codec.Encode([]Touch{{PID: "BERLIN01", At: testNow, Landing: "/pricing", Kind: KindLink}})
+	valid := codec.Encode([]leadrouter.Touch{{PID: "BERLIN01", At: testNow, Landing: "/pricing", Kind: leadrouter.TouchLink}})
 	raw, err := base64.RawURLEncoding.DecodeString(valid)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +109,7 @@ func TestCodecRejectsTampering(t *testing.T) {
 		{"flipped tag", flip(len(raw) - 1)},
 		{"truncated", valid[:len(valid)-2]},
 		{"tag only", base64.RawURLEncoding.EncodeToString(raw[len(raw)-tagSize:])},
-		{"other key", NewCodec([]byte("another secret")).Encode([]Touch{{PID: "BERLIN01", At: testNow, Kind: KindLink}})},
+		{"other key", NewCodec([]byte("another secret")).Encode([]leadrouter.Touch{{PID: "BERLIN01", At: testNow, Kind: leadrouter.TouchLink}})},
 		{"too long", strings.Repeat("A", maxCookieValue+4)},
 	}
 	for _, tt := range tests {
@@ -166,8 +168,8 @@ func TestCodecRejectsSignedGarbage(t *testing.T) {
 
 func TestTouchesFromRequest(t *testing.T) {
 	codec := NewCodec(testSecret)
-	valid := codec.Encode([]Touch{{PID: "BERLIN01", At: testNow, Landing: "/pricing", Kind: KindLink}})
-	forged := NewCodec([]byte("forger")).Encode([]Touch{{PID: "EVIL01", At: testNow, Kind: KindLink}})
+	valid := codec.Encode([]leadrouter.Touch{{PID: "BERLIN01", At: testNow, Landing: "/pricing", Kind: leadrouter.TouchLink}})
+	forged := NewCodec([]byte("forger")).Encode([]leadrouter.Touch{{PID: "EVIL01", At: testNow, Kind: leadrouter.TouchLink}})
 	tests := []struct {
 		name    string
 		cookies []string // Cookie header lines

@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // discardWriter is a ResponseWriter that keeps nothing but its header map,
@@ -50,9 +52,9 @@ func BenchmarkRedirect(b *testing.B) { benchmarkRedirect(b, "") }
 // previous touches are verified and carried over.
 func BenchmarkRedirectWithCookie(b *testing.B) {
 	codec := NewCodec(testSecret)
-	cookie := codec.Encode([]Touch{
-		{PID: "PARIS002", At: testNow, Landing: "/products/erp?utm_source=newsletter", Kind: KindLink},
-		{PID: "BERLIN01", At: testNow, Landing: "/pricing", Kind: KindLink},
+	cookie := codec.Encode([]leadrouter.Touch{
+		{PID: "PARIS002", At: testNow, Landing: "/products/erp?utm_source=newsletter", Kind: leadrouter.TouchLink},
+		{PID: "BERLIN01", At: testNow, Landing: "/pricing", Kind: leadrouter.TouchLink},
 	})
 	benchmarkRedirect(b, cookie)
 }
@@ -98,7 +100,7 @@ func TestRedirectAllocations(t *testing.T) {
 	}
 	fx := MustFixture(t)
 	handler := NewMiddleware(fx.cfg, nextHandler)
-	cookie := fx.cfg.Codec.Encode([]Touch{{PID: "PARIS002", At: testNow, Landing: "/x", Kind: KindLink}})
+	cookie := fx.cfg.Codec.Encode([]leadrouter.Touch{{PID: "PARIS002", At: testNow, Landing: "/x", Kind: leadrouter.TouchLink}})
 	for _, c := range []string{"", cookie} {
 		r := benchRequest(t, c)
 		w := &discardWriter{header: http.Header{}}

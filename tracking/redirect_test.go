@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // serve runs one request through the middleware and returns the response.
@@ -123,7 +125,7 @@ func TestRedirectCookie(t *testing.T) {
 				t.Errorf("cookie attributes: %+v", c)
 			}
 			touches, ok := fx.cfg.Codec.Decode(value)
-			want := Touch{PID: "BERLIN01", At: testNow, Landing: "/pricing?a=1", Kind: KindLink}
+			want := leadrouter.Touch{PID: "BERLIN01", At: testNow, Landing: "/pricing?a=1", Kind: leadrouter.TouchLink}
 			if !ok || len(touches) != 1 || touches[0] != want {
 				t.Errorf("touches %+v (ok %v), want [%+v]", touches, ok, want)
 			}
@@ -167,8 +169,8 @@ func TestRedirectKeepsLastThreeTouches(t *testing.T) {
 func TestRedirectIgnoresTamperedCookie(t *testing.T) {
 	fx := MustFixture(t)
 	handler := NewMiddleware(fx.cfg, nextHandler)
-	old := fx.cfg.Codec.Encode([]Touch{{PID: "PARIS002", At: testNow, Landing: "/old", Kind: KindLink}})
-	forged := NewCodec([]byte("forger")).Encode([]Touch{{PID: "PARIS002", At: testNow, Landing: "/forged", Kind: KindLink}})
+	old := fx.cfg.Codec.Encode([]leadrouter.Touch{{PID: "PARIS002", At: testNow, Landing: "/old", Kind: leadrouter.TouchLink}})
+	forged := NewCodec([]byte("forger")).Encode([]leadrouter.Touch{{PID: "PARIS002", At: testNow, Landing: "/forged", Kind: leadrouter.TouchLink}})
 	tests := []struct {
 		name   string
 		cookie string

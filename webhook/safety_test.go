@@ -38,7 +38,7 @@ func TestSubscribeRefusesSpecialAddresses(t *testing.T) {
 				t.Errorf("%s: %v, want 422 on url and events", raw, err)
 			}
 		}
-		var hooks []store.Webhook
+		var hooks []leadrouter.Webhook
 		_ = db.View(ctx, func(tx *store.Tx) error { hooks, _ = tx.Webhooks(ctx); return nil })
 		if len(hooks) != 0 {
 			t.Fatalf("stored %+v", hooks)
@@ -59,7 +59,7 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 		// localhost passes the subscription check (a name) and resolves
 		// to loopback.
 		db.SetWebhookPolicy(egress.Policy{})
-		var viaName store.Webhook
+		var viaName leadrouter.Webhook
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			var err error
 			viaName, err = tx.CreateWebhook(ctx, admin, "http://localhost:"+port+"/hook", []string{"lead.created"})
@@ -142,8 +142,8 @@ func TestPauseResumeDelete(t *testing.T) {
 		gone := newReceiver(t, 0, false)
 		keptHook := kept.subscribe(t, db, "lead.created")
 		goneHook := gone.subscribe(t, db, "lead.created")
-		setActive := func(id string, active bool) store.Webhook {
-			var h store.Webhook
+		setActive := func(id string, active bool) leadrouter.Webhook {
+			var h leadrouter.Webhook
 			if err := db.Update(ctx, func(tx *store.Tx) error {
 				var err error
 				h, err = tx.SetWebhookActive(ctx, admin, id, active)
@@ -181,7 +181,7 @@ func TestPauseResumeDelete(t *testing.T) {
 		if _, got := gone.snapshot(); len(got) != 3 {
 			t.Fatalf("the deleted subscription got %d events, want the 3 before", len(got))
 		}
-		var hooks []store.Webhook
+		var hooks []leadrouter.Webhook
 		_ = db.View(ctx, func(tx *store.Tx) error { hooks, _ = tx.Webhooks(ctx); return nil })
 		if len(hooks) != 1 || hooks[0].ID != keptHook.ID {
 			t.Fatalf("listed %+v", hooks)

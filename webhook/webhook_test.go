@@ -100,9 +100,9 @@ func (rc *receiver) snapshot() (requests, got []received) {
 }
 
 // subscribe creates a webhook for rc on db.
-func (rc *receiver) subscribe(t *testing.T, db *store.DB, events ...string) store.Webhook {
+func (rc *receiver) subscribe(t *testing.T, db *store.DB, events ...string) leadrouter.Webhook {
 	t.Helper()
-	var h store.Webhook
+	var h leadrouter.Webhook
 	if err := db.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
 		h, err = tx.CreateWebhook(context.Background(), admin, rc.server.URL, events)

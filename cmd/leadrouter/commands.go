@@ -112,7 +112,7 @@ func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	defer db.Close()
-	var t store.Token
+	var t leadrouter.Token
 	if err := db.Update(ctx, func(tx *store.Tx) error {
 		var err error
 		t, _, err = tx.RevokeToken(ctx, leadrouter.System, id)

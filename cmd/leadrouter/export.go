@@ -71,8 +71,8 @@ func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		_ = w.Write([]string{"id", "status", "first_name", "last_name", "email", "phone", "redacted", "company", "title", "country", "source",
 			"campaign", "credited_pid", "owner_kind", "owner_id", "owner_partner_id", "reserved_partner_id", "score", "nurture_track", "consent_share", "created_at"})
 		return db.ExportLeads(ctx, actor, func(l leadrouter.Lead) error {
-			row := append([]string{l.ID, l.Status}, contact(store.ReadKindLead, l.ID, l)...)
-			row = append(row, l.Company, l.Title, l.Country, l.Source, l.Campaign, l.CreditedPID, l.Owner.Kind, ownerID(actor, l), l.Owner.PartnerID,
+			row := append([]string{l.ID, string(l.Status)}, contact(store.ReadKindLead, l.ID, l)...)
+			row = append(row, l.Company, l.Title, l.Country, string(l.Source), l.Campaign, l.CreditedPID, string(l.Owner.Kind), ownerID(actor, l), l.Owner.PartnerID,
 				l.ReservedPartnerID, strconv.Itoa(l.Score), l.NurtureTrack, strconv.FormatBool(l.Consent.Share), l.CreatedAt.UTC().Format(time.RFC3339))
 			return w.Write(row)
 		})
@@ -84,7 +84,7 @@ func runExport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		if actor.IsPartner() {
 			l.HandoffPartnerID = o.PartnerID
 		}
-		row := []string{o.ID, o.Name, o.Status, store.FormatAmount(o.Amount), o.LeadID, o.AccountID}
+		row := []string{o.ID, o.Name, string(o.Status), store.FormatAmount(o.Amount), o.LeadID, o.AccountID}
 		row = append(row, contact(store.ReadKindOpportunity, o.ID, l)...)
 		row = append(row, l.Company, l.Country, o.ReservedPartnerID, o.PartnerID, o.CreatedAt.UTC().Format(time.RFC3339), store.FormatTime(o.HandedOffAt))
 		return w.Write(row)

@@ -534,7 +534,7 @@ func TestCommands(t *testing.T) {
 	if err != nil || u.Role != leadrouter.RoleAdmin {
 		t.Fatalf("token does not authenticate: %v", err)
 	}
-	var tokens []store.Token
+	var tokens []leadrouter.Token
 	if err := sdb.View(ctx, func(tx *store.Tx) error {
 		tokens, err = tx.Tokens(ctx, leadrouter.System, u.ID)
 		return err

@@ -127,7 +127,7 @@ func ReservedFor(p leadrouter.Partner) LeadOption {
 }
 
 // Status sets the lead's status.
-func Status(s string) LeadOption { return func(l *leadrouter.Lead) { l.Status = s } }
+func Status(s leadrouter.LeadStatus) LeadOption { return func(l *leadrouter.Lead) { l.Status = s } }
 
 // Consented records consent to share at capture.
 func Consented(l *leadrouter.Lead) {

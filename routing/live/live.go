@@ -38,7 +38,7 @@ type Router struct {
 // if it differs, or else the built-in default.
 func New(ctx context.Context, db *store.DB, policySource []byte, by string) (*Router, error) {
 	r := &Router{db: db}
-	var stored store.PolicyVersion
+	var stored leadrouter.PolicyVersion
 	err := db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		stored, err = tx.CurrentPolicy(ctx)
@@ -126,7 +126,7 @@ func policyError(err error) error {
 
 // Reload picks up a policy stored by another server process.
 func (r *Router) Reload(ctx context.Context) error {
-	var stored store.PolicyVersion
+	var stored leadrouter.PolicyVersion
 	err := r.db.View(ctx, func(tx *store.Tx) error {
 		var err error
 		stored, err = tx.CurrentPolicy(ctx)
