@@ -26,11 +26,8 @@ func (s *Server) createAccount(w http.ResponseWriter, r *http.Request, actor lea
 		return mergeInvalid(decodeErr, in.Validate())
 	}
 	var a leadrouter.Account
-	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-		var err error
-		a, err = tx.CreateAccount(r.Context(), actor, in)
-		return err
-	}); err != nil {
+	var err error
+	if a, err = s.admin.CreateAccount(r.Context(), actor, in); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusCreated, a)
@@ -43,10 +40,7 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, actor lead
 		return err
 	}
 	var page store.Page[leadrouter.Account]
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		page, err = tx.Accounts(r.Context(), actor, limit, cursor)
-		return err
-	}); err != nil {
+	if page, err = s.admin.Accounts(r.Context(), actor, limit, cursor); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, page)
@@ -55,11 +49,8 @@ func (s *Server) listAccounts(w http.ResponseWriter, r *http.Request, actor lead
 
 func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var a leadrouter.Account
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		var err error
-		a, err = tx.Account(r.Context(), actor, r.PathValue("id"))
-		return err
-	}); err != nil {
+	var err error
+	if a, err = s.admin.Account(r.Context(), actor, r.PathValue("id")); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, a)
@@ -67,15 +58,8 @@ func (s *Server) getAccount(w http.ResponseWriter, r *http.Request, actor leadro
 }
 
 func (s *Server) accountTimeline(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-	var events []leadrouter.Event
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		if _, err := tx.Account(r.Context(), actor, r.PathValue("id")); err != nil {
-			return err
-		}
-		var err error
-		events, err = tx.Timeline(r.Context(), r.PathValue("id"))
-		return err
-	}); err != nil {
+	events, err := s.admin.AccountTimeline(r.Context(), actor, r.PathValue("id"))
+	if err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"items": timelineItems(events)})

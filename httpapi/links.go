@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
 
@@ -18,11 +17,8 @@ func (s *Server) MountLinks(siteHosts []string) {
 		Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/partners/{id}/links", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		var p leadrouter.Partner
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			p, err = tx.Partner(r.Context(), actor, r.PathValue("id"))
-			return err
-		}); err != nil {
+		var err error
+		if p, err = s.admin.Partner(r.Context(), actor, r.PathValue("id")); err != nil {
 			return err
 		}
 		if err := LinksRecord(p); err != nil {

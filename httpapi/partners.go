@@ -26,14 +26,11 @@ func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, actor lea
 	if decodeErr != nil {
 		// Values of the wrong type: list them with every other offending
 		// field, in one 422.
-		return mergeInvalid(decodeErr, s.db.View(r.Context(), func(tx *store.Tx) error { return tx.ValidateNewPartner(r.Context(), &in) }))
+		return mergeInvalid(decodeErr, s.admin.ValidateNewPartner(r.Context(), &in))
 	}
 	var p leadrouter.Partner
-	err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-		var err error
-		p, err = tx.CreatePartner(r.Context(), actor, in)
-		return err
-	})
+	var err error
+	p, err = s.admin.CreatePartner(r.Context(), actor, in)
 	if err != nil {
 		return err
 	}
@@ -54,10 +51,7 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, actor lead
 		return err
 	}
 	var page store.Page[leadrouter.Partner]
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		page, err = tx.Partners(r.Context(), actor, limit, cursor)
-		return err
-	}); err != nil {
+	if page, err = s.admin.Partners(r.Context(), actor, limit, cursor); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, page)
@@ -66,11 +60,8 @@ func (s *Server) listPartners(w http.ResponseWriter, r *http.Request, actor lead
 
 func (s *Server) getPartner(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var p leadrouter.Partner
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		var err error
-		p, err = tx.Partner(r.Context(), actor, r.PathValue("id"))
-		return err
-	}); err != nil {
+	var err error
+	if p, err = s.admin.Partner(r.Context(), actor, r.PathValue("id")); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, p)
@@ -93,14 +84,11 @@ func (s *Server) patchPartner(w http.ResponseWriter, r *http.Request, actor lead
 	upd := leadrouter.PartnerUpdate{
 		Name: req.Name, Status: req.Status, Tier: req.Tier, PAMUserID: req.PAMUserID, Countries: req.Countries, Weight: req.Weight, DailyCap: req.DailyCap}
 	if decodeErr != nil {
-		return mergeInvalid(decodeErr, s.db.View(r.Context(), func(tx *store.Tx) error { return tx.ValidatePartnerUpdate(r.Context(), &upd) }))
+		return mergeInvalid(decodeErr, s.admin.ValidatePartnerUpdate(r.Context(), &upd))
 	}
 	var p leadrouter.Partner
-	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-		var err error
-		p, err = tx.UpdatePartner(r.Context(), actor, r.PathValue("id"), upd)
-		return err
-	}); err != nil {
+	var err error
+	if p, err = s.admin.UpdatePartner(r.Context(), actor, r.PathValue("id"), upd); err != nil {
 		return err
 	}
 	s.partnersChanged()

@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -39,6 +40,8 @@ type Server struct {
 	// OnPartnersChanged runs after a partner is created or changed (the
 	// tracking directory refreshes its PID snapshot).
 	OnPartnersChanged func()
+	// admin runs the administrative use cases.
+	admin *admin.Service
 	// draining is set when the server is shutting down (see Drain).
 	draining atomic.Bool
 }
@@ -60,6 +63,9 @@ type Config struct {
 	MaxBodySize int64
 	// ReadLog records who saw contact details (nil: nobody is recorded).
 	ReadLog *store.ReadLog
+	// Admin runs the administrative use cases (partners, users, tokens,
+	// accounts, webhook subscriptions).
+	Admin *admin.Service
 }
 
 // New returns an API server with the core routes registered; other
@@ -68,7 +74,10 @@ func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
 	}
-	s := &Server{db: cfg.DB, logger: cfg.Logger, metrics: cfg.Metrics, mux: http.NewServeMux(), reads: cfg.ReadLog}
+	if cfg.Admin == nil {
+		cfg.Admin = &admin.Service{DB: cfg.DB}
+	}
+	s := &Server{admin: cfg.Admin, db: cfg.DB, logger: cfg.Logger, metrics: cfg.Metrics, mux: http.NewServeMux(), reads: cfg.ReadLog}
 	s.routes()
 	return s
 }

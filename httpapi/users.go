@@ -30,11 +30,8 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, actor leadro
 		return mergeInvalid(decodeErr, in.Validate())
 	}
 	var out userCreated
-	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-		var err error
-		out.User, out.Token, err = tx.CreateUser(r.Context(), actor, in)
-		return err
-	}); err != nil {
+	var err error
+	if out.User, out.Token, err = s.admin.CreateUser(r.Context(), actor, in); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusCreated, out)
@@ -52,10 +49,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, actor leadrou
 		return err
 	}
 	var page store.Page[leadrouter.User]
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		page, err = tx.Users(r.Context(), actor, role, limit, cursor)
-		return err
-	}); err != nil {
+	if page, err = s.admin.Users(r.Context(), actor, role, limit, cursor); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, page)
@@ -64,11 +58,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, actor leadrou
 
 func (s *Server) getUser(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var u leadrouter.User
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		var err error
-		u, err = tx.User(r.Context(), actor, r.PathValue("id"))
-		return err
-	}); err != nil {
+	var err error
+	if u, err = s.admin.User(r.Context(), actor, r.PathValue("id")); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, u)
@@ -93,11 +84,8 @@ type tokenIssued struct {
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var tokens []leadrouter.Token
-	if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-		var err error
-		tokens, err = tx.Tokens(r.Context(), actor, r.PathValue("id"))
-		return err
-	}); err != nil {
+	var err error
+	if tokens, err = s.admin.Tokens(r.Context(), actor, r.PathValue("id")); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusOK, map[string]any{"items": tokens})
@@ -106,11 +94,8 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, actor leadro
 
 func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var out tokenIssued
-	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-		var err error
-		out.Token, out.Secret, err = tx.IssueToken(r.Context(), actor, r.PathValue("id"))
-		return err
-	}); err != nil {
+	var err error
+	if out.Token, out.Secret, err = s.admin.IssueToken(r.Context(), actor, r.PathValue("id")); err != nil {
 		return err
 	}
 	WriteJSON(w, http.StatusCreated, out)
@@ -120,11 +105,8 @@ func (s *Server) issueToken(w http.ResponseWriter, r *http.Request, actor leadro
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var t leadrouter.Token
 	var hash string
-	if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-		var err error
-		t, hash, err = tx.RevokeToken(r.Context(), actor, r.PathValue("id"))
-		return err
-	}); err != nil {
+	var err error
+	if t, hash, err = s.admin.RevokeToken(r.Context(), actor, r.PathValue("id")); err != nil {
 		return err
 	}
 	s.tokens.forget(hash)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/store"
 )
 
 // webhookRequest is the body of POST /api/v1/webhooks.
@@ -31,11 +30,8 @@ func (s *Server) MountWebhooks() {
 			return err
 		}
 		var h leadrouter.Webhook
-		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-			var err error
-			h, err = tx.CreateWebhook(r.Context(), actor, req.URL, req.Events)
-			return err
-		}); err != nil {
+		var err error
+		if h, err = s.admin.CreateWebhook(r.Context(), actor, req.URL, req.Events); err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusCreated, h)
@@ -43,12 +39,8 @@ func (s *Server) MountWebhooks() {
 	}, leadrouter.RoleAdmin)
 	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, delivered}}"})
 	s.Handle("GET /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var hooks []leadrouter.Webhook
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			hooks, err = tx.Webhooks(r.Context())
-			return err
-		}); err != nil {
+		hooks, err := s.admin.Webhooks(r.Context(), actor)
+		if err != nil {
 			return err
 		}
 		pending, delivered, err := s.db.OutboxStats(r.Context())
@@ -71,11 +63,8 @@ func (s *Server) MountWebhooks() {
 			return v.Err()
 		}
 		var h leadrouter.Webhook
-		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-			var err error
-			h, err = tx.SetWebhookActive(r.Context(), actor, r.PathValue("id"), *req.Active)
-			return err
-		}); err != nil {
+		var err error
+		if h, err = s.admin.SetWebhookActive(r.Context(), actor, r.PathValue("id"), *req.Active); err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, h)
@@ -84,9 +73,7 @@ func (s *Server) MountWebhooks() {
 	s.Document("DELETE /api/v1/webhooks/{id}", Doc{Summary: "Delete a subscription: nothing more is queued to it and its pending deliveries are dropped",
 		Success: []int{http.StatusNoContent}, Errors: []int{http.StatusNotFound}})
 	s.Handle("DELETE /api/v1/webhooks/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-			return tx.DeleteWebhook(r.Context(), actor, r.PathValue("id"))
-		}); err != nil {
+		if err := s.admin.DeleteWebhook(r.Context(), actor, r.PathValue("id")); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)

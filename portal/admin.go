@@ -31,19 +31,16 @@ func (p *Portal) partnersPage(w http.ResponseWriter, r *http.Request, s *session
 	ctx := r.Context()
 	var data partnersData
 	data.Form = form
-	err := p.db.View(ctx, func(tx *store.Tx) error {
-		page, err := tx.Partners(ctx, s.actor, 500, "")
-		if err != nil {
-			return err
-		}
-		data.Partners = page.Items
-		pams, err := tx.Users(ctx, s.actor, leadrouter.RolePAM, 500, "")
-		data.PAMs = pams.Items
-		return err
-	})
+	page, err := p.cfg.Admin.Partners(ctx, s.actor, 500, "")
 	if err != nil {
 		return err
 	}
+	data.Partners = page.Items
+	pams, err := p.cfg.Admin.Users(ctx, s.actor, leadrouter.RolePAM, 500, "")
+	if err != nil {
+		return err
+	}
+	data.PAMs = pams.Items
 	p.render(w, r, s, status, "admin_partners", "Partners", data, formErr)
 	return nil
 }
@@ -62,10 +59,7 @@ func (p *Portal) createPartner(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	in := leadrouter.NewPartner{Name: form["name"], Countries: splitList(form["countries"]), Domains: splitList(form["domains"]),
 		Tier: form["tier"], PAMUserID: form["pam_user_id"]}
-	err := p.db.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.CreatePartner(ctx, s.actor, in)
-		return err
-	})
+	_, err := p.cfg.Admin.CreatePartner(ctx, s.actor, in)
 	if err != nil {
 		return p.partnersPage(w, r, s, statusOf(err), form, err)
 	}
@@ -88,10 +82,7 @@ func (p *Portal) partnerStatus(w http.ResponseWriter, r *http.Request, s *sessio
 		return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The status must be active or suspended.",
 			Fields: []leadrouter.FieldError{{Field: "status", Message: "must be active or suspended"}}}
 	}
-	err := p.db.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.UpdatePartner(ctx, s.actor, r.PathValue("id"), leadrouter.PartnerUpdate{Status: &status})
-		return err
-	})
+	_, err := p.cfg.Admin.UpdatePartner(ctx, s.actor, r.PathValue("id"), leadrouter.PartnerUpdate{Status: &status})
 	if err != nil {
 		return err
 	}
@@ -111,24 +102,18 @@ type usersData struct {
 func (p *Portal) usersPage(w http.ResponseWriter, r *http.Request, s *session, status int, form map[string]string, formErr error) error {
 	ctx := r.Context()
 	data := usersData{Partners: map[string]string{}, Roles: leadrouter.Roles, Form: form}
-	err := p.db.View(ctx, func(tx *store.Tx) error {
-		users, err := tx.Users(ctx, s.actor, "", 500, r.URL.Query().Get("cursor"))
-		if err != nil {
-			return err
-		}
-		data.Users = users.Items
-		partners, err := tx.Partners(ctx, s.actor, 500, "")
-		if err != nil {
-			return err
-		}
-		data.PartnerList = partners.Items
-		for _, pt := range partners.Items {
-			data.Partners[pt.ID] = pt.Name
-		}
-		return nil
-	})
+	users, err := p.cfg.Admin.Users(ctx, s.actor, "", 500, r.URL.Query().Get("cursor"))
 	if err != nil {
 		return err
+	}
+	data.Users = users.Items
+	partners, err := p.cfg.Admin.Partners(ctx, s.actor, 500, "")
+	if err != nil {
+		return err
+	}
+	data.PartnerList = partners.Items
+	for _, pt := range partners.Items {
+		data.Partners[pt.ID] = pt.Name
 	}
 	p.render(w, r, s, status, "admin_users", "Users", data, formErr)
 	return nil
@@ -152,10 +137,7 @@ func (p *Portal) createUser(w http.ResponseWriter, r *http.Request, s *session) 
 	if in.Role != leadrouter.RolePartner {
 		in.PartnerID = ""
 	}
-	err := p.db.Update(ctx, func(tx *store.Tx) error {
-		_, _, err := tx.CreateUser(ctx, s.actor, in)
-		return err
-	})
+	_, _, err := p.cfg.Admin.CreateUser(ctx, s.actor, in)
 	if err != nil {
 		return p.usersPage(w, r, s, statusOf(err), form, err)
 	}

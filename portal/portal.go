@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
@@ -55,6 +56,8 @@ type Config struct {
 	// SessionTTL is how long a sign-in lasts (default 12 hours).
 	SessionTTL time.Duration
 
+	// Admin runs the administrative use cases (default: on DB).
+	Admin         *admin.Service
 	Intake        Capturer
 	Router        Policy
 	Lifecycle     Lifecycle
@@ -86,6 +89,9 @@ func New(cfg Config) (*Portal, error) {
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Admin == nil {
+		cfg.Admin = &admin.Service{DB: cfg.DB}
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour

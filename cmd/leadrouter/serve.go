@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/audit"
 	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/demo"
@@ -33,7 +34,10 @@ type Main struct {
 	Logger *slog.Logger
 	Stdout io.Writer
 
-	DB        *store.DB
+	DB *store.DB
+	// Admin runs partners, users, tokens, accounts and webhook
+	// subscriptions for the API and the portal.
+	Admin     *admin.Service
 	API       *httpapi.Server
 	Directory *tracking.Directory
 	Clicks    *tracking.ClickCounter
@@ -164,7 +168,8 @@ func (m *Main) Run(ctx context.Context) error {
 		SiteHosts: siteHosts, Logger: m.Logger,
 	}
 
-	m.API = httpapi.New(httpapi.Config{DB: db, Logger: m.Logger, ReadLog: m.ReadLog})
+	m.Admin = &admin.Service{DB: db}
+	m.API = httpapi.New(httpapi.Config{DB: db, Logger: m.Logger, ReadLog: m.ReadLog, Admin: m.Admin})
 	m.API.OnPartnersChanged = func() {
 		if err := m.Directory.Refresh(context.Background()); err != nil {
 			m.Logger.Warn("refresh PID directory", "err", err)
