@@ -173,3 +173,16 @@ func (s *Service) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, 
 func (s *Service) DeleteWebhook(ctx context.Context, actor leadrouter.Actor, id string) error {
 	return s.DB.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, actor, id) })
 }
+
+// CreateForm stores a public form (admin).
+func (s *Service) CreateForm(ctx context.Context, actor leadrouter.Actor, f leadrouter.Form) (leadrouter.Form, error) {
+	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Form, error) { return tx.CreateForm(ctx, actor, f) })
+}
+
+// Forms lists the public forms (staff).
+func (s *Service) Forms(ctx context.Context, actor leadrouter.Actor) ([]leadrouter.Form, error) {
+	if !actor.IsStaff() {
+		return nil, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Only staff may list forms.")
+	}
+	return read(ctx, s.DB, func(tx *store.Tx) ([]leadrouter.Form, error) { return tx.Forms(ctx) })
+}

@@ -267,11 +267,8 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		if decodeErr != nil {
 			return mergeInvalid(decodeErr, f.Validate())
 		}
-		if err := s.db.Update(r.Context(), func(tx *store.Tx) error {
-			var err error
-			f, err = tx.CreateForm(r.Context(), actor, f)
-			return err
-		}); err != nil {
+		var err error
+		if f, err = s.admin.CreateForm(r.Context(), actor, f); err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusCreated, f)
@@ -280,12 +277,8 @@ func (s *Server) MountLeads(svc *intake.Service) {
 
 	s.Document("GET /api/v1/forms", Doc{Summary: "List the forms", Response: itemList[leadrouter.Form]{}})
 	s.Handle("GET /api/v1/forms", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var forms []leadrouter.Form
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			forms, err = tx.Forms(r.Context())
-			return err
-		}); err != nil {
+		forms, err := s.admin.Forms(r.Context(), actor)
+		if err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, map[string]any{"items": forms})
