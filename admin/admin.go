@@ -40,6 +40,9 @@ func write[T any](ctx context.Context, db *store.DB, fn func(tx *store.Tx) (T, e
 
 // CreatePartner issues the partner's PID and stores it (admin).
 func (s *Service) CreatePartner(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewPartner) (leadrouter.Partner, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.Partner{}, err
+	}
 	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Partner, error) { return tx.CreatePartner(ctx, actor, in) })
 }
 
@@ -55,9 +58,26 @@ func (s *Service) ValidatePartnerUpdate(ctx context.Context, upd *leadrouter.Par
 	return s.DB.View(ctx, func(tx *store.Tx) error { return tx.ValidatePartnerUpdate(ctx, upd) })
 }
 
-// UpdatePartner changes a partner (admin; a PAM its partners' status).
+// UpdatePartner changes a partner: an admin anything, a PAM only the
+// status of its own partners (another's is not found).
 func (s *Service) UpdatePartner(ctx context.Context, actor leadrouter.Actor, id string, upd leadrouter.PartnerUpdate) (leadrouter.Partner, error) {
-	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Partner, error) { return tx.UpdatePartner(ctx, actor, id, upd) })
+	if err := actor.Require(leadrouter.RoleAdmin, leadrouter.RolePAM); err != nil {
+		return leadrouter.Partner{}, err
+	}
+	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Partner, error) {
+		if actor.Role == leadrouter.RolePAM {
+			if err := tx.ValidatePartnerUpdate(ctx, &upd); err != nil {
+				return leadrouter.Partner{}, err
+			}
+			if p, err := tx.Partner(ctx, actor, id); err != nil {
+				return p, err
+			}
+			if upd.Name != nil || upd.Tier != nil || upd.PAMUserID != nil || upd.Countries != nil || upd.Weight != nil || upd.DailyCap != nil {
+				return leadrouter.Partner{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "A PAM may only change a partner's status.")
+			}
+		}
+		return tx.UpdatePartner(ctx, actor, id, upd)
+	})
 }
 
 // Partner reads one partner as actor may see it (ENOTFOUND otherwise).
@@ -74,6 +94,9 @@ func (s *Service) Partners(ctx context.Context, actor leadrouter.Actor, limit in
 
 // CreateUser stores a user and returns it with its first token (admin).
 func (s *Service) CreateUser(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewUser) (leadrouter.User, string, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.User{}, "", err
+	}
 	var token string
 	u, err := write(ctx, s.DB, func(tx *store.Tx) (leadrouter.User, error) {
 		u, t, err := tx.CreateUser(ctx, actor, in)
@@ -125,6 +148,9 @@ func (s *Service) RevokeToken(ctx context.Context, actor leadrouter.Actor, id st
 
 // CreateAccount stores an account or division (admin).
 func (s *Service) CreateAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.Account{}, err
+	}
 	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Account, error) { return tx.CreateAccount(ctx, actor, in) })
 }
 
@@ -152,6 +178,9 @@ func (s *Service) AccountTimeline(ctx context.Context, actor leadrouter.Actor, i
 
 // CreateWebhook subscribes a URL to events (admin).
 func (s *Service) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL string, events []string) (leadrouter.Webhook, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.Webhook{}, err
+	}
 	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Webhook, error) { return tx.CreateWebhook(ctx, actor, rawURL, events) })
 }
 
@@ -165,17 +194,26 @@ func (s *Service) Webhooks(ctx context.Context, actor leadrouter.Actor) ([]leadr
 
 // SetWebhookActive pauses or resumes a subscription (admin).
 func (s *Service) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, id string, active bool) (leadrouter.Webhook, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.Webhook{}, err
+	}
 	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Webhook, error) { return tx.SetWebhookActive(ctx, actor, id, active) })
 }
 
 // DeleteWebhook deletes a subscription and drops its pending deliveries
 // (admin).
 func (s *Service) DeleteWebhook(ctx context.Context, actor leadrouter.Actor, id string) error {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return err
+	}
 	return s.DB.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, actor, id) })
 }
 
 // CreateForm stores a public form (admin).
 func (s *Service) CreateForm(ctx context.Context, actor leadrouter.Actor, f leadrouter.Form) (leadrouter.Form, error) {
+	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
+		return leadrouter.Form{}, err
+	}
 	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Form, error) { return tx.CreateForm(ctx, actor, f) })
 }
 

@@ -30,9 +30,6 @@ func accountVisibility(actor leadrouter.Actor) (string, []any) {
 // CreateAccount stores an account (a division when ParentID is set) with
 // its domains, each of which may belong to one account only.
 func (tx *Tx) CreateAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
-	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
-		return leadrouter.Account{}, err
-	}
 	return tx.createAccount(ctx, actor, in)
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -190,10 +191,7 @@ func TestPauseResumeDelete(t *testing.T) {
 		if leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
 			t.Fatalf("deleting again: %v", err)
 		}
-		err = db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.SetWebhookActive(ctx, leadrouter.Actor{UserID: "usr_s", Role: leadrouter.RoleSales}, keptHook.ID, false)
-			return err
-		})
+		_, err = (&adminuc.Service{DB: db}).SetWebhookActive(ctx, leadrouter.Actor{UserID: "usr_s", Role: leadrouter.RoleSales}, keptHook.ID, false)
 		if leadrouter.ErrorCode(err) != leadrouter.EFORBIDDEN {
 			t.Fatalf("a sales user paused: %v", err)
 		}
