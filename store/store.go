@@ -5,6 +5,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -14,6 +15,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -43,6 +46,8 @@ type DB struct {
 	checkpointer *checkpointer
 	// keys derives index keys of names (see Options.MatchKeys).
 	keys leadrouter.MatchKeys
+	// bcryptCost is the cost of password hashes (see Options.BcryptCost).
+	bcryptCost int
 	// auditKey keys the events' hashes (see Options.AuditKey).
 	auditKey []byte
 	// Now returns the current time; tests may replace it.
@@ -58,6 +63,9 @@ type Options struct {
 	// MatchKeys derives the company keys, tokens and words the store
 	// indexes (match.Keys); required.
 	MatchKeys leadrouter.MatchKeys
+	// BcryptCost is the cost of password hashes (default
+	// bcrypt.DefaultCost; tests lower it).
+	BcryptCost int
 	// AuditKey keys the timelines' hash chains (HMAC-SHA256); it is kept
 	// outside the database. Without one, events get unkeyed SHA-256
 	// hashes as before the key existed.
@@ -99,7 +107,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 16
 	}
-	db := &DB{engine: engine, url: rawURL, keys: opts.MatchKeys, auditKey: opts.AuditKey, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	db := &DB{engine: engine, url: rawURL, keys: opts.MatchKeys, auditKey: opts.AuditKey, bcryptCost: cmp.Or(opts.BcryptCost, bcrypt.DefaultCost), Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	switch engine {
 	case SQLite:
 		registerSQLite()

@@ -27,8 +27,6 @@ func scanUser(s interface{ Scan(...any) error }) (leadrouter.User, error) {
 	return u, err
 }
 
-// BcryptCost is the cost of password hashes (tests may lower it).
-var BcryptCost = bcrypt.DefaultCost
 
 // CreateUser stores a user (password hashed with bcrypt) and issues its
 // first API token, returned in plain text once; only its hash is stored.
@@ -45,7 +43,7 @@ func (tx *Tx) CreateUser(ctx context.Context, actor leadrouter.Actor, in leadrou
 	}
 	var hash any
 	if in.Password != "" {
-		h, err := bcrypt.GenerateFromPassword([]byte(in.Password), BcryptCost)
+		h, err := bcrypt.GenerateFromPassword([]byte(in.Password), tx.db.bcryptCost)
 		if err != nil {
 			return leadrouter.User{}, "", fmt.Errorf("hash password: %w", err)
 		}

@@ -120,8 +120,8 @@ func refusedDial(err error) bool {
 var tokens map[string]string
 
 func newMain(dbURL string, demo bool) *Main {
-	store.BcryptCost = 4
 	m := NewMain()
+	m.passwordCost = 4
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.DB = dbURL
 	m.Config.Demo = demo

@@ -32,8 +32,8 @@ func MustRunMain(tb testing.TB, dbURL string) *Main {
 // starts.
 func MustRunMainWith(tb testing.TB, dbURL string, configure func(*Main)) *Main {
 	tb.Helper()
-	store.BcryptCost = 4
 	m := NewMain()
+	m.passwordCost = 4
 	m.Config.Addr = "127.0.0.1:0"
 	m.Config.DB = dbURL
 	m.Config.Demo = true

@@ -53,6 +53,9 @@ type Main struct {
 	DemoCredentials []demo.Credential
 
 	listener net.Listener
+	// passwordCost is the bcrypt cost of new passwords (0: the default;
+	// tests lower it).
+	passwordCost int
 	server   *http.Server
 	front    *tracking.FrontServer
 	cancel   context.CancelFunc
@@ -99,7 +102,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if created {
 		m.Logger.Warn("made a new audit key: keep it outside the database and its backups", "file", keyFile)
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync, AuditKey: auditKey, MatchKeys: match.Keys{}})
+	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync, AuditKey: auditKey, MatchKeys: match.Keys{}, BcryptCost: m.passwordCost})
 	if err != nil {
 		return err
 	}

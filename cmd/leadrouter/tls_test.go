@@ -20,8 +20,8 @@ import (
 // configuration up.
 func runMainWith(tb testing.TB, dbURL string, configure func(*Config)) *Main {
 	tb.Helper()
-	store.BcryptCost = 4
 	m := NewMain()
+	m.passwordCost = 4
 	m.Config.Addr, m.Config.DB, m.Config.Demo, m.Config.SQLiteSync = "127.0.0.1:0", dbURL, true, "NORMAL"
 	m.Config.ClickFlush, m.Config.FormRate, m.Config.FrontServer = 50*time.Millisecond, 10000, true
 	configure(&m.Config)

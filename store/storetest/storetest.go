@@ -90,8 +90,7 @@ func MustOpen(tb testing.TB, engine store.Engine) *store.DB {
 // test ends.
 func MustOpenURL(tb testing.TB, rawURL string) *store.DB {
 	tb.Helper()
-	store.BcryptCost = 4
-	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL", AuditKey: AuditKey, MatchKeys: match.Keys{}})
+	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL", AuditKey: AuditKey, MatchKeys: match.Keys{}, BcryptCost: 4})
 	if err != nil {
 		tb.Fatalf("open %s: %v", rawURL, err)
 	}
