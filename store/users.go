@@ -27,7 +27,6 @@ func scanUser(s interface{ Scan(...any) error }) (leadrouter.User, error) {
 	return u, err
 }
 
-
 // CreateUser stores a user (password hashed with bcrypt) and issues its
 // first API token, returned in plain text once; only its hash is stored.
 func (tx *Tx) CreateUser(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewUser) (leadrouter.User, string, error) {

@@ -56,12 +56,12 @@ type Main struct {
 	// passwordCost is the bcrypt cost of new passwords (0: the default;
 	// tests lower it).
 	passwordCost int
-	server   *http.Server
-	front    *tracking.FrontServer
-	cancel   context.CancelFunc
-	workCtx  context.Context
-	workers  sync.WaitGroup
-	closers  []func(context.Context) error
+	server       *http.Server
+	front        *tracking.FrontServer
+	cancel       context.CancelFunc
+	workCtx      context.Context
+	workers      sync.WaitGroup
+	closers      []func(context.Context) error
 	// conns counts the open client connections (for the draining phase of
 	// Close).
 	conns atomic.Int64
