@@ -2,6 +2,7 @@ package leadrouter
 
 import (
 	"encoding/json"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -127,4 +128,13 @@ func withhold(v any) bool {
 		}
 	}
 	return deleted
+}
+
+// EgressPolicy says where outbound requests (webhook deliveries) may go:
+// CheckURL explains why a URL is refused ("" when allowed), Client makes
+// requests that refuse forbidden addresses at connect time. The egress
+// package implements it.
+type EgressPolicy interface {
+	CheckURL(raw string) string
+	Client(timeout time.Duration) *http.Client
 }

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
-	"github.com/leadrouter/leadrouter/egress"
 )
 
 // webhookCache keeps the subscriptions (paused ones included) for a short
@@ -22,14 +21,14 @@ type webhookCache struct {
 	mu     sync.Mutex
 	hooks  []leadrouter.Webhook
 	loaded time.Time
-	policy egress.Policy
+	policy leadrouter.EgressPolicy
 }
 
 func (db *DB) hookCache() *webhookCache { return &db.hooks }
 
 // SetWebhookPolicy sets what webhook URLs may point at (by default no
 // loopback, private, link-local or other special-purpose address).
-func (db *DB) SetWebhookPolicy(p egress.Policy) {
+func (db *DB) SetWebhookPolicy(p leadrouter.EgressPolicy) {
 	c := db.hookCache()
 	c.mu.Lock()
 	c.policy = p
@@ -37,7 +36,7 @@ func (db *DB) SetWebhookPolicy(p egress.Policy) {
 }
 
 // WebhookPolicy returns what SetWebhookPolicy set.
-func (db *DB) WebhookPolicy() egress.Policy {
+func (db *DB) WebhookPolicy() leadrouter.EgressPolicy {
 	c := db.hookCache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -54,7 +53,9 @@ func (tx *Tx) forgetWebhooks() {
 // CreateWebhook stores a subscriber and returns it with its signing secret.
 func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL string, events []string) (leadrouter.Webhook, error) {
 	var v leadrouter.Validation
-	if msg := tx.db.WebhookPolicy().CheckURL(rawURL); msg != "" {
+	if policy := tx.db.WebhookPolicy(); policy == nil {
+		v.Add("url", "no outbound address policy is set, so no target is allowed")
+	} else if msg := policy.CheckURL(rawURL); msg != "" {
 		v.Add("url", "%s", msg)
 	}
 	names := leadrouter.WebhookEventNames()

@@ -22,6 +22,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -144,7 +145,11 @@ func (d *Deliverer) settings() settings {
 		s.batch = 100
 	}
 	if s.client == nil {
-		s.client = d.DB.WebhookPolicy().Client(s.timeout)
+		policy := d.DB.WebhookPolicy()
+		if policy == nil {
+			policy = egress.Policy{} // no special-purpose address at all
+		}
+		s.client = policy.Client(s.timeout)
 	}
 	if s.now == nil {
 		s.now = time.Now
