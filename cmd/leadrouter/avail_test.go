@@ -125,6 +125,8 @@ func refusedDial(err error) bool {
 // tokens are the demo users' tokens, seeded by the first server of a test.
 var tokens map[string]string
 
+// newMain is a test server's Main on dbURL (with demo data if demo): a
+// free port, cheap password hashes, no form limit.
 func newMain(dbURL string, demo bool) *Main {
 	m := NewMain()
 	m.passwordCost = 4

@@ -32,14 +32,7 @@ func MustRunMain(tb testing.TB, dbURL string) *Main {
 // starts.
 func MustRunMainWith(tb testing.TB, dbURL string, configure func(*Main)) *Main {
 	tb.Helper()
-	m := NewMain()
-	m.passwordCost = 4
-	m.Config.Addr = "127.0.0.1:0"
-	m.Config.DB = dbURL
-	m.Config.Demo = true
-	m.Config.SQLiteSync = "NORMAL"
-	m.Config.ClickFlush = 50 * time.Millisecond
-	m.Config.FormRate = 10000
+	m := newMain(dbURL, true)
 	configure(m)
 	if err := m.Run(context.Background()); err != nil {
 		m.Close()
