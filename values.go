@@ -167,6 +167,14 @@ func NewID(prefix string) string {
 	return prefix + "_" + idEncoding.EncodeToString(b[1:])
 }
 
+// NewSecret returns prefix followed by 160 random bits (lower-case base32):
+// API tokens, session ids, webhook signing secrets.
+func NewSecret(prefix string) string {
+	var b [20]byte
+	_, _ = rand.Read(b[:]) // crypto/rand never fails on supported platforms
+	return prefix + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+}
+
 // ValidID reports whether s has the shape of an identifier NewID(prefix)
 // returns, such as a list's cursor (the id of a page's last item).
 func ValidID(prefix, s string) bool {

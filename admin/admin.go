@@ -14,6 +14,8 @@ import (
 // Service runs the administrative use cases.
 type Service struct {
 	DB *store.DB
+	// Egress decides which webhook targets may be subscribed (nil: none).
+	Egress leadrouter.EgressPolicy
 }
 
 // read runs fn in a read-only transaction and returns what it returned.
@@ -43,19 +45,19 @@ func (s *Service) CreatePartner(ctx context.Context, actor leadrouter.Actor, in 
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return leadrouter.Partner{}, err
 	}
-	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Partner, error) { return tx.CreatePartner(ctx, actor, in) })
+	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Partner, error) { return CreatePartner(ctx, tx, actor, in) })
 }
 
 // ValidateNewPartner checks a new partner's fields, the records they name
 // included, and lists every offending field.
 func (s *Service) ValidateNewPartner(ctx context.Context, in *leadrouter.NewPartner) error {
-	return s.DB.View(ctx, func(tx *store.Tx) error { return tx.ValidateNewPartner(ctx, in) })
+	return s.DB.View(ctx, func(tx *store.Tx) error { return ValidateNewPartner(ctx, tx, in) })
 }
 
 // ValidatePartnerUpdate checks a partner update's fields like
 // ValidateNewPartner.
 func (s *Service) ValidatePartnerUpdate(ctx context.Context, upd *leadrouter.PartnerUpdate) error {
-	return s.DB.View(ctx, func(tx *store.Tx) error { return tx.ValidatePartnerUpdate(ctx, upd) })
+	return s.DB.View(ctx, func(tx *store.Tx) error { return ValidatePartnerUpdate(ctx, tx, upd) })
 }
 
 // UpdatePartner changes a partner: an admin anything, a PAM only the
@@ -66,7 +68,7 @@ func (s *Service) UpdatePartner(ctx context.Context, actor leadrouter.Actor, id 
 	}
 	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Partner, error) {
 		if actor.Role == leadrouter.RolePAM {
-			if err := tx.ValidatePartnerUpdate(ctx, &upd); err != nil {
+			if err := ValidatePartnerUpdate(ctx, tx, &upd); err != nil {
 				return leadrouter.Partner{}, err
 			}
 			if p, err := tx.Partner(ctx, actor, id); err != nil {
@@ -76,7 +78,7 @@ func (s *Service) UpdatePartner(ctx context.Context, actor leadrouter.Actor, id 
 				return leadrouter.Partner{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "A PAM may only change a partner's status.")
 			}
 		}
-		return tx.UpdatePartner(ctx, actor, id, upd)
+		return UpdatePartner(ctx, tx, actor, id, upd)
 	})
 }
 
@@ -99,7 +101,7 @@ func (s *Service) CreateUser(ctx context.Context, actor leadrouter.Actor, in lea
 	}
 	var token string
 	u, err := write(ctx, s.DB, func(tx *store.Tx) (leadrouter.User, error) {
-		u, t, err := tx.CreateUser(ctx, actor, in)
+		u, t, err := CreateUser(ctx, tx, in)
 		token = t
 		return u, err
 	})
@@ -120,14 +122,22 @@ func (s *Service) Users(ctx context.Context, actor leadrouter.Actor, role leadro
 
 // Tokens lists a user's tokens, never their secrets (the user or an admin).
 func (s *Service) Tokens(ctx context.Context, actor leadrouter.Actor, userID string) ([]leadrouter.Token, error) {
-	return read(ctx, s.DB, func(tx *store.Tx) ([]leadrouter.Token, error) { return tx.Tokens(ctx, actor, userID) })
+	if !mayManageTokens(actor, userID) {
+		return nil, leadrouter.Errorf(leadrouter.ENOTFOUND, "User not found.")
+	}
+	return read(ctx, s.DB, func(tx *store.Tx) ([]leadrouter.Token, error) {
+		if _, err := tx.User(ctx, leadrouter.System, userID); err != nil {
+			return nil, err
+		}
+		return tx.Tokens(ctx, userID)
+	})
 }
 
 // IssueToken issues a token for a user and returns its secret, shown once.
 func (s *Service) IssueToken(ctx context.Context, actor leadrouter.Actor, userID string) (leadrouter.Token, string, error) {
 	var secret string
 	t, err := write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Token, error) {
-		t, sec, err := tx.IssueToken(ctx, actor, userID)
+		t, sec, err := IssueToken(ctx, tx, actor, userID)
 		secret = sec
 		return t, err
 	})
@@ -139,7 +149,7 @@ func (s *Service) IssueToken(ctx context.Context, actor leadrouter.Actor, userID
 func (s *Service) RevokeToken(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Token, string, error) {
 	var hash string
 	t, err := write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Token, error) {
-		t, h, err := tx.RevokeToken(ctx, actor, id)
+		t, h, err := RevokeToken(ctx, tx, actor, id)
 		hash = h
 		return t, err
 	})
@@ -151,7 +161,7 @@ func (s *Service) CreateAccount(ctx context.Context, actor leadrouter.Actor, in 
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return leadrouter.Account{}, err
 	}
-	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Account, error) { return tx.CreateAccount(ctx, actor, in) })
+	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Account, error) { return CreateAccount(ctx, tx, actor, in) })
 }
 
 // Account reads one account as actor may see it.
@@ -181,7 +191,9 @@ func (s *Service) CreateWebhook(ctx context.Context, actor leadrouter.Actor, raw
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return leadrouter.Webhook{}, err
 	}
-	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Webhook, error) { return tx.CreateWebhook(ctx, actor, rawURL, events) })
+	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Webhook, error) {
+		return CreateWebhook(ctx, tx, s.Egress, rawURL, events)
+	})
 }
 
 // Webhooks lists the subscriptions (admin).
@@ -197,7 +209,7 @@ func (s *Service) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, 
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return leadrouter.Webhook{}, err
 	}
-	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Webhook, error) { return tx.SetWebhookActive(ctx, actor, id, active) })
+	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Webhook, error) { return tx.SetWebhookActive(ctx, id, active) })
 }
 
 // DeleteWebhook deletes a subscription and drops its pending deliveries
@@ -206,7 +218,7 @@ func (s *Service) DeleteWebhook(ctx context.Context, actor leadrouter.Actor, id 
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return err
 	}
-	return s.DB.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, actor, id) })
+	return s.DB.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, id) })
 }
 
 // CreateForm stores a public form (admin).
@@ -214,7 +226,7 @@ func (s *Service) CreateForm(ctx context.Context, actor leadrouter.Actor, f lead
 	if err := actor.Require(leadrouter.RoleAdmin); err != nil {
 		return leadrouter.Form{}, err
 	}
-	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Form, error) { return tx.CreateForm(ctx, actor, f) })
+	return write(ctx, s.DB, func(tx *store.Tx) (leadrouter.Form, error) { return CreateForm(ctx, tx, f) })
 }
 
 // Forms lists the public forms (staff).

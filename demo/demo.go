@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -101,7 +102,7 @@ func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {
 		if u.role == leadrouter.RolePartner {
 			continue
 		}
-		user, _, err := tx.CreateUser(ctx, sys, leadrouter.NewUser{Email: u.email, Name: u.name, Role: u.role, Password: Password})
+		user, _, err := admin.CreateUser(ctx, tx, leadrouter.NewUser{Email: u.email, Name: u.name, Role: u.role, Password: Password})
 		if err != nil {
 			return fmt.Errorf("demo user %s: %w", u.email, err)
 		}
@@ -116,7 +117,7 @@ func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {
 		{PID: PIDAustin, Name: "Austin VAR LLC", Countries: []string{"US"}, Domains: []string{"austin-var.example"}, Tier: "gold", PAMUserID: pam},
 	}
 	for _, in := range partners {
-		p, err := tx.CreatePartner(ctx, sys, in)
+		p, err := admin.CreatePartner(ctx, tx, sys, in)
 		if err != nil {
 			return fmt.Errorf("demo partner %s: %w", in.Name, err)
 		}
@@ -126,7 +127,7 @@ func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {
 		if u.role != leadrouter.RolePartner {
 			continue
 		}
-		user, _, err := tx.CreateUser(ctx, sys, leadrouter.NewUser{Email: u.email, Name: u.name, Role: u.role, PartnerID: ids.Partners[u.partnerPID], Password: Password})
+		user, _, err := admin.CreateUser(ctx, tx, leadrouter.NewUser{Email: u.email, Name: u.name, Role: u.role, PartnerID: ids.Partners[u.partnerPID], Password: Password})
 		if err != nil {
 			return fmt.Errorf("demo user %s: %w", u.email, err)
 		}
@@ -134,17 +135,17 @@ func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {
 	}
 	// Acme is owned by Austin VAR; its EMEA division is not, but leads from
 	// it still go to Austin VAR (rule account-owner).
-	acme, err := tx.CreateAccount(ctx, sys, leadrouter.NewAccount{Name: "Acme Corporation", Domains: []string{"acme.example"}, Country: "US", OwnerPartnerID: ids.Partners[PIDAustin]})
+	acme, err := admin.CreateAccount(ctx, tx, sys, leadrouter.NewAccount{Name: "Acme Corporation", Domains: []string{"acme.example"}, Country: "US", OwnerPartnerID: ids.Partners[PIDAustin]})
 	if err != nil {
 		return err
 	}
 	ids.Accounts["Acme Corporation"] = acme.ID
-	emea, err := tx.CreateAccount(ctx, sys, leadrouter.NewAccount{Name: "Acme EMEA Ltd", Domains: []string{"acme-emea.example"}, Country: "GB", ParentID: acme.ID})
+	emea, err := admin.CreateAccount(ctx, tx, sys, leadrouter.NewAccount{Name: "Acme EMEA Ltd", Domains: []string{"acme-emea.example"}, Country: "GB", ParentID: acme.ID})
 	if err != nil {
 		return err
 	}
 	ids.Accounts["Acme EMEA Ltd"] = emea.ID
-	pop, err := tx.CreateAccount(ctx, sys, leadrouter.NewAccount{Name: "The Pop Cynthia Project", Domains: []string{"popcynthia.example"}, Country: "US"})
+	pop, err := admin.CreateAccount(ctx, tx, sys, leadrouter.NewAccount{Name: "The Pop Cynthia Project", Domains: []string{"popcynthia.example"}, Country: "US"})
 	if err != nil {
 		return err
 	}
@@ -166,7 +167,7 @@ func credentials(ctx context.Context, db *store.DB) ([]Credential, error) {
 			return err
 		}
 		for _, id := range strings.Fields(earlier) {
-			if _, _, err := tx.RevokeToken(ctx, leadrouter.System, id); err != nil && leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+			if _, _, err := admin.RevokeToken(ctx, tx, leadrouter.System, id); err != nil && leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
 				return fmt.Errorf("revoke earlier demo token: %w", err)
 			}
 		}
@@ -180,7 +181,7 @@ func credentials(ctx context.Context, db *store.DB) ([]Credential, error) {
 				if existing.Email != u.email {
 					continue
 				}
-				t, token, err := tx.IssueToken(ctx, leadrouter.System, existing.ID)
+				t, token, err := admin.IssueToken(ctx, tx, leadrouter.System, existing.ID)
 				if err != nil {
 					return err
 				}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -23,11 +24,11 @@ var Forms = []leadrouter.Form{
 func SeedForms(ctx context.Context, db *store.DB, ids IDs) error {
 	return db.Update(ctx, func(tx *store.Tx) error {
 		for _, f := range Forms {
-			if _, err := tx.CreateForm(ctx, leadrouter.System, f); err != nil {
+			if _, err := admin.CreateForm(ctx, tx, f); err != nil {
 				return fmt.Errorf("demo form %s: %w", f.Slug, err)
 			}
 		}
-		_, err := tx.CreateForm(ctx, leadrouter.System, leadrouter.Form{Slug: tracking.DemoEventSlug, Kind: leadrouter.FormEvent,
+		_, err := admin.CreateForm(ctx, tx, leadrouter.Form{Slug: tracking.DemoEventSlug, Kind: leadrouter.FormEvent,
 			SuccessURL: "/thank-you", PartnerID: ids.Partners[PIDBerlin], Campaign: "lunch-and-learn",
 			ConsentText: tracking.DemoEventConsentText})
 		return err

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/lookup"
 )
 
 // LeadView is a lead as the API shows it to one actor. Partner-facing
@@ -108,7 +109,7 @@ var piiKeys = map[string]bool{
 }
 
 // ownerKeys hold an owner ({kind, id, partner_id}) in event data.
-var ownerKeys = map[string]bool{"old_owner": true, "new_owner": true, "owner": true}
+var ownerKeys = lookup.OwnerKeys
 
 // pidKeys name a crediting PID: shown to a partner only on leads credited
 // to it.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -159,22 +160,15 @@ func (s *Server) MountLeads(svc *intake.Service) {
 			return err
 		}
 		f := leadrouter.LeadFilter{Email: q.Get("email"), Company: q.Get("company"), Status: status, Owner: q.Get("owner"), Limit: limit, Cursor: cursor}
-		var out store.Page[LeadView]
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			page, err := tx.Leads(r.Context(), actor, f)
-			if err != nil {
-				return err
-			}
-			out = store.Page[LeadView]{Items: make([]LeadView, 0, len(page.Items)), NextCursor: page.NextCursor}
-			names := NewNames(actor)
-			for _, l := range page.Items {
-				v := NewLeadView(actor, l)
-				names.NameLead(r.Context(), tx, &v)
-				out.Items = append(out.Items, v)
-			}
-			return nil
-		}); err != nil {
+		page, names, err := s.lookup.Leads(r.Context(), actor, f)
+		if err != nil {
 			return err
+		}
+		out := store.Page[LeadView]{Items: make([]LeadView, 0, len(page.Items)), NextCursor: page.NextCursor}
+		for _, l := range page.Items {
+			v := NewLeadView(actor, l)
+			v.OwnerName = names.Owner(l.Owner)
+			out.Items = append(out.Items, v)
 		}
 		RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, out.Items...)
 		WriteJSON(w, http.StatusOK, out)
@@ -184,18 +178,12 @@ func (s *Server) MountLeads(svc *intake.Service) {
 	s.Document("GET /api/v1/leads/{id}", Doc{Summary: "Read a lead (contact details redacted unless the caller may see them)",
 		Response: LeadView{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var v LeadView
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			l, err := tx.Lead(r.Context(), actor, r.PathValue("id"))
-			if err != nil {
-				return err
-			}
-			v = NewLeadView(actor, l)
-			NewNames(actor).NameLead(r.Context(), tx, &v)
-			return nil
-		}); err != nil {
+		l, names, err := s.lookup.Lead(r.Context(), actor, r.PathValue("id"))
+		if err != nil {
 			return err
 		}
+		v := NewLeadView(actor, l)
+		v.OwnerName = names.Owner(l.Owner)
 		RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, v)
 		WriteJSON(w, http.StatusOK, v)
 		return nil
@@ -204,23 +192,13 @@ func (s *Server) MountLeads(svc *intake.Service) {
 	s.Document("GET /api/v1/leads/{id}/timeline", Doc{Summary: "A lead's timeline of events: {lead_id, items}",
 		Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}/timeline", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var l leadrouter.Lead
-		var items []TimelineItem
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			if l, err = tx.Lead(r.Context(), actor, r.PathValue("id")); err != nil {
-				return err
-			}
-			events, err := tx.Timeline(r.Context(), l.ID)
-			if err != nil {
-				return err
-			}
-			items = NewTimelineView(actor, l, events)
-			NewNames(actor).NameTimeline(r.Context(), tx, items)
-			return nil
-		}); err != nil {
+		t, err := s.lookup.Timeline(r.Context(), actor, r.PathValue("id"))
+		if err != nil {
 			return err
 		}
+		l := t.Lead
+		items := NewTimelineView(actor, l, t.Events)
+		NameTimeline(actor, t.Names, items)
 		if leadrouter.ContactVisibleTo(actor, l) {
 			s.reads.Record(actor, store.ChannelAPI, store.ReadKindTimeline, l.ID, l.ID)
 		}
@@ -236,20 +214,22 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		Response: store.Page[matchView]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/matches", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		q := r.URL.Query()
-		items, err := intake.Lookup(r.Context(), s.db, q.Get("email"), q.Get("company"), q.Get("domain"))
+		items, err := s.lookup.Matches(r.Context(), q.Get("email"), q.Get("company"), q.Get("domain"))
 		if err != nil {
 			return err
 		}
 		// Who is working with them, by name.
-		views := make([]matchView, len(items))
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			names := NewNames(actor)
-			for i, m := range items {
-				views[i] = matchView{MatchResult: m, OwnerName: names.Owner(r.Context(), tx, parseOwner(m.Owner))}
-			}
-			return nil
-		}); err != nil {
+		owners := make([]leadrouter.Owner, len(items))
+		for i, m := range items {
+			owners[i] = parseOwner(m.Owner)
+		}
+		names, err := s.lookup.Owners(r.Context(), actor, owners...)
+		if err != nil {
 			return err
+		}
+		views := make([]matchView, len(items))
+		for i, m := range items {
+			views[i] = matchView{Result: m, OwnerName: names.Owner(owners[i])}
 		}
 		// The best candidates, ranked: one page, never a next one.
 		WriteJSON(w, http.StatusOK, map[string]any{"items": views, "next_cursor": ""})
@@ -296,7 +276,7 @@ func readBody(r *http.Request) ([]byte, error) {
 
 // matchView is a match with its owner's name.
 type matchView struct {
-	intake.MatchResult
+	match.Result
 	OwnerName string `json:"owner_name,omitempty"`
 }
 

@@ -227,16 +227,8 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 	s.Document("GET /api/v1/leads/{id}/consents", Doc{Summary: "A lead's consent records: {lead_id, current, items}",
 		Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/leads/{id}/consents", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var items []leadrouter.ConsentRecord
-		var l leadrouter.Lead
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			if l, err = tx.Lead(r.Context(), actor, r.PathValue("id")); err != nil {
-				return err
-			}
-			items, err = tx.Consents(r.Context(), l.ID)
-			return err
-		}); err != nil {
+		l, items, err := s.lookup.Consents(r.Context(), actor, r.PathValue("id"))
+		if err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, map[string]any{"lead_id": l.ID, "current": l.Consent, "items": items})
@@ -314,11 +306,8 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be open, resolved or all"}}}
 		}
-		var page store.Page[leadrouter.ReassignmentQueueItem]
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			page, err = tx.ReassignmentRequests(r.Context(), status, limit, cursor)
-			return err
-		}); err != nil {
+		page, err := s.lookup.ReassignmentRequests(r.Context(), status, limit, cursor)
+		if err != nil {
 			return err
 		}
 		out := store.Page[reassignmentQueueItem]{Items: make([]reassignmentQueueItem, 0, len(page.Items)), NextCursor: page.NextCursor}
@@ -372,23 +361,8 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be handoff_pending, handed_off, open, won or lost"}}}
 		}
-		var page store.Page[leadrouter.Opportunity]
-		leads := map[string]leadrouter.Lead{}
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			if page, err = tx.Opportunities(r.Context(), actor, f); err != nil {
-				return err
-			}
-			for _, o := range page.Items {
-				// The store's opportunity visibility let it through; its
-				// lead is read as the system and redacted by the view.
-				l, err := tx.Lead(r.Context(), leadrouter.System, o.LeadID)
-				if err != nil {
-					return err
-				}
-				leads[o.ID] = l
-			}
-			return nil
-		}); err != nil {
+		page, leads, _, err := s.lookup.Opportunities(r.Context(), actor, f)
+		if err != nil {
 			return err
 		}
 		out := store.Page[OpportunityView]{Items: make([]OpportunityView, 0, len(page.Items)), NextCursor: page.NextCursor}
@@ -402,16 +376,8 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 
 	s.Document("GET /api/v1/opportunities/{id}", Doc{Summary: "Read an opportunity", Response: OpportunityView{}, Errors: []int{http.StatusNotFound}})
 	s.Handle("GET /api/v1/opportunities/{id}", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
-		var o leadrouter.Opportunity
-		var l leadrouter.Lead
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			if o, err = tx.Opportunity(r.Context(), actor, r.PathValue("id")); err != nil {
-				return err
-			}
-			l, err = tx.Lead(r.Context(), leadrouter.System, o.LeadID)
-			return err
-		}); err != nil {
+		o, l, err := s.lookup.Opportunity(r.Context(), actor, r.PathValue("id"))
+		if err != nil {
 			return err
 		}
 		v := NewOpportunityView(actor, o, l)
@@ -451,12 +417,8 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			}
 			months = n
 		}
-		var st store.PartnerStats
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			st, err = tx.PartnerStats(r.Context(), actor, r.PathValue("id"), months)
-			return err
-		}); err != nil {
+		st, err := s.lookup.PartnerStats(r.Context(), actor, r.PathValue("id"), months)
+		if err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, st)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/lifecycle/lifecycletest"
 	"github.com/leadrouter/leadrouter/store"
@@ -48,7 +49,7 @@ func TestLinksOfSuspendedPartner(t *testing.T) {
 		setStatus := func(status leadrouter.PartnerStatus) {
 			t.Helper()
 			if err := db.Update(ctx, func(tx *store.Tx) error {
-				_, err := tx.UpdatePartner(ctx, leadrouter.System, f.P1.ID, leadrouter.PartnerUpdate{Status: &status})
+				_, err := admin.UpdatePartner(ctx, tx, leadrouter.System, f.P1.ID, leadrouter.PartnerUpdate{Status: &status})
 				return err
 			}); err != nil {
 				t.Fatal(err)

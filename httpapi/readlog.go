@@ -53,15 +53,8 @@ func (s *Server) mountReads() {
 		if err := v.Err(); err != nil {
 			return err
 		}
-		var page store.Page[store.ContactRead]
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			l, err := tx.Lead(r.Context(), actor, r.PathValue("id"))
-			if err != nil {
-				return err
-			}
-			page, err = tx.ContactReadsOfLead(r.Context(), l.ID, limit, r.URL.Query().Get("cursor"))
-			return err
-		}); err != nil {
+		page, err := s.lookup.ContactReads(r.Context(), actor, r.PathValue("id"), limit, r.URL.Query().Get("cursor"))
+		if err != nil {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, page)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/store"
@@ -52,19 +53,19 @@ func newRegWorld(t *testing.T, db *store.DB, base string, partners int) *regWorl
 	ctx := context.Background()
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		for i := range partners {
-			p, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Zorblax Resellers %c", 'A'+i), Countries: []string{"US"},
+			p, err := admin.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Zorblax Resellers %c", 'A'+i), Countries: []string{"US"},
 				Domains: []string{fmt.Sprintf("zorblax%d.example", i)}})
 			if err != nil {
 				return err
 			}
-			_, token, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: fmt.Sprintf("sam%d@zorblax%d.example", i, i), Name: "Sam", Role: leadrouter.RolePartner, PartnerID: p.ID})
+			_, token, err := admin.CreateUser(ctx, tx, leadrouter.NewUser{Email: fmt.Sprintf("sam%d@zorblax%d.example", i, i), Name: "Sam", Role: leadrouter.RolePartner, PartnerID: p.ID})
 			if err != nil {
 				return err
 			}
 			w.partners = append(w.partners, regPartner{id: p.ID, name: p.Name, token: token})
 		}
 		for _, role := range []leadrouter.Role{leadrouter.RoleRelations, leadrouter.RoleAdmin, leadrouter.RoleSupport} {
-			_, token, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: string(role) + "@vendor.example", Name: string(role), Role: role})
+			_, token, err := admin.CreateUser(ctx, tx, leadrouter.NewUser{Email: string(role) + "@vendor.example", Name: string(role), Role: role})
 			if err != nil {
 				return err
 			}
@@ -144,7 +145,7 @@ func TestRegistrationsAPI(t *testing.T) {
 		// Records of others, with contact details that must never reach a partner.
 		var leadID string
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			if _, err := tx.CreateAccount(ctx, leadrouter.System, leadrouter.NewAccount{Name: "Initech LLC", Domains: []string{"initech.com"}, Country: "US", OwnerPartnerID: w.partners[1].id}); err != nil {
+			if _, err := admin.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Initech LLC", Domains: []string{"initech.com"}, Country: "US", OwnerPartnerID: w.partners[1].id}); err != nil {
 				return err
 			}
 			l := leadrouter.Lead{Status: leadrouter.StatusNew, FirstName: "Zebediah", LastName: "Quackenbush", Email: "zebediah.q@hooli.com",
@@ -412,7 +413,7 @@ func TestRegistrationCheckIsNoOracle(t *testing.T) {
 		w := newRegWorld(t, db, srv.URL, 2)
 		ctx := context.Background()
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			if _, err := tx.CreateAccount(ctx, leadrouter.System, leadrouter.NewAccount{Name: "Vandelay Industries", Domains: []string{"vandelay.example"},
+			if _, err := admin.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Vandelay Industries", Domains: []string{"vandelay.example"},
 				Country: "US", OwnerPartnerID: w.partners[1].id}); err != nil {
 				return err
 			}

@@ -6,7 +6,6 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/routing/live"
-	"github.com/leadrouter/leadrouter/store"
 )
 
 // policyRequest is the JSON form of PUT /api/v1/routing/policy's body.
@@ -36,12 +35,8 @@ func (s *Server) MountRouting(router *live.Router) {
 		Headers: []Param{{Name: "Accept", Description: "application/yaml: answer the policy's YAML source"}}, ResponseTypes: []string{"application/yaml"}})
 	s.Handle("GET /api/v1/routing/policy", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		_, version, src := router.Policy()
-		var history []leadrouter.PolicyVersion
-		if err := s.db.View(r.Context(), func(tx *store.Tx) error {
-			var err error
-			history, err = tx.PolicyHistory(r.Context(), 50)
-			return err
-		}); err != nil {
+		history, err := s.lookup.PolicyHistory(r.Context(), 50)
+		if err != nil {
 			return err
 		}
 		if r.URL.Query().Get("format") == "yaml" || r.Header.Get("Accept") == "application/yaml" {

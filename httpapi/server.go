@@ -18,12 +18,14 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/admin"
+	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/store"
 )
 
 // Server serves the JSON API.
 type Server struct {
 	db      *store.DB
+	lookup  *lookup.Service
 	logger  *slog.Logger
 	metrics *Metrics
 	mux     *http.ServeMux
@@ -66,6 +68,8 @@ type Config struct {
 	// Admin runs the administrative use cases (partners, users, tokens,
 	// accounts, webhook subscriptions).
 	Admin *admin.Service
+	// Lookup runs the reads the API shares with the portal.
+	Lookup *lookup.Service
 }
 
 // New returns an API server with the core routes registered; other
@@ -77,7 +81,10 @@ func New(cfg Config) *Server {
 	if cfg.Admin == nil {
 		cfg.Admin = &admin.Service{DB: cfg.DB}
 	}
-	s := &Server{admin: cfg.Admin, db: cfg.DB, logger: cfg.Logger, metrics: cfg.Metrics, mux: http.NewServeMux(), reads: cfg.ReadLog}
+	if cfg.Lookup == nil {
+		cfg.Lookup = lookup.New(cfg.DB)
+	}
+	s := &Server{lookup: cfg.Lookup, admin: cfg.Admin, db: cfg.DB, logger: cfg.Logger, metrics: cfg.Metrics, mux: http.NewServeMux(), reads: cfg.ReadLog}
 	s.routes()
 	return s
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -189,7 +190,7 @@ func GatherFacts(ctx context.Context, tx *store.Tx, sub Submission, now time.Tim
 	}
 	// Matching: the account by e-mail domain (subdomains included; never
 	// free-mail) or by normalised company name, and who owns its hierarchy.
-	m, ok, err := MatchAccount(ctx, tx, sub.Email, sub.Company)
+	m, ok, err := match.Account(ctx, tx, sub.Email, sub.Company)
 	if err != nil {
 		return f, err
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
@@ -31,7 +31,7 @@ func formServer(t *testing.T, limit int) http.Handler {
 	svc, db := newService(t, store.SQLite)
 	if err := db.Update(context.Background(), func(tx *store.Tx) error {
 		for _, f := range demo.Forms {
-			if _, err := tx.CreateForm(context.Background(), leadrouter.System, f); err != nil {
+			if _, err := adminuc.CreateForm(context.Background(), tx, f); err != nil {
 				return err
 			}
 		}
@@ -184,7 +184,7 @@ func TestFormErrorsForAPIClients(t *testing.T) {
 func TestFormRateLimitSharedAcrossProcesses(t *testing.T) {
 	svc, db := newService(t, store.SQLite)
 	if err := db.Update(context.Background(), func(tx *store.Tx) error {
-		_, err := tx.CreateForm(context.Background(), leadrouter.System, demo.Forms[0])
+		_, err := adminuc.CreateForm(context.Background(), tx, demo.Forms[0])
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/routing/live"
@@ -61,7 +62,7 @@ func mustPartner(t *testing.T, db *store.DB, in leadrouter.NewPartner) leadroute
 	var p leadrouter.Partner
 	if err := db.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
-		p, err = tx.CreatePartner(context.Background(), admin, in)
+		p, err = adminuc.CreatePartner(context.Background(), tx, admin, in)
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -103,7 +104,7 @@ func (s *Service) Convert(ctx context.Context, actor leadrouter.Actor, leadID st
 				return err
 			}
 			out.AccountReused = true
-		} else if out.Account, err = tx.CreateAccountForLead(ctx, actor, newAccountFor(lead)); err != nil {
+		} else if out.Account, err = admin.CreateAccount(ctx, tx, actor, newAccountFor(lead)); err != nil {
 			return err
 		}
 		if !out.ContactReused {

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
+	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lifecycle/lifecycletest"
 	"github.com/leadrouter/leadrouter/routing/live"
@@ -38,7 +40,7 @@ type notification struct {
 func mustSubscribe(t *testing.T, db *store.DB) {
 	t.Helper()
 	if err := db.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.CreateWebhook(ctx, leadrouter.System, "https://hooks.example/leadrouter", nil)
+		_, err := admin.CreateWebhook(ctx, tx, egress.Policy{}, "https://hooks.example/leadrouter", nil)
 		return err
 	}); err != nil {
 		t.Fatal(err)

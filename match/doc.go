@@ -1,4 +1,6 @@
-// Package match normalises and scores prospects against known records (W3); it is pure: no I/O.
+// Package match normalises and scores prospects against known records (W3),
+// and runs the lookups of capture and GET /matches over a [Source] of
+// candidates (the store); it does no I/O of its own.
 //
 // The storage layer uses it twice. When it writes a lead, contact, account or
 // registration it stores the index keys computed here: [NormaliseEmail] of the

@@ -8,7 +8,6 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/intake"
-	"github.com/leadrouter/leadrouter/store"
 )
 
 // splitList splits a comma- or space-separated form field.
@@ -165,12 +164,8 @@ func (p *Portal) routingPage(w http.ResponseWriter, r *http.Request, s *session,
 		}
 		data.Version = version
 	}
-	err := p.db.View(ctx, func(tx *store.Tx) error {
-		var err error
-		data.History, err = tx.PolicyHistory(ctx, 20)
-		return err
-	})
-	if err != nil {
+	var err error
+	if data.History, err = p.cfg.Lookup.PolicyHistory(ctx, 20); err != nil {
 		return err
 	}
 	p.render(w, r, s, status, "routing", "Routing policy", data, formErr)

@@ -39,21 +39,14 @@ func (p *Portal) leads(w http.ResponseWriter, r *http.Request, s *session) error
 	if s.actor.Is(leadrouter.RoleSales) && !data.Searched {
 		filter.Owner = s.actor.UserID
 	}
-	err := p.db.View(ctx, func(tx *store.Tx) error {
-		page, err := tx.Leads(ctx, s.actor, filter)
-		if err != nil {
-			return err
-		}
-		data.NextCursor = page.NextCursor
-		names := httpapi.NewNames(s.actor)
-		for _, l := range page.Items {
-			v := httpapi.NewLeadView(s.actor, l)
-			data.Leads = append(data.Leads, leadRow{LeadView: v, OwnerLabel: names.Owner(ctx, tx, v.Owner)})
-		}
-		return nil
-	})
+	page, names, err := p.cfg.Lookup.Leads(ctx, s.actor, filter)
 	if err != nil {
 		return err
+	}
+	data.NextCursor = page.NextCursor
+	for _, l := range page.Items {
+		v := httpapi.NewLeadView(s.actor, l)
+		data.Leads = append(data.Leads, leadRow{LeadView: v, OwnerLabel: names.Owner(v.Owner)})
 	}
 	for _, row := range data.Leads {
 		httpapi.RecordLeadReads(p.cfg.ReadLog, s.actor, store.ChannelPortal, store.ReadKindLead, row.LeadView)
@@ -88,30 +81,22 @@ func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error 
 	ctx := r.Context()
 	id := r.PathValue("id")
 	var data leadData
-	err := p.db.View(ctx, func(tx *store.Tx) error {
-		l, err := tx.Lead(ctx, s.actor, id)
-		if err != nil {
-			return err
-		}
-		events, err := tx.Timeline(ctx, l.ID)
-		if err != nil {
-			return err
-		}
-		data.Lead = httpapi.NewLeadView(s.actor, l)
-		data.Timeline = httpapi.NewTimelineView(s.actor, l, events)
-		names := httpapi.NewNames(s.actor)
-		names.NameTimeline(ctx, tx, data.Timeline)
-		data.OwnerLabel = names.Owner(ctx, tx, data.Lead.Owner)
-		if s.actor.Is(leadrouter.RoleAdmin) {
-			reads, err := tx.ContactReadsOfLead(ctx, l.ID, 50, "")
-			if err != nil {
-				return err
-			}
-			data.Reads, data.ShowReads = reads.Items, true
-		}
-		return p.leadActions(ctx, tx, s, l, &data)
-	})
+	t, err := p.cfg.Lookup.Timeline(ctx, s.actor, id)
 	if err != nil {
+		return err
+	}
+	data.Lead = httpapi.NewLeadView(s.actor, t.Lead)
+	data.Timeline = httpapi.NewTimelineView(s.actor, t.Lead, t.Events)
+	httpapi.NameTimeline(s.actor, t.Names, data.Timeline)
+	data.OwnerLabel = t.Names.Owner(data.Lead.Owner)
+	if s.actor.Is(leadrouter.RoleAdmin) {
+		reads, err := p.cfg.Lookup.ContactReads(ctx, s.actor, t.Lead.ID, 50, "")
+		if err != nil {
+			return err
+		}
+		data.Reads, data.ShowReads = reads.Items, true
+	}
+	if err := p.leadActions(ctx, s, t.Lead, &data); err != nil {
 		return err
 	}
 	// The page shows the contact details (and the timeline carries them

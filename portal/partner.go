@@ -7,7 +7,6 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/httpapi"
-	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/tracking"
 )
 
@@ -48,36 +47,27 @@ func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, s *session) e
 	for i := range data.Months {
 		byMonth[data.Months[i].Month] = &data.Months[i]
 	}
-	err := p.db.View(ctx, func(tx *store.Tx) error {
-		var err error
-		if data.Partner, err = tx.Partner(ctx, s.actor, s.actor.PartnerID); err != nil {
-			return err
-		}
-		clicks, err := tx.Clicks(ctx, s.actor.PartnerID, first)
-		if err != nil {
-			return err
-		}
-		for _, c := range clicks {
-			if len(c.Day) >= 7 {
-				if m := byMonth[c.Day[:7]]; m != nil {
-					m.Clicks += c.Count
-				}
-			}
-		}
-		leads, err := tx.LeadCountSince(ctx, s.actor.PartnerID, first)
-		if err != nil {
-			return err
-		}
-		for month, n := range leads {
-			if m := byMonth[month]; m != nil {
-				m.Leads += n
-			}
-		}
-		data.HasOpps, err = p.handedOffByMonth(ctx, tx, s.actor.PartnerID, first, byMonth)
-		return err
-	})
+	d, err := p.cfg.Lookup.Dashboard(ctx, s.actor, first)
 	if err != nil {
 		return err
+	}
+	data.Partner, data.HasOpps = d.Partner, true
+	for _, c := range d.Clicks {
+		if len(c.Day) >= 7 {
+			if m := byMonth[c.Day[:7]]; m != nil {
+				m.Clicks += c.Count
+			}
+		}
+	}
+	for month, n := range d.Leads {
+		if m := byMonth[month]; m != nil {
+			m.Leads += n
+		}
+	}
+	for month, n := range d.HandedOff {
+		if m := byMonth[month]; m != nil {
+			m.HandedOff += n
+		}
 	}
 	// Newest month first.
 	sort.SliceStable(data.Months, func(i, j int) bool { return data.Months[i].Month > data.Months[j].Month })
@@ -106,12 +96,8 @@ type linkData struct {
 // partner gets the reason instead of a link (409, as the API answers).
 func (p *Portal) links(w http.ResponseWriter, r *http.Request, s *session) error {
 	ctx := r.Context()
-	var partner leadrouter.Partner
-	if err := p.db.View(ctx, func(tx *store.Tx) error {
-		var err error
-		partner, err = tx.Partner(ctx, s.actor, s.actor.PartnerID)
-		return err
-	}); err != nil {
+	partner, err := p.cfg.Admin.Partner(ctx, s.actor, s.actor.PartnerID)
+	if err != nil {
 		return err
 	}
 	data := linkData{PID: string(partner.PID), URL: r.URL.Query().Get("url"), Hosts: p.cfg.SiteHosts}

@@ -22,6 +22,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -57,7 +58,9 @@ type Config struct {
 	SessionTTL time.Duration
 
 	// Admin runs the administrative use cases (default: on DB).
-	Admin         *admin.Service
+	Admin *admin.Service
+	// Lookup runs the reads the portal shares with the API (default: on DB).
+	Lookup        *lookup.Service
 	Intake        Capturer
 	Router        Policy
 	Lifecycle     Lifecycle
@@ -92,6 +95,9 @@ func New(cfg Config) (*Portal, error) {
 	}
 	if cfg.Admin == nil {
 		cfg.Admin = &admin.Service{DB: cfg.DB}
+	}
+	if cfg.Lookup == nil {
+		cfg.Lookup = lookup.New(cfg.DB)
 	}
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 12 * time.Hour

@@ -2,13 +2,13 @@ package portal
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/httpapi"
+	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -20,6 +20,7 @@ type Registrations interface {
 	Approve(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error)
 	Reject(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error)
 	RequestExtension(ctx context.Context, actor leadrouter.Actor, id, reason string) (leadrouter.Registration, error)
+	ExtensionsAsked(ctx context.Context, actor leadrouter.Actor, ids []string) (map[string]string, error)
 }
 
 // Where a registration's one extension stands, as the partner's page says.
@@ -87,24 +88,24 @@ func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *se
 	if err != nil {
 		return err
 	}
-	now := p.db.Now()
-	if err := p.db.View(ctx, func(tx *store.Tx) error {
-		for _, reg := range list.Items {
-			v, ok := httpapi.NewRegistrationView(s.actor, reg, now).(httpapi.RegistrationView)
-			if !ok {
-				return leadrouter.Errorf(leadrouter.EFORBIDDEN, "The registrations page is for partner users.")
-			}
-			asked := false
-			if st := v.Status; (st == leadrouter.RegistrationApproved || st == leadrouter.RegistrationExpired) && !reg.ExtensionRequested && !reg.Extended {
-				if asked, err = registration.HasDecision(ctx, tx, reg.ID, registration.DecisionExtensionAsked); err != nil {
-					return err
-				}
-			}
-			data.Items = append(data.Items, describeRegistration(v, asked))
+	var ids []string
+	for _, reg := range list.Items {
+		if st := reg.Status; (st == leadrouter.RegistrationApproved || st == leadrouter.RegistrationExpired) && !reg.ExtensionRequested && !reg.Extended {
+			ids = append(ids, reg.ID)
 		}
-		return nil
-	}); err != nil {
+	}
+	asked, err := p.cfg.Registrations.ExtensionsAsked(ctx, s.actor, ids)
+	if err != nil {
 		return err
+	}
+	now := p.db.Now()
+	for _, reg := range list.Items {
+		v, ok := httpapi.NewRegistrationView(s.actor, reg, now).(httpapi.RegistrationView)
+		if !ok {
+			return leadrouter.Errorf(leadrouter.EFORBIDDEN, "The registrations page is for partner users.")
+		}
+		_, wasAsked := asked[reg.ID]
+		data.Items = append(data.Items, describeRegistration(v, wasAsked))
 	}
 	p.render(w, r, s, status, "registrations", "Registrations", data, formErr)
 	return nil
@@ -191,145 +192,91 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		return err
 	}
 	var data approvalsData
-	now := p.db.Now()
-	if err := p.db.View(ctx, func(tx *store.Tx) error {
-		names := holderNames{tx: tx, actor: s.actor}
-		for _, reg := range pending.Items {
-			row, err := names.approvalRow(ctx, s.actor, reg, now)
-			if err != nil {
-				return err
+	var partnerIDs, userIDs, extIDs []string
+	for _, reg := range append(append([]leadrouter.Registration{}, pending.Items...), extensions.Items...) {
+		partnerIDs = append(partnerIDs, reg.PartnerID)
+		for _, c := range reg.Conflicts {
+			kind, id, _ := strings.Cut(c.Owner, ":")
+			switch {
+			case c.PartnerID != "":
+				partnerIDs = append(partnerIDs, c.PartnerID)
+			case leadrouter.OwnerKind(kind) == leadrouter.OwnerPartner:
+				partnerIDs = append(partnerIDs, id)
+			case leadrouter.OwnerKind(kind) == leadrouter.OwnerUser:
+				userIDs = append(userIDs, id)
 			}
-			data.Pending = append(data.Pending, row)
 		}
-		for _, reg := range extensions.Items {
-			row, err := names.approvalRow(ctx, s.actor, reg, now)
-			if err != nil {
-				return err
-			}
-			if row.ExtensionReason, err = extensionReason(ctx, tx, reg.ID); err != nil {
-				return err
-			}
-			data.Extensions = append(data.Extensions, row)
-		}
-		return nil
-	}); err != nil {
+	}
+	for _, reg := range extensions.Items {
+		extIDs = append(extIDs, reg.ID)
+	}
+	names, err := p.cfg.Lookup.People(ctx, s.actor, partnerIDs, userIDs)
+	if err != nil {
 		return err
+	}
+	reasons, err := p.cfg.Registrations.ExtensionsAsked(ctx, s.actor, extIDs)
+	if err != nil {
+		return err
+	}
+	now := p.db.Now()
+	for _, reg := range pending.Items {
+		row, err := newApprovalRow(names, s.actor, reg, now)
+		if err != nil {
+			return err
+		}
+		data.Pending = append(data.Pending, row)
+	}
+	for _, reg := range extensions.Items {
+		row, err := newApprovalRow(names, s.actor, reg, now)
+		if err != nil {
+			return err
+		}
+		row.ExtensionReason = reasons[reg.ID]
+		data.Extensions = append(data.Extensions, row)
 	}
 	p.render(w, r, s, status, "approvals", "Approvals", data, formErr)
 	return nil
 }
 
-// holderNames names partners and users for the approvals page, each looked
-// up once.
-type holderNames struct {
-	tx       *store.Tx
-	actor    leadrouter.Actor
-	partners map[string]string
-	users    map[string]string
-}
-
-func (n *holderNames) partner(ctx context.Context, id string) (string, error) {
-	if name, ok := n.partners[id]; ok {
-		return name, nil
-	}
-	found, err := n.tx.PartnerNames(ctx, []string{id})
-	if err != nil {
-		return "", err
-	}
-	if n.partners == nil {
-		n.partners = map[string]string{}
-	}
-	n.partners[id] = found[id]
-	return found[id], nil
-}
-
-func (n *holderNames) user(ctx context.Context, id string) (string, error) {
-	if name, ok := n.users[id]; ok {
-		return name, nil
-	}
-	if n.users == nil {
-		n.users = map[string]string{}
-	}
-	u, err := n.tx.User(ctx, n.actor, id)
-	switch {
-	case leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND:
-		n.users[id] = ""
-	case err != nil:
-		return "", err
-	default:
-		n.users[id] = u.Name
-	}
-	return n.users[id], nil
-}
-
 // holder names who holds a conflict's record: a partner by name (the
 // search stored it), a vendor user by name, or a queue.
-func (n *holderNames) holder(ctx context.Context, c leadrouter.RegistrationConflict) (string, error) {
+func holder(names *lookup.Names, c leadrouter.RegistrationConflict) string {
 	if c.PartnerName != "" {
-		return c.PartnerName, nil
+		return c.PartnerName
 	}
 	kind, id, _ := strings.Cut(c.Owner, ":")
 	switch {
 	case c.PartnerID != "":
 		kind, id = string(leadrouter.OwnerPartner), c.PartnerID
 	case id == "":
-		return "", nil
+		return ""
 	}
 	var name string
-	var err error
 	switch leadrouter.OwnerKind(kind) {
 	case leadrouter.OwnerPartner:
-		name, err = n.partner(ctx, id)
+		name = names.Partner(id)
 	case leadrouter.OwnerUser:
-		name, err = n.user(ctx, id)
+		name = names.User(id)
 	case leadrouter.OwnerQueue:
-		return "queue " + id, nil
+		return "queue " + id
 	}
-	if err != nil || name != "" {
-		return name, err
+	if name != "" {
+		return name
 	}
-	return c.Owner, nil
+	return c.Owner
 }
 
-// approvalRow renders reg for staff with the names the page shows.
-func (n *holderNames) approvalRow(ctx context.Context, actor leadrouter.Actor, reg leadrouter.Registration, now time.Time) (approvalRow, error) {
+// newApprovalRow renders reg for staff with the names the page shows.
+func newApprovalRow(names *lookup.Names, actor leadrouter.Actor, reg leadrouter.Registration, now time.Time) (approvalRow, error) {
 	v, ok := httpapi.NewRegistrationView(actor, reg, now).(httpapi.RegistrationStaffView)
 	if !ok {
 		return approvalRow{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Approvals are for Partner Relations.")
 	}
-	row := approvalRow{RegistrationStaffView: v}
-	var err error
-	if row.PartnerName, err = n.partner(ctx, reg.PartnerID); err != nil {
-		return row, err
-	}
+	row := approvalRow{RegistrationStaffView: v, PartnerName: names.Partner(reg.PartnerID)}
 	for _, c := range v.Conflicts {
-		holder, err := n.holder(ctx, c)
-		if err != nil {
-			return row, err
-		}
-		row.Records = append(row.Records, conflictRow{RegistrationConflict: c, Holder: holder})
+		row.Records = append(row.Records, conflictRow{RegistrationConflict: c, Holder: holder(names, c)})
 	}
 	return row, nil
-}
-
-// extensionReason is the reason of the latest extension request on a
-// registration's timeline.
-func extensionReason(ctx context.Context, tx *store.Tx, id string) (string, error) {
-	events, err := tx.Timeline(ctx, id)
-	if err != nil {
-		return "", err
-	}
-	reason := ""
-	for _, e := range events {
-		var data struct {
-			Decision string `json:"decision"`
-			Reason   string `json:"reason"`
-		}
-		if json.Unmarshal(e.Data, &data) == nil && data.Decision == registration.DecisionExtensionAsked {
-			reason = data.Reason
-		}
-	}
-	return reason, nil
 }
 
 // approvals is Partner Relations' queues: yellow-flag registrations and

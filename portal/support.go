@@ -6,6 +6,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/match"
 )
 
 // enquiryFields are the form's fields, echoed back on every step.
@@ -17,7 +18,7 @@ type enquiryFields struct {
 type enquiryData struct {
 	Form      enquiryFields
 	Checked   bool
-	Matches   []intake.MatchResult
+	Matches   []match.Result
 	Result    *intake.Result
 	Lead      string
 	Available bool
@@ -55,7 +56,7 @@ func (p *Portal) enquiry(w http.ResponseWriter, r *http.Request, s *session) err
 			Message: "Give at least an e-mail or a company to check for duplicates.", Fields: []leadrouter.FieldError{{Field: "email", Message: "is required (or a company)"}}})
 		return nil
 	}
-	matches, err := intake.Lookup(ctx, p.db, data.Form.Email, data.Form.Company, "")
+	matches, err := p.cfg.Lookup.Matches(ctx, data.Form.Email, data.Form.Company, "")
 	if err != nil {
 		p.render(w, r, s, statusOf(err), "enquiry", "New enquiry", data, err)
 		return nil

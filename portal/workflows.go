@@ -4,9 +4,9 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/store"
@@ -31,24 +31,9 @@ func errUnavailable(what string) error {
 	return leadrouter.Errorf(leadrouter.EINTERNAL, "%s is not mounted", what)
 }
 
-// handedOffByMonth adds the opportunities handed off to the partner per
-// month to the dashboard rows.
-func (p *Portal) handedOffByMonth(ctx context.Context, tx *store.Tx, partnerID string, since time.Time, byMonth map[string]*monthStats) (bool, error) {
-	counts, err := tx.HandoffCountSince(ctx, partnerID, since)
-	if err != nil {
-		return false, err
-	}
-	for month, n := range counts {
-		if m := byMonth[month]; m != nil {
-			m.HandedOff += n
-		}
-	}
-	return true, nil
-}
-
 // leadActions fills the lead page's forms: a partner may change the owner
 // among its own users and ask to give the lead up.
-func (p *Portal) leadActions(ctx context.Context, tx *store.Tx, s *session, l leadrouter.Lead, data *leadData) error {
+func (p *Portal) leadActions(ctx context.Context, s *session, l leadrouter.Lead, data *leadData) error {
 	if p.cfg.Lifecycle == nil || !s.actor.IsPartner() {
 		data.CanReassign = p.cfg.Lifecycle != nil && s.actor.Is(leadrouter.RoleSupport) && l.Owner.Kind == leadrouter.OwnerPartner
 		return nil
@@ -57,7 +42,7 @@ func (p *Portal) leadActions(ctx context.Context, tx *store.Tx, s *session, l le
 	if !owned {
 		return nil
 	}
-	users, err := tx.Users(ctx, s.actor, leadrouter.RolePartner, 500, "")
+	users, err := p.cfg.Admin.Users(ctx, s.actor, leadrouter.RolePartner, 500, "")
 	if err != nil {
 		return err
 	}
@@ -89,13 +74,11 @@ func (p *Portal) requestReassignment(w http.ResponseWriter, r *http.Request, s *
 	id := r.PathValue("id")
 	in := lifecycle.ReassignmentInput{Reason: r.PostFormValue("reason")}
 	if !s.actor.IsPartner() {
-		if err := p.db.View(r.Context(), func(tx *store.Tx) error {
-			l, err := tx.Lead(r.Context(), s.actor, id)
-			in.PartnerID = l.Owner.PartnerID
-			return err
-		}); err != nil {
+		l, _, err := p.cfg.Lookup.Lead(r.Context(), s.actor, id)
+		if err != nil {
 			return err
 		}
+		in.PartnerID = l.Owner.PartnerID
 	}
 	if _, err := p.cfg.Lifecycle.RequestReassignment(r.Context(), s.actor, id, in); err != nil {
 		return err
@@ -119,38 +102,25 @@ type opportunitiesData struct {
 // leads, through the redacting view.
 func (p *Portal) listOpportunities(ctx context.Context, actor leadrouter.Actor, f store.OpportunityFilter) (opportunitiesData, error) {
 	var data opportunitiesData
-	err := p.db.View(ctx, func(tx *store.Tx) error {
-		f.Limit = 200
-		page, err := tx.Opportunities(ctx, actor, f)
-		if err != nil {
-			return err
+	f.Limit = 200
+	page, leads, names, err := p.cfg.Lookup.Opportunities(ctx, actor, f)
+	if err != nil {
+		return data, err
+	}
+	for _, o := range page.Items {
+		row := opportunityRow{OpportunityView: httpapi.NewOpportunityView(actor, o, leads[o.ID])}
+		if pid := row.ReservedPartnerID; pid != "" && actor.IsStaff() {
+			row.PartnerName = names.Partner(pid)
 		}
-		names := map[string]string{}
-		for _, o := range page.Items {
-			l, err := tx.Lead(ctx, actor, o.LeadID)
-			if err != nil {
-				return err
-			}
-			row := opportunityRow{OpportunityView: httpapi.NewOpportunityView(actor, o, l)}
-			if pid := row.ReservedPartnerID; pid != "" && actor.IsStaff() {
-				if _, ok := names[pid]; !ok {
-					if partner, err := tx.Partner(ctx, leadrouter.System, pid); err == nil {
-						names[pid] = partner.Name
-					}
-				}
-				row.PartnerName = names[pid]
-			}
-			data.Items = append(data.Items, row)
-			httpapi.RecordOpportunityReads(p.cfg.ReadLog, actor, store.ChannelPortal, row.OpportunityView)
-		}
-		if actor.Is(leadrouter.RoleAdmin) {
-			partners, err := tx.Partners(ctx, actor, 500, "")
-			data.Partners, data.Admin = partners.Items, true
-			return err
-		}
-		return nil
-	})
-	return data, err
+		data.Items = append(data.Items, row)
+		httpapi.RecordOpportunityReads(p.cfg.ReadLog, actor, store.ChannelPortal, row.OpportunityView)
+	}
+	if actor.Is(leadrouter.RoleAdmin) {
+		partners, err := p.cfg.Admin.Partners(ctx, actor, 500, "")
+		data.Partners, data.Admin = partners.Items, true
+		return data, err
+	}
+	return data, nil
 }
 
 // opportunities lists a partner's opportunities (those handed off to it).
@@ -216,10 +186,10 @@ type ownerChoice struct {
 // sales users, and every active partner followed by its users. Suspended
 // partners, which the lifecycle refuses as owners, and their users are
 // left out.
-func ownerGroups(ctx context.Context, tx *store.Tx, actor leadrouter.Actor) ([]ownerGroup, error) {
+func ownerGroups(ctx context.Context, people *admin.Service, actor leadrouter.Actor) ([]ownerGroup, error) {
 	sales := ownerGroup{Label: "Vendor sales"}
 	if err := eachPage(func(cursor string) (store.Page[leadrouter.User], error) {
-		return tx.Users(ctx, actor, leadrouter.RoleSales, 500, cursor)
+		return people.Users(ctx, actor, leadrouter.RoleSales, 500, cursor)
 	}, func(u leadrouter.User) {
 		sales.Choices = append(sales.Choices, ownerChoice{ID: u.ID, Label: u.Name + " (sales)"})
 	}); err != nil {
@@ -228,7 +198,7 @@ func ownerGroups(ctx context.Context, tx *store.Tx, actor leadrouter.Actor) ([]o
 	groups := []ownerGroup{sales}
 	byPartner := map[string]int{}
 	if err := eachPage(func(cursor string) (store.Page[leadrouter.Partner], error) {
-		return tx.Partners(ctx, actor, 500, cursor)
+		return people.Partners(ctx, actor, 500, cursor)
 	}, func(p leadrouter.Partner) {
 		if p.Status != leadrouter.PartnerActive {
 			return
@@ -240,7 +210,7 @@ func ownerGroups(ctx context.Context, tx *store.Tx, actor leadrouter.Actor) ([]o
 		return nil, err
 	}
 	if err := eachPage(func(cursor string) (store.Page[leadrouter.User], error) {
-		return tx.Users(ctx, actor, leadrouter.RolePartner, 500, cursor)
+		return people.Users(ctx, actor, leadrouter.RolePartner, 500, cursor)
 	}, func(u leadrouter.User) {
 		if i, ok := byPartner[u.PartnerID]; ok {
 			groups[i].Choices = append(groups[i].Choices, ownerChoice{ID: u.ID, Label: u.Name + " (" + groups[i].Label + " user)"})
@@ -276,15 +246,12 @@ func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	ctx := r.Context()
 	var data reassignmentsData
-	if err := p.db.View(ctx, func(tx *store.Tx) error {
-		page, err := tx.ReassignmentRequests(ctx, leadrouter.ReassignmentOpen, 200, "")
-		if err != nil {
-			return err
-		}
-		data.Items = page.Items
-		data.Owners, err = ownerGroups(ctx, tx, s.actor)
+	page, err := p.cfg.Lookup.ReassignmentRequests(ctx, leadrouter.ReassignmentOpen, 200, "")
+	if err != nil {
 		return err
-	}); err != nil {
+	}
+	data.Items = page.Items
+	if data.Owners, err = ownerGroups(ctx, p.cfg.Admin, s.actor); err != nil {
 		return err
 	}
 	for _, it := range data.Items {

@@ -289,13 +289,21 @@ func HasDecision(ctx context.Context, tl Timeline, id, decision string) (bool, e
 	if err != nil {
 		return false, err
 	}
+	_, ok := LatestDecision(events, decision)
+	return ok, nil
+}
+
+// LatestDecision finds the latest event of a registration's timeline whose
+// data has "decision" equal to decision and returns its reason.
+func LatestDecision(events []leadrouter.Event, decision string) (reason string, ok bool) {
 	for _, e := range events {
 		var data struct {
 			Decision string `json:"decision"`
+			Reason   string `json:"reason"`
 		}
 		if json.Unmarshal(e.Data, &data) == nil && data.Decision == decision {
-			return true, nil
+			reason, ok = data.Reason, true
 		}
 	}
-	return false, nil
+	return reason, ok
 }

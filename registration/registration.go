@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -246,7 +247,7 @@ func (s *Service) grant(ctx context.Context, tx *store.Tx, actor leadrouter.Acto
 		if reg.Domain != "" {
 			in.Domains = []string{reg.Domain}
 		}
-		acc, err := tx.CreateRegistrationAccount(ctx, actor, in)
+		acc, err := admin.CreateAccount(ctx, tx, actor, in)
 		if err != nil {
 			return nil, err
 		}
@@ -487,4 +488,29 @@ func requireReason(reason string) (string, error) {
 		v.Add("reason", "is longer than 2000 characters")
 	}
 	return reason, v.Err()
+}
+
+// ExtensionsAsked tells, of the registrations ids that actor may see,
+// which had an extension asked for, with the latest request's reason (an
+// id actor may not see is left out).
+func (s *Service) ExtensionsAsked(ctx context.Context, actor leadrouter.Actor, ids []string) (map[string]string, error) {
+	asked := map[string]string{}
+	err := s.DB.View(ctx, func(tx *store.Tx) error {
+		for _, id := range ids {
+			if _, err := tx.Registration(ctx, actor, id); leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return err
+			}
+			events, err := tx.Timeline(ctx, id)
+			if err != nil {
+				return err
+			}
+			if reason, ok := LatestDecision(events, DecisionExtensionAsked); ok {
+				asked[id] = reason
+			}
+		}
+		return nil
+	})
+	return asked, err
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -39,21 +40,21 @@ func mustFixtureOn(t *testing.T, db *store.DB, n int) *fixture {
 	ctx := context.Background()
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		for i := 0; i < n; i++ {
-			p, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Reseller Number %d", i), Countries: []string{"US"}})
+			p, err := adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Reseller Number %d", i), Countries: []string{"US"}})
 			if err != nil {
 				return err
 			}
-			u, _, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: fmt.Sprintf("user%d@reseller%d.example", i, i), Name: "U", Role: leadrouter.RolePartner, PartnerID: p.ID})
+			u, _, err := adminuc.CreateUser(ctx, tx, leadrouter.NewUser{Email: fmt.Sprintf("user%d@reseller%d.example", i, i), Name: "U", Role: leadrouter.RolePartner, PartnerID: p.ID})
 			if err != nil {
 				return err
 			}
 			f.partners, f.users = append(f.partners, p), append(f.users, u.Actor())
 		}
-		rel, _, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: "rel@vendor.example", Name: "R", Role: leadrouter.RoleRelations})
+		rel, _, err := adminuc.CreateUser(ctx, tx, leadrouter.NewUser{Email: "rel@vendor.example", Name: "R", Role: leadrouter.RoleRelations})
 		if err != nil {
 			return err
 		}
-		adm, _, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: "adm@vendor.example", Name: "A", Role: leadrouter.RoleAdmin})
+		adm, _, err := adminuc.CreateUser(ctx, tx, leadrouter.NewUser{Email: "adm@vendor.example", Name: "A", Role: leadrouter.RoleAdmin})
 		if err != nil {
 			return err
 		}
@@ -79,7 +80,7 @@ func (f *fixture) account(in leadrouter.NewAccount) leadrouter.Account {
 	var a leadrouter.Account
 	f.update(func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		a, err = tx.CreateAccount(ctx, leadrouter.System, in)
+		a, err = adminuc.CreateAccount(ctx, tx, leadrouter.System, in)
 		return err
 	})
 	return a
@@ -402,11 +403,11 @@ func TestRegisterOwnCompany(t *testing.T) {
 		ctx := context.Background()
 		var user leadrouter.Actor
 		f.update(func(ctx context.Context, tx *store.Tx) error {
-			p, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: "Brussels IT BV", Countries: []string{"BE"}, Domains: []string{"brussels-it.example"}})
+			p, err := adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Brussels IT BV", Countries: []string{"BE"}, Domains: []string{"brussels-it.example"}})
 			if err != nil {
 				return err
 			}
-			u, _, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: "eva@brussels-it.example", Name: "Eva", Role: leadrouter.RolePartner, PartnerID: p.ID})
+			u, _, err := adminuc.CreateUser(ctx, tx, leadrouter.NewUser{Email: "eva@brussels-it.example", Name: "Eva", Role: leadrouter.RolePartner, PartnerID: p.ID})
 			user = u.Actor()
 			return err
 		})

@@ -27,64 +27,23 @@ func accountVisibility(actor leadrouter.Actor) (string, []any) {
 	return "1 = 0", nil
 }
 
-// CreateAccount stores an account (a division when ParentID is set) with
-// its domains, each of which may belong to one account only.
-func (tx *Tx) CreateAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
-	return tx.createAccount(ctx, actor, in)
-}
-
-// createAccount is CreateAccount without the role check, for workflows
-// (conversion, registration) that create accounts on the actor's behalf.
-func (tx *Tx) createAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
-	// Every offending field at once: the input's own checks, then the
-	// records it names.
-	v, err := validationOf(in.Validate())
-	if err != nil {
-		return leadrouter.Account{}, err
-	}
-	a := leadrouter.Account{ID: leadrouter.NewID("acc"), Name: in.Name, Domains: in.Domains, Country: in.Country,
-		ParentID: in.ParentID, OwnerPartnerID: in.OwnerPartnerID, CreatedAt: tx.now}
-	a.RootID = a.ID
-	if in.ParentID != "" {
-		parent, err := tx.Account(ctx, leadrouter.System, in.ParentID)
-		switch {
-		case leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND:
-			v.Add("parent_id", "must name an existing account")
-		case err != nil:
-			return a, err
-		default:
-			a.RootID = parent.RootID
-		}
-	}
-	if err := tx.checkPartnerRef(ctx, &v, "owner_partner_id", in.OwnerPartnerID); err != nil {
-		return a, err
-	}
-	if err := v.Err(); err != nil {
-		return a, err
-	}
+// InsertAccount stores a new account with its domains (each may belong to
+// one account only: another's is ECONFLICT) and its company tokens.
+func (tx *Tx) InsertAccount(ctx context.Context, a leadrouter.Account) error {
 	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, name_key, country, parent_id, root_id, owner_partner_id, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Name, tx.companyKey(a.Name), a.Country, nullString(a.ParentID), a.RootID,
 		nullString(a.OwnerPartnerID), a.CreatedAt, a.CreatedAt); err != nil {
-		return a, fmt.Errorf("insert account: %w", err)
+		return fmt.Errorf("insert account: %w", err)
 	}
 	for _, d := range a.Domains {
 		if _, err := tx.Exec(ctx, `INSERT INTO account_domains (domain, account_id) VALUES (?, ?)`, d, a.ID); isUniqueViolation(err) {
-			return a, &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A domain belongs to another account.",
+			return &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A domain belongs to another account.",
 				Fields: []leadrouter.FieldError{{Field: "domains", Message: d + " is already another account's domain"}}}
 		} else if err != nil {
-			return a, fmt.Errorf("insert account domain: %w", err)
+			return fmt.Errorf("insert account domain: %w", err)
 		}
 	}
-	if a.Domains == nil {
-		a.Domains = []string{}
-	}
-	if err := tx.indexCompany(ctx, "account", a.ID, a.Name); err != nil {
-		return a, err
-	}
-	if _, err := tx.AppendEvent(ctx, a.ID, leadrouter.EventAccountCreated, actor, map[string]any{"name": a.Name, "domains": a.Domains, "parent_id": a.ParentID, "owner_partner_id": a.OwnerPartnerID}); err != nil {
-		return a, err
-	}
-	return a, nil
+	return tx.indexCompany(ctx, "account", a.ID, a.Name)
 }
 
 // insertTokens and tokensOnConflict frame a multi-row INSERT of company

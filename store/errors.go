@@ -1,7 +1,6 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -186,28 +185,3 @@ func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
 // serialisation failure, busy) after which the whole transaction should be
 // run again.
 func IsTransient(err error) bool { return isRetryable(err) }
-
-// validationOf starts collecting field errors with those of a Validate
-// call; an error that is no validation error is returned as it is.
-func validationOf(err error) (leadrouter.Validation, error) {
-	var v leadrouter.Validation
-	if leadrouter.ErrorCode(err) == leadrouter.EINVALID {
-		v.Fields = append(v.Fields, leadrouter.ErrorFields(err)...)
-		return v, nil
-	}
-	return v, err
-}
-
-// checkPartnerRef adds a field error to v when id names no partner; a
-// failed read is returned.
-func (tx *Tx) checkPartnerRef(ctx context.Context, v *leadrouter.Validation, field, id string) error {
-	if id == "" {
-		return nil
-	}
-	_, err := tx.Partner(ctx, leadrouter.System, id)
-	if leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND {
-		v.Add(field, "must name an existing partner")
-		return nil
-	}
-	return err
-}

@@ -16,18 +16,9 @@ func scanForm(s interface{ Scan(...any) error }) (leadrouter.Form, error) {
 	return f, err
 }
 
-// CreateForm stores a public form (admins only).
-func (tx *Tx) CreateForm(ctx context.Context, actor leadrouter.Actor, f leadrouter.Form) (leadrouter.Form, error) {
-	v, err := validationOf(f.Validate())
-	if err != nil {
-		return f, err
-	}
-	if err := tx.checkPartnerRef(ctx, &v, "partner_id", f.PartnerID); err != nil {
-		return f, err
-	}
-	if err := v.Err(); err != nil {
-		return f, err
-	}
+// InsertForm stores a new public form (f.ID and f.CreatedAt are set
+// here); a taken slug is ECONFLICT.
+func (tx *Tx) InsertForm(ctx context.Context, f leadrouter.Form) (leadrouter.Form, error) {
 	var exists int
 	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM forms WHERE slug = ?`, f.Slug).Scan(&exists); err != nil {
 		return f, err

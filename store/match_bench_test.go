@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -25,7 +26,7 @@ func BenchmarkMatchCandidates(b *testing.B) {
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			for i := lo; i < lo+10_000; i++ {
 				if i < 10_000 {
-					if _, err := tx.CreateAccount(ctx, leadrouter.System, leadrouter.NewAccount{Name: name(i), Domains: []string{fmt.Sprintf("c%d.example", i)}}); err != nil {
+					if _, err := adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: name(i), Domains: []string{fmt.Sprintf("c%d.example", i)}}); err != nil {
 						return err
 					}
 				}
@@ -43,7 +44,7 @@ func BenchmarkMatchCandidates(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		company := name(i * 13)
-		q := store.MatchQuery{Email: fmt.Sprintf("p%d@c%d.example", i, i%10000), Domain: fmt.Sprintf("c%d.example", i%10000),
+		q := leadrouter.MatchQuery{Email: fmt.Sprintf("p%d@c%d.example", i, i%10000), Domain: fmt.Sprintf("c%d.example", i%10000),
 			CompanyKey: match.NormaliseCompany(company), Tokens: match.CompanyTokens(company), Limit: 40}
 		if err := db.View(ctx, func(tx *store.Tx) error {
 			_, err := tx.MatchCandidates(ctx, q)

@@ -7,33 +7,9 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/leadrouter/leadrouter"
 )
-
-// MatchQuery is what a match lookup searches by; empty fields are skipped.
-// Domain is a registrable domain (acme.com), CompanyKey a normalised name.
-type MatchQuery struct {
-	Email      string
-	Domain     string
-	CompanyKey string
-	Tokens     []string
-	// Limit bounds the near-miss candidates fetched through the token index.
-	Limit int
-}
-
-// MatchCandidate is a record that may be the same person or company.
-type MatchCandidate struct {
-	Kind      string // lead, contact, account, registration
-	ID        string
-	Email     string
-	Company   string
-	Domains   []string
-	Status    string
-	Owner     string // "partner:<id>", "user:<id>", "queue:<name>" or ""
-	PartnerID string // the owning or registering partner, if any
-	Reserved  string // the partner a lead is reserved for
-	RootID    string // an account's hierarchy root
-	Expires   string // a registration's expiry (RFC 3339) or ""
-}
 
 // tokenPostingLimit bounds the rows read from one company token's posting
 // list: a word shared by thousands of names says little, and reading all of
@@ -98,10 +74,10 @@ func (tx *Tx) tokenHits(ctx context.Context, tokens []string, limit int) ([]toke
 // and contacts, domain on account_domains, leads' e-mail domains and
 // registrations, the company key on accounts, leads and registrations, and
 // the company-token index for near misses (bounded by q.Limit).
-func (tx *Tx) MatchCandidates(ctx context.Context, q MatchQuery) ([]MatchCandidate, error) {
+func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]leadrouter.MatchCandidate, error) {
 	seen := map[string]bool{}
-	var out []MatchCandidate
-	add := func(c MatchCandidate) {
+	var out []leadrouter.MatchCandidate
+	add := func(c leadrouter.MatchCandidate) {
 		if k := c.Kind + ":" + c.ID; !seen[k] {
 			seen[k] = true
 			out = append(out, c)
@@ -201,23 +177,13 @@ func (tx *Tx) AccountByDomain(ctx context.Context, domain string) (string, error
 	return "", nil
 }
 
-// AccountMatch is the account a new lead belongs to and who owns it.
-type AccountMatch struct {
-	ID string
-	// By is "email_domain" or "company_name".
-	By string
-	// OwnerPartnerID is the partner owning the account or, failing that,
-	// its hierarchy (see HierarchyOwner); "" for none.
-	OwnerPartnerID string
-}
-
 // MatchAccount finds the account owning domain or the nearest of its
 // parent domains (emea.acme.com → acme.com; domain "" for none), else the
 // oldest account whose normalised name is companyKey, together with the
 // partner owning it or its hierarchy: one statement for the domains, and
 // one for the name only when they match nothing. ok is false when none
 // matches.
-func (tx *Tx) MatchAccount(ctx context.Context, domain, companyKey string) (m AccountMatch, ok bool, err error) {
+func (tx *Tx) MatchAccount(ctx context.Context, domain, companyKey string) (m leadrouter.AccountMatch, ok bool, err error) {
 	var domains []string
 	for d := domain; strings.Contains(d, "."); _, d, _ = strings.Cut(d, ".") {
 		domains = append(domains, d)
@@ -234,18 +200,18 @@ func (tx *Tx) MatchAccount(ctx context.Context, domain, companyKey string) (m Ac
 			return m, true, nil
 		}
 		if !isNoRows(err) {
-			return AccountMatch{}, false, fmt.Errorf("match account by domain: %w", err)
+			return leadrouter.AccountMatch{}, false, fmt.Errorf("match account by domain: %w", err)
 		}
 	}
 	if companyKey == "" {
-		return AccountMatch{}, false, nil
+		return leadrouter.AccountMatch{}, false, nil
 	}
 	err = tx.QueryRow(ctx, `SELECT a.id, `+hierarchyOwnerOf+` FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1`, companyKey).Scan(&m.ID, &m.OwnerPartnerID)
 	if isNoRows(err) {
-		return AccountMatch{}, false, nil
+		return leadrouter.AccountMatch{}, false, nil
 	}
 	if err != nil {
-		return AccountMatch{}, false, fmt.Errorf("match account by name: %w", err)
+		return leadrouter.AccountMatch{}, false, fmt.Errorf("match account by name: %w", err)
 	}
 	m.By = "company_name"
 	return m, true, nil
@@ -300,7 +266,7 @@ func inList(ids []string) (string, []any) {
 // recordCandidates reads the leads, contacts and accounts found by id in
 // one statement (one round trip on PostgreSQL): a row per lead and contact,
 // a row per account domain.
-func (tx *Tx) recordCandidates(ctx context.Context, leadIDs, contactIDs, accountIDs []string, add func(MatchCandidate)) error {
+func (tx *Tx) recordCandidates(ctx context.Context, leadIDs, contactIDs, accountIDs []string, add func(leadrouter.MatchCandidate)) error {
 	var parts []string
 	var args []any
 	if len(leadIDs) > 0 {
@@ -329,10 +295,10 @@ func (tx *Tx) recordCandidates(ctx context.Context, leadIDs, contactIDs, account
 		return fmt.Errorf("read match candidates: %w", err)
 	}
 	defer rows.Close()
-	var accounts []*MatchCandidate
-	byID := map[string]*MatchCandidate{}
+	var accounts []*leadrouter.MatchCandidate
+	byID := map[string]*leadrouter.MatchCandidate{}
 	for rows.Next() {
-		var c MatchCandidate
+		var c leadrouter.MatchCandidate
 		var ownerKind, ownerID, domain string
 		if err := rows.Scan(&c.Kind, &c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved, &c.RootID, &domain); err != nil {
 			return fmt.Errorf("read match candidates: %w", err)
@@ -372,7 +338,7 @@ func (tx *Tx) recordCandidates(ctx context.Context, leadIDs, contactIDs, account
 	return nil
 }
 
-func (tx *Tx) registrationCandidates(ctx context.Context, ids []string, add func(MatchCandidate)) error {
+func (tx *Tx) registrationCandidates(ctx context.Context, ids []string, add func(leadrouter.MatchCandidate)) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -383,7 +349,7 @@ func (tx *Tx) registrationCandidates(ctx context.Context, ids []string, add func
 	}
 	defer rows.Close()
 	for rows.Next() {
-		c := MatchCandidate{Kind: "registration"}
+		c := leadrouter.MatchCandidate{Kind: "registration"}
 		var domain string
 		var expires sql.NullTime
 		if err := rows.Scan(&c.ID, &c.Company, &domain, &c.Status, &c.PartnerID, &expires); err != nil {

@@ -200,10 +200,3 @@ func (tx *Tx) HandoffCountSince(ctx context.Context, partnerID string, since tim
 	}
 	return out, rows.Err()
 }
-
-// CreateAccountForLead stores the account of a converting lead: the
-// conversion workflow creates it on the actor's behalf, so there is no role
-// check here (the workflow has made its own).
-func (tx *Tx) CreateAccountForLead(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
-	return tx.createAccount(ctx, actor, in)
-}

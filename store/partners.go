@@ -20,109 +20,40 @@ func scanPartner(s interface{ Scan(...any) error }) (leadrouter.Partner, error) 
 	return p, err
 }
 
-// CreatePartner stores a new partner and issues its PID (the requested one,
-// or a fresh random one). PIDs are unique and, since partners are never
-// deleted, never reused.
-func (tx *Tx) CreatePartner(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewPartner) (leadrouter.Partner, error) {
-	if err := tx.ValidateNewPartner(ctx, &in); err != nil {
-		return leadrouter.Partner{}, err
+// PIDTaken reports whether a partner has (or had) pid.
+func (tx *Tx) PIDTaken(ctx context.Context, pid leadrouter.PID) (bool, error) {
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM partners WHERE pid = ?`, string(pid)).Scan(&one)
+	if err == sql.ErrNoRows {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("check pid: %w", err)
 	}
-	pid := leadrouter.PID(in.PID)
-	if pid == "" {
-		for {
-			pid = leadrouter.NewPID()
-			var one int
-			err := tx.QueryRow(ctx, `SELECT 1 FROM partners WHERE pid = ?`, string(pid)).Scan(&one)
-			if err == sql.ErrNoRows {
-				break
-			} else if err != nil {
-				return leadrouter.Partner{}, fmt.Errorf("check pid: %w", err)
-			}
-		}
-	}
-	p := leadrouter.Partner{
-		ID: leadrouter.NewID("ptr"), PID: pid, Name: in.Name, Countries: in.Countries, Domains: in.Domains,
-		Tier: in.Tier, PAMUserID: in.PAMUserID, Status: leadrouter.PartnerActive, Weight: in.Weight, DailyCap: in.DailyCap,
-		CreatedAt: tx.now, UpdatedAt: tx.now,
-	}
+	return true, nil
+}
+
+// InsertPartner stores a new partner with its countries and domains. A
+// taken PID or another partner's domain is ECONFLICT naming the field.
+func (tx *Tx) InsertPartner(ctx context.Context, p leadrouter.Partner) error {
 	_, err := tx.Exec(ctx, `INSERT INTO partners (id, pid, name, tier, pam_user_id, status, weight, daily_cap, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, string(p.PID), p.Name, p.Tier, nullString(p.PAMUserID), p.Status, p.Weight, nullInt(p.DailyCap), p.CreatedAt, p.UpdatedAt)
 	if isUniqueViolation(err) {
-		return p, &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "That PID is taken (PIDs are never reused).",
+		return &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "That PID is taken (PIDs are never reused).",
 			Fields: []leadrouter.FieldError{{Field: "pid", Message: "is already taken"}}}
 	} else if err != nil {
-		return p, fmt.Errorf("insert partner: %w", err)
+		return fmt.Errorf("insert partner: %w", err)
 	}
 	if err := tx.setPartnerCountries(ctx, p.ID, p.Countries); err != nil {
-		return p, err
+		return err
 	}
 	for _, d := range p.Domains {
 		if _, err := tx.Exec(ctx, `INSERT INTO partner_domains (domain, partner_id) VALUES (?, ?)`, d, p.ID); isUniqueViolation(err) {
-			return p, &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A domain belongs to another partner.",
+			return &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A domain belongs to another partner.",
 				Fields: []leadrouter.FieldError{{Field: "domains", Message: d + " is already another partner's domain"}}}
 		} else if err != nil {
-			return p, fmt.Errorf("insert partner domain: %w", err)
+			return fmt.Errorf("insert partner domain: %w", err)
 		}
-	}
-	if p.Countries == nil {
-		p.Countries = []string{}
-	}
-	if p.Domains == nil {
-		p.Domains = []string{}
-	}
-	if _, err := tx.AppendEvent(ctx, p.ID, leadrouter.EventPartnerCreated, actor, map[string]any{"pid": p.PID, "name": p.Name, "countries": p.Countries}); err != nil {
-		return p, err
-	}
-	return p, nil
-}
-
-// ValidateNewPartner normalises in (see NewPartner.Validate) and reports
-// every offending field in one EINVALID error: NewPartner.Validate's, the
-// free-mail domains (a partner's own domains decide self-referrals, and
-// gmail.com would make every gmail lead with its PID one), and a
-// pam_user_id naming no PAM. CreatePartner calls it first.
-func (tx *Tx) ValidateNewPartner(ctx context.Context, in *leadrouter.NewPartner) error {
-	var freeMail leadrouter.Validation
-	for i, d := range in.Domains { // before Validate, which drops duplicates and so moves indexes
-		if domain, err := leadrouter.ParseDomain(d); err == nil && tx.db.keys.FreeMail(domain) {
-			freeMail.Add(fmt.Sprintf("domains[%d]", i), "%s is a free-mail domain, which cannot be a partner's own", domain)
-		}
-	}
-	v := leadrouter.Validation{Fields: leadrouter.ErrorFields(in.Validate())}
-	v.Fields = append(v.Fields, freeMail.Fields...)
-	if err := tx.checkPAMUser(ctx, in.PAMUserID, &v); err != nil {
-		return err
-	}
-	return v.Err()
-}
-
-// ValidatePartnerUpdate normalises upd (see PartnerUpdate.Validate) and
-// reports every offending field in one EINVALID error, a pam_user_id naming
-// no PAM included. UpdatePartner calls it first.
-func (tx *Tx) ValidatePartnerUpdate(ctx context.Context, upd *leadrouter.PartnerUpdate) error {
-	v := leadrouter.Validation{Fields: leadrouter.ErrorFields(upd.Validate())}
-	if upd.PAMUserID != nil {
-		if err := tx.checkPAMUser(ctx, *upd.PAMUserID, &v); err != nil {
-			return err
-		}
-	}
-	return v.Err()
-}
-
-// checkPAMUser adds a field error to v unless id is empty or names a user
-// with role pam.
-func (tx *Tx) checkPAMUser(ctx context.Context, id string, v *leadrouter.Validation) error {
-	if id == "" {
-		return nil
-	}
-	var role string
-	err := tx.QueryRow(ctx, `SELECT role FROM users WHERE id = ?`, id).Scan(&role)
-	if err != nil && err != sql.ErrNoRows {
-		return fmt.Errorf("check pam user: %w", err)
-	}
-	if err == sql.ErrNoRows || role != string(leadrouter.RolePAM) {
-		v.Add("pam_user_id", "must name a user with role pam")
 	}
 	return nil
 }
@@ -255,54 +186,21 @@ func (tx *Tx) fillPartners(ctx context.Context, ps []*leadrouter.Partner) error 
 	return nil
 }
 
-// UpdatePartner applies a partial update to a partner actor may see (the
-// caller decides what actor may change: see admin.Service.UpdatePartner).
-func (tx *Tx) UpdatePartner(ctx context.Context, actor leadrouter.Actor, id string, upd leadrouter.PartnerUpdate) (leadrouter.Partner, error) {
-	if err := tx.ValidatePartnerUpdate(ctx, &upd); err != nil {
-		return leadrouter.Partner{}, err
-	}
-	p, err := tx.Partner(ctx, actor, id)
-	if err != nil {
-		return p, err
-	}
-	changes := map[string]any{}
-	if upd.Name != nil {
-		p.Name, changes["name"] = *upd.Name, *upd.Name
-	}
-	if upd.Status != nil {
-		p.Status, changes["status"] = *upd.Status, *upd.Status
-	}
-	if upd.Tier != nil {
-		p.Tier, changes["tier"] = *upd.Tier, *upd.Tier
-	}
-	if upd.PAMUserID != nil {
-		p.PAMUserID, changes["pam_user_id"] = *upd.PAMUserID, *upd.PAMUserID
-	}
-	if upd.Weight != nil {
-		p.Weight, changes["weight"] = *upd.Weight, *upd.Weight
-	}
-	if upd.DailyCap != nil {
-		p.DailyCap, changes["daily_cap"] = *upd.DailyCap, *upd.DailyCap
-	}
-	p.UpdatedAt = tx.now
-	_, err = tx.Exec(ctx, `UPDATE partners SET name = ?, status = ?, tier = ?, pam_user_id = ?, weight = ?, daily_cap = ?, updated_at = ? WHERE id = ?`,
+// SavePartner writes a partner's fields back, its countries too when
+// countries is set. A pam_user_id naming no user is EINVALID.
+func (tx *Tx) SavePartner(ctx context.Context, p leadrouter.Partner, countries bool) error {
+	_, err := tx.Exec(ctx, `UPDATE partners SET name = ?, status = ?, tier = ?, pam_user_id = ?, weight = ?, daily_cap = ?, updated_at = ? WHERE id = ?`,
 		p.Name, p.Status, p.Tier, nullString(p.PAMUserID), p.Weight, nullInt(p.DailyCap), p.UpdatedAt, p.ID)
 	if isConstraintViolation(err) {
-		return p, &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
+		return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 			Fields: []leadrouter.FieldError{{Field: "pam_user_id", Message: "must name an existing user"}}}
 	} else if err != nil {
-		return p, fmt.Errorf("update partner: %w", err)
+		return fmt.Errorf("update partner: %w", err)
 	}
-	if upd.Countries != nil {
-		if err := tx.setPartnerCountries(ctx, p.ID, *upd.Countries); err != nil {
-			return p, err
-		}
-		p.Countries, changes["countries"] = *upd.Countries, *upd.Countries
+	if countries {
+		return tx.setPartnerCountries(ctx, p.ID, p.Countries)
 	}
-	if _, err := tx.AppendEvent(ctx, p.ID, leadrouter.EventPartnerUpdated, actor, changes); err != nil {
-		return p, err
-	}
-	return p, nil
+	return nil
 }
 
 func nullString(s string) any {

@@ -283,12 +283,6 @@ func (tx *Tx) SetAccountOwner(ctx context.Context, accountID, wantOwner, newOwne
 	return nil
 }
 
-// CreateRegistrationAccount stores the account a registration creates for
-// its partner (no role check: the registration workflow made its own).
-func (tx *Tx) CreateRegistrationAccount(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewAccount) (leadrouter.Account, error) {
-	return tx.createAccount(ctx, actor, in)
-}
-
 // PartnerNames returns the names of the partners with ids (for staff views).
 func (tx *Tx) PartnerNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))

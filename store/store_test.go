@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/audit"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
@@ -25,7 +26,7 @@ func mustPartner(t *testing.T, db *store.DB, in leadrouter.NewPartner) leadroute
 	var p leadrouter.Partner
 	if err := db.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
-		p, err = tx.CreatePartner(context.Background(), admin, in)
+		p, err = adminuc.CreatePartner(context.Background(), tx, admin, in)
 		return err
 	}); err != nil {
 		t.Fatalf("create partner: %v", err)
@@ -47,7 +48,7 @@ func TestPartnerInvariants(t *testing.T) {
 		// A vanity PID is case-insensitive and unique.
 		mustPartner(t, db, leadrouter.NewPartner{PID: "vanity01", Name: "Vanity"})
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.CreatePartner(ctx, admin, leadrouter.NewPartner{PID: "VANITY01", Name: "Copycat"})
+			_, err := adminuc.CreatePartner(ctx, tx, admin, leadrouter.NewPartner{PID: "VANITY01", Name: "Copycat"})
 			return err
 		})
 		if leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
@@ -92,7 +93,7 @@ func TestPartnerValidationCollectsEveryField(t *testing.T) {
 		db := storetest.MustOpen(t, engine)
 		var salesID string
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			u, _, err := tx.CreateUser(ctx, admin, leadrouter.NewUser{Email: "sally@vendor.example", Name: "Sally", Role: leadrouter.RoleSales})
+			u, _, err := adminuc.CreateUser(ctx, tx, leadrouter.NewUser{Email: "sally@vendor.example", Name: "Sally", Role: leadrouter.RoleSales})
 			salesID = u.ID
 			return err
 		}); err != nil {
@@ -100,7 +101,7 @@ func TestPartnerValidationCollectsEveryField(t *testing.T) {
 		}
 		create := func(in leadrouter.NewPartner) error {
 			return db.Update(ctx, func(tx *store.Tx) error {
-				_, err := tx.CreatePartner(ctx, admin, in)
+				_, err := adminuc.CreatePartner(ctx, tx, admin, in)
 				return err
 			})
 		}
@@ -129,7 +130,7 @@ func TestPartnerValidationCollectsEveryField(t *testing.T) {
 		}
 		empty, countries := "", []string{"AT", "None"}
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.UpdatePartner(ctx, admin, p.ID, leadrouter.PartnerUpdate{Name: &empty, Countries: &countries, PAMUserID: &salesID})
+			_, err := adminuc.UpdatePartner(ctx, tx, admin, p.ID, leadrouter.PartnerUpdate{Name: &empty, Countries: &countries, PAMUserID: &salesID})
 			return err
 		})
 		if got := strings.Join(fieldNames(err), " "); leadrouter.ErrorCode(err) != leadrouter.EINVALID || got != "name countries[1] pam_user_id" {
@@ -150,7 +151,7 @@ func TestPIDUniqueUnderConcurrentCreation(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				err := db.Update(ctx, func(tx *store.Tx) error {
-					_, err := tx.CreatePartner(ctx, admin, leadrouter.NewPartner{PID: "SAMEPID1", Name: "Racer"})
+					_, err := adminuc.CreatePartner(ctx, tx, admin, leadrouter.NewPartner{PID: "SAMEPID1", Name: "Racer"})
 					return err
 				})
 				mu.Lock()
@@ -200,7 +201,7 @@ func TestUsersAndTokens(t *testing.T) {
 		var token string
 		err := db.Update(ctx, func(tx *store.Tx) error {
 			var err error
-			_, token, err = tx.CreateUser(ctx, admin, leadrouter.NewUser{Email: "Ann@P1.example", Name: "Ann", Role: leadrouter.RolePartner, PartnerID: p.ID, Password: "correct horse battery"})
+			_, token, err = adminuc.CreateUser(ctx, tx, leadrouter.NewUser{Email: "Ann@P1.example", Name: "Ann", Role: leadrouter.RolePartner, PartnerID: p.ID, Password: "correct horse battery"})
 			return err
 		})
 		if err != nil {
@@ -225,7 +226,7 @@ func TestUsersAndTokens(t *testing.T) {
 			{Email: "y@y.example", Name: "Y", Role: leadrouter.RoleSales, PartnerID: p.ID},
 			{Email: "z@y.example", Name: "Z", Role: "boss"},
 		} {
-			err := db.Update(ctx, func(tx *store.Tx) error { _, _, err := tx.CreateUser(ctx, admin, in); return err })
+			err := db.Update(ctx, func(tx *store.Tx) error { _, _, err := adminuc.CreateUser(ctx, tx, in); return err })
 			if leadrouter.ErrorCode(err) != leadrouter.EINVALID {
 				t.Errorf("%+v: got %v, want invalid", in, err)
 			}
@@ -276,7 +277,7 @@ func TestPartnerScopedQueries(t *testing.T) {
 		var acc2 leadrouter.Account
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			var err error
-			acc2, err = tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme", Domains: []string{"acme.example"}, OwnerPartnerID: p2.ID})
+			acc2, err = adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Acme", Domains: []string{"acme.example"}, OwnerPartnerID: p2.ID})
 			return err
 		}); err != nil {
 			t.Fatal(err)
@@ -317,33 +318,33 @@ func TestMatchAccount(t *testing.T) {
 		db := storetest.MustOpen(t, engine)
 		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Owner"})
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			tyrell, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Tyrell Corporation", Domains: []string{"tyrell.co.uk"}, OwnerPartnerID: p.ID})
+			tyrell, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Tyrell Corporation", Domains: []string{"tyrell.co.uk"}, OwnerPartnerID: p.ID})
 			if err != nil {
 				return err
 			}
-			labs, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Tyrell Labs", Domains: []string{"labs.tyrell.co.uk"}, ParentID: tyrell.ID})
+			labs, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Tyrell Labs", Domains: []string{"labs.tyrell.co.uk"}, ParentID: tyrell.ID})
 			if err != nil {
 				return err
 			}
-			wallace, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Wallace", Domains: []string{"wallace.example"}})
+			wallace, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Wallace", Domains: []string{"wallace.example"}})
 			if err != nil {
 				return err
 			}
 			for _, c := range []struct {
 				domain, key string
-				want        store.AccountMatch
+				want        leadrouter.AccountMatch
 				ok          bool
 			}{
-				{"tyrell.co.uk", "", store.AccountMatch{ID: tyrell.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
-				{"sales.tyrell.co.uk", "", store.AccountMatch{ID: tyrell.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
+				{"tyrell.co.uk", "", leadrouter.AccountMatch{ID: tyrell.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
+				{"sales.tyrell.co.uk", "", leadrouter.AccountMatch{ID: tyrell.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
 				// The nearest parent domain wins; the division's owner is its hierarchy's.
-				{"eu.labs.tyrell.co.uk", "", store.AccountMatch{ID: labs.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
+				{"eu.labs.tyrell.co.uk", "", leadrouter.AccountMatch{ID: labs.ID, By: "email_domain", OwnerPartnerID: p.ID}, true},
 				// A domain match beats a company-name match.
-				{"wallace.example", "tyrelllabs", store.AccountMatch{ID: wallace.ID, By: "email_domain"}, true},
-				{"unknown.example", "tyrelllabs", store.AccountMatch{ID: labs.ID, By: "company_name", OwnerPartnerID: p.ID}, true},
-				{"", "wallace", store.AccountMatch{ID: wallace.ID, By: "company_name"}, true},
-				{"unknown.example", "nobody", store.AccountMatch{}, false},
-				{"", "", store.AccountMatch{}, false},
+				{"wallace.example", "tyrelllabs", leadrouter.AccountMatch{ID: wallace.ID, By: "email_domain"}, true},
+				{"unknown.example", "tyrelllabs", leadrouter.AccountMatch{ID: labs.ID, By: "company_name", OwnerPartnerID: p.ID}, true},
+				{"", "wallace", leadrouter.AccountMatch{ID: wallace.ID, By: "company_name"}, true},
+				{"unknown.example", "nobody", leadrouter.AccountMatch{}, false},
+				{"", "", leadrouter.AccountMatch{}, false},
 			} {
 				key := c.key
 				if key != "" {
@@ -369,11 +370,11 @@ func TestAccountsHierarchy(t *testing.T) {
 		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Owner"})
 		q := mustPartner(t, db, leadrouter.NewPartner{Name: "Division owner"})
 		err := db.Update(ctx, func(tx *store.Tx) error {
-			root, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme Holdings", Domains: []string{"acme.com"}, OwnerPartnerID: p.ID})
+			root, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Acme Holdings", Domains: []string{"acme.com"}, OwnerPartnerID: p.ID})
 			if err != nil {
 				return err
 			}
-			emea, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme EMEA", Domains: []string{"acme.eu"}, ParentID: root.ID})
+			emea, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Acme EMEA", Domains: []string{"acme.eu"}, ParentID: root.ID})
 			if err != nil {
 				return err
 			}
@@ -385,14 +386,14 @@ func TestAccountsHierarchy(t *testing.T) {
 				t.Errorf("hierarchy owner = %q, %v", owner, err)
 			}
 			// An account's own owner comes before its hierarchy's.
-			apac, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Acme APAC", Domains: []string{"acme.asia"}, ParentID: root.ID, OwnerPartnerID: q.ID})
+			apac, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Acme APAC", Domains: []string{"acme.asia"}, ParentID: root.ID, OwnerPartnerID: q.ID})
 			if err != nil {
 				return err
 			}
 			if owner, err := tx.HierarchyOwner(ctx, apac.ID); err != nil || owner != q.ID {
 				t.Errorf("division's own owner = %q, %v; want %s", owner, err, q.ID)
 			}
-			lone, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Lone", Domains: []string{"lone.example"}})
+			lone, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Lone", Domains: []string{"lone.example"}})
 			if err != nil {
 				return err
 			}
@@ -408,14 +409,14 @@ func TestAccountsHierarchy(t *testing.T) {
 			t.Fatal(err)
 		}
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Other", Domains: []string{"ACME.com"}})
+			_, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Other", Domains: []string{"ACME.com"}})
 			return err
 		})
 		if leadrouter.ErrorCode(err) != leadrouter.ECONFLICT {
 			t.Errorf("domain reuse: %v", err)
 		}
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.CreateAccount(ctx, admin, leadrouter.NewAccount{Name: "Orphan", ParentID: "acc_missing"})
+			_, err := adminuc.CreateAccount(ctx, tx, admin, leadrouter.NewAccount{Name: "Orphan", ParentID: "acc_missing"})
 			return err
 		})
 		if leadrouter.ErrorCode(err) != leadrouter.EINVALID {

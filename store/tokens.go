@@ -8,21 +8,8 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
-// mayManageTokens reports whether actor may list, issue and revoke the
-// tokens of userID: an admin, or the user itself.
-func mayManageTokens(actor leadrouter.Actor, userID string) bool {
-	return actor.Is(leadrouter.RoleAdmin) || (actor.UserID != "" && actor.UserID == userID)
-}
-
-// Tokens lists userID's tokens, newest first (404 for users actor may not
-// manage).
-func (tx *Tx) Tokens(ctx context.Context, actor leadrouter.Actor, userID string) ([]leadrouter.Token, error) {
-	if !mayManageTokens(actor, userID) {
-		return nil, leadrouter.Errorf(leadrouter.ENOTFOUND, "User not found.")
-	}
-	if _, err := tx.User(ctx, leadrouter.System, userID); err != nil {
-		return nil, err
-	}
+// Tokens lists userID's tokens, newest first.
+func (tx *Tx) Tokens(ctx context.Context, userID string) ([]leadrouter.Token, error) {
 	rows, err := tx.Query(ctx, `SELECT id, user_id, created_at, revoked_at FROM tokens WHERE user_id = ? ORDER BY id DESC LIMIT 500`, userID)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
@@ -39,48 +26,34 @@ func (tx *Tx) Tokens(ctx context.Context, actor leadrouter.Actor, userID string)
 	return out, rows.Err()
 }
 
-// IssueToken creates a token for userID and returns it with its secret,
-// which is shown this once.
-func (tx *Tx) IssueToken(ctx context.Context, actor leadrouter.Actor, userID string) (leadrouter.Token, string, error) {
-	if !mayManageTokens(actor, userID) {
-		return leadrouter.Token{}, "", leadrouter.Errorf(leadrouter.ENOTFOUND, "User not found.")
-	}
-	if _, err := tx.User(ctx, leadrouter.System, userID); err != nil {
-		return leadrouter.Token{}, "", err
-	}
+// InsertToken creates a token for userID and returns it with its secret,
+// which is shown this once (only its hash is stored).
+func (tx *Tx) InsertToken(ctx context.Context, userID string) (leadrouter.Token, string, error) {
 	secret := newSecret("lr_")
 	t := leadrouter.Token{ID: leadrouter.NewID("tok"), UserID: userID, CreatedAt: tx.now}
 	if _, err := tx.Exec(ctx, `INSERT INTO tokens (id, hash, user_id, created_at) VALUES (?, ?, ?, ?)`, t.ID, HashSecret(secret), userID, tx.now); err != nil {
 		return leadrouter.Token{}, "", fmt.Errorf("insert token: %w", err)
 	}
-	if _, err := tx.AppendEvent(ctx, userID, "token_issued", actor, map[string]string{"token_id": t.ID}); err != nil {
-		return leadrouter.Token{}, "", err
-	}
 	return t, secret, nil
 }
 
-// RevokeToken revokes a token (again: no change) and returns it with the
-// hash of its secret, so that the caller can drop it from caches.
-func (tx *Tx) RevokeToken(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Token, string, error) {
+// TokenForUpdate reads a token, locked for the rest of tx, with the hash
+// of its secret (under which it is cached).
+func (tx *Tx) TokenForUpdate(ctx context.Context, id string) (leadrouter.Token, string, error) {
 	var hash string
 	t, err := scanToken(tx.QueryRow(ctx, `SELECT id, user_id, created_at, revoked_at, hash FROM tokens WHERE id = ?`+tx.forUpdate(), id), &hash)
-	if isNoRows(err) || (err == nil && !mayManageTokens(actor, t.UserID)) {
+	if isNoRows(err) {
 		return leadrouter.Token{}, "", leadrouter.Errorf(leadrouter.ENOTFOUND, "Token not found.")
-	} else if err != nil {
-		return leadrouter.Token{}, "", err
 	}
-	if t.RevokedAt != nil {
-		return t, hash, nil
+	return t, hash, err
+}
+
+// MarkTokenRevoked records that a token was revoked at t.RevokedAt.
+func (tx *Tx) MarkTokenRevoked(ctx context.Context, t leadrouter.Token) error {
+	if _, err := tx.Exec(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ?`, t.RevokedAt, t.ID); err != nil {
+		return fmt.Errorf("revoke token: %w", err)
 	}
-	now := tx.now
-	if _, err := tx.Exec(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ?`, now, id); err != nil {
-		return leadrouter.Token{}, "", fmt.Errorf("revoke token: %w", err)
-	}
-	t.RevokedAt = &now
-	if _, err := tx.AppendEvent(ctx, t.UserID, "token_revoked", actor, map[string]string{"token_id": t.ID}); err != nil {
-		return leadrouter.Token{}, "", err
-	}
-	return t, hash, nil
+	return nil
 }
 
 func scanToken(s interface{ Scan(...any) error }, extra ...any) (leadrouter.Token, error) {

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
-	"encoding/base32"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -27,19 +25,10 @@ func scanUser(s interface{ Scan(...any) error }) (leadrouter.User, error) {
 	return u, err
 }
 
-// CreateUser stores a user (password hashed with bcrypt) and issues its
-// first API token, returned in plain text once; only its hash is stored.
-func (tx *Tx) CreateUser(ctx context.Context, actor leadrouter.Actor, in leadrouter.NewUser) (leadrouter.User, string, error) {
-	v, err := validationOf(in.Validate())
-	if err != nil {
-		return leadrouter.User{}, "", err
-	}
-	if err := tx.checkPartnerRef(ctx, &v, "partner_id", in.PartnerID); err != nil {
-		return leadrouter.User{}, "", err
-	}
-	if err := v.Err(); err != nil {
-		return leadrouter.User{}, "", err
-	}
+// InsertUser stores a validated new user (password hashed with bcrypt)
+// and issues its first API token, returned in plain text once; only its
+// hash is stored. A taken e-mail is ECONFLICT.
+func (tx *Tx) InsertUser(ctx context.Context, in leadrouter.NewUser) (leadrouter.User, string, error) {
 	var hash any
 	if in.Password != "" {
 		h, err := bcrypt.GenerateFromPassword([]byte(in.Password), tx.db.bcryptCost)
@@ -49,7 +38,7 @@ func (tx *Tx) CreateUser(ctx context.Context, actor leadrouter.Actor, in leadrou
 		hash = string(h)
 	}
 	u := leadrouter.User{ID: leadrouter.NewID("usr"), Email: in.Email, Name: in.Name, Role: in.Role, PartnerID: in.PartnerID, CreatedAt: tx.now}
-	_, err = tx.Exec(ctx, `INSERT INTO users (id, email, name, role, partner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, role, partner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Email, u.Name, string(u.Role), nullString(u.PartnerID), hash, u.CreatedAt)
 	if isUniqueViolation(err) {
 		return u, "", &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A user with that e-mail exists.",
@@ -127,16 +116,8 @@ func (tx *Tx) queryIDs(ctx context.Context, what, query string, args ...any) ([]
 	return ids, rows.Err()
 }
 
-var tokenEncoding = base32.StdEncoding.WithPadding(base32.NoPadding)
-
 // newSecret returns a random string with 160 bits of entropy.
-func newSecret(prefix string) string {
-	var b [20]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	return prefix + strings.ToLower(tokenEncoding.EncodeToString(b[:]))
-}
+func newSecret(prefix string) string { return leadrouter.NewSecret(prefix) }
 
 // HashSecret is how tokens and session ids are stored: SHA-256 (the secrets
 // are random, so no salt or slow hash is needed).
@@ -234,9 +215,21 @@ func (db *DB) CreateServiceToken(ctx context.Context, role leadrouter.Role, part
 	var token string
 	err := db.Update(ctx, func(tx *Tx) error {
 		suffix := strings.ToLower(leadrouter.NewID("t")[2:])
-		u, t, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{
+		in := leadrouter.NewUser{
 			Email: string(role) + "-" + suffix + "@tokens.leadrouter.invalid", Name: "Token (" + string(role) + ")", Role: role, PartnerID: partnerID,
-		})
+		}
+		if err := in.Validate(); err != nil {
+			return err
+		}
+		if partnerID != "" {
+			if _, err := tx.Partner(ctx, leadrouter.System, partnerID); leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND {
+				return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "No such partner.",
+					Fields: []leadrouter.FieldError{{Field: "partner_id", Message: "must name an existing partner"}}}
+			} else if err != nil {
+				return err
+			}
+		}
+		u, t, err := tx.InsertUser(ctx, in)
 		if err != nil {
 			return err
 		}

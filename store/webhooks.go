@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -15,33 +13,14 @@ import (
 )
 
 // webhookCache keeps the subscriptions (paused ones included) for a short
-// while, since every event write consults it, and the policy their URLs
-// are checked against.
+// while, since every event write consults it.
 type webhookCache struct {
 	mu     sync.Mutex
 	hooks  []leadrouter.Webhook
 	loaded time.Time
-	policy leadrouter.EgressPolicy
 }
 
 func (db *DB) hookCache() *webhookCache { return &db.hooks }
-
-// SetWebhookPolicy sets what webhook URLs may point at (by default no
-// loopback, private, link-local or other special-purpose address).
-func (db *DB) SetWebhookPolicy(p leadrouter.EgressPolicy) {
-	c := db.hookCache()
-	c.mu.Lock()
-	c.policy = p
-	c.mu.Unlock()
-}
-
-// WebhookPolicy returns what SetWebhookPolicy set.
-func (db *DB) WebhookPolicy() leadrouter.EgressPolicy {
-	c := db.hookCache()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.policy
-}
 
 // forgetWebhooks makes the next event write re-read the subscriptions
 // once tx commits.
@@ -50,40 +29,21 @@ func (tx *Tx) forgetWebhooks() {
 	tx.AfterCommit(func() { cache.mu.Lock(); cache.loaded = time.Time{}; cache.mu.Unlock() })
 }
 
-// CreateWebhook stores a subscriber and returns it with its signing secret.
-func (tx *Tx) CreateWebhook(ctx context.Context, actor leadrouter.Actor, rawURL string, events []string) (leadrouter.Webhook, error) {
-	var v leadrouter.Validation
-	if policy := tx.db.WebhookPolicy(); policy == nil {
-		v.Add("url", "no outbound address policy is set, so no target is allowed")
-	} else if msg := policy.CheckURL(rawURL); msg != "" {
-		v.Add("url", "%s", msg)
-	}
-	names := leadrouter.WebhookEventNames()
-	if len(events) == 0 {
-		events = names
-	}
-	for _, e := range events {
-		if !slices.Contains(names, e) {
-			v.Add("events", "unknown event %q (want: %s)", e, strings.Join(names, ", "))
-		}
-	}
-	if err := v.Err(); err != nil {
-		return leadrouter.Webhook{}, err
-	}
-	h := leadrouter.Webhook{ID: leadrouter.NewID("whk"), URL: rawURL, Events: events, Secret: newSecret("whsec_"), Active: true, CreatedAt: tx.now}
-	raw, _ := json.Marshal(events)
+// InsertWebhook stores a new subscription.
+func (tx *Tx) InsertWebhook(ctx context.Context, h leadrouter.Webhook) error {
+	raw, _ := json.Marshal(h.Events)
 	if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, url, secret, events, active, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		h.ID, h.URL, h.Secret, string(raw), true, h.CreatedAt); err != nil {
-		return h, fmt.Errorf("insert webhook: %w", err)
+		h.ID, h.URL, h.Secret, string(raw), h.Active, h.CreatedAt); err != nil {
+		return fmt.Errorf("insert webhook: %w", err)
 	}
 	tx.forgetWebhooks()
-	return h, nil
+	return nil
 }
 
 // SetWebhookActive pauses (active false) or resumes a subscription. A
 // paused subscription keeps queueing its events; none is sent until it is
 // resumed, then they go out in order.
-func (tx *Tx) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, id string, active bool) (leadrouter.Webhook, error) {
+func (tx *Tx) SetWebhookActive(ctx context.Context, id string, active bool) (leadrouter.Webhook, error) {
 	res, err := tx.Exec(ctx, `UPDATE webhooks SET active = ? WHERE id = ? AND deleted_at IS NULL`, active, id)
 	if err != nil {
 		return leadrouter.Webhook{}, fmt.Errorf("update webhook %s: %w", id, err)
@@ -98,7 +58,7 @@ func (tx *Tx) SetWebhookActive(ctx context.Context, actor leadrouter.Actor, id s
 // DeleteWebhook removes a subscription: nothing more is queued to it, its
 // pending deliveries are dropped, and a delivery in flight is not
 // retried. Its delivered rows stay for the counts.
-func (tx *Tx) DeleteWebhook(ctx context.Context, actor leadrouter.Actor, id string) error {
+func (tx *Tx) DeleteWebhook(ctx context.Context, id string) error {
 	res, err := tx.Exec(ctx, `UPDATE webhooks SET deleted_at = ?, active = ?, lease_token = '', head_id = NULL WHERE id = ? AND deleted_at IS NULL`,
 		tx.now, false, id)
 	if err != nil {

@@ -31,7 +31,7 @@ func TestSubscribeRefusesSpecialAddresses(t *testing.T) {
 			"http://192.168.0.10/", "http://172.16.5.4/", "http://[fd00::1]/", "http://[fe80::1]/", "http://100.64.0.1/", "http://0.0.0.0/",
 			"http://224.0.0.1/", "http://255.255.255.255/", "ftp://hooks.example/", "http://user:pw@hooks.example/"} {
 			err := db.Update(ctx, func(tx *store.Tx) error {
-				_, err := tx.CreateWebhook(ctx, admin, raw, []string{"lead.created", "no.such"})
+				_, err := adminuc.CreateWebhook(ctx, tx, egress.Policy{}, raw, []string{"lead.created", "no.such"})
 				return err
 			})
 			var lerr *leadrouter.Error
@@ -59,22 +59,19 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 		_, port, _ := net.SplitHostPort(rc.server.Listener.Addr().String())
 		// localhost passes the subscription check (a name) and resolves
 		// to loopback.
-		db.SetWebhookPolicy(egress.Policy{})
 		var viaName leadrouter.Webhook
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			var err error
-			viaName, err = tx.CreateWebhook(ctx, admin, "http://localhost:"+port+"/hook", []string{"lead.created"})
+			viaName, err = adminuc.CreateWebhook(ctx, tx, egress.Policy{}, "http://localhost:"+port+"/hook", []string{"lead.created"})
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
-		db.SetWebhookPolicy(loopback)
 		rc.subscribe(t, db, "lead.created")
 		mustCreateLeads(t, db, 0, 1)
 		// The operator closes loopback again: the literal 127.0.0.1
 		// subscription is refused at connect time as well.
-		db.SetWebhookPolicy(egress.Policy{})
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		d := &webhook.Deliverer{DB: db, Egress: egress.Policy{}, Logger: quietLogger()}
 		if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 			t.Fatalf("delivered %d (%v), want 0", n, err)
 		}
@@ -110,13 +107,13 @@ func TestRedirectIsAFailedDelivery(t *testing.T) {
 		}))
 		t.Cleanup(redirecting.Close)
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			_, err := tx.CreateWebhook(ctx, admin, redirecting.URL, []string{"lead.created"})
+			_, err := adminuc.CreateWebhook(ctx, tx, loopback, redirecting.URL, []string{"lead.created"})
 			return err
 		}); err != nil {
 			t.Fatal(err)
 		}
 		mustCreateLeads(t, db, 0, 1)
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		for round := range 2 {
 			if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 				t.Fatalf("round %d delivered %d (%v)", round, n, err)
@@ -147,7 +144,7 @@ func TestPauseResumeDelete(t *testing.T) {
 			var h leadrouter.Webhook
 			if err := db.Update(ctx, func(tx *store.Tx) error {
 				var err error
-				h, err = tx.SetWebhookActive(ctx, admin, id, active)
+				h, err = tx.SetWebhookActive(ctx, id, active)
 				return err
 			}); err != nil {
 				t.Fatal(err)
@@ -158,7 +155,7 @@ func TestPauseResumeDelete(t *testing.T) {
 			t.Fatalf("paused: %+v", h)
 		}
 		mustCreateLeads(t, db, 0, 3)
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		if n, err := d.DeliverDue(ctx); err != nil || n != 3 {
 			t.Fatalf("delivered %d (%v), want only the active subscription's 3", n, err)
 		}
@@ -166,7 +163,7 @@ func TestPauseResumeDelete(t *testing.T) {
 			t.Fatalf("a paused subscription got %d requests", len(requests))
 		}
 		mustCreateLeads(t, db, 3, 2)
-		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, admin, goneHook.ID) }); err != nil {
+		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, goneHook.ID) }); err != nil {
 			t.Fatal(err)
 		}
 		mustCreateLeads(t, db, 5, 1)
@@ -187,7 +184,7 @@ func TestPauseResumeDelete(t *testing.T) {
 		if len(hooks) != 1 || hooks[0].ID != keptHook.ID {
 			t.Fatalf("listed %+v", hooks)
 		}
-		err := db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, admin, goneHook.ID) })
+		err := db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, goneHook.ID) })
 		if leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
 			t.Fatalf("deleting again: %v", err)
 		}
@@ -209,7 +206,7 @@ func TestLeaseRenewedWhileDelivering(t *testing.T) {
 		rc.subscribe(t, db, "lead.created")
 		mustCreateLeads(t, db, 0, 1)
 		const lease = 400 * time.Millisecond
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger(), Every: 10 * time.Millisecond, Timeout: time.Minute, Lease: lease}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger(), Every: 10 * time.Millisecond, Timeout: time.Minute, Lease: lease}
 		stop := runDeliverer(t, d)
 		waitFor(t, "the request", func() bool { requests, _ := rc.snapshot(); return len(requests) == 1 })
 		for range 5 {
@@ -229,10 +226,10 @@ func TestLeaseRenewedWhileDelivering(t *testing.T) {
 		rc2 := newReceiver(t, 0, true)
 		h2 := rc2.subscribe(t, db, "lead.created")
 		mustCreateLeads(t, db, 1, 1)
-		d2 := &webhook.Deliverer{DB: db, Logger: quietLogger(), Every: 10 * time.Millisecond, Timeout: time.Minute, Lease: lease}
+		d2 := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger(), Every: 10 * time.Millisecond, Timeout: time.Minute, Lease: lease}
 		runDeliverer(t, d2)
 		waitFor(t, "the second receiver's request", func() bool { requests, _ := rc2.snapshot(); return len(requests) == 1 })
-		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, admin, h2.ID) }); err != nil {
+		if err := db.Update(ctx, func(tx *store.Tx) error { return tx.DeleteWebhook(ctx, h2.ID) }); err != nil {
 			t.Fatal(err)
 		}
 		waitFor(t, "the request abandoned", func() bool {

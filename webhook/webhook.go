@@ -2,8 +2,8 @@
 // transaction as the change they announce, sent signed (HMAC-SHA256) and
 // numbered, in order per subscription, retried with exponential back-off
 // until the receiver answers 2xx. Requests reach only the addresses the
-// database's egress policy allows (store.DB.SetWebhookPolicy), checked on
-// the resolved address at connect time, and follow no redirect.
+// deliverer's egress policy allows (Deliverer.Egress), checked on the
+// resolved address at connect time, and follow no redirect.
 package webhook
 
 import (
@@ -65,10 +65,12 @@ func Verify(secret string, body []byte, header string, maxAge time.Duration, now
 // under the same sequence number.
 type Deliverer struct {
 	DB *store.DB
-	// Client sends the requests (default: the client of DB's webhook
-	// policy, which refuses special-purpose addresses at connect time and
+	// Client sends the requests (default: the client of Egress, which refuses special-purpose addresses at connect time and
 	// follows no redirect; Timeout applies either way).
 	Client *http.Client
+	// Egress is which addresses requests may reach (the zero policy: no
+	// loopback, private, link-local or other special-purpose address).
+	Egress egress.Policy
 	Logger *slog.Logger
 	// Every is how often an idle deliverer looks for due events (default
 	// 1s); while there is work it claims again as soon as it has room.
@@ -145,11 +147,7 @@ func (d *Deliverer) settings() settings {
 		s.batch = 100
 	}
 	if s.client == nil {
-		policy := d.DB.WebhookPolicy()
-		if policy == nil {
-			policy = egress.Policy{} // no special-purpose address at all
-		}
-		s.client = policy.Client(s.timeout)
+		s.client = d.Egress.Client(s.timeout)
 	}
 	if s.now == nil {
 		s.now = time.Now

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -105,7 +106,7 @@ func (rc *receiver) subscribe(t *testing.T, db *store.DB, events ...string) lead
 	var h leadrouter.Webhook
 	if err := db.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
-		h, err = tx.CreateWebhook(context.Background(), admin, rc.server.URL, events)
+		h, err = adminuc.CreateWebhook(context.Background(), tx, loopback, rc.server.URL, events)
 		return err
 	}); err != nil {
 		t.Fatal(err)
@@ -170,15 +171,11 @@ var loopback = egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.
 
 // mustOpen opens a fresh database whose webhooks may reach loopback.
 func mustOpen(t *testing.T, engine store.Engine) *store.DB {
-	db := storetest.MustOpen(t, engine)
-	db.SetWebhookPolicy(loopback)
-	return db
+	return storetest.MustOpen(t, engine)
 }
 
 func mustOpenURL(t *testing.T, url string) *store.DB {
-	db := storetest.MustOpenURL(t, url)
-	db.SetWebhookPolicy(loopback)
-	return db
+	return storetest.MustOpenURL(t, url)
 }
 
 func quietLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }
@@ -225,7 +222,7 @@ func TestOutboxDeliveredSignedAndRetried(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		// The receiver is down once: lead.created waits for its back-off
 		// and lead.qualified waits behind it.
 		if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
@@ -259,7 +256,7 @@ func TestOrderKeptWhenReceiverFails(t *testing.T) {
 		rc := newReceiver(t, failures, false)
 		rc.subscribe(t, db, "lead.created")
 		mustCreateLeads(t, db, 0, events)
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		for round := 0; round < failures; round++ {
 			if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 				t.Fatalf("round %d delivered %d (%v), want 0", round, n, err)
@@ -293,7 +290,7 @@ func TestHangingReceiverDoesNotDelayOthers(t *testing.T) {
 		healthy := newReceiver(t, 0, false)
 		hangingHook := hanging.subscribe(t, db, "lead.created")
 		healthy.subscribe(t, db, "lead.created")
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger(), Every: 10 * time.Millisecond, Timeout: 10 * time.Minute}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger(), Every: 10 * time.Millisecond, Timeout: 10 * time.Minute}
 		stop := runDeliverer(t, d)
 		const events = 30
 		for i := 0; i < events; i += 10 {
@@ -334,8 +331,8 @@ func TestTwoDeliverersOneDatabase(t *testing.T) {
 			receivers = append(receivers, rc)
 		}
 		// Small batches make subscriptions change hands often.
-		a := &webhook.Deliverer{DB: dbA, Logger: quietLogger(), Every: 5 * time.Millisecond, Batch: 3, Concurrency: 2}
-		b := &webhook.Deliverer{DB: dbB, Logger: quietLogger(), Every: 5 * time.Millisecond, Batch: 3, Concurrency: 2}
+		a := &webhook.Deliverer{DB: dbA, Egress: loopback, Logger: quietLogger(), Every: 5 * time.Millisecond, Batch: 3, Concurrency: 2}
+		b := &webhook.Deliverer{DB: dbB, Egress: loopback, Logger: quietLogger(), Every: 5 * time.Millisecond, Batch: 3, Concurrency: 2}
 		stopA := runDeliverer(t, a)
 		stopB := runDeliverer(t, b)
 		const events = 40
@@ -373,7 +370,7 @@ func TestBurstDrainsWithoutWaitingForTicks(t *testing.T) {
 			receivers = append(receivers, rc)
 		}
 		mustCreateLeads(t, db, 0, events)
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger(), Every: time.Hour, Batch: batch, Concurrency: concurrency}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger(), Every: time.Hour, Batch: batch, Concurrency: concurrency}
 		stop := runDeliverer(t, d)
 		for i, rc := range receivers {
 			waitFor(t, "the burst", func() bool { _, got := rc.snapshot(); return len(got) == events })
@@ -399,7 +396,7 @@ func TestDeliverDueRoundsOfABatch(t *testing.T) {
 		rc := newReceiver(t, 0, false)
 		rc.subscribe(t, db, "lead.created")
 		mustCreateLeads(t, db, 0, 35)
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger(), Batch: 10}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger(), Batch: 10}
 		var rounds []int
 		for {
 			n, err := d.DeliverDue(ctx)
@@ -487,7 +484,7 @@ func TestRoutedPayloadWithoutExplanation(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
-		d := &webhook.Deliverer{DB: db, Logger: quietLogger()}
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		if n, err := d.DeliverDue(ctx); err != nil || n != 1 {
 			t.Fatalf("delivered %d (%v)", n, err)
 		}

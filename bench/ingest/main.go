@@ -35,6 +35,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -90,7 +91,7 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 	if reuse && have >= nLeads {
 		fmt.Printf("reusing %d stored leads\n", have)
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			_, token, err = tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: fmt.Sprintf("bench%d@vendor.example", time.Now().UnixNano()), Name: "Bench", Role: leadrouter.RoleAdmin})
+			_, token, err = admin.CreateUser(ctx, tx, leadrouter.NewUser{Email: fmt.Sprintf("bench%d@vendor.example", time.Now().UnixNano()), Name: "Bench", Role: leadrouter.RoleAdmin})
 			return err
 		})
 	} else {
@@ -243,17 +244,17 @@ func preload(ctx context.Context, db *store.DB, nLeads, nAccounts int) (string, 
 	var token string
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		_, token, err = tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: "bench@vendor.example", Name: "Bench", Role: leadrouter.RoleAdmin})
+		_, token, err = admin.CreateUser(ctx, tx, leadrouter.NewUser{Email: "bench@vendor.example", Name: "Bench", Role: leadrouter.RoleAdmin})
 		if err != nil {
 			return err
 		}
 		for i := 0; i < 2; i++ {
-			if _, _, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{Email: fmt.Sprintf("sales%d@vendor.example", i), Name: "Sales", Role: leadrouter.RoleSales}); err != nil {
+			if _, _, err := admin.CreateUser(ctx, tx, leadrouter.NewUser{Email: fmt.Sprintf("sales%d@vendor.example", i), Name: "Sales", Role: leadrouter.RoleSales}); err != nil {
 				return err
 			}
 		}
 		for i, c := range []string{"DE", "DE", "GB", "FR", "BE", "NL", "CA"} {
-			if _, err := tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Partner %d", i), Countries: []string{c}}); err != nil {
+			if _, err := admin.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: fmt.Sprintf("Partner %d", i), Countries: []string{c}}); err != nil {
 				return err
 			}
 		}

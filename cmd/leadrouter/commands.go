@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/audit"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
@@ -115,7 +116,7 @@ func runTokenRevoke(ctx context.Context, args []string, stdout, stderr io.Writer
 	var t leadrouter.Token
 	if err := db.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		t, _, err = tx.RevokeToken(ctx, leadrouter.System, id)
+		t, _, err = admin.RevokeToken(ctx, tx, leadrouter.System, id)
 		return err
 	}); err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -529,7 +530,7 @@ func TestCommands(t *testing.T) {
 	}
 	var tokens []leadrouter.Token
 	if err := sdb.View(ctx, func(tx *store.Tx) error {
-		tokens, err = tx.Tokens(ctx, leadrouter.System, u.ID)
+		tokens, err = tx.Tokens(ctx, u.ID)
 		return err
 	}); err != nil || len(tokens) != 1 {
 		t.Fatalf("tokens of the new user: %v %v", tokens, err)
@@ -556,7 +557,7 @@ func TestCommands(t *testing.T) {
 	var partner leadrouter.Partner
 	if err := sdb.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		partner, err = tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: "Export GmbH", Countries: []string{"DE"}})
+		partner, err = adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Export GmbH", Countries: []string{"DE"}})
 		return err
 	}); err != nil {
 		t.Fatal(err)

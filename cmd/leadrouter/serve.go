@@ -21,6 +21,7 @@ import (
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/routing/live"
@@ -37,7 +38,9 @@ type Main struct {
 	DB *store.DB
 	// Admin runs partners, users, tokens, accounts and webhook
 	// subscriptions for the API and the portal.
-	Admin     *admin.Service
+	Admin *admin.Service
+	// Lookup runs the reads the API and the portal share.
+	Lookup    *lookup.Service
 	API       *httpapi.Server
 	Directory *tracking.Directory
 	Clicks    *tracking.ClickCounter
@@ -171,8 +174,9 @@ func (m *Main) Run(ctx context.Context) error {
 		SiteHosts: siteHosts, Logger: m.Logger,
 	}
 
-	m.Admin = &admin.Service{DB: db}
-	m.API = httpapi.New(httpapi.Config{DB: db, Logger: m.Logger, ReadLog: m.ReadLog, Admin: m.Admin})
+	m.Admin = &admin.Service{DB: db, Egress: m.egress()}
+	m.Lookup = lookup.New(db)
+	m.API = httpapi.New(httpapi.Config{DB: db, Logger: m.Logger, ReadLog: m.ReadLog, Admin: m.Admin, Lookup: m.Lookup})
 	m.API.OnPartnersChanged = func() {
 		if err := m.Directory.Refresh(context.Background()); err != nil {
 			m.Logger.Warn("refresh PID directory", "err", err)

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -270,7 +271,6 @@ func TestDeliveryResumesAfterKill(t *testing.T) {
 		ctx := context.Background()
 		dbURL := storetest.MustURL(t, engine)
 		db := storetest.MustOpenURL(t, dbURL)
-		db.SetWebhookPolicy(egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}})
 
 		type request struct {
 			sequence string
@@ -294,7 +294,7 @@ func TestDeliveryResumesAfterKill(t *testing.T) {
 		}))
 		t.Cleanup(receiver.Close)
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			if _, err := tx.CreateWebhook(ctx, leadrouter.System, receiver.URL, []string{"lead.created"}); err != nil {
+			if _, err := adminuc.CreateWebhook(ctx, tx, egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}, receiver.URL, []string{"lead.created"}); err != nil {
 				return err
 			}
 			for i := range 2 {

@@ -12,7 +12,7 @@ import (
 // services are mounted.
 func mountPortal(ctx context.Context, m *Main) error {
 	cfg := portal.Config{
-		DB: m.DB, Logger: m.Logger, SiteHosts: m.SiteHosts, ReadLog: m.ReadLog, Admin: m.Admin,
+		DB: m.DB, Logger: m.Logger, SiteHosts: m.SiteHosts, ReadLog: m.ReadLog, Admin: m.Admin, Lookup: m.Lookup,
 		Secure: m.secure(),
 		OnPartnersChanged: func() {
 			if m.API.OnPartnersChanged != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -33,7 +34,7 @@ func MustFixture(tb testing.TB, db *store.DB) *Fixture {
 	ctx := context.Background()
 	f := &Fixture{DB: db, Users: map[string]leadrouter.User{}, Tokens: map[string]string{}}
 	user := func(tx *store.Tx, name string, role leadrouter.Role, partnerID string) error {
-		u, token, err := tx.CreateUser(ctx, leadrouter.System, leadrouter.NewUser{
+		u, token, err := admin.CreateUser(ctx, tx, leadrouter.NewUser{
 			Email: name + "@users.example", Name: "User " + name, Role: role, PartnerID: partnerID})
 		if err != nil {
 			return fmt.Errorf("user %s: %w", name, err)
@@ -49,13 +50,13 @@ func MustFixture(tb testing.TB, db *store.DB) *Fixture {
 			}
 		}
 		var err error
-		if f.P1, err = tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: "Alpha Resellers", PID: "ALPHA001", Countries: []string{"DE"}, PAMUserID: f.Users["pam1"].ID}); err != nil {
+		if f.P1, err = admin.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Alpha Resellers", PID: "ALPHA001", Countries: []string{"DE"}, PAMUserID: f.Users["pam1"].ID}); err != nil {
 			return err
 		}
-		if f.P2, err = tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: "Bravo Systems", PID: "BRAVO002", Countries: []string{"FR"}, PAMUserID: f.Users["pam2"].ID}); err != nil {
+		if f.P2, err = admin.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Bravo Systems", PID: "BRAVO002", Countries: []string{"FR"}, PAMUserID: f.Users["pam2"].ID}); err != nil {
 			return err
 		}
-		if f.P3, err = tx.CreatePartner(ctx, leadrouter.System, leadrouter.NewPartner{Name: "Charlie Partners", PID: "CHARLIE3", Countries: []string{"ES"}, PAMUserID: f.Users["pam1"].ID}); err != nil {
+		if f.P3, err = admin.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Charlie Partners", PID: "CHARLIE3", Countries: []string{"ES"}, PAMUserID: f.Users["pam1"].ID}); err != nil {
 			return err
 		}
 		for name, partnerID := range map[string]string{"p1a": f.P1.ID, "p1b": f.P1.ID, "p2a": f.P2.ID, "p3a": f.P3.ID} {

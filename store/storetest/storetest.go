@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -96,9 +95,6 @@ func MustOpenURL(tb testing.TB, rawURL string) *store.DB {
 		tb.Fatalf("open %s: %v", rawURL, err)
 	}
 	tb.Cleanup(func() { db.Close() })
-	// Webhook targets are checked as in production: no special-purpose
-	// address (tests that deliver to their own receivers open loopback).
-	db.SetWebhookPolicy(egress.Policy{})
 	if _, err := db.Migrate(context.Background()); err != nil {
 		tb.Fatalf("migrate: %v", err)
 	}
