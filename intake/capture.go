@@ -61,20 +61,44 @@ type Service struct {
 // runs inside that transaction with the result (to store an idempotent
 // response in the same commit).
 func (s *Service) Capture(ctx context.Context, actor leadrouter.Actor, sub Submission, idem *Idempotency) (Result, error) {
-	phoneE164, err := sub.Validate()
+	p, err := s.Prepare(ctx, sub)
 	if err != nil {
 		return Result{}, err
 	}
-	var facts Facts
-	if err := s.DB.View(ctx, func(tx *store.Tx) error {
-		var err error
-		facts, err = GatherFacts(ctx, tx, sub, tx.Now(), s.attribution(), s.Partners)
-		return err
-	}); err != nil {
-		return Result{}, err
+	return s.Submit(ctx, actor, p, idem)()
+}
+
+// Prepared is a validated submission with its facts, ready for the writer.
+type Prepared struct {
+	sub       Submission
+	phoneE164 string
+	facts     Facts
+}
+
+// Prepare validates a submission and gathers its facts (attribution, the
+// account match) in a read transaction of its own: the part of a capture
+// that may run in parallel with others.
+func (s *Service) Prepare(ctx context.Context, sub Submission) (Prepared, error) {
+	phoneE164, err := sub.Validate()
+	if err != nil {
+		return Prepared{}, err
 	}
+	p := Prepared{sub: sub, phoneE164: phoneE164}
+	err = s.DB.View(ctx, func(tx *store.Tx) error {
+		var err error
+		p.facts, err = GatherFacts(ctx, tx, sub, tx.Now(), s.attribution(), s.Partners)
+		return err
+	})
+	return p, err
+}
+
+// Submit hands a prepared submission to the group-commit writer and
+// returns at once; the function it returns waits for the commit and gives
+// the result. Submissions handed over one after another run in that order
+// (an import keeps its file's order so).
+func (s *Service) Submit(ctx context.Context, actor leadrouter.Actor, p Prepared, idem *Idempotency) func() (Result, error) {
 	var res Result
-	err = s.Writer.Do(ctx, sub.Email, func(tx *store.Tx) error {
+	wait := s.Writer.Submit(ctx, p.sub.Email, func(tx *store.Tx) error {
 		res = Result{}
 		if idem != nil {
 			prev, err := tx.ClaimIdempotencyKey(ctx, idem.UserID, idem.Key, idem.RequestHash)
@@ -89,7 +113,7 @@ func (s *Service) Capture(ctx context.Context, actor leadrouter.Actor, sub Submi
 				return nil
 			}
 		}
-		if err := s.capture(ctx, tx, actor, sub, phoneE164, facts, &res); err != nil {
+		if err := s.capture(ctx, tx, actor, p.sub, p.phoneE164, p.facts, &res); err != nil {
 			return err
 		}
 		if idem != nil && idem.Render != nil {
@@ -98,7 +122,10 @@ func (s *Service) Capture(ctx context.Context, actor leadrouter.Actor, sub Submi
 		}
 		return nil
 	})
-	return res, err
+	return func() (Result, error) {
+		err := wait()
+		return res, err
+	}
 }
 
 // Idempotency carries an Idempotency-Key through a capture.

@@ -3,13 +3,16 @@ package intake
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
+	"sync/atomic"
 
 	"github.com/leadrouter/leadrouter/store"
 )
 
 // Writer is the group-commit writer: work items arriving together run in
-// one transaction (a failing item is taken out and the rest run again), and
+// one transaction (each under a savepoint, so a failing one takes nothing
+// of its neighbours with it), and
 // every caller is answered only after that transaction committed.
 // Throughput so grows with concurrency instead of being bound by one fsync
 // per lead.
@@ -20,7 +23,13 @@ type Writer struct {
 	done     chan struct{}
 	closeMu  sync.RWMutex
 	closed   bool
+	// commits counts the transactions committed.
+	commits atomic.Int64
 }
+
+// Commits is how many transactions the writer has committed: one per
+// batch, and one per item it had to run alone.
+func (w *Writer) Commits() int64 { return w.commits.Load() }
 
 type writeItem struct {
 	ctx    context.Context
@@ -58,21 +67,29 @@ func NewWriter(db *store.DB, maxBatch int) *Writer {
 // looked up with the batch's others before the items run (see
 // store.Tx.PrefetchEmails).
 func (w *Writer) Do(ctx context.Context, email string, fn func(tx *store.Tx) error) error {
+	return w.Submit(ctx, email, fn)()
+}
+
+// Submit queues fn like Do and returns at once; the function it returns
+// waits for the outcome. Items submitted one after another by one caller
+// run in that order.
+func (w *Writer) Submit(ctx context.Context, email string, fn func(tx *store.Tx) error) (wait func() error) {
 	w.closeMu.RLock()
 	if w.closed {
 		w.closeMu.RUnlock()
-		return ErrWriterClosed
+		return func() error { return ErrWriterClosed }
 	}
 	item := &writeItem{ctx: ctx, email: email, fn: fn, result: make(chan error, 1)}
 	select {
 	case w.items <- item:
 	case <-ctx.Done():
 		w.closeMu.RUnlock()
-		return ctx.Err()
+		err := ctx.Err()
+		return func() error { return err }
 	}
 	w.closeMu.RUnlock()
 	// Wait for the outcome even if ctx ends: the item may be committing.
-	return <-item.result
+	return func() error { return <-item.result }
 }
 
 // Close stops accepting work, finishes what was queued and stops.
@@ -106,79 +123,107 @@ func (w *Writer) loop() {
 	}
 }
 
-// commit runs a batch in one transaction. An item that fails makes the
-// transaction roll back (on PostgreSQL a failed statement aborts it
-// anyway); the failing item gets its error and the batch is run again
-// without it, so one bad submission never fails its neighbours and nothing
-// of it is half-written. Failures are rare (input is validated before it
-// gets here), so this is cheaper than a savepoint per item.
+// commit runs a batch in one transaction. Each item runs under a
+// savepoint (store.Batch.Item): one that fails or panics gets its own
+// error and leaves nothing behind, and its neighbours go on. Items with an
+// e-mail already taken by an earlier item of the batch wait for a later
+// round of the same transaction, after the earlier rounds' rows are
+// written (store.Batch.Flush): so the second submission of one person
+// finds the lead the first created and is recorded as a response on it,
+// in the order they arrived, without a rollback or a commit of its own.
 func (w *Writer) commit(batch []*writeItem) {
-	pending := batch
-	var later []*writeItem
-	defer func() {
-		// Items that lost a race with another writer run again alone, now
-		// that the other transaction committed.
-		for _, it := range later {
-			it.result <- w.db.Update(it.ctx, it.fn)
-		}
-	}()
-	for len(pending) > 0 {
-		var failed *writeItem
-		var failure error
-		err := w.db.UpdateBatch(func(tx *store.Tx) error {
-			failed, failure = nil, nil
-			emails := make([]string, 0, len(pending))
-			for _, it := range pending {
-				if it.email != "" {
-					emails = append(emails, it.email)
+	results := make([]error, len(batch))
+	rounds := rounds(batch)
+	err := w.db.RunBatch(func(b *store.Batch) error {
+		clear(results) // RunBatch may run this again after a transient conflict
+		for r, round := range rounds {
+			if r > 0 {
+				if err := b.Flush(context.Background()); err != nil {
+					return err
 				}
 			}
-			if err := tx.PrefetchEmails(context.Background(), emails); err != nil {
+			emails := make([]string, 0, len(round))
+			for _, i := range round {
+				if e := batch[i].email; e != "" {
+					emails = append(emails, e)
+				}
+			}
+			if err := b.PrefetchEmails(context.Background(), emails); err != nil {
 				return err
 			}
-			for _, it := range pending {
+			for _, i := range round {
+				it := batch[i]
 				if err := it.ctx.Err(); err != nil {
-					failed, failure = it, err
-					return errItemFailed
+					results[i] = err
+					continue
 				}
-				if err := it.fn(tx); err != nil {
-					if store.IsTransient(err) {
-						return err // the whole batch again (Update retries)
-					}
-					failed, failure = it, err
-					return errItemFailed
+				err := b.Item(it.ctx, it.fn)
+				if store.IsTransient(err) {
+					return err // the whole batch again
 				}
+				results[i] = err
 			}
-			return nil
-		})
-		switch {
-		case err == nil:
-			for _, it := range pending {
-				it.result <- nil
-			}
-			return
-		case errors.Is(err, errItemFailed):
-			if errors.Is(failure, store.ErrOpenLeadExists) {
-				later = append(later, failed)
-			} else {
-				failed.result <- failure
-			}
-			rest := make([]*writeItem, 0, len(pending)-1)
-			for _, it := range pending {
-				if it != failed {
-					rest = append(rest, it)
-				}
-			}
-			pending = rest
-		default:
-			// The transaction itself failed (e.g. the commit): each item
-			// alone, so every caller learns its own fate.
-			for _, it := range pending {
-				it.result <- w.db.Update(it.ctx, it.fn)
-			}
-			return
 		}
+		return nil
+	})
+	if err != nil {
+		// The transaction itself failed (its deferred writes met an open
+		// lead another process stored meanwhile, the commit, a conflict
+		// past the retries): each item alone, so every caller learns its
+		// own fate.
+		for _, it := range batch {
+			it.result <- w.runAlone(it)
+		}
+		return
+	}
+	w.commits.Add(1)
+	for i, it := range batch {
+		if errors.Is(results[i], store.ErrOpenLeadExists) {
+			// It lost a race with another process's writer: alone, now
+			// that the other transaction committed.
+			results[i] = w.runAlone(it)
+		}
+		it.result <- results[i]
 	}
 }
 
-var errItemFailed = errors.New("a batch item failed")
+// rounds splits a batch into rounds of item indexes, in arrival order, so
+// that no e-mail comes twice in one round.
+func rounds(batch []*writeItem) [][]int {
+	var out [][]int
+	round := map[string]int{} // e-mail → the round its last item is in
+	for i, it := range batch {
+		r := 0
+		if it.email != "" {
+			if last, ok := round[it.email]; ok {
+				r = last + 1
+			}
+			round[it.email] = r
+		}
+		for len(out) <= r {
+			out = append(out, nil)
+		}
+		out[r] = append(out[r], i)
+	}
+	return out
+}
+
+// runAlone runs one item in a transaction of its own; a panic is its own
+// internal error, not the process's end.
+func (w *Writer) runAlone(it *writeItem) error {
+	if err := it.ctx.Err(); err != nil {
+		return err
+	}
+	err := w.db.Update(it.ctx, func(tx *store.Tx) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("panic in a write: %v", p)
+			}
+		}()
+		return it.fn(tx)
+	})
+	if err == nil {
+		w.commits.Add(1)
+	}
+	return err
+}

@@ -153,3 +153,101 @@ func TestImportSpreadsheetExports(t *testing.T) {
 		}
 	})
 }
+
+// TestImportIsDeterministic: the same file into two fresh databases gives
+// the same leads and the same report, row for row, although rows are
+// prepared by 64 workers: the file repeats people with other company
+// spellings and consent (the first row creates, later ones are responses),
+// and round robin among three partners hands the new leads out in file
+// order.
+func TestImportIsDeterministic(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		var b strings.Builder
+		b.WriteString("First Name,Last Name,Email,Company,Country,Consent\n")
+		for i := 1; i <= 600; i++ {
+			person := i
+			company := fmt.Sprintf("Maison %d SARL", i%53)
+			if i%4 == 0 {
+				person = i - 3 // the same person as three rows up, spelled otherwise
+				company = fmt.Sprintf("MAISON %d S.A.R.L.", (i-3)%53)
+			}
+			fmt.Fprintf(&b, "Jeanne%d,Dupont%d,jd%d@maison%d.example,%s,FR,%v\n", i, person, person, person%53, company, i%3 == 0)
+		}
+		file := b.String()
+		type leadKey struct {
+			Email, Company, Owner, Status string
+			Responses                     int
+			Consent                       bool
+		}
+		run := func() ([]leadKey, []string) {
+			svc, _, db := newRoutedService(t, engine)
+			for _, name := range []string{"Paris Conseil", "Lyon Logiciels", "Nantes Numérique"} {
+				mustPartner(t, db, leadrouter.NewPartner{Name: name, Countries: []string{"FR"}})
+			}
+			var report []string
+			created := map[string]int{}
+			if _, err := svc.Import(ctx, admin, strings.NewReader(file), 64, func(o intake.RowOutcome) {
+				// Lead ids differ between databases: the report is compared
+				// with each id replaced by the row that created it.
+				detail := o.Detail
+				if o.Outcome == "created" {
+					created[o.LeadID] = o.Row
+				}
+				if o.LeadID != "" {
+					detail = strings.ReplaceAll(detail, o.LeadID, fmt.Sprint("lead of row ", created[o.LeadID]))
+				}
+				report = append(report, fmt.Sprintf("%d %s %s %d", o.Row, o.Outcome, detail, created[o.LeadID]))
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var leads []leadKey
+			if err := db.View(ctx, func(tx *store.Tx) error {
+				rows, err := tx.Query(ctx, `SELECT l.email, l.company, COALESCE(p.name, l.owner_kind), l.status, l.responses, l.consent_share
+					FROM leads l LEFT JOIN partners p ON p.id = l.owner_partner_id ORDER BY l.email`)
+				if err != nil {
+					return err
+				}
+				defer rows.Close()
+				for rows.Next() {
+					var k leadKey
+					if err := rows.Scan(&k.Email, &k.Company, &k.Owner, &k.Status, &k.Responses, &k.Consent); err != nil {
+						return err
+					}
+					leads = append(leads, k)
+				}
+				return rows.Err()
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return leads, report
+		}
+		leadsA, reportA := run()
+		leadsB, reportB := run()
+		if len(leadsA) != 450 {
+			t.Fatalf("%d leads, want 450 (every 4th row repeats a person)", len(leadsA))
+		}
+		owners := map[string]int{}
+		for _, l := range leadsA {
+			owners[l.Owner]++
+			if strings.HasPrefix(l.Company, "MAISON") {
+				t.Fatalf("%s kept a later row's company %q: the first row creates", l.Email, l.Company)
+			}
+		}
+		if len(owners) != 3 {
+			t.Fatalf("owners %v, want the three partners in turn", owners)
+		}
+		if fmt.Sprint(leadsA) != fmt.Sprint(leadsB) {
+			for i := range leadsA {
+				if leadsA[i] != leadsB[i] {
+					t.Fatalf("lead %d differs between two runs of one file:\n%+v\n%+v", i, leadsA[i], leadsB[i])
+				}
+			}
+		}
+		for i := range reportA {
+			if reportA[i] != reportB[i] {
+				t.Fatalf("the reports of two runs of one file differ:\n%s\n%s", reportA[i], reportB[i])
+			}
+		}
+	})
+}

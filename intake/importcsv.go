@@ -79,9 +79,10 @@ type ImportReport struct {
 	Rows, Created, Merged, Unchanged, Rejected, Skipped int
 }
 
-// Import streams a CSV of leads through capture: header-driven, rows handed
-// to concurrent workers (so the group-commit writer batches them), outcomes
-// reported in row order through emit. Every row carries an idempotency key
+// Import streams a CSV of leads through capture: header-driven, rows
+// prepared by concurrent workers and committed in file order by the
+// group-commit writer (many rows a transaction), outcomes reported in row
+// order through emit. Every row carries an idempotency key
 // made of its content, so running the same file again changes nothing and
 // reports "unchanged".
 func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reader, workers int, emit func(RowOutcome)) (ImportReport, error) {
@@ -114,20 +115,26 @@ func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reade
 	if workers <= 0 {
 		workers = 32
 	}
+	// Rows are read and prepared (validated, their facts gathered) by
+	// concurrent workers, then handed to the writer strictly in file order,
+	// so that rows of one person apply in the order of the file (the first
+	// creates, later ones are responses) and routing sees the leads in the
+	// same order on every run: the same file gives the same leads and the
+	// same report. The writer still commits them many at a time.
 	type job struct {
 		row    int
 		record []string
 		err    error
 	}
 	jobs := make(chan job, workers*2)
-	results := make(chan RowOutcome, workers*2)
+	prepared := make(chan importRow, workers*2)
 	var wg sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
-				results <- s.importRow(ctx, actor, j.row, fields, j.record, j.err)
+				prepared <- s.prepareRow(ctx, j.row, fields, j.record, j.err)
 			}
 		}()
 	}
@@ -150,51 +157,88 @@ func (s *Service) Import(ctx context.Context, actor leadrouter.Actor, r io.Reade
 			}
 		}
 	}()
-	go func() { wg.Wait(); close(results) }()
+	go func() { wg.Wait(); close(prepared) }()
 
-	// Re-order outcomes by row before emitting.
-	pending := map[int]RowOutcome{}
-	next := 1
-	for out := range results {
-		pending[out.Row] = out
-		for {
-			o, ok := pending[next]
-			if !ok {
-				break
+	// In file order: each prepared row goes to the writer, and its outcome
+	// is awaited in the same order (at most inFlight rows ahead).
+	const inFlight = 1024
+	submitted := make(chan importRow, inFlight)
+	go func() {
+		defer close(submitted)
+		pending := map[int]importRow{}
+		next := 1
+		for r := range prepared {
+			pending[r.row] = r
+			for {
+				r, ok := pending[next]
+				if !ok {
+					break
+				}
+				delete(pending, next)
+				next++
+				if r.outcome == nil {
+					r.wait = s.Submit(ctx, actor, r.prepared, r.idem)
+				}
+				submitted <- r
 			}
-			delete(pending, next)
-			next++
-			rep.Rows++
-			switch o.Outcome {
-			case "created":
-				rep.Created++
-			case "merged":
-				rep.Merged++
-			case "unchanged":
-				rep.Unchanged++
-			case "skipped":
-				rep.Skipped++
-			default:
-				rep.Rejected++
-			}
-			if emit != nil {
-				emit(o)
-			}
+		}
+	}()
+	for r := range submitted {
+		o := r.finish()
+		rep.Rows++
+		switch o.Outcome {
+		case "created":
+			rep.Created++
+		case "merged":
+			rep.Merged++
+		case "unchanged":
+			rep.Unchanged++
+		case "skipped":
+			rep.Skipped++
+		default:
+			rep.Rejected++
+		}
+		if emit != nil {
+			emit(o)
 		}
 	}
 	return rep, ctx.Err()
 }
 
-func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int, fields, rec []string, readErr error) RowOutcome {
+// importRow is one CSV row on its way through an import: prepared for the
+// writer, or already decided (outcome set: blank, unreadable, invalid).
+type importRow struct {
+	row      int
+	outcome  *RowOutcome
+	prepared Prepared
+	idem     *Idempotency
+	notes    []string
+	wait     func() (Result, error)
+}
+
+// finish waits for the row's commit and says what became of it.
+func (r importRow) finish() RowOutcome {
+	if r.outcome != nil {
+		return *r.outcome
+	}
+	res, err := r.wait()
+	out := rowOutcome(r.row, res, err, r.idem)
+	if len(r.notes) > 0 && out.Outcome != "rejected" {
+		out.Detail += "; " + strings.Join(r.notes, "; ")
+	}
+	return out
+}
+
+func (s *Service) prepareRow(ctx context.Context, row int, fields, rec []string, readErr error) importRow {
 	if readErr != nil {
-		return RowOutcome{Row: row, Outcome: "rejected", Detail: "unreadable CSV row: " + readErr.Error()}
+		return importRow{row: row, outcome: &RowOutcome{Row: row, Outcome: "rejected", Detail: "unreadable CSV row: " + readErr.Error()}}
 	}
 	blank := true
 	for _, v := range rec {
 		blank = blank && strings.TrimSpace(v) == ""
 	}
 	if blank {
-		return RowOutcome{Row: row, Outcome: "skipped", Detail: "blank row"}
+		return importRow{row: row, outcome: &RowOutcome{Row: row, Outcome: "skipped", Detail: "blank row"}}
 	}
 	sub := Submission{Source: leadrouter.SourceImport}
 	var notes []string // what of the row was not taken, for the report
@@ -248,16 +292,16 @@ func (s *Service) importRow(ctx context.Context, actor leadrouter.Actor, row int
 		}
 		return 200, b
 	}}
-	out := s.importOutcome(ctx, actor, row, sub, idem)
-	if len(notes) > 0 && out.Outcome != "rejected" {
-		out.Detail += "; " + strings.Join(notes, "; ")
+	p, err := s.Prepare(ctx, sub)
+	if err != nil {
+		out := rowOutcome(row, Result{}, err, idem)
+		return importRow{row: row, outcome: &out}
 	}
-	return out
+	return importRow{row: row, prepared: p, idem: idem, notes: notes}
 }
 
-// importOutcome captures one row's submission and says what became of it.
-func (s *Service) importOutcome(ctx context.Context, actor leadrouter.Actor, row int, sub Submission, idem *Idempotency) RowOutcome {
-	res, err := s.Capture(ctx, actor, sub, idem)
+// rowOutcome says what became of one row's capture.
+func rowOutcome(row int, res Result, err error, idem *Idempotency) RowOutcome {
 	switch {
 	case err != nil:
 		detail := leadrouter.ErrorMessage(err)

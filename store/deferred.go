@@ -165,3 +165,115 @@ func (tx *Tx) flush(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Batch is one group-commit transaction serving several callers (the
+// intake writer): each caller's work runs as an Item, isolated by a
+// savepoint, and the rows of the leads the items create are written
+// together at Flush or at commit (see deferredWrites). Its statements
+// ignore the cancellation of the contexts they are given, so one caller
+// that goes away cannot interrupt a statement and fail its neighbours
+// (the caller checks each context between items instead).
+type Batch struct {
+	tx *Tx
+}
+
+// RunBatch runs fn in one read-write transaction with a Batch and commits
+// what its items wrote. A transient conflict (serialisation failure,
+// deadlock, busy) runs fn again from the start; an error writing the
+// deferred rows (say, another process stored an open lead with one of the
+// batch's e-mails first) fails the whole batch.
+func (db *DB) RunBatch(fn func(b *Batch) error) error {
+	return db.update(context.Background(), true, func(tx *Tx) error { return fn(&Batch{tx: tx}) })
+}
+
+// PrefetchEmails is Tx.PrefetchEmails for the items to come.
+func (b *Batch) PrefetchEmails(ctx context.Context, emails []string) error {
+	return b.tx.PrefetchEmails(ctx, emails)
+}
+
+// Flush writes the deferred rows of the items so far, so that the items
+// after it read them like any stored row (a second submission of one
+// e-mail finds the lead the first created), and starts deferring anew.
+func (b *Batch) Flush(ctx context.Context) error {
+	if err := b.tx.flush(ctx); err != nil {
+		return err
+	}
+	b.tx.deferred = newDeferredWrites()
+	return nil
+}
+
+// Item runs one caller's work. When fn fails or panics, everything it did
+// is undone, its statements (rolled back to a savepoint) and the rows it
+// deferred alike, and the batch goes on with the next item; a panic comes
+// back as an internal error. A transient error is returned as it is: the
+// caller gives it back to RunBatch, which runs the whole batch again.
+func (b *Batch) Item(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	tx := b.tx
+	if _, err := tx.Exec(ctx, `SAVEPOINT item`); err != nil {
+		return fmt.Errorf("savepoint: %w", translate(err))
+	}
+	snap := tx.deferred.snapshot()
+	after := len(tx.afterCommit)
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic in a write: %v", p)
+		}
+		if err == nil || isRetryable(err) {
+			return
+		}
+		if _, rbErr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT item`); rbErr != nil {
+			err = fmt.Errorf("%w (and rolling it back: %v)", err, rbErr)
+			return
+		}
+		tx.deferred.restore(snap)
+		tx.afterCommit = tx.afterCommit[:after]
+	}()
+	return fn(tx)
+}
+
+// deferredSnapshot is what an item found deferred when it began.
+type deferredSnapshot struct {
+	leads, tokens, events, consents int
+	openEmails                      map[string]bool
+	subjects                        map[string]head
+	rotations                       map[string]counter
+	daily                           map[[3]string]counter
+}
+
+func (d *deferredWrites) snapshot() deferredSnapshot {
+	s := deferredSnapshot{leads: len(d.leads), tokens: len(d.tokens), events: len(d.events), consents: len(d.consents),
+		openEmails: make(map[string]bool, len(d.openEmails)), subjects: make(map[string]head, len(d.subjects)),
+		rotations: make(map[string]counter, len(d.rotations)), daily: make(map[[3]string]counter, len(d.daily))}
+	for k, v := range d.openEmails {
+		s.openEmails[k] = v
+	}
+	for k, v := range d.subjects {
+		s.subjects[k] = *v
+	}
+	for k, v := range d.rotations {
+		s.rotations[k] = *v
+	}
+	for k, v := range d.daily {
+		s.daily[k] = *v
+	}
+	return s
+}
+
+// restore puts d back as it was at s: the rows and counters of a failed
+// item are forgotten.
+func (d *deferredWrites) restore(s deferredSnapshot) {
+	d.leads, d.tokens, d.events, d.consents = d.leads[:s.leads], d.tokens[:s.tokens], d.events[:s.events], d.consents[:s.consents]
+	d.openEmails = s.openEmails
+	d.subjects = make(map[string]*head, len(s.subjects))
+	for k, v := range s.subjects {
+		d.subjects[k] = &v
+	}
+	d.rotations = make(map[string]*counter, len(s.rotations))
+	for k, v := range s.rotations {
+		d.rotations[k] = &v
+	}
+	d.daily = make(map[[3]string]*counter, len(s.daily))
+	for k, v := range s.daily {
+		d.daily[k] = &v
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
@@ -12,7 +13,7 @@ import (
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
 
-// TestBatchDefersLeadWrites stores leads through UpdateBatch (the
+// TestBatchDefersLeadWrites stores leads through RunBatch (the
 // group-commit writer's transaction): their rows, company tokens, consent
 // and timelines are written at the end in multi-row statements and read
 // back as if written one by one; a conflict in those writes fails the
@@ -26,28 +27,30 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 				Source: leadrouter.SourceAPI, Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}}
 		}
 		var ids []string
-		err := db.UpdateBatch(func(tx *store.Tx) error {
-			for i := 0; i < 3; i++ {
-				l := newLead(i, fmt.Sprintf("p%d@batch.example", i))
-				if err := tx.InsertLead(ctx, l); err != nil {
-					return err
+		err := db.RunBatch(func(b *store.Batch) error {
+			return b.Item(ctx, func(tx *store.Tx) error {
+				for i := 0; i < 3; i++ {
+					l := newLead(i, fmt.Sprintf("p%d@batch.example", i))
+					if err := tx.InsertLead(ctx, l); err != nil {
+						return err
+					}
+					if !tx.PendingOpenLead(l.Email) {
+						t.Errorf("%s is not pending in its batch", l.Email)
+					}
+					if err := tx.InsertConsent(ctx, l.ID, true, "You may share my details.", "api", "192.0.2.1", admin.Label()); err != nil {
+						return err
+					}
+					if _, err := tx.AppendEvents(ctx, l.ID, admin, store.NewEvent{Type: "created"}, store.NewEvent{Type: "routed"},
+						store.NewEvent{Type: leadrouter.EventConsent, Data: map[string]any{"share": true, "text": "You may share my details.", "source": "api", "ip": "192.0.2.1"}}); err != nil {
+						return err
+					}
+					if _, err := tx.AppendEvent(ctx, l.ID, "nurture", admin, map[string]int{"score": i}); err != nil {
+						return err
+					}
+					ids = append(ids, l.ID)
 				}
-				if !tx.PendingOpenLead(l.Email) {
-					t.Errorf("%s is not pending in its batch", l.Email)
-				}
-				if err := tx.InsertConsent(ctx, l.ID, true, "You may share my details.", "api", "192.0.2.1", admin.Label()); err != nil {
-					return err
-				}
-				if _, err := tx.AppendEvents(ctx, l.ID, admin, store.NewEvent{Type: "created"}, store.NewEvent{Type: "routed"},
-					store.NewEvent{Type: leadrouter.EventConsent, Data: map[string]any{"share": true, "text": "You may share my details.", "source": "api", "ip": "192.0.2.1"}}); err != nil {
-					return err
-				}
-				if _, err := tx.AppendEvent(ctx, l.ID, "nurture", admin, map[string]int{"score": i}); err != nil {
-					return err
-				}
-				ids = append(ids, l.ID)
-			}
-			return nil
+				return nil
+			})
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -78,20 +81,22 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 
 		// A batch looks its e-mails up at once: a stored open lead is
 		// still found, a new person needs no query of their own.
-		if err := db.UpdateBatch(func(tx *store.Tx) error {
-			if err := tx.PrefetchEmails(ctx, []string{"p0@batch.example", "nobody@batch.example"}); err != nil {
-				return err
-			}
-			if l, err := tx.OpenLeadByEmail(ctx, "p0@batch.example"); err != nil || l.ID != ids[0] {
-				t.Errorf("prefetched stored lead: %v %v", l.ID, err)
-			}
-			if _, err := tx.OpenLeadByEmail(ctx, "nobody@batch.example"); leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
-				t.Errorf("prefetched new person: %v, want not found", err)
-			}
-			if id, err := tx.ContactIDForEmail(ctx, "nobody@batch.example"); err != nil || id != "" {
-				t.Errorf("prefetched new person's contact: %q %v", id, err)
-			}
-			return nil
+		if err := db.RunBatch(func(b *store.Batch) error {
+			return b.Item(ctx, func(tx *store.Tx) error {
+				if err := tx.PrefetchEmails(ctx, []string{"p0@batch.example", "nobody@batch.example"}); err != nil {
+					return err
+				}
+				if l, err := tx.OpenLeadByEmail(ctx, "p0@batch.example"); err != nil || l.ID != ids[0] {
+					t.Errorf("prefetched stored lead: %v %v", l.ID, err)
+				}
+				if _, err := tx.OpenLeadByEmail(ctx, "nobody@batch.example"); leadrouter.ErrorCode(err) != leadrouter.ENOTFOUND {
+					t.Errorf("prefetched new person: %v, want not found", err)
+				}
+				if id, err := tx.ContactIDForEmail(ctx, "nobody@batch.example"); err != nil || id != "" {
+					t.Errorf("prefetched new person's contact: %q %v", id, err)
+				}
+				return nil
+			})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -99,22 +104,24 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 		// Round-robin positions and daily counts: locked once, counted in
 		// memory, written at the end; the next transaction continues.
 		var got []int64
-		if err := db.UpdateBatch(func(tx *store.Tx) error {
-			for i := 0; i < 3; i++ {
-				pos, err := tx.NextRotation(ctx, "country:DE")
-				if err != nil {
-					return err
+		if err := db.RunBatch(func(b *store.Batch) error {
+			return b.Item(ctx, func(tx *store.Tx) error {
+				for i := 0; i < 3; i++ {
+					pos, err := tx.NextRotation(ctx, "country:DE")
+					if err != nil {
+						return err
+					}
+					got = append(got, pos)
+					n, err := tx.AssignedToday(ctx, "partner", "ptr_a", "2026-12-02")
+					if err != nil || n != i {
+						t.Errorf("assigned today before assignment %d: %d %v", i, n, err)
+					}
+					if err := tx.RecordAssignment(ctx, "partner", "ptr_a", "2026-12-02"); err != nil {
+						return err
+					}
 				}
-				got = append(got, pos)
-				n, err := tx.AssignedToday(ctx, "partner", "ptr_a", "2026-12-02")
-				if err != nil || n != i {
-					t.Errorf("assigned today before assignment %d: %d %v", i, n, err)
-				}
-				if err := tx.RecordAssignment(ctx, "partner", "ptr_a", "2026-12-02"); err != nil {
-					return err
-				}
-			}
-			return nil
+				return nil
+			})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -134,11 +141,13 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 
 		// A batch whose lead collides with an open lead stored meanwhile
 		// fails as a whole: nothing of it is written.
-		err = db.UpdateBatch(func(tx *store.Tx) error {
-			if err := tx.InsertLead(ctx, newLead(7, "fresh@batch.example")); err != nil {
-				return err
-			}
-			return tx.InsertLead(ctx, newLead(8, "p1@batch.example"))
+		err = db.RunBatch(func(b *store.Batch) error {
+			return b.Item(ctx, func(tx *store.Tx) error {
+				if err := tx.InsertLead(ctx, newLead(7, "fresh@batch.example")); err != nil {
+					return err
+				}
+				return tx.InsertLead(ctx, newLead(8, "p1@batch.example"))
+			})
 		})
 		if !errors.Is(err, store.ErrOpenLeadExists) {
 			t.Fatalf("colliding batch: %v, want ErrOpenLeadExists", err)
@@ -146,6 +155,100 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 		_ = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&leads) })
 		if leads != 3 {
 			t.Fatalf("%d leads after the failed batch, want 3", leads)
+		}
+	})
+}
+
+// TestBatchItemsAreIsolated: an item that fails or panics leaves nothing
+// behind, neither its statements nor its deferred rows nor its rotation
+// positions, and the other items of the batch commit; after Flush an item
+// reads what the items before it created.
+func TestBatchItemsAreIsolated(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		newLead := func(email string) *leadrouter.Lead {
+			return &leadrouter.Lead{Status: leadrouter.StatusNurturing, LastName: "L", Email: email, Company: "Isolated Widgets GmbH",
+				Source: leadrouter.SourceAPI, Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}}
+		}
+		write := func(email string, fail error, panics bool) func(tx *store.Tx) error {
+			return func(tx *store.Tx) error {
+				if _, err := tx.NextRotation(ctx, "country:AT"); err != nil {
+					return err
+				}
+				l := newLead(email)
+				if err := tx.InsertLead(ctx, l); err != nil {
+					return err
+				}
+				if _, err := tx.AppendEvent(ctx, l.ID, "created", admin, nil); err != nil {
+					return err
+				}
+				if _, err := tx.AppendEvent(ctx, "acc_shared", "note", admin, map[string]string{"by": email}); err != nil {
+					return err
+				}
+				if panics {
+					panic("boom")
+				}
+				return fail
+			}
+		}
+		var errs [4]error
+		var seen string
+		if err := db.RunBatch(func(b *store.Batch) error {
+			errs[0] = b.Item(ctx, write("a@iso.example", nil, false))
+			errs[1] = b.Item(ctx, write("b@iso.example", leadrouter.Errorf(leadrouter.EINVALID, "no"), false))
+			errs[2] = b.Item(ctx, write("c@iso.example", nil, true))
+			if err := b.Flush(ctx); err != nil {
+				return err
+			}
+			errs[3] = b.Item(ctx, func(tx *store.Tx) error {
+				l, err := tx.OpenLeadByEmail(ctx, "a@iso.example")
+				seen = l.ID
+				if err != nil {
+					return err
+				}
+				return write("d@iso.example", nil, false)(tx)
+			})
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if errs[0] != nil || leadrouter.ErrorCode(errs[1]) != leadrouter.EINVALID || errs[2] == nil || !strings.Contains(errs[2].Error(), "panic") || errs[3] != nil {
+			t.Fatalf("items' outcomes: %v", errs)
+		}
+		if seen == "" {
+			t.Error("after Flush the lead of an earlier item was not found")
+		}
+		var emails []string
+		var notes int
+		_ = db.View(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT email FROM leads ORDER BY email`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var e string
+				_ = rows.Scan(&e)
+				emails = append(emails, e)
+			}
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE subject = 'acc_shared'`).Scan(&notes)
+		})
+		if fmt.Sprint(emails) != "[a@iso.example d@iso.example]" || notes != 2 {
+			t.Fatalf("stored %v and %d notes, want the two good items' only", emails, notes)
+		}
+		if rep, err := audit.Verify(ctx, db, storetest.AuditKey, nil); err != nil || len(rep.Findings) > 0 {
+			t.Fatalf("chains: %+v %v", rep.Findings, err)
+		}
+		// The failed items' rotation positions were given back.
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			pos, err := tx.NextRotation(ctx, "country:AT")
+			if pos != 2 {
+				t.Errorf("next rotation position %d, want 2 (two items kept theirs)", pos)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -213,9 +213,9 @@ type Tx struct {
 	// afterCommit runs after a successful commit (e.g. cache refreshes).
 	afterCommit []func()
 	// detached transactions run statements without their contexts'
-	// cancellation (see UpdateBatch).
+	// cancellation (see RunBatch).
 	detached bool
-	// deferred holds rows written at commit (see UpdateBatch), or nil.
+	// deferred holds rows written at commit (see RunBatch), or nil.
 	deferred *deferredWrites
 }
 
@@ -312,17 +312,6 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 // (serialisation failure, deadlock, busy).
 func (db *DB) Update(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.update(ctx, false, fn)
-}
-
-// UpdateBatch is Update for a transaction that serves several callers
-// (the group-commit writer). Its statements ignore the cancellation of the
-// contexts they are given, so one caller that goes away cannot interrupt
-// a statement and fail its neighbours (the caller checks each context
-// between its pieces of work instead). And the rows of the leads it
-// creates are written together when fn returns (see deferredWrites):
-// errors of those writes are reported for the whole transaction.
-func (db *DB) UpdateBatch(fn func(tx *Tx) error) error {
-	return db.update(context.Background(), true, fn)
 }
 
 func (db *DB) update(ctx context.Context, detached bool, fn func(tx *Tx) error) error {

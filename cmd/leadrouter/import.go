@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -35,6 +36,11 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	defer in.Close()
+	var size int64
+	if st, err := in.Stat(); err == nil {
+		size = st.Size()
+	}
+	counted := &countingReader{r: in}
 	db, err := openDB(ctx, *dbURL)
 	if err != nil {
 		return err
@@ -63,12 +69,12 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	start := time.Now()
 	lastProgress := start
 	done := 0
-	rep, err := svc.Import(ctx, leadrouter.Actor{UserID: "import", Name: "CSV import", Role: leadrouter.RoleAdmin}, in, 64, func(o intake.RowOutcome) {
+	rep, err := svc.Import(ctx, leadrouter.Actor{UserID: "import", Name: "CSV import", Role: leadrouter.RoleAdmin}, counted, 64, func(o intake.RowOutcome) {
 		_ = report.Write([]string{strconv.Itoa(o.Row), o.Outcome, o.LeadID, o.Detail})
 		done++
 		if time.Since(lastProgress) > time.Second {
 			lastProgress = time.Now()
-			fmt.Fprintf(stderr, "imported %d rows (%.0f rows/s)\n", done, float64(done)/time.Since(start).Seconds())
+			fmt.Fprintln(stderr, progress(done, counted.n.Load(), size, time.Since(start)))
 		}
 	})
 	report.Flush()
@@ -106,3 +112,26 @@ func containsEq(s string) bool {
 }
 
 func isBoolFlag(a string) bool { return a == "--demo" || a == "-demo" || a == "-h" || a == "--help" }
+
+// countingReader counts the bytes read through it (the import's progress).
+type countingReader struct {
+	r io.Reader
+	n atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// progress is an import's progress line: rows, rows/s and, from the share
+// of the file read, the time left.
+func progress(rows int, read, size int64, elapsed time.Duration) string {
+	line := fmt.Sprintf("imported %d rows (%.0f rows/s)", rows, float64(rows)/elapsed.Seconds())
+	if size > 0 && read > 0 && read <= size {
+		left := time.Duration(float64(elapsed) * float64(size-read) / float64(read))
+		line += fmt.Sprintf(", %.0f%% of the file, about %s left", 100*float64(read)/float64(size), left.Round(time.Second))
+	}
+	return line
+}
