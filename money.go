@@ -101,11 +101,6 @@ func (m Money) Add(o Money) (Money, error) {
 	return Money{Currency: m.Currency, Minor: m.Minor + o.Minor}, nil
 }
 
-type moneyJSON struct {
-	Amount   json.Number `json:"amount"`
-	Currency string      `json:"currency"`
-}
-
 // MarshalJSON writes {"amount":"1200.50","currency":"EUR"}: the amount as
 // a string, so no client reads it as a float.
 func (m Money) MarshalJSON() ([]byte, error) {
