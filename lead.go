@@ -247,4 +247,6 @@ type Opportunity struct {
 	OverrideReason    string            `json:"override_reason,omitempty"`
 	CreatedAt         time.Time         `json:"created_at"`
 	HandedOffAt       *time.Time        `json:"handed_off_at"`
+	// Deal is the partner's account of the deal after the hand-off.
+	Deal Deal `json:"deal"`
 }

@@ -37,8 +37,11 @@ type Partner struct {
 	Status    PartnerStatus `json:"status"`
 	Weight    int           `json:"weight"`
 	DailyCap  int           `json:"daily_cap,omitempty"`
-	CreatedAt time.Time     `json:"created_at"`
-	UpdatedAt time.Time     `json:"updated_at"`
+	// TimeZone is the partner's IANA time zone: business-day response
+	// times run by its office hours (default UTC).
+	TimeZone  string    `json:"time_zone"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // NewPartner is the input of creating a partner; the PID is issued by the
@@ -54,6 +57,7 @@ type NewPartner struct {
 	PAMUserID string
 	Weight    int
 	DailyCap  int
+	TimeZone  string
 }
 
 // Validate normalises the input and reports every invalid field.
@@ -98,6 +102,13 @@ func (p *NewPartner) Validate() error {
 	if p.DailyCap < 0 {
 		v.Add("daily_cap", "must not be negative")
 	}
+	if p.TimeZone == "" {
+		p.TimeZone = "UTC"
+	} else if loc, err := ParseTimeZone(p.TimeZone); err != nil {
+		v.Add("time_zone", "%s", ErrorMessage(err))
+	} else {
+		p.TimeZone = loc.String()
+	}
 	return v.Err()
 }
 
@@ -110,6 +121,7 @@ type PartnerUpdate struct {
 	Countries *[]string
 	Weight    *int
 	DailyCap  *int
+	TimeZone  *string
 }
 
 // Validate reports every invalid field of the update.
@@ -138,6 +150,13 @@ func (u *PartnerUpdate) Validate() error {
 	if u.DailyCap != nil && *u.DailyCap < 0 {
 		v.Add("daily_cap", "must not be negative")
 	}
+	if u.TimeZone != nil {
+		if loc, err := ParseTimeZone(*u.TimeZone); err != nil {
+			v.Add("time_zone", "%s", ErrorMessage(err))
+		} else {
+			*u.TimeZone = loc.String()
+		}
+	}
 	return v.Err()
 }
 
@@ -151,4 +170,12 @@ func dedupe(in []string) []string {
 		}
 	}
 	return out
+}
+
+// Location is the partner's time zone (UTC when unset or unknown).
+func (p Partner) Location() *time.Location {
+	if loc, err := ParseTimeZone(p.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
 }

@@ -27,7 +27,8 @@ func (h Webhook) Subscribes(name string) bool {
 
 // WebhookEventNames lists the events a webhook may subscribe to.
 func WebhookEventNames() []string {
-	return []string{"lead.created", "lead.routed", "lead.qualified", "lead.converted", "opportunity.handed_off", "registration.decided"}
+	return []string{"lead.created", "lead.routed", "lead.qualified", "lead.converted", "opportunity.handed_off", "registration.decided",
+		"assignment.opened", "assignment.accepted", "assignment.declined", "assignment.lapsed", "opportunity.updated", "opportunity.closed"}
 }
 
 // WebhookEvent returns the webhook event timeline event e publishes, if
@@ -49,6 +50,18 @@ func WebhookEvent(e Event) (string, bool) {
 		return "registration.decided", strings.HasPrefix(e.Subject, "reg_")
 	case EventStatus:
 		return "lead.qualified", strings.Contains(string(e.Data), `"to":"qualified"`)
+	case EventAssignmentOpened:
+		return "assignment.opened", true
+	case EventAssignmentAccepted:
+		return "assignment.accepted", true
+	case EventAssignmentDeclined:
+		return "assignment.declined", true
+	case EventAssignmentLapsed:
+		return "assignment.lapsed", true
+	case EventDealUpdated:
+		return "opportunity.updated", true
+	case EventDealClosed:
+		return "opportunity.closed", true
 	}
 	return "", false
 }

@@ -116,7 +116,7 @@ func CreatePartner(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, in
 	p := leadrouter.Partner{
 		ID: leadrouter.NewID("ptr"), PID: pid, Name: in.Name, Countries: in.Countries, Domains: in.Domains,
 		Tier: in.Tier, PAMUserID: in.PAMUserID, Status: leadrouter.PartnerActive, Weight: in.Weight, DailyCap: in.DailyCap,
-		CreatedAt: tx.Now(), UpdatedAt: tx.Now(),
+		TimeZone: in.TimeZone, CreatedAt: tx.Now(), UpdatedAt: tx.Now(),
 	}
 	if err := tx.InsertPartner(ctx, p); err != nil {
 		return p, err
@@ -157,6 +157,9 @@ func UpdatePartner(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id
 	}
 	if upd.Countries != nil {
 		p.Countries, changes["countries"] = *upd.Countries, *upd.Countries
+	}
+	if upd.TimeZone != nil {
+		p.TimeZone, changes["time_zone"] = *upd.TimeZone, *upd.TimeZone
 	}
 	p.UpdatedAt = tx.Now()
 	if err := tx.SavePartner(ctx, p, upd.Countries != nil); err != nil {

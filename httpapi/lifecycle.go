@@ -49,7 +49,9 @@ type OpportunityView struct {
 	Redacted          bool                         `json:"redacted"`
 	CreatedAt         string                       `json:"created_at"`
 	HandedOffAt       *string                      `json:"handed_off_at"`
-	Lead              LeadView                     `json:"lead"`
+	// Deal is the partner's account of the deal after the hand-off.
+	Deal leadrouter.Deal `json:"deal"`
+	Lead LeadView        `json:"lead"`
 }
 
 // NewOpportunityView builds the view of o (converted from l) for actor.
@@ -59,7 +61,7 @@ func NewOpportunityView(actor leadrouter.Actor, o leadrouter.Opportunity, l lead
 		ID: o.ID, LeadID: o.LeadID, AccountID: o.AccountID, ContactID: o.ContactID, Name: o.Name, Amount: o.Amount, Status: o.Status,
 		ReservedPartnerID: o.ReservedPartnerID, PartnerID: o.PartnerID, PAMUserID: o.PAMUserID, OverrideReason: o.OverrideReason,
 		Company: l.Company, Country: l.Country, Contact: contactOf(o.ContactID, lv), Redacted: lv.Redacted,
-		CreatedAt: o.CreatedAt.UTC().Format(timeFormat), Lead: lv,
+		CreatedAt: o.CreatedAt.UTC().Format(timeFormat), Lead: lv, Deal: o.Deal,
 	}
 	if o.HandedOffAt != nil {
 		t := o.HandedOffAt.UTC().Format(timeFormat)

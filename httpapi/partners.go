@@ -16,13 +16,14 @@ type partnerRequest struct {
 	PAMUserID string   `json:"pam_user_id"`
 	Weight    int      `json:"weight"`
 	DailyCap  int      `json:"daily_cap"`
+	TimeZone  string   `json:"time_zone"`
 }
 
 func (s *Server) createPartner(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var req partnerRequest
 	decodeErr := DecodeJSON(r, &req)
 	in := leadrouter.NewPartner{Name: req.Name, PID: req.PID, Countries: req.Countries,
-		Domains: req.Domains, Tier: req.Tier, PAMUserID: req.PAMUserID, Weight: req.Weight, DailyCap: req.DailyCap}
+		Domains: req.Domains, Tier: req.Tier, PAMUserID: req.PAMUserID, Weight: req.Weight, DailyCap: req.DailyCap, TimeZone: req.TimeZone}
 	if decodeErr != nil {
 		// Values of the wrong type: list them with every other offending
 		// field, in one 422.
@@ -76,13 +77,14 @@ type partnerPatch struct {
 	Countries *[]string                 `json:"countries"`
 	Weight    *int                      `json:"weight"`
 	DailyCap  *int                      `json:"daily_cap"`
+	TimeZone  *string                   `json:"time_zone"`
 }
 
 func (s *Server) patchPartner(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 	var req partnerPatch
 	decodeErr := DecodeJSON(r, &req)
 	upd := leadrouter.PartnerUpdate{
-		Name: req.Name, Status: req.Status, Tier: req.Tier, PAMUserID: req.PAMUserID, Countries: req.Countries, Weight: req.Weight, DailyCap: req.DailyCap}
+		Name: req.Name, Status: req.Status, Tier: req.Tier, PAMUserID: req.PAMUserID, Countries: req.Countries, Weight: req.Weight, DailyCap: req.DailyCap, TimeZone: req.TimeZone}
 	if decodeErr != nil {
 		return mergeInvalid(decodeErr, s.admin.ValidatePartnerUpdate(r.Context(), &upd))
 	}

@@ -53,6 +53,14 @@ type Service struct {
 	Attribution string
 	// Partners resolves a PID to an active partner id.
 	Partners func(pid string) (partnerID string, ok bool)
+	// Assignments opens the partner's assignment of a lead routed to a
+	// partner (nil: none is opened).
+	Assignments Assignments
+}
+
+// Assignments is what capture needs of the assignment workflow.
+type Assignments interface {
+	LeadRouted(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, rule string) error
 }
 
 // Capture validates, attributes, matches and routes a submission and stores
@@ -309,6 +317,11 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	}
 	if _, err := tx.AppendEvents(ctx, lead.ID, actor, timeline...); err != nil {
 		return err
+	}
+	if s.Assignments != nil {
+		if err := s.Assignments.LeadRouted(ctx, tx, actor, lead, dec.Rule); err != nil {
+			return err
+		}
 	}
 	res.Lead, res.Decision, res.Created = lead, &dec, true
 	return nil

@@ -93,6 +93,11 @@ func (s *Service) Handoff(ctx context.Context, actor leadrouter.Actor, opportuni
 		if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventHandoff, actor, data); err != nil {
 			return err
 		}
+		if s.Assignments != nil {
+			if err := s.Assignments.HandedOff(ctx, tx, actor, lead, opp); err != nil {
+				return err
+			}
+		}
 		if oldOwner == newOwner {
 			return nil
 		}

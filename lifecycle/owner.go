@@ -96,7 +96,7 @@ func (s *Service) ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadI
 		}
 		previous := lead.Owner
 		lead.RoutedRule = RuleManual
-		if err := applyOwner(ctx, tx, actor, &lead, owner, data); err != nil {
+		if err := s.applyOwner(ctx, tx, actor, &lead, owner, data); err != nil {
 			return err
 		}
 		return publishRouted(ctx, tx, actor, lead, previous, map[string]any{"reassignment": false, "by_role": string(actor.Role)})
@@ -147,7 +147,7 @@ func resolveOwner(ctx context.Context, tx *store.Tx, scope leadrouter.Actor, id 
 // applyOwner gives the lead its new owner, moves a hand-off that belonged
 // to the old owner partner along with it, writes the lead back and appends
 // the owner_changed event (with extra data).
-func applyOwner(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead *leadrouter.Lead, owner leadrouter.Owner, extra map[string]any) error {
+func (s *Service) applyOwner(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead *leadrouter.Lead, owner leadrouter.Owner, extra map[string]any) error {
 	old := lead.Owner
 	lead.Owner = owner
 	if err := moveHandoff(ctx, tx, actor, lead, old.PartnerID, owner.PartnerID); err != nil {
@@ -160,7 +160,13 @@ func applyOwner(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead 
 	for k, v := range extra {
 		data[k] = v
 	}
-	return tx.LeadEvent(ctx, lead.ID, leadrouter.EventOwnerChanged, actor, data)
+	if err := tx.LeadEvent(ctx, lead.ID, leadrouter.EventOwnerChanged, actor, data); err != nil {
+		return err
+	}
+	if s.Assignments == nil || lead.HandoffPartnerID != "" {
+		return nil // a handed-off lead's answer is its opportunity's
+	}
+	return s.Assignments.LeadOwnerChanged(ctx, tx, actor, *lead, lead.RoutedRule)
 }
 
 // moveHandoff keeps a partner from holding on to a lead it no longer owns:

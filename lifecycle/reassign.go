@@ -130,7 +130,7 @@ func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Acto
 			if trace != nil {
 				extra["trace"] = trace
 			}
-			if err := applyOwner(ctx, tx, actor, &lead, owner, extra); err != nil {
+			if err := s.applyOwner(ctx, tx, actor, &lead, owner, extra); err != nil {
 				return err
 			}
 		} else if err := tx.UpdateLead(ctx, &lead); err != nil {

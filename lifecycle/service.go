@@ -37,6 +37,15 @@ type Service struct {
 	// Reroute re-runs routing when a reassignment request is resolved
 	// without a named owner; nil answers ECONFLICT "routing not available".
 	Reroute RerouteFunc
+	// Assignments keeps partners' assignments in step with owner changes
+	// and hand-offs (nil: none are opened).
+	Assignments Assignments
+}
+
+// Assignments is what the lifecycle needs of the assignment workflow.
+type Assignments interface {
+	LeadOwnerChanged(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, rule string) error
+	HandedOff(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, opp leadrouter.Opportunity) error
 }
 
 // Roles allowed to run each use case (the HTTP routes use the same lists).

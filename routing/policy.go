@@ -7,10 +7,14 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // DefaultPolicyYAML is the built-in policy: SPEC.md's five rules
@@ -69,9 +73,11 @@ const NoRule = "none"
 var (
 	actions    = []string{ActionKeepOwner, ActionReservePID, ActionAssignAccountPartner, ActionAssignTerritory, ActionAssignQueue}
 	strategies = []string{StrategyRoundRobin, StrategyWeighted}
-	policyKeys = []string{"home_country", "registration_days", "default_queue", "rules", "nurture", "default_track", "scoring"}
-	ruleKeys   = []string{"id", "description", "when", "action", "queue", "strategy", "daily_cap", "fallthrough"}
-	nameRE     = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+	policyKeys = []string{"home_country", "registration_days", "default_queue", "rules", "nurture", "default_track", "scoring",
+		"respond_within", "tiers", "decline_reasons", "deal_stages", "stale_after"}
+	ruleKeys = []string{"id", "description", "when", "action", "queue", "strategy", "daily_cap", "fallthrough", "respond_within", "tier_in"}
+	tierKeys = []string{"respond_within", "weight"}
+	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 )
 
 // Policy is a parsed, validated routing policy. Treat it as read-only: the
@@ -91,6 +97,19 @@ type Policy struct {
 	DefaultTrack string
 	// Scoring is the score model and the MQL threshold.
 	Scoring Scoring
+	// RespondWithin is how long a partner has to accept or decline a lead
+	// routed or an opportunity handed off to it (default 2 business
+	// days); a rule's or the partner tier's respond_within overrides it.
+	RespondWithin leadrouter.ResponseTime
+	// Tiers holds settings per partner tier (the partner's tier field).
+	Tiers map[string]Tier
+	// DeclineReasons are the reason codes a partner declines with.
+	DeclineReasons []string
+	// DealStages are the stages a partner reports a deal in.
+	DealStages []string
+	// StaleAfter is how long a handed-off deal may go without an update
+	// before its partner is nudged (default 30 days).
+	StaleAfter time.Duration
 
 	source []byte
 	home   int
@@ -118,10 +137,54 @@ type Rule struct {
 	// the next rule) or "queue:NAME" (the lead waits in queue NAME).
 	Fallthrough string
 
+	// RespondWithin, when set, is this rule's response time for the
+	// partners it assigns (overrides the tier's and the policy's).
+	RespondWithin leadrouter.ResponseTime
+	// TierIn, when set, limits the rule's candidate partners to these
+	// tiers.
+	TierIn []string
+
 	fallthroughQueue string
 	positionKey      string // "rule:ID:" (+ scope)
 	territoryKeys    string // every "rule:ID:XX", XX = AA…ZZ, back to back
 	capKey           string // "rule:ID"
+}
+
+// Tier is the settings of one partner tier: its response time and the
+// factor its partners' weights are multiplied by in weighted rotations.
+type Tier struct {
+	RespondWithin leadrouter.ResponseTime
+	Weight        int
+}
+
+// Defaults of the partner-answer settings.
+const (
+	DefaultRespondWithin = "2 business days"
+	DefaultStaleAfter    = 30 * 24 * time.Hour
+)
+
+// ResponseTime is how long a partner of tier has to answer an assignment
+// made by rule ruleID ("" for a hand-off): the rule's respond_within, else
+// the tier's, else the policy's.
+func (p *Policy) ResponseTime(ruleID, tier string) leadrouter.ResponseTime {
+	for _, r := range p.Rules {
+		if r.ID == ruleID && !r.RespondWithin.IsZero() {
+			return r.RespondWithin
+		}
+	}
+	if t, ok := p.Tiers[tier]; ok && !t.RespondWithin.IsZero() {
+		return t.RespondWithin
+	}
+	return p.RespondWithin
+}
+
+// TierWeight is the factor tier's partners' weights are multiplied by (1
+// when the policy sets none).
+func (p *Policy) TierWeight(tier string) int {
+	if t, ok := p.Tiers[tier]; ok && t.Weight > 0 {
+		return t.Weight
+	}
+	return 1
 }
 
 // NurtureRule enrols leads for which When holds in Track.
@@ -205,7 +268,9 @@ func (ps *parser) sorted() PolicyErrors {
 
 func (ps *parser) parsePolicy(doc *yaml.Node) *Policy {
 	p := &Policy{HomeCountry: DefaultHomeCountry, RegistrationDays: DefaultRegistrationDays, DefaultQueue: DefaultQueue,
-		DefaultTrack: DefaultTrack, Scoring: Scoring{Threshold: DefaultThreshold}}
+		DefaultTrack: DefaultTrack, Scoring: Scoring{Threshold: DefaultThreshold}, DeclineReasons: leadrouter.DefaultDeclineReasons(),
+		DealStages: leadrouter.DefaultDealStages(), StaleAfter: DefaultStaleAfter}
+	p.RespondWithin, _ = leadrouter.ParseResponseTime(DefaultRespondWithin)
 	root := doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
 		root = doc.Content[0]
@@ -254,6 +319,25 @@ func (ps *parser) parsePolicy(doc *yaml.Node) *Policy {
 			p.DefaultTrack = ps.name(v, key, "a track name")
 		case "scoring":
 			p.Scoring = ps.parseScoring(v, key)
+		case "respond_within":
+			if rt, ok := ps.responseTime(v, key); ok {
+				p.RespondWithin = rt
+			}
+		case "tiers":
+			p.Tiers = ps.parseTiers(v, key)
+		case "decline_reasons":
+			p.DeclineReasons = ps.names(v, key, "a reason code such as no_capacity")
+		case "deal_stages":
+			p.DealStages = ps.names(v, key, "a stage name such as proposal")
+		case "stale_after":
+			if s, ok := ps.scalar(v, key, "a duration such as 720h"); ok {
+				d, err := time.ParseDuration(s)
+				if err != nil || d < time.Second || d > 365*24*time.Hour {
+					ps.errorf(v, key, "%q is not a duration from 1s to 8760h (a year), such as 720h", s)
+				} else {
+					p.StaleAfter = d
+				}
+			}
 		}
 	})
 	if len(p.Rules) == 0 && len(ps.errs) == 0 {
@@ -348,6 +432,10 @@ func (ps *parser) parseRule(n *yaml.Node, field string) Rule {
 			}
 		case "daily_cap":
 			r.DailyCap, _ = ps.integer(v, f, 1, 1_000_000)
+		case "respond_within":
+			r.RespondWithin, _ = ps.responseTime(v, f)
+		case "tier_in":
+			r.TierIn = ps.names(v, f, "a tier name such as gold")
 		case "fallthrough":
 			s, ok := ps.scalar(v, f, `"next" or "queue:NAME"`)
 			if !ok {
@@ -401,6 +489,71 @@ func (ps *parser) parseRule(n *yaml.Node, field string) Rule {
 	}
 	r.When.compile()
 	return r
+}
+
+// responseTime reads a respond_within value.
+func (ps *parser) responseTime(n *yaml.Node, field string) (leadrouter.ResponseTime, bool) {
+	s, ok := ps.scalar(n, field, `a duration such as 48h, or "2 business days"`)
+	if !ok {
+		return leadrouter.ResponseTime{}, false
+	}
+	rt, err := leadrouter.ParseResponseTime(s)
+	if err != nil {
+		ps.errorf(n, field, "%s", leadrouter.ErrorMessage(err))
+		return rt, false
+	}
+	return rt, true
+}
+
+// names reads a non-empty list of distinct names.
+func (ps *parser) names(n *yaml.Node, field, what string) []string {
+	var out []string
+	ps.sequence(n, field, func(i int, item *yaml.Node) {
+		if i >= maxEntries {
+			return
+		}
+		f := fmt.Sprintf("%s[%d]", field, i)
+		if name := ps.name(item, f, what); name != "" {
+			if slices.Contains(out, name) {
+				ps.errorf(item, f, "%q is listed twice", name)
+				return
+			}
+			out = append(out, name)
+		}
+	})
+	if len(out) == 0 {
+		ps.errorf(n, field, "needs at least one entry (%s)", what)
+	}
+	return out
+}
+
+// parseTiers reads tiers: a mapping of tier name to its settings.
+func (ps *parser) parseTiers(n *yaml.Node, field string) map[string]Tier {
+	out := map[string]Tier{}
+	m := resolve(n)
+	if m == nil || m.Kind != yaml.MappingNode {
+		ps.errorf(n, field, "must map tier names to settings (such as gold: {respond_within: 24h, weight: 2})")
+		return out
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		name := ps.name(k, field, "a tier name such as gold")
+		if name == "" {
+			continue
+		}
+		f := join(field, name)
+		var t Tier
+		ps.mapping(v, f, tierKeys, func(key string, _, val *yaml.Node) {
+			switch key {
+			case "respond_within":
+				t.RespondWithin, _ = ps.responseTime(val, join(f, key))
+			case "weight":
+				t.Weight, _ = ps.integer(val, join(f, key), 1, 100)
+			}
+		})
+		out[name] = t
+	}
+	return out
 }
 
 // compileKeys precomputes the rule's rotation keys (once the policy is

@@ -42,6 +42,9 @@ func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *l
 	if slices.Contains(lv.Exclude, id) {
 		return stExcluded, nil
 	}
+	if len(r.TierIn) > 0 && (pt == nil || !slices.Contains(r.TierIn, pt.Tier)) {
+		return stOtherTier, nil
+	}
 	if limit, key := capOf(r, pt); limit > 0 {
 		n, err := e.rot.AssignedToday(ctx, key, id)
 		if err != nil {
@@ -61,6 +64,8 @@ func skipReason(state uint8, limit int, lv *leadView, id string) string {
 		return lv.excludedReason(id, "gave the lead up")
 	case stCapped:
 		return "at its daily cap of " + strconv.Itoa(limit)
+	case stOtherTier:
+		return "not of a tier this rule takes"
 	}
 	return ""
 }

@@ -83,6 +83,7 @@ const (
 	stEligible              // may have the lead
 	stExcluded              // gave the lead up
 	stCapped                // at its daily cap
+	stOtherTier             // not of a tier the rule takes (tier_in)
 )
 
 // pick chooses among k candidates by rotation position: candidate

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -59,37 +58,27 @@ func (db *DB) ExportOpportunities(ctx context.Context, actor leadrouter.Actor, e
 	for {
 		var batch []OpportunityRow
 		err := db.View(ctx, func(tx *Tx) error {
-			q := `SELECT o.id, o.lead_id, o.account_id, o.contact_id, o.name, o.amount, o.status, COALESCE(o.reserved_partner_id, ''),
-				COALESCE(o.partner_id, ''), COALESCE(o.pam_user_id, ''), o.override_reason, o.created_at, o.handed_off_at FROM opportunities o WHERE o.id > ?`
+			q := `SELECT ` + opportunityColumns + ` FROM opportunities WHERE id > ?`
 			args := []any{cursor}
 			switch {
 			case actor.IsPartner():
-				q += ` AND o.partner_id = ? AND o.status <> 'handoff_pending'`
+				q += ` AND partner_id = ? AND status <> 'handoff_pending'`
 				args = append(args, actor.PartnerID)
 			case !actor.IsStaff():
 				return leadrouter.Errorf(leadrouter.EFORBIDDEN, "Sign in to export.")
 			}
-			rows, err := tx.Query(ctx, q+` ORDER BY o.id LIMIT 1000`, args...)
+			rows, err := tx.Query(ctx, q+` ORDER BY id LIMIT 1000`, args...)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
 				var r OpportunityRow
-				o := &r.Opportunity
-				var amount sql.NullFloat64
-				var handed sql.NullTime
-				if err := rows.Scan(&o.ID, &o.LeadID, &o.AccountID, &o.ContactID, &o.Name, &amount, &o.Status, &o.ReservedPartnerID,
-					&o.PartnerID, &o.PAMUserID, &o.OverrideReason, &o.CreatedAt, &handed); err != nil {
+				o, err := scanOpportunity(rows)
+				if err != nil {
 					rows.Close()
 					return err
 				}
-				if amount.Valid {
-					o.Amount = &amount.Float64
-				}
-				if handed.Valid {
-					t := handed.Time.UTC()
-					o.HandedOffAt = &t
-				}
+				r.Opportunity = o
 				batch = append(batch, r)
 			}
 			rows.Close()

@@ -12,15 +12,33 @@ import (
 // opportunityColumns is the one list of opportunity columns, in
 // scanOpportunity's order.
 const opportunityColumns = `id, lead_id, account_id, contact_id, name, amount, status, COALESCE(reserved_partner_id, ''),
-	COALESCE(partner_id, ''), COALESCE(pam_user_id, ''), override_reason, created_at, handed_off_at`
+	COALESCE(partner_id, ''), COALESCE(pam_user_id, ''), override_reason, created_at, handed_off_at,
+	stage, amount_minor, currency, close_date, close_reason, closed_at, deal_updated_at`
 
 func scanOpportunity(s interface{ Scan(...any) error }) (leadrouter.Opportunity, error) {
 	var o leadrouter.Opportunity
 	var amount sql.NullFloat64
-	var handedOffAt sql.NullTime
+	var handedOffAt, closedAt, dealAt sql.NullTime
+	var minor sql.NullInt64
+	var currency string
 	if err := s.Scan(&o.ID, &o.LeadID, &o.AccountID, &o.ContactID, &o.Name, &amount, &o.Status, &o.ReservedPartnerID,
-		&o.PartnerID, &o.PAMUserID, &o.OverrideReason, &o.CreatedAt, &handedOffAt); err != nil {
+		&o.PartnerID, &o.PAMUserID, &o.OverrideReason, &o.CreatedAt, &handedOffAt,
+		&o.Deal.Stage, &minor, &currency, &o.Deal.CloseDate, &o.Deal.CloseReason, &closedAt, &dealAt); err != nil {
 		return o, err
+	}
+	if minor.Valid && currency != "" {
+		o.Deal.Value = &leadrouter.Money{Currency: currency, Minor: minor.Int64}
+	}
+	if closedAt.Valid {
+		t := closedAt.Time.UTC()
+		o.Deal.ClosedAt = &t
+		if o.Status == leadrouter.OppWon || o.Status == leadrouter.OppLost {
+			o.Deal.Result = o.Status
+		}
+	}
+	if dealAt.Valid {
+		t := dealAt.Time.UTC()
+		o.Deal.UpdatedAt = &t
 	}
 	if amount.Valid {
 		o.Amount = &amount.Float64
@@ -161,6 +179,56 @@ func (tx *Tx) UpdateOpportunityHandoff(ctx context.Context, o *leadrouter.Opport
 		return leadrouter.Errorf(leadrouter.ENOTFOUND, "Opportunity not found.")
 	}
 	return nil
+}
+
+// SaveDeal writes an opportunity's deal (stage, amount, close date,
+// outcome) and its status (won or lost once closed).
+func (tx *Tx) SaveDeal(ctx context.Context, o leadrouter.Opportunity) error {
+	var minor any
+	currency := ""
+	if v := o.Deal.Value; v != nil {
+		minor, currency = v.Minor, v.Currency
+	}
+	var closedAt, dealAt any
+	if o.Deal.ClosedAt != nil {
+		closedAt = o.Deal.ClosedAt.UTC()
+	}
+	if o.Deal.UpdatedAt != nil {
+		dealAt = o.Deal.UpdatedAt.UTC()
+	}
+	res, err := tx.Exec(ctx, `UPDATE opportunities SET status = ?, stage = ?, amount_minor = ?, currency = ?, close_date = ?, close_reason = ?,
+		closed_at = ?, deal_updated_at = ?, updated_at = ? WHERE id = ?`,
+		o.Status, o.Deal.Stage, minor, currency, o.Deal.CloseDate, o.Deal.CloseReason, closedAt, dealAt, tx.now, o.ID)
+	if err != nil {
+		return fmt.Errorf("update deal %s: %w", o.ID, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return leadrouter.Errorf(leadrouter.ENOTFOUND, "Opportunity not found.")
+	}
+	return nil
+}
+
+// ClaimStaleDeals marks up to limit open deals (handed off, not closed)
+// whose last update is before before and that were not nudged since as
+// nudged now, and returns them. Rows another transaction holds are
+// skipped (PostgreSQL), so several processes never nudge one deal twice.
+func (tx *Tx) ClaimStaleDeals(ctx context.Context, before time.Time, limit int) ([]leadrouter.Opportunity, error) {
+	rows, err := tx.Query(ctx, `SELECT `+opportunityColumns+` FROM opportunities
+		WHERE closed_at IS NULL AND deal_updated_at IS NOT NULL AND deal_updated_at < ? AND (nudged_at IS NULL OR nudged_at < ?)
+		ORDER BY deal_updated_at LIMIT ?`+tx.skipLocked(), before.UTC(), before.UTC(), limit)
+	if err != nil {
+		return nil, fmt.Errorf("stale deals: %w", err)
+	}
+	opps, err := collect(rows, scanOpportunity)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opps {
+		if _, err := tx.Exec(ctx, `UPDATE opportunities SET nudged_at = ? WHERE id = ?`, tx.now, o.ID); err != nil {
+			return nil, fmt.Errorf("nudge deal %s: %w", o.ID, err)
+		}
+	}
+	return opps, nil
 }
 
 // PAMPartnerIDs returns the ids of the partners whose PAM is pamUserID.

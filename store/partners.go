@@ -9,12 +9,12 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
-const partnerColumns = `id, pid, name, tier, COALESCE(pam_user_id, ''), status, weight, COALESCE(daily_cap, 0), created_at, updated_at`
+const partnerColumns = `id, pid, name, tier, COALESCE(pam_user_id, ''), status, weight, COALESCE(daily_cap, 0), time_zone, created_at, updated_at`
 
 func scanPartner(s interface{ Scan(...any) error }) (leadrouter.Partner, error) {
 	var p leadrouter.Partner
 	var pid string
-	err := s.Scan(&p.ID, &pid, &p.Name, &p.Tier, &p.PAMUserID, &p.Status, &p.Weight, &p.DailyCap, &p.CreatedAt, &p.UpdatedAt)
+	err := s.Scan(&p.ID, &pid, &p.Name, &p.Tier, &p.PAMUserID, &p.Status, &p.Weight, &p.DailyCap, &p.TimeZone, &p.CreatedAt, &p.UpdatedAt)
 	p.PID = leadrouter.PID(pid)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
 	return p, err
@@ -35,9 +35,9 @@ func (tx *Tx) PIDTaken(ctx context.Context, pid leadrouter.PID) (bool, error) {
 // InsertPartner stores a new partner with its countries and domains. A
 // taken PID or another partner's domain is ECONFLICT naming the field.
 func (tx *Tx) InsertPartner(ctx context.Context, p leadrouter.Partner) error {
-	_, err := tx.Exec(ctx, `INSERT INTO partners (id, pid, name, tier, pam_user_id, status, weight, daily_cap, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, string(p.PID), p.Name, p.Tier, nullString(p.PAMUserID), p.Status, p.Weight, nullInt(p.DailyCap), p.CreatedAt, p.UpdatedAt)
+	_, err := tx.Exec(ctx, `INSERT INTO partners (id, pid, name, tier, pam_user_id, status, weight, daily_cap, time_zone, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, string(p.PID), p.Name, p.Tier, nullString(p.PAMUserID), p.Status, p.Weight, nullInt(p.DailyCap), p.TimeZone, p.CreatedAt, p.UpdatedAt)
 	if isUniqueViolation(err) {
 		return &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "That PID is taken (PIDs are never reused).",
 			Fields: []leadrouter.FieldError{{Field: "pid", Message: "is already taken"}}}
@@ -189,8 +189,8 @@ func (tx *Tx) fillPartners(ctx context.Context, ps []*leadrouter.Partner) error 
 // SavePartner writes a partner's fields back, its countries too when
 // countries is set. A pam_user_id naming no user is EINVALID.
 func (tx *Tx) SavePartner(ctx context.Context, p leadrouter.Partner, countries bool) error {
-	_, err := tx.Exec(ctx, `UPDATE partners SET name = ?, status = ?, tier = ?, pam_user_id = ?, weight = ?, daily_cap = ?, updated_at = ? WHERE id = ?`,
-		p.Name, p.Status, p.Tier, nullString(p.PAMUserID), p.Weight, nullInt(p.DailyCap), p.UpdatedAt, p.ID)
+	_, err := tx.Exec(ctx, `UPDATE partners SET name = ?, status = ?, tier = ?, pam_user_id = ?, weight = ?, daily_cap = ?, time_zone = ?, updated_at = ? WHERE id = ?`,
+		p.Name, p.Status, p.Tier, nullString(p.PAMUserID), p.Weight, nullInt(p.DailyCap), p.TimeZone, p.UpdatedAt, p.ID)
 	if isConstraintViolation(err) {
 		return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 			Fields: []leadrouter.FieldError{{Field: "pam_user_id", Message: "must name an existing user"}}}

@@ -381,3 +381,14 @@ func (tx *Tx) forUpdate() string {
 	}
 	return tx.dialect.forUpdate()
 }
+
+// skipLocked is the suffix of a SELECT that claims rows for a background
+// job: it locks the rows it returns and skips those another transaction
+// holds (PostgreSQL), so that several processes each take their own;
+// SQLite has one writer, which serialises the claims.
+func (tx *Tx) skipLocked() string {
+	if tx.db.engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}

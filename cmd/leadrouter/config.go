@@ -51,6 +51,9 @@ type Config struct {
 	Attribution  string
 	SQLiteSync   string
 	WebhookEvery time.Duration
+	// AssignmentEvery is how often lapses, reminders and stale deals are
+	// looked for.
+	AssignmentEvery time.Duration
 	// WebhookTimeout bounds each webhook request; WebhookConcurrency is how
 	// many subscriptions are delivered at once.
 	WebhookTimeout     time.Duration
@@ -114,6 +117,7 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL clients reach the service at; https://… marks cookies Secure and sends Strict-Transport-Security")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
 	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often an idle webhook deliverer checks the outbox")
+	fs.DurationVar(&c.AssignmentEvery, "assignment-poll", time.Second, "how often partners' lapsed answers, reminders and stale deals are looked for")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer one request")
 	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", 16, "how many webhook subscriptions are delivered at once")
 	fs.Func("webhook-allow-cidr", "comma-separated CIDR ranges webhooks may reach although loopback, private, link-local or otherwise special-purpose (default: none)", func(v string) error {

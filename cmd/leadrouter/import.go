@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/assignment"
 	"github.com/leadrouter/leadrouter/intake"
 )
 
@@ -52,7 +53,10 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	writer := intake.NewWriter(db, 256)
 	defer writer.Close()
-	svc := &intake.Service{DB: db, Writer: writer, Router: router}
+	// Imported leads routed to a partner wait for its answer like any (the
+	// server's job lapses them).
+	svc := &intake.Service{DB: db, Writer: writer, Router: router,
+		Assignments: &assignment.Service{DB: db, Policy: router, Reroute: router.Reroute}}
 
 	out := stdout
 	if *reportPath != "-" {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/admin"
+	"github.com/leadrouter/leadrouter/assignment"
 	"github.com/leadrouter/leadrouter/audit"
 	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/demo"
@@ -50,6 +51,8 @@ type Main struct {
 	Codec   *tracking.Codec
 	Router  *live.Router
 	Intake  *intake.Service
+	// Assignments runs partners' answers, deals and their jobs.
+	Assignments *assignment.Service
 	// SiteHosts are the vendor site's hosts (--site-hosts plus upstream).
 	SiteHosts []string
 	// DemoCredentials are the demo users' tokens, when --demo seeded them.
@@ -189,6 +192,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := mountIntake(workCtx, m); err != nil {
 		return err
 	}
+	mountAssignments(m)
 	mountLifecycle(m)
 	mountRegistration(workCtx, m)
 	mountWebhooks(m)

@@ -61,7 +61,7 @@ func runSimulate(ctx context.Context, args []string, _ io.Reader, stdout, stderr
 	var dir routing.Directory
 	err = db.View(ctx, func(tx *store.Tx) error {
 		var err error
-		dir, err = live.LoadDirectory(ctx, tx)
+		dir, err = live.LoadDirectory(ctx, tx, policy)
 		return err
 	})
 	db.Close()

@@ -12,5 +12,6 @@ func mountLifecycle(m *Main) {
 		// qualifying a reserved lead checks its MQL threshold.
 		svc.Reroute, svc.Policy = m.Router.Reroute, m.Router
 	}
+	svc.Assignments = m.Assignments
 	m.API.MountLifecycle(svc)
 }

@@ -26,7 +26,7 @@ func mountPortal(ctx context.Context, m *Main) error {
 	// The lifecycle and registration services are stateless over the
 	// store: the portal gets its own instances of the same use cases (the
 	// registration expiry job runs once, from wire_registration.go).
-	lc := &lifecycle.Service{DB: m.DB}
+	lc := &lifecycle.Service{DB: m.DB, Assignments: m.Assignments}
 	if m.Router != nil {
 		cfg.Router = m.Router
 		lc.Reroute, lc.Policy = m.Router.Reroute, m.Router

@@ -101,6 +101,7 @@ func (r *Router) Replace(ctx context.Context, src, by string) (int64, error) {
 	r.mu.Lock()
 	r.policy, r.version, r.source = p, version, src
 	r.mu.Unlock()
+	r.InvalidateDirectory() // tier weights may have changed
 	return version, nil
 }
 
@@ -169,7 +170,8 @@ func (r *Router) directory(ctx context.Context, tx *store.Tx) (routing.Directory
 	if time.Since(r.dirLoaded) < 2*time.Second {
 		return r.dir, nil
 	}
-	dir, err := LoadDirectory(ctx, tx)
+	policy, _, _ := r.Policy()
+	dir, err := LoadDirectory(ctx, tx, policy)
 	if err != nil {
 		return dir, err
 	}
@@ -178,12 +180,17 @@ func (r *Router) directory(ctx context.Context, tx *store.Tx) (routing.Directory
 }
 
 // LoadDirectory reads the routing directory from the database: every
-// partner with territory, weight and cap; the sales users as the
-// inside-sales queue.
-func LoadDirectory(ctx context.Context, tx *store.Tx) (routing.Directory, error) {
+// partner with territory, weight (times its tier's weight in policy, if
+// given) and cap; the sales users as the inside-sales queue.
+func LoadDirectory(ctx context.Context, tx *store.Tx, policy *routing.Policy) (routing.Directory, error) {
 	partners, err := tx.AllPartners(ctx)
 	if err != nil {
 		return routing.Directory{}, err
+	}
+	if policy != nil {
+		for i := range partners {
+			partners[i].Weight = min(max(partners[i].Weight, 1)*policy.TierWeight(partners[i].Tier), 1000)
+		}
 	}
 	sales, err := tx.UsersByRole(ctx, leadrouter.RoleSales)
 	if err != nil {
