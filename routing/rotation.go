@@ -79,11 +79,11 @@ func (m *MemoryRotation) SetDay(day string) {
 
 // Candidate states during a pick.
 const (
-	stUnknown  uint8 = iota // not looked at
-	stEligible              // may have the lead
-	stExcluded              // gave the lead up
-	stCapped                // at its daily cap
-	stOtherTier             // not of a tier the rule takes (tier_in)
+	stUnknown   uint8 = iota // not looked at
+	stEligible               // may have the lead
+	stExcluded               // gave the lead up
+	stCapped                 // at its daily cap
+	stOtherTier              // not of a tier the rule takes (tier_in)
 )
 
 // pick chooses among k candidates by rotation position: candidate
