@@ -35,8 +35,8 @@ func (s AssignmentStatus) Valid() bool {
 // Assignment is a lead routed to a partner, or an opportunity handed off to
 // one, waiting for (or holding) the partner's answer (SPEC W12).
 type Assignment struct {
-	ID     string           `json:"id"`
-	LeadID string           `json:"lead_id"`
+	ID     string `json:"id"`
+	LeadID string `json:"lead_id"`
 	// OpportunityID is set for a hand-off; empty for a routed lead.
 	OpportunityID string           `json:"opportunity_id,omitempty"`
 	PartnerID     string           `json:"partner_id"`
