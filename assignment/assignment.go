@@ -133,6 +133,26 @@ func (s *Service) HandedOff(ctx context.Context, tx *store.Tx, actor leadrouter.
 	return err
 }
 
+// Converted follows a conversion: an opportunity handed off at once to
+// the partner owning the lead needs no new answer when that partner
+// accepted the lead (the acceptance carries over to the deal); otherwise
+// it gets an assignment like any hand-off.
+func (s *Service) Converted(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, opp leadrouter.Opportunity) error {
+	if opp.Status != leadrouter.OppHandedOff || opp.PartnerID == "" {
+		return nil
+	}
+	past, err := tx.AssignmentsOfLead(ctx, lead.ID)
+	if err != nil {
+		return err
+	}
+	for _, a := range past {
+		if a.PartnerID == opp.PartnerID && a.Status == leadrouter.AssignmentAccepted {
+			return nil
+		}
+	}
+	return s.HandedOff(ctx, tx, actor, lead, opp)
+}
+
 func (s *Service) withdraw(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, a leadrouter.Assignment, why string) error {
 	now := tx.Now()
 	a.Status, a.AnsweredAt, a.AnsweredBy, a.Note = leadrouter.AssignmentWithdrawn, &now, actor.Label(), why

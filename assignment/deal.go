@@ -19,9 +19,10 @@ type DealInput struct {
 	CloseDate *string // YYYY-MM-DD
 }
 
-// dealOf reads an opportunity actor's partner accepted, locked: 404 for
-// one not handed off to it, 403 for anyone but its partner's users, 409
-// before acceptance or after closing.
+// dealOf reads an opportunity actor's partner accepted (its hand-off, or
+// the lead it converted from), locked: 404 for one not handed off to it,
+// 403 for anyone but its partner's users, 409 before acceptance or after
+// closing.
 func dealOf(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id string) (leadrouter.Opportunity, error) {
 	if !actor.IsPartner() {
 		return leadrouter.Opportunity{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Only the partner the opportunity was handed off to reports on its deal.")
@@ -41,7 +42,7 @@ func dealOf(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, id string
 		return o, err
 	}
 	for _, a := range past {
-		if a.OpportunityID == o.ID && a.PartnerID == actor.PartnerID && a.Status == leadrouter.AssignmentAccepted {
+		if (a.OpportunityID == o.ID || a.OpportunityID == "") && a.PartnerID == actor.PartnerID && a.Status == leadrouter.AssignmentAccepted {
 			return o, nil
 		}
 	}

@@ -46,6 +46,16 @@ type IDs struct {
 	Accounts map[string]string // name -> account id
 }
 
+// PartnerUser is the demo user who answers for a partner, by partner id.
+func (ids IDs) PartnerUser(partnerID string) leadrouter.Actor {
+	for _, u := range users {
+		if u.role == leadrouter.RolePartner && ids.Partners[u.partnerPID] == partnerID {
+			return leadrouter.Actor{UserID: ids.Users[u.email], Name: u.name, Role: leadrouter.RolePartner, PartnerID: partnerID}
+		}
+	}
+	return leadrouter.Actor{}
+}
+
 type demoUser struct {
 	email, name string
 	role        leadrouter.Role
@@ -110,11 +120,11 @@ func seedCore(ctx context.Context, tx *store.Tx, ids *IDs) error {
 	}
 	pam := ids.Users["pam@vendor.example"]
 	partners := []leadrouter.NewPartner{
-		{PID: PIDBerlin, Name: "Berlin Systems GmbH", Countries: []string{"DE", "AT"}, Domains: []string{"berlin-systems.example"}, Tier: "gold", PAMUserID: pam},
-		{PID: PIDMunich, Name: "Munich ERP AG", Countries: []string{"DE", "CH"}, Domains: []string{"munich-erp.example"}, Tier: "silver", PAMUserID: pam},
-		{PID: PIDBrussels, Name: "Brussels IT BV", Countries: []string{"BE", "NL", "LU"}, Domains: []string{"brussels-it.example"}, Tier: "silver", PAMUserID: pam},
-		{PID: PIDToronto, Name: "Toronto Cloud Inc.", Countries: []string{"CA"}, Domains: []string{"toronto-cloud.example"}, Tier: "bronze", PAMUserID: pam},
-		{PID: PIDAustin, Name: "Austin VAR LLC", Countries: []string{"US"}, Domains: []string{"austin-var.example"}, Tier: "gold", PAMUserID: pam},
+		{PID: PIDBerlin, Name: "Berlin Systems GmbH", Countries: []string{"DE", "AT"}, Domains: []string{"berlin-systems.example"}, Tier: "gold", PAMUserID: pam, TimeZone: "Europe/Berlin"},
+		{PID: PIDMunich, Name: "Munich ERP AG", Countries: []string{"DE", "CH"}, Domains: []string{"munich-erp.example"}, Tier: "silver", PAMUserID: pam, TimeZone: "Europe/Berlin"},
+		{PID: PIDBrussels, Name: "Brussels IT BV", Countries: []string{"BE", "NL", "LU"}, Domains: []string{"brussels-it.example"}, Tier: "silver", PAMUserID: pam, TimeZone: "Europe/Brussels"},
+		{PID: PIDToronto, Name: "Toronto Cloud Inc.", Countries: []string{"CA"}, Domains: []string{"toronto-cloud.example"}, Tier: "bronze", PAMUserID: pam, TimeZone: "America/Toronto"},
+		{PID: PIDAustin, Name: "Austin VAR LLC", Countries: []string{"US"}, Domains: []string{"austin-var.example"}, Tier: "gold", PAMUserID: pam, TimeZone: "America/Chicago"},
 	}
 	for _, in := range partners {
 		p, err := admin.CreatePartner(ctx, tx, sys, in)

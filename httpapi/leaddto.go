@@ -127,7 +127,7 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 	}
 	shown := make([]leadrouter.Event, 0, len(events))
 	for _, e := range events {
-		if !isRegistrationEvent(e.Type) {
+		if !isRegistrationEvent(e.Type) && !otherPartnersAnswer(actor, e) {
 			shown = append(shown, e)
 		}
 	}
@@ -169,6 +169,24 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 		}
 	}
 	return items
+}
+
+// otherPartnersAnswer reports whether e is about another partner's
+// assignment or deal (opened, reminded, answered, a deal's news): a partner
+// sees its own only, never who had the lead before it nor why they gave it
+// up.
+func otherPartnersAnswer(actor leadrouter.Actor, e leadrouter.Event) bool {
+	switch e.Type {
+	case leadrouter.EventAssignmentOpened, leadrouter.EventAssignmentReminder, leadrouter.EventAssignmentAccepted,
+		leadrouter.EventAssignmentDeclined, leadrouter.EventAssignmentLapsed, leadrouter.EventDealUpdated, leadrouter.EventDealClosed,
+		leadrouter.EventDealStale:
+	default:
+		return false
+	}
+	var data struct {
+		PartnerID string `json:"partner_id"`
+	}
+	return json.Unmarshal(e.Data, &data) != nil || data.PartnerID != actor.PartnerID
 }
 
 // isRegistrationEvent reports whether an event type is about a prospect

@@ -159,6 +159,11 @@ func (s *Service) Convert(ctx context.Context, actor leadrouter.Actor, leadID st
 				"reason": "the lead was routed to this partner"}); err != nil {
 				return err
 			}
+			if s.Assignments != nil {
+				if err := s.Assignments.Converted(ctx, tx, actor, lead, opp); err != nil {
+					return err
+				}
+			}
 		}
 		out.Lead = lead
 		return nil

@@ -46,6 +46,7 @@ type Service struct {
 type Assignments interface {
 	LeadOwnerChanged(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, rule string) error
 	HandedOff(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, opp leadrouter.Opportunity) error
+	Converted(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, lead leadrouter.Lead, opp leadrouter.Opportunity) error
 }
 
 // Roles allowed to run each use case (the HTTP routes use the same lists).

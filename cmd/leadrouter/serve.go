@@ -208,6 +208,9 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := seedDemoRegistrations(ctx, &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays}, *seeded); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
+		if err := seedDemoAssignments(ctx, m, *seeded); err != nil {
+			return fmt.Errorf("seed demo assignments: %w", err)
+		}
 	}
 	m.API.Document("GET /go/{pid}", httpapi.Doc{Summary: "A partner's short link: records the touch and redirects to the site",
 		Query:   []httpapi.Param{{Name: "to", Description: "the page of the site to land on (default /)"}},
