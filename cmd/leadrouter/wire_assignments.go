@@ -102,14 +102,14 @@ func seedDemoAssignments(ctx context.Context, m *Main, ids demo.IDs) error {
 			return err
 		}
 		if err := deal(keller, "commit", "48000.00", "EUR", leadrouter.OppWon, "Signed for three years."); err != nil {
-			return fmt.Errorf("Keller Optik: %w", err)
+			return fmt.Errorf("demo lead Keller Optik: %w", err)
 		}
 		huber, err := capture("Lukas", "Huber", "lukas@huber-holz.example", "Huber Holz AG", "AT")
 		if err != nil {
 			return err
 		}
 		if err := deal(huber, "negotiation", "12500.00", "EUR", leadrouter.OppLost, "Chose a competitor's cheaper offer."); err != nil {
-			return fmt.Errorf("Huber Holz: %w", err)
+			return fmt.Errorf("demo lead Huber Holz: %w", err)
 		}
 		return nil
 	}()
@@ -132,7 +132,7 @@ func seedDemoAssignments(ctx context.Context, m *Main, ids demo.IDs) error {
 		byEmail[l.Email] = l
 	}
 	if _, err := accept(byEmail["jonas@kaffee-haus.example"]); err != nil {
-		return fmt.Errorf("Kaffee Haus: %w", err)
+		return fmt.Errorf("demo lead Kaffee Haus: %w", err)
 	}
 	a, err := pending(byEmail["lena@vogel-bau.example"].ID)
 	if err != nil {
