@@ -172,11 +172,14 @@ func NewTimelineView(actor leadrouter.Actor, l leadrouter.Lead, events []leadrou
 }
 
 // otherPartnersAnswer reports whether e is about another partner's
-// assignment or deal (opened, reminded, answered, a deal's news): a partner
-// sees its own only, never who had the lead before it nor why they gave it
-// up.
+// assignment or deal (opened, reminded, answered, a deal's news), or a
+// conflict (naming every claimant): a partner sees its own answers only,
+// never who had the lead before it nor why they gave it up, nor who else
+// claimed it.
 func otherPartnersAnswer(actor leadrouter.Actor, e leadrouter.Event) bool {
 	switch e.Type {
+	case leadrouter.EventConflictOpened, leadrouter.EventConflictResolved:
+		return true // they name every claimant
 	case leadrouter.EventAssignmentOpened, leadrouter.EventAssignmentReminder, leadrouter.EventAssignmentAccepted,
 		leadrouter.EventAssignmentDeclined, leadrouter.EventAssignmentLapsed, leadrouter.EventDealUpdated, leadrouter.EventDealClosed,
 		leadrouter.EventDealStale:

@@ -56,6 +56,17 @@ type Service struct {
 	// Assignments opens the partner's assignment of a lead routed to a
 	// partner (nil: none is opened).
 	Assignments Assignments
+	// Conflicts decides between partners claiming one lead (nil: routing
+	// alone decides).
+	Conflicts Conflicts
+}
+
+// Conflicts is what capture needs of channel conflicts: the partners'
+// claims read before the writer, the decision in it, the record after.
+type Conflicts interface {
+	Claims(ctx context.Context, tx *store.Tx, lead leadrouter.Lead, accountOwnerPartnerID string) ([]leadrouter.Claim, error)
+	Decide(lead *leadrouter.Lead, claims []leadrouter.Claim, now time.Time) *leadrouter.Conflict
+	Open(ctx context.Context, tx *store.Tx, actor leadrouter.Actor, c *leadrouter.Conflict) error
 }
 
 // Assignments is what capture needs of the assignment workflow.
@@ -94,7 +105,11 @@ func (s *Service) Prepare(ctx context.Context, sub Submission) (Prepared, error)
 	p := Prepared{sub: sub, phoneE164: phoneE164}
 	err = s.DB.View(ctx, func(tx *store.Tx) error {
 		var err error
-		p.facts, err = GatherFacts(ctx, tx, sub, tx.Now(), s.attribution(), s.Partners)
+		if p.facts, err = GatherFacts(ctx, tx, sub, tx.Now(), s.attribution(), s.Partners); err != nil || s.Conflicts == nil {
+			return err
+		}
+		stub := leadrouter.Lead{Email: sub.Email, Company: sub.Company, AccountID: p.facts.AccountID, CreditedPartnerID: p.facts.CreditedPartnerID}
+		p.facts.Claims, err = s.Conflicts.Claims(ctx, tx, stub, p.facts.AccountOwner)
 		return err
 	})
 	return p, err
@@ -163,7 +178,9 @@ type Facts struct {
 	SelfReferralPartnerID string
 	// SelfReferralReason says why the submission is a self-referral.
 	SelfReferralReason string
-	events             []pendingEvent
+	// Claims are the partners' claims on the lead (channel conflicts).
+	Claims []leadrouter.Claim
+	events []pendingEvent
 }
 
 // RouteExclusions are the partners routing must pass over for this
@@ -284,6 +301,14 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	if sub.ConsentShare != nil {
 		lead.Consent = leadrouter.Consent{Share: *sub.ConsentShare, At: &now, Text: sub.ConsentText, Source: consentSource(sub)}
 	}
+	var conflict *leadrouter.Conflict
+	if s.Conflicts != nil {
+		// More than one partner with a claim: the policy's precedence
+		// names the owner, which may not be routing's choice.
+		if conflict = s.Conflicts.Decide(&lead, f.Claims, now); conflict != nil {
+			dec.Owner, dec.ReservedPartnerID, dec.Rule = lead.Owner, lead.ReservedPartnerID, lead.RoutedRule
+		}
+	}
 	if err := tx.InsertLead(ctx, &lead); err != nil {
 		return err
 	}
@@ -320,6 +345,11 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	}
 	if s.Assignments != nil {
 		if err := s.Assignments.LeadRouted(ctx, tx, actor, lead, dec.Rule); err != nil {
+			return err
+		}
+	}
+	if conflict != nil {
+		if err := s.Conflicts.Open(ctx, tx, actor, conflict); err != nil {
 			return err
 		}
 	}

@@ -74,7 +74,7 @@ var (
 	actions    = []string{ActionKeepOwner, ActionReservePID, ActionAssignAccountPartner, ActionAssignTerritory, ActionAssignQueue}
 	strategies = []string{StrategyRoundRobin, StrategyWeighted}
 	policyKeys = []string{"home_country", "registration_days", "default_queue", "rules", "nurture", "default_track", "scoring",
-		"respond_within", "tiers", "decline_reasons", "deal_stages", "stale_after"}
+		"respond_within", "tiers", "decline_reasons", "deal_stages", "stale_after", "precedence"}
 	ruleKeys = []string{"id", "description", "when", "action", "queue", "strategy", "daily_cap", "fallthrough", "respond_within", "tier_in"}
 	tierKeys = []string{"respond_within", "weight"}
 	nameRE   = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
@@ -110,6 +110,10 @@ type Policy struct {
 	// StaleAfter is how long a handed-off deal may go without an update
 	// before its partner is nudged (default 30 days).
 	StaleAfter time.Duration
+	// Precedence orders the claims of partners on one lead (W14): the
+	// first kind with a claim decides the owner (default registration,
+	// pid, account_owner).
+	Precedence []leadrouter.ClaimKind
 
 	source []byte
 	home   int
@@ -269,7 +273,8 @@ func (ps *parser) sorted() PolicyErrors {
 func (ps *parser) parsePolicy(doc *yaml.Node) *Policy {
 	p := &Policy{HomeCountry: DefaultHomeCountry, RegistrationDays: DefaultRegistrationDays, DefaultQueue: DefaultQueue,
 		DefaultTrack: DefaultTrack, Scoring: Scoring{Threshold: DefaultThreshold}, DeclineReasons: leadrouter.DefaultDeclineReasons(),
-		DealStages: leadrouter.DefaultDealStages(), StaleAfter: DefaultStaleAfter}
+		DealStages: leadrouter.DefaultDealStages(), StaleAfter: DefaultStaleAfter,
+		Precedence: leadrouter.DefaultPrecedence()}
 	p.RespondWithin, _ = leadrouter.ParseResponseTime(DefaultRespondWithin)
 	root := doc
 	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
@@ -329,6 +334,16 @@ func (ps *parser) parsePolicy(doc *yaml.Node) *Policy {
 			p.DeclineReasons = ps.names(v, key, "a reason code such as no_capacity")
 		case "deal_stages":
 			p.DealStages = ps.names(v, key, "a stage name such as proposal")
+		case "precedence":
+			p.Precedence = nil
+			for i, name := range ps.names(v, key, "registration, pid or account_owner") {
+				switch k := leadrouter.ClaimKind(name); k {
+				case leadrouter.ClaimRegistration, leadrouter.ClaimPID, leadrouter.ClaimAccountOwner:
+					p.Precedence = append(p.Precedence, k)
+				default:
+					ps.errorf(v, fmt.Sprintf("%s[%d]", key, i), "%q is not a claim (want registration, pid or account_owner)", name)
+				}
+			}
 		case "stale_after":
 			if s, ok := ps.scalar(v, key, "a duration such as 720h"); ok {
 				d, err := time.ParseDuration(s)

@@ -78,6 +78,11 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		if err := tx.enqueueWebhooks(ctx, e); err != nil {
 			return nil, err
 		}
+		if h := tx.db.onEvent; h != nil {
+			if err := h(ctx, tx, e); err != nil {
+				return nil, err
+			}
+		}
 	}
 	if pending != nil {
 		return out, nil

@@ -50,6 +50,7 @@ type DB struct {
 	bcryptCost int
 	// auditKey keys the events' hashes (see Options.AuditKey).
 	auditKey []byte
+	onEvent  func(ctx context.Context, tx *Tx, e leadrouter.Event) error
 	// Now returns the current time; tests may replace it.
 	Now func() time.Time
 }
@@ -70,6 +71,11 @@ type Options struct {
 	// outside the database. Without one, events get unkeyed SHA-256
 	// hashes as before the key existed.
 	AuditKey []byte
+	// OnEvent, when set, runs for every timeline event in the transaction
+	// that appends it (the notification outbox writes its rows so: a
+	// committed change always has its notifications, a rolled-back one
+	// never does). It must only write through tx.
+	OnEvent func(ctx context.Context, tx *Tx, e leadrouter.Event) error
 }
 
 // ParseURL splits a --db value into engine and driver DSN.
@@ -107,7 +113,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	if opts.MaxConns <= 0 {
 		opts.MaxConns = 16
 	}
-	db := &DB{engine: engine, url: rawURL, keys: opts.MatchKeys, auditKey: opts.AuditKey, bcryptCost: cmp.Or(opts.BcryptCost, bcrypt.DefaultCost), Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	db := &DB{engine: engine, url: rawURL, keys: opts.MatchKeys, auditKey: opts.AuditKey, onEvent: opts.OnEvent, bcryptCost: cmp.Or(opts.BcryptCost, bcrypt.DefaultCost), Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
 	switch engine {
 	case SQLite:
 		registerSQLite()

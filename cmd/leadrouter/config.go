@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/clientip"
 	"github.com/leadrouter/leadrouter/egress"
+	"github.com/leadrouter/leadrouter/notify"
 	"github.com/leadrouter/leadrouter/routing"
 )
 
@@ -54,6 +56,13 @@ type Config struct {
 	// AssignmentEvery is how often lapses, reminders and stale deals are
 	// looked for.
 	AssignmentEvery time.Duration
+	// SMTPURL is the relay notifications are sent through (none: the
+	// portal inbox only); MailFrom their sender; NotifyEvery how often
+	// the sender, the digests and the expiry warnings run.
+	SMTPURL     string
+	MailFrom    string
+	NotifyEvery time.Duration
+	smtp        *notify.SMTPConfig
 	// WebhookTimeout bounds each webhook request; WebhookConcurrency is how
 	// many subscriptions are delivered at once.
 	WebhookTimeout     time.Duration
@@ -118,6 +127,9 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
 	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often an idle webhook deliverer checks the outbox")
 	fs.DurationVar(&c.AssignmentEvery, "assignment-poll", time.Second, "how often partners' lapsed answers, reminders and stale deals are looked for")
+	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP relay for notification e-mail: smtp://user:pass@host:587 (STARTTLS when offered), smtp+starttls://… or smtps://… (none: notifications reach the portal inbox only)")
+	fs.StringVar(&c.MailFrom, "mail-from", "leadrouter <noreply@localhost>", "sender of notification e-mail")
+	fs.DurationVar(&c.NotifyEvery, "notify-poll", time.Second, "how often notification e-mail, digests and expiry warnings are looked for")
 	fs.DurationVar(&c.WebhookTimeout, "webhook-timeout", 10*time.Second, "how long a webhook receiver has to answer one request")
 	fs.IntVar(&c.WebhookConcurrency, "webhook-concurrency", 16, "how many webhook subscriptions are delivered at once")
 	fs.Func("webhook-allow-cidr", "comma-separated CIDR ranges webhooks may reach although loopback, private, link-local or otherwise special-purpose (default: none)", func(v string) error {
@@ -158,6 +170,17 @@ func (c *Config) Validate() error {
 	var problems []string
 	if c.AuditEvery <= 0 {
 		problems = append(problems, "--audit-checkpoint-every must be positive")
+	}
+	if c.SMTPURL != "" {
+		cfg, err := notify.ParseSMTPURL(c.SMTPURL)
+		if err != nil {
+			problems = append(problems, leadrouter.ErrorMessage(err))
+		} else {
+			c.smtp = &cfg
+		}
+		if _, err := mail.ParseAddress(c.MailFrom); err != nil {
+			problems = append(problems, "--mail-from is no e-mail address (want e.g. \"leadrouter <noreply@vendor.example>\")")
+		}
 	}
 	if c.CookieDays < 1 || c.CookieDays > 400 {
 		problems = append(problems, "--cookie-days must be from 1 to 400")

@@ -19,11 +19,13 @@ import (
 	"github.com/leadrouter/leadrouter/assignment"
 	"github.com/leadrouter/leadrouter/audit"
 	"github.com/leadrouter/leadrouter/clientip"
+	"github.com/leadrouter/leadrouter/conflict"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/match"
+	"github.com/leadrouter/leadrouter/notify"
 	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
@@ -53,6 +55,10 @@ type Main struct {
 	Intake  *intake.Service
 	// Assignments runs partners' answers, deals and their jobs.
 	Assignments *assignment.Service
+	// Notifier writes, shows and sends notifications.
+	Notifier *notify.Notifier
+	// Conflicts decides and settles channel conflicts.
+	Conflicts *conflict.Service
 	// SiteHosts are the vendor site's hosts (--site-hosts plus upstream).
 	SiteHosts []string
 	// DemoCredentials are the demo users' tokens, when --demo seeded them.
@@ -108,11 +114,20 @@ func (m *Main) Run(ctx context.Context) error {
 	if created {
 		m.Logger.Warn("made a new audit key: keep it outside the database and its backups", "file", keyFile)
 	}
-	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync, AuditKey: auditKey, MatchKeys: match.Keys{}, BcryptCost: m.passwordCost})
+	// Notifications are written by a hook in the transaction of each
+	// change; the notifier is made before the store that runs it.
+	m.Notifier = &notify.Notifier{Logger: m.Logger, Every: cfg.NotifyEvery}
+	if cfg.smtp != nil {
+		if m.Notifier.Mailer, err = notify.NewMailer(*cfg.smtp, cfg.MailFrom); err != nil {
+			return err
+		}
+	}
+	db, err := store.Open(ctx, cfg.DB, store.Options{SQLiteSynchronous: cfg.SQLiteSync, AuditKey: auditKey, MatchKeys: match.Keys{},
+		BcryptCost: m.passwordCost, OnEvent: m.Notifier.OnEvent})
 	if err != nil {
 		return err
 	}
-	m.DB = db
+	m.DB, m.Notifier.DB = db, db
 	if n, err := db.Migrate(ctx); err != nil {
 		return err
 	} else if n > 0 {
@@ -141,6 +156,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", cfg.ListenAddr(), err)
 	}
 	m.listener = listener
+	m.Notifier.PortalURL = cfg.PublicURL
+	if m.Notifier.PortalURL == "" {
+		m.Notifier.PortalURL = m.URL()
+	}
 
 	siteHosts := append([]string(nil), cfg.SiteHosts...)
 	var upstream *url.URL
@@ -193,6 +212,8 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	mountAssignments(m)
+	m.API.MountNotifications(m.Notifier)
+	m.goWork(func() { m.Notifier.Run(workCtx) })
 	mountLifecycle(m)
 	mountRegistration(workCtx, m)
 	mountWebhooks(m)
@@ -205,11 +226,15 @@ func (m *Main) Run(ctx context.Context) error {
 		if err := seedDemoLeads(ctx, m, *seeded); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
-		if err := seedDemoRegistrations(ctx, &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays}, *seeded); err != nil {
+		regs := &registration.Service{DB: m.DB, ExpiryDays: registration.DefaultExpiryDays}
+		if err := seedDemoRegistrations(ctx, regs, *seeded); err != nil {
 			return fmt.Errorf("seed demo data: %w", err)
 		}
 		if err := seedDemoAssignments(ctx, m, *seeded); err != nil {
 			return fmt.Errorf("seed demo assignments: %w", err)
+		}
+		if err := seedDemoConflicts(ctx, m, regs, *seeded); err != nil {
+			return fmt.Errorf("seed demo conflicts: %w", err)
 		}
 	}
 	m.API.Document("GET /go/{pid}", httpapi.Doc{Summary: "A partner's short link: records the touch and redirects to the site",
@@ -304,7 +329,20 @@ func (m *Main) drain(ctx context.Context) {
 	defer deadline.Stop()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
-	for m.conns.Load() > 0 {
+	// No connection must be left for a while, not just for an instant:
+	// clients answered "Connection: close" reconnect at once, and a
+	// connection still in the listener's accept queue is not counted yet
+	// (closing the listener would reset it).
+	const quiet = 100 * time.Millisecond
+	var idleSince time.Time
+	for {
+		if m.conns.Load() > 0 {
+			idleSince = time.Time{}
+		} else if idleSince.IsZero() {
+			idleSince = time.Now()
+		} else if time.Since(idleSince) >= quiet {
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return

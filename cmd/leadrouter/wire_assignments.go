@@ -7,6 +7,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/assignment"
+	"github.com/leadrouter/leadrouter/conflict"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
@@ -23,10 +24,16 @@ func mountAssignments(m *Main) {
 		svc.Policy, svc.Reroute = m.Router, m.Router.Reroute
 	}
 	m.Assignments = svc
+	conflicts := &conflict.Service{DB: m.DB, Assignments: svc}
+	if m.Router != nil {
+		conflicts.Policy = m.Router
+	}
+	m.Conflicts = conflicts
 	if m.Intake != nil {
-		m.Intake.Assignments = svc
+		m.Intake.Assignments, m.Intake.Conflicts = svc, conflicts
 	}
 	m.API.MountAssignments(svc)
+	m.API.MountConflicts(conflicts)
 	m.goWork(func() { svc.Run(m.workCtx) })
 }
 

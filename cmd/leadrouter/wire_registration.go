@@ -6,6 +6,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/demo"
+	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/registration"
 )
 
@@ -52,4 +53,33 @@ func (m *Main) registrationDays() int {
 		}
 	}
 	return registration.DefaultExpiryDays
+}
+
+// seedDemoConflicts makes the demo's three channel conflicts: a lead at
+// Acme through Berlin's PID link while Austin owns the Acme account (the
+// PID prevails); a lead through Berlin's link at a company Relations
+// approved Munich's registration of (the registration prevails); a second
+// contact at Kaffee Haus, which Berlin works, routed to Munich in turn (an
+// open record never decides: Relations may give it to Berlin).
+func seedDemoConflicts(ctx context.Context, m *Main, reg *registration.Service, ids demo.IDs) error {
+	if m.Intake == nil || m.Conflicts == nil {
+		return nil
+	}
+	munich := leadrouter.Actor{UserID: ids.Users["max@munich-erp.example"], Role: leadrouter.RolePartner, PartnerID: ids.Partners[demo.PIDMunich]}
+	if _, err := reg.Register(ctx, munich, registration.Input{Company: "Lindwurm Brauerei GmbH", Domain: "lindwurm.example", Country: "DE",
+		Note: "Met the brewmaster at the Munich trade fair."}); err != nil {
+		return fmt.Errorf("demo registration Lindwurm: %w", err)
+	}
+	support := leadrouter.Actor{UserID: ids.Users["support@vendor.example"], Name: "Sam Support", Role: leadrouter.RoleSupport}
+	for _, l := range []intake.Submission{
+		{FirstName: "Wile", LastName: "Coyote", Email: "wile@acme.example", Company: "Acme Corporation", Country: "US", PID: demo.PIDBerlin},
+		{FirstName: "Hans", LastName: "Wurm", Email: "hans@lindwurm.example", Company: "Lindwurm Brauerei GmbH", Country: "DE", PID: demo.PIDBerlin},
+		{FirstName: "Petra", LastName: "Sommer", Email: "petra@kaffee-haus.example", Company: "Kaffee Haus GmbH", Country: "DE"},
+	} {
+		l.Source, l.Campaign = leadrouter.SourceWebForm, "demo"
+		if _, err := m.Intake.Capture(ctx, support, l, nil); err != nil {
+			return fmt.Errorf("demo lead %s: %w", l.Email, err)
+		}
+	}
+	return nil
 }

@@ -90,7 +90,15 @@ func MustOpen(tb testing.TB, engine store.Engine) *store.DB {
 // test ends.
 func MustOpenURL(tb testing.TB, rawURL string) *store.DB {
 	tb.Helper()
-	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL", AuditKey: AuditKey, MatchKeys: match.Keys{}, BcryptCost: 4})
+	return MustOpenWith(tb, rawURL, store.Options{})
+}
+
+// MustOpenWith is MustOpenURL with opts (the test's audit key, match keys,
+// a low bcrypt cost and SQLite's NORMAL sync filled in).
+func MustOpenWith(tb testing.TB, rawURL string, opts store.Options) *store.DB {
+	tb.Helper()
+	opts.SQLiteSynchronous, opts.AuditKey, opts.MatchKeys, opts.BcryptCost = "NORMAL", AuditKey, match.Keys{}, 4
+	db, err := store.Open(context.Background(), rawURL, opts)
 	if err != nil {
 		tb.Fatalf("open %s: %v", rawURL, err)
 	}

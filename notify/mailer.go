@@ -1,0 +1,188 @@
+package notify
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/leadrouter/leadrouter"
+)
+
+// SMTPConfig is where e-mail goes: the relay of --smtp-url.
+type SMTPConfig struct {
+	Host     string
+	Port     int
+	Username string
+	Password string
+	// TLS is how the connection is secured: "starttls-if-offered"
+	// (smtp://), "starttls" (smtp+starttls://) or "tls" (smtps://).
+	TLS string
+	// RootCAs, when set, are the certificates the relay's is checked
+	// against (tests; the system's otherwise).
+	RootCAs *x509.CertPool
+}
+
+// String describes the relay without its password.
+func (c SMTPConfig) String() string {
+	user := ""
+	if c.Username != "" {
+		user = c.Username + ":***@"
+	}
+	scheme := map[string]string{"tls": "smtps", "starttls": "smtp+starttls"}[c.TLS]
+	if scheme == "" {
+		scheme = "smtp"
+	}
+	return fmt.Sprintf("%s://%s%s", scheme, user, net.JoinHostPort(c.Host, strconv.Itoa(c.Port)))
+}
+
+// ParseSMTPURL reads --smtp-url: smtp://user:pass@host:port (STARTTLS when
+// the relay offers it; port 587 by default), smtp+starttls:// (STARTTLS
+// required) or smtps:// (TLS from the start, port 465). The user and
+// password are percent-decoded.
+func ParseSMTPURL(raw string) (SMTPConfig, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil {
+		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url is no URL (want smtp://user:pass@host:587)")
+	}
+	var c SMTPConfig
+	switch u.Scheme {
+	case "smtp":
+		c.TLS, c.Port = "starttls-if-offered", 587
+	case "smtp+starttls":
+		c.TLS, c.Port = "starttls", 587
+	case "smtps":
+		c.TLS, c.Port = "tls", 465
+	default:
+		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url: scheme %q is not smtp, smtp+starttls or smtps", u.Scheme)
+	}
+	c.Host = u.Hostname()
+	if c.Host == "" {
+		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url names no host")
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil || n < 1 || n > 65535 {
+			return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url: port %q is not 1-65535", p)
+		}
+		c.Port = n
+	}
+	if u.RawQuery != "" || (u.Path != "" && u.Path != "/") || u.Fragment != "" {
+		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url takes no path, query or fragment")
+	}
+	if u.User != nil {
+		c.Username = u.User.Username()
+		c.Password, _ = u.User.Password()
+	}
+	return c, nil
+}
+
+// Message is one e-mail: ID becomes the Message-ID (kept across retries,
+// so a receiver can drop a copy sent twice after a crash).
+type Message struct {
+	ID      string
+	To      string
+	ToName  string
+	Subject string
+	Text    string
+	HTML    string
+	Lang    string
+}
+
+// Mailer sends messages through one relay.
+type Mailer struct {
+	Config SMTPConfig
+	// From is the sender (--mail-from), such as "leadrouter
+	// <noreply@vendor.example>".
+	From *mail.Address
+	// Timeout bounds one delivery (default 30s).
+	Timeout time.Duration
+}
+
+// NewMailer checks from and returns a mailer for cfg.
+func NewMailer(cfg SMTPConfig, from string) (*Mailer, error) {
+	addr, err := mail.ParseAddress(from)
+	if err != nil {
+		return nil, leadrouter.Errorf(leadrouter.EINVALID, "--mail-from %q is no e-mail address (want e.g. \"leadrouter <noreply@vendor.example>\")", from)
+	}
+	return &Mailer{Config: cfg, From: addr}, nil
+}
+
+// Send delivers m: multipart/alternative (plain text and HTML), in m.Lang,
+// marked as automatically generated. A *SendError says whether to retry.
+func (ml *Mailer) Send(ctx context.Context, m Message) error {
+	msg := gomail.NewMsg()
+	if err := msg.FromFormat(ml.From.Name, ml.From.Address); err != nil {
+		return &SendError{Err: err, Permanent: true}
+	}
+	if err := msg.AddToFormat(m.ToName, m.To); err != nil {
+		return &SendError{Err: err, Permanent: true}
+	}
+	host := ml.From.Address[strings.LastIndexByte(ml.From.Address, '@')+1:]
+	msg.SetMessageIDWithValue(m.ID + "@" + host)
+	msg.SetDate()
+	msg.Subject(m.Subject)
+	msg.SetGenHeader(gomail.HeaderContentLang, m.Lang)
+	msg.SetGenHeader("Auto-Submitted", "auto-generated")
+	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	timeout := ml.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	opts := []gomail.Option{gomail.WithPort(ml.Config.Port), gomail.WithTimeout(timeout),
+		gomail.WithTLSConfig(&tls.Config{ServerName: ml.Config.Host, RootCAs: ml.Config.RootCAs, MinVersion: tls.VersionTLS12})}
+	switch ml.Config.TLS {
+	case "tls":
+		opts = append(opts, gomail.WithSSL())
+	case "starttls":
+		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory))
+	default:
+		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSOpportunistic))
+	}
+	if ml.Config.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(ml.Config.Username), gomail.WithPassword(ml.Config.Password))
+	}
+	client, err := gomail.NewClient(ml.Config.Host, opts...)
+	if err != nil {
+		return &SendError{Err: err, Permanent: true}
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
+		var se *gomail.SendError
+		permanent := errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500
+		return &SendError{Err: err, Permanent: permanent}
+	}
+	return nil
+}
+
+// SendError is a failed delivery: Permanent when the relay refused it for
+// good (a 5xx), so that it is not tried again.
+type SendError struct {
+	Err       error
+	Permanent bool
+}
+
+func (e *SendError) Error() string { return "send e-mail: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *SendError) Unwrap() error { return e.Err }
+
+// IsPermanent reports whether err is a delivery the relay refused for good.
+func IsPermanent(err error) bool {
+	var se *SendError
+	return errors.As(err, &se) && se.Permanent
+}

@@ -1,0 +1,150 @@
+package notify
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/notify/smtptest"
+)
+
+func TestParseSMTPURL(t *testing.T) {
+	for _, c := range []struct{ raw, host, tls, user, pass string }{
+		{"smtp://relay.example", "relay.example", "starttls-if-offered", "", ""},
+		{"smtp://me%40x.example:p%2Fss@relay.example:2525", "relay.example", "starttls-if-offered", "me@x.example", "p/ss"},
+		{"smtps://relay.example", "relay.example", "tls", "", ""},
+		{"smtp+starttls://u:p@relay.example:587", "relay.example", "starttls", "u", "p"},
+	} {
+		cfg, err := ParseSMTPURL(c.raw)
+		if err != nil || cfg.Host != c.host || cfg.TLS != c.tls || cfg.Username != c.user || cfg.Password != c.pass {
+			t.Errorf("%s: %+v %v", c.raw, cfg, err)
+		}
+		if strings.Contains(cfg.String(), "p/ss") || (c.pass != "" && strings.Contains(cfg.String(), ":"+c.pass+"@")) {
+			t.Errorf("%s: String shows the password: %s", c.raw, cfg)
+		}
+	}
+	for _, bad := range []string{"", "http://relay.example", "smtp://", "smtp://relay.example:0", "smtp://relay.example:99999", "smtp://relay.example/x", "smtp://relay.example?tls=no"} {
+		if _, err := ParseSMTPURL(bad); leadrouter.ErrorCode(err) != leadrouter.EINVALID {
+			t.Errorf("%q: %v, want invalid", bad, err)
+		}
+	}
+}
+
+func FuzzParseSMTPURL(f *testing.F) {
+	for _, s := range []string{"smtp://u:p@relay.example:587", "smtps://relay.example", "smtp+starttls://x", "smtp://[::1]:25"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		cfg, err := ParseSMTPURL(raw)
+		if err != nil {
+			return
+		}
+		if cfg.Host == "" || cfg.Port < 1 || cfg.Port > 65535 {
+			t.Fatalf("%q: %+v", raw, cfg)
+		}
+		if cfg.Password != "" && strings.Contains(cfg.String(), cfg.Password+"@") {
+			t.Fatalf("%q: String shows the password", raw)
+		}
+	})
+}
+
+func mailerFor(t *testing.T, srv *smtptest.Server, scheme, userinfo string) *Mailer {
+	t.Helper()
+	cfg, err := ParseSMTPURL(scheme + "://" + userinfo + srv.Addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.RootCAs = srv.RootCAs
+	m, err := NewMailer(cfg, "leadrouter <noreply@vendor.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// A message arrives as multipart/alternative with its Message-ID, language
+// and both parts, through AUTH PLAIN.
+func TestSendThroughARelay(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.WithAuth("lr", "s3cret"))
+	m := mailerFor(t, srv, "smtp", "lr:s3cret@")
+	subject, text, html, err := Render(leadrouter.NotifyLeadAssigned, "de", Data{RecipientName: "Anna", PartnerName: "Berlin Systems",
+		Company: "Kaffee Haus GmbH", Person: "Jonas Becker", Link: "https://leads.example/portal/leads/lead_1", Settings: "https://leads.example/portal/settings"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Send(context.Background(), Message{ID: "ntf_abc", To: "anna@berlin.example", ToName: "Anna", Subject: subject, Text: text, HTML: html, Lang: "de"}); err != nil {
+		t.Fatal(err)
+	}
+	got := srv.WaitFor(t, 1)
+	if len(got) != 1 {
+		t.Fatalf("%d messages", len(got))
+	}
+	h := got[0].Header()
+	raw := got[0].Decoded()
+	if h.Get("Message-Id") != "<ntf_abc@vendor.example>" || h.Get("Content-Language") != "de" || h.Get("Auto-Submitted") != "auto-generated" ||
+		!strings.Contains(h.Get("Content-Type"), "multipart/alternative") || !strings.Contains(string(got[0].Raw), "text/plain") ||
+		!strings.Contains(string(got[0].Raw), "text/html") || !strings.Contains(raw, "<!doctype html>") {
+		t.Fatalf("headers %v", h)
+	}
+	if !strings.Contains(raw, "Neuer Lead") || !strings.Contains(raw, "Benachrichtigungs") {
+		t.Fatalf("not German: %s", raw)
+	}
+	// Wrong credentials are refused for good.
+	bad := mailerFor(t, srv, "smtp", "lr:wrong@")
+	if err := bad.Send(context.Background(), Message{ID: "ntf_x", To: "a@b.example", Subject: "x", Text: "x"}); err == nil {
+		t.Fatal("sent with a wrong password")
+	}
+}
+
+// STARTTLS is used when offered, and required with smtp+starttls.
+func TestSendOverStartTLS(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.WithTLS(t))
+	for _, scheme := range []string{"smtp", "smtp+starttls"} {
+		m := mailerFor(t, srv, scheme, "")
+		if err := m.Send(context.Background(), Message{ID: "ntf_tls_" + strings.ReplaceAll(scheme, "+", "_"), To: "a@b.example", Subject: "x", Text: "x"}); err != nil {
+			t.Fatalf("%s: %v", scheme, err)
+		}
+	}
+	if n := len(srv.WaitFor(t, 2)); n != 2 {
+		t.Fatalf("%d messages over TLS", n)
+	}
+	plain := smtptest.Start(t)
+	if err := mailerFor(t, plain, "smtp+starttls", "").Send(context.Background(), Message{ID: "ntf_y", To: "a@b.example", Subject: "x", Text: "x"}); err == nil {
+		t.Fatal("smtp+starttls sent to a relay without STARTTLS")
+	}
+}
+
+// A 5xx is permanent, a 4xx is tried again.
+func TestRefusals(t *testing.T) {
+	srv := smtptest.Start(t)
+	m := mailerFor(t, srv, "smtp", "")
+	srv.FailWith(550)
+	err := m.Send(context.Background(), Message{ID: "ntf_p", To: "a@b.example", Subject: "x", Text: "x"})
+	if err == nil || !IsPermanent(err) {
+		t.Fatalf("550: %v, want permanent", err)
+	}
+	srv.FailWith(451)
+	err = m.Send(context.Background(), Message{ID: "ntf_t", To: "a@b.example", Subject: "x", Text: "x"})
+	if err == nil || IsPermanent(err) {
+		t.Fatalf("451: %v, want temporary", err)
+	}
+}
+
+// Every kind renders in both languages, escapes in HTML and ends with the
+// preferences link; without a person a lead is named by its company alone.
+func TestCataloguesAreComplete(t *testing.T) {
+	for _, lang := range leadrouter.Languages() {
+		for _, kind := range append(leadrouter.NotificationKinds(), leadrouter.NotifyDigest) {
+			subject, text, html, err := Render(kind, lang, Data{RecipientName: "R", PartnerName: "P", Company: "Acme <script>", Settings: "https://x/portal/settings",
+				Items: []DigestItem{{Summary: "one"}}})
+			if err != nil || subject == "" || !strings.Contains(text, "https://x/portal/settings") || strings.Contains(html, "<script>") {
+				t.Errorf("%s %s: %q %v", lang, kind, subject, err)
+			}
+		}
+	}
+	_, text, _, _ := Render(leadrouter.NotifyLeadAssigned, "en", Data{PartnerName: "Berlin", Company: "Kaffee Haus GmbH"})
+	if !strings.Contains(text, "assigned to Berlin: Kaffee Haus GmbH.") {
+		t.Errorf("no person: %s", text)
+	}
+}
