@@ -109,18 +109,31 @@ func addWorkingTime(from time.Time, left time.Duration, loc *time.Location) time
 		open := time.Date(y, m, d, businessStart, 0, 0, 0, loc)
 		closing := time.Date(y, m, d, businessEnd, 0, 0, 0, loc)
 		if wd := t.Weekday(); wd == time.Saturday || wd == time.Sunday || !t.Before(closing) {
-			t = time.Date(y, m, d+1, businessStart, 0, 0, 0, loc) // the next day's opening
+			t = nextOpening(t, loc)
 			continue
 		}
 		if t.Before(open) {
 			t = open
 		}
-		if today := closing.Sub(t); left <= today {
+		today := closing.Sub(t)
+		if left <= today {
 			return t.Add(left)
-		} else {
-			left -= today
 		}
-		t = time.Date(y, m, d+1, businessStart, 0, 0, 0, loc)
+		left -= today
+		t = nextOpening(t, loc)
+	}
+}
+
+// nextOpening is 09:00 of the first calendar day after t's in loc. A zone
+// that once skipped a whole day (Pacific/Apia on 2011-12-30) makes
+// time.Date normalise that day's 09:00 back into the day before, so the
+// day count goes on until the opening lies after t.
+func nextOpening(t time.Time, loc *time.Location) time.Time {
+	y, m, d := t.Date()
+	for next := 1; ; next++ {
+		if open := time.Date(y, m, d+next, businessStart, 0, 0, 0, loc); open.After(t) {
+			return open
+		}
 	}
 }
 

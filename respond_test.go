@@ -97,3 +97,20 @@ func FuzzParseResponseTime(f *testing.F) {
 		}
 	})
 }
+
+// Samoa skipped 2011-12-30 when it moved across the date line: the clock
+// must still move forward over the missing day.
+func TestResponseTimeSkippedDay(t *testing.T) {
+	apia, err := ParseTimeZone("Pacific/Apia")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, _ := ParseResponseTime("2 business days")
+	from := time.Date(2011, 12, 29, 12, 0, 0, 0, apia) // Thursday
+	// 5 hours on Thursday; Friday 30th does not exist; Saturday 31st and
+	// Sunday are weekend; 8 hours on Monday 2 January, 3 on Tuesday.
+	want := time.Date(2012, 1, 3, 12, 0, 0, 0, apia)
+	if got := rt.Due(from, apia); !got.Equal(want) {
+		t.Errorf("due %s, want %s", got, want)
+	}
+}
