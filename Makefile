@@ -29,7 +29,7 @@ bench-redirect:
 
 ## fuzz: a short run of every fuzz target
 fuzz:
-	@for pkg in ./match ./routing ./tracking ./intake; do \
+	@for pkg in . ./match ./routing ./tracking ./intake; do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
 	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=15s $$pkg || exit 1; done; done
 
