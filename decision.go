@@ -19,6 +19,10 @@ type Decision struct {
 	MQL bool `json:"mql"`
 	// Trace has a step for every rule considered, in order.
 	Trace []RouteStep `json:"trace"`
+	// Claims are the partners' claims when more than one partner has one
+	// (a channel conflict; explain shows them), each with whether it
+	// prevailed.
+	Claims []Claim `json:"claims,omitempty"`
 }
 
 // RouteStep is one rule's part of a decision's trace.

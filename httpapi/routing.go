@@ -92,7 +92,8 @@ func (s *Server) MountRouting(router *live.Router) {
 			return err
 		}
 		WriteJSON(w, http.StatusOK, map[string]any{"rule": dec.Rule, "assignee": dec.Owner, "owner": dec.Owner,
-			"reserved_partner_id": dec.ReservedPartnerID, "nurture_track": dec.NurtureTrack, "score": dec.Score, "mql": dec.MQL, "trace": dec.Trace})
+			"reserved_partner_id": dec.ReservedPartnerID, "nurture_track": dec.NurtureTrack, "score": dec.Score, "mql": dec.MQL, "trace": dec.Trace,
+			"claims": dec.Claims})
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RolePAM)
 }

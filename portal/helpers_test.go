@@ -12,9 +12,12 @@ import (
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/assignment"
+	"github.com/leadrouter/leadrouter/conflict"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/lifecycle"
+	"github.com/leadrouter/leadrouter/notify"
 	"github.com/leadrouter/leadrouter/portal"
 	"github.com/leadrouter/leadrouter/registration"
 	"github.com/leadrouter/leadrouter/routing/live"
@@ -31,13 +34,17 @@ type testPortal struct {
 	Leads map[string]leadrouter.Lead // by e-mail
 	// Reads is the portal's read log (flushed by the tests that look).
 	Reads *store.ReadLog
+	// Intake captures leads as the site would.
+	Intake *intake.Service
 }
 
 // MustStart seeds a database of engine and serves the portal on it.
 func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 	tb.Helper()
 	ctx := context.Background()
-	db := storetest.MustOpen(tb, engine)
+	notifier := &notify.Notifier{PortalURL: "https://leads.vendor.example"}
+	db := storetest.MustOpenWith(tb, storetest.MustURL(tb, engine), store.Options{OnEvent: notifier.OnEvent})
+	notifier.DB = db
 	_, seeded, err := demo.Seed(ctx, db)
 	if err != nil || seeded == nil {
 		tb.Fatalf("seed demo: %v", err)
@@ -49,10 +56,12 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 	}
 	writer := intake.NewWriter(db, 16)
 	tb.Cleanup(writer.Close)
+	assignments := &assignment.Service{DB: db, Policy: router, Reroute: router.Reroute}
+	conflicts := &conflict.Service{DB: db, Policy: router, Assignments: assignments}
 	svc := &intake.Service{DB: db, Writer: writer, Router: router, Partners: func(pid string) (string, bool) {
 		id, ok := ids.Partners[strings.ToUpper(pid)]
 		return id, ok
-	}}
+	}, Assignments: assignments, Conflicts: conflicts}
 	if err := demo.SeedForms(ctx, db, ids); err != nil {
 		tb.Fatalf("seed forms: %v", err)
 	}
@@ -74,7 +83,8 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 	reads := store.NewReadLog(db, 0, nil)
 	p, err := portal.New(portal.Config{DB: db, ReadLog: reads, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router,
 		Lifecycle:     &lifecycle.Service{DB: db, Reroute: router.Reroute},
-		Registrations: &registration.Service{DB: db, ExpiryDays: registration.DefaultExpiryDays}})
+		Registrations: &registration.Service{DB: db, ExpiryDays: registration.DefaultExpiryDays},
+		Notifications: notifier, Conflicts: conflicts})
 	if err != nil {
 		tb.Fatalf("portal.New: %v", err)
 	}
@@ -83,7 +93,7 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 	mux.Handle("/portal", p.Handler())
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(srv.Close)
-	return &testPortal{URL: srv.URL, DB: db, IDs: ids, Leads: leads, Reads: reads}
+	return &testPortal{URL: srv.URL, DB: db, IDs: ids, Leads: leads, Reads: reads, Intake: svc}
 }
 
 // client is a browser-like HTTP client with cookies that does not follow

@@ -65,6 +65,10 @@ type Config struct {
 	Router        Policy
 	Lifecycle     Lifecycle
 	Registrations Registrations
+	// Notifications is the inbox and the preferences (nil: not mounted).
+	Notifications Notifications
+	// Conflicts lists and resolves channel conflicts (nil: not mounted).
+	Conflicts Conflicts
 	// ReadLog records who saw contact details on the portal's pages (nil:
 	// nobody is recorded).
 	ReadLog *store.ReadLog
@@ -180,6 +184,14 @@ func (p *Portal) routes() {
 
 	anyone := leadrouter.Roles
 	partner := []leadrouter.Role{leadrouter.RolePartner}
+
+	// Everyone: the inbox and how to be told.
+	m.Handle("GET /portal/notifications", p.auth(p.inbox, anyone...))
+	m.Handle("POST /portal/notifications/{id}/read", p.auth(p.markRead, anyone...))
+	m.Handle("GET /portal/settings", p.auth(p.settings, anyone...))
+	m.Handle("POST /portal/settings", p.auth(p.saveSettings, anyone...))
+	m.Handle("GET /portal/conflicts", p.auth(p.conflicts, leadrouter.RoleRelations, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RoleSupport))
+	m.Handle("POST /portal/conflicts/{id}/resolve", p.auth(p.resolveConflict, leadrouter.RoleRelations, leadrouter.RoleAdmin))
 
 	// Leads: partners see their own (redacted), staff search everything.
 	m.Handle("GET /portal/leads", p.auth(p.leads, anyone...))

@@ -178,6 +178,8 @@ type approvalsData struct {
 	Pending []approvalRow
 	// Extensions are the approved registrations whose extension waits.
 	Extensions []approvalRow
+	// OpenConflicts counts the channel conflicts waiting for Relations.
+	OpenConflicts int
 }
 
 // approvalsPage renders Partner Relations' two queues with formErr.
@@ -234,6 +236,7 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request, s *sessio
 		row.ExtensionReason = reasons[reg.ID]
 		data.Extensions = append(data.Extensions, row)
 	}
+	data.OpenConflicts = p.openConflicts(ctx, s)
 	p.render(w, r, s, status, "approvals", "Approvals", data, formErr)
 	return nil
 }

@@ -45,8 +45,20 @@ func newFormError(err error) *formError {
 	return &formError{Message: leadrouter.ErrorMessage(err), Fields: leadrouter.ErrorFields(err)}
 }
 
-// navFor is each role's navigation.
+// navFor is each role's navigation, the inbox last.
 func navFor(role leadrouter.Role) []navLink {
+	links := roleNav(role)
+	if links == nil {
+		return nil
+	}
+	switch role {
+	case leadrouter.RoleRelations, leadrouter.RoleAdmin, leadrouter.RolePAM:
+		links = append(links, navLink{Href: "/portal/conflicts", Label: "Conflicts"})
+	}
+	return append(links, navLink{Href: "/portal/notifications", Label: "Inbox"})
+}
+
+func roleNav(role leadrouter.Role) []navLink {
 	switch role {
 	case leadrouter.RolePartner:
 		return []navLink{{Href: "/portal/dashboard", Label: "Dashboard"}, {Href: "/portal/links", Label: "Link builder"},
@@ -218,6 +230,8 @@ var notices = map[string]string{
 	"registration_done": "The registration was decided.",
 	"extension_asked":   "Your extension request was sent to Partner Relations.",
 	"reassign_resolved": "The reassignment request was resolved.",
+	"settings_saved":    "Your notification settings were saved.",
+	"conflict_resolved": "The conflict was resolved.",
 }
 
 // statusOf maps an error code to an HTTP status.

@@ -96,6 +96,9 @@ type opportunitiesData struct {
 	Items    []opportunityRow
 	Partners []leadrouter.Partner
 	Admin    bool
+	// OpenConflicts counts the open channel conflicts the viewer may see
+	// (the hand-off queue shows it).
+	OpenConflicts int
 }
 
 // listOpportunities returns the opportunities actor may see with their
@@ -143,6 +146,7 @@ func (p *Portal) handoffs(w http.ResponseWriter, r *http.Request, s *session) er
 	if err != nil {
 		return err
 	}
+	data.OpenConflicts = p.openConflicts(r.Context(), s)
 	p.render(w, r, s, http.StatusOK, "handoffs", "Hand-off queue", data, nil)
 	return nil
 }

@@ -64,6 +64,13 @@ func TestDemoConflicts(t *testing.T) {
 				t.Errorf("%s: conflict %v, claims %q, want %q", email, c != nil, claims(c), want)
 			}
 		}
+		// Explain shows the claims of such a lead before it exists.
+		admin := apiClient{t, m.URL(), token(t, m, "admin@vendor.example")}
+		code, ex, _ := admin.do("POST", "/api/v1/routing/explain", map[string]any{"lead": map[string]any{"last_name": "Runner", "email": "road.runner@acme.example",
+			"company": "Acme Corporation", "country": "US", "pid": "BERLIN01"}})
+		if code != 200 || !strings.Contains(fmt.Sprint(ex["claims"]), "account_owner") || !strings.Contains(fmt.Sprint(ex["claims"]), "pid") {
+			t.Fatalf("explain: %d %v", code, ex)
+		}
 		acme := byLead[leadOf("wile@acme.example")]
 		code, out, _ = relations.do("POST", "/api/v1/conflicts/"+acme["id"].(string)+"/resolve", map[string]any{"owner_partner_id": partnerOf["austin"],
 			"reason": "Austin owns the Acme account under contract."})

@@ -26,7 +26,7 @@ func mountAssignments(m *Main) {
 	m.Assignments = svc
 	conflicts := &conflict.Service{DB: m.DB, Assignments: svc}
 	if m.Router != nil {
-		conflicts.Policy = m.Router
+		conflicts.Policy, m.Router.Conflicts = m.Router, conflicts
 	}
 	m.Conflicts = conflicts
 	if m.Intake != nil {

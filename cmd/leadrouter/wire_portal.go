@@ -32,6 +32,12 @@ func mountPortal(ctx context.Context, m *Main) error {
 		lc.Reroute, lc.Policy = m.Router.Reroute, m.Router
 	}
 	cfg.Lifecycle = lc
+	if m.Notifier != nil {
+		cfg.Notifications = m.Notifier
+	}
+	if m.Conflicts != nil {
+		cfg.Conflicts = m.Conflicts
+	}
 	cfg.Registrations = &registration.Service{DB: m.DB, ExpiryDays: m.registrationDays(), Logger: m.Logger}
 	p, err := portal.New(cfg)
 	if err != nil {

@@ -49,8 +49,23 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 		}
 		exclude, excludeReasons := facts.RouteExclusions()
 		matched := routing.Facts{AccountOwnerPartnerID: owner, Exclude: exclude, ExcludeReasons: excludeReasons}
-		dec, err = routing.Route(ctx, policy, dir, routing.Input{Lead: lead, Facts: matched}, &peekRotation{tx: tx, next: map[string]int64{}})
-		return err
+		if dec, err = routing.Route(ctx, policy, dir, routing.Input{Lead: lead, Facts: matched}, &peekRotation{tx: tx, next: map[string]int64{}}); err != nil {
+			return err
+		}
+		if r.Conflicts == nil {
+			return nil
+		}
+		// Competing claims, and whom the precedence gives the lead to.
+		claims, err := r.Conflicts.Claims(ctx, tx, lead, owner)
+		if err != nil {
+			return err
+		}
+		lead.Owner, lead.ReservedPartnerID, lead.RoutedRule = dec.Owner, dec.ReservedPartnerID, dec.Rule
+		if c := r.Conflicts.Decide(&lead, claims, tx.Now()); c != nil {
+			dec.Claims = c.Claims
+			dec.Owner, dec.ReservedPartnerID, dec.Rule = lead.Owner, lead.ReservedPartnerID, lead.RoutedRule
+		}
+		return nil
 	})
 	return dec, err
 }

@@ -31,6 +31,15 @@ type Router struct {
 	dirMu     sync.Mutex
 	dir       routing.Directory
 	dirLoaded time.Time
+
+	// Conflicts, when set, shows partners' competing claims in Explain.
+	Conflicts Conflicts
+}
+
+// Conflicts is what explain needs of channel conflicts (conflict.Service).
+type Conflicts interface {
+	Claims(ctx context.Context, tx *store.Tx, lead leadrouter.Lead, accountOwnerPartnerID string) ([]leadrouter.Claim, error)
+	Decide(lead *leadrouter.Lead, claims []leadrouter.Claim, now time.Time) *leadrouter.Conflict
 }
 
 // New returns a router using the newest stored policy, or the one in

@@ -1,0 +1,88 @@
+package portal_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/demo"
+	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+// TestInboxAndSettings: a partner user finds the leads assigned to its
+// partner in the inbox, marks one read, and switches to German.
+func TestInboxAndSettings(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		c := tp.MustClient(t)
+		c.MustSignIn("anna@berlin-systems.example")
+		pg := c.Get("/portal/notifications")
+		if pg.Status != http.StatusOK || !strings.Contains(pg.Body, "New lead for Berlin Systems GmbH") {
+			t.Fatalf("inbox: %d\n%s", pg.Status, pg.Body)
+		}
+		id := regexp.MustCompile(`/portal/notifications/(ntf_[a-z0-9]+)/read`).FindStringSubmatch(pg.Body)
+		if id == nil {
+			t.Fatalf("no mark-read form:\n%s", pg.Body)
+		}
+		if pg := c.Post("/portal/notifications/"+id[1]+"/read", url.Values{}); pg.Status != http.StatusSeeOther {
+			t.Fatalf("mark read: %d", pg.Status)
+		}
+		form := url.Values{"language": {"de"}, string(leadrouter.NotifyLeadAssigned): {"digest"}}
+		if pg := c.Post("/portal/settings", form); pg.Status != http.StatusSeeOther {
+			t.Fatalf("save settings: %d\n%s", pg.Status, pg.Body)
+		}
+		if pg := c.Get("/portal/settings"); !strings.Contains(pg.Body, `<option value="digest" selected>`) || !strings.Contains(pg.Body, `<option value="de" selected>`) {
+			t.Fatalf("settings not kept:\n%s", pg.Body)
+		}
+		if pg := c.Get("/portal/notifications"); !strings.Contains(pg.Body, "Neuer Lead für Berlin Systems GmbH") {
+			t.Fatalf("inbox not in German:\n%s", pg.Body)
+		}
+		if pg := c.Post("/portal/settings", url.Values{"language": {"fr"}}); pg.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("French accepted: %d", pg.Status)
+		}
+	})
+}
+
+// TestConflictsPage: Partner Relations sees the claims of a conflict by
+// partner name and gives the lead to the account's owner.
+func TestConflictsPage(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		support := leadrouter.Actor{UserID: tp.IDs.Users["support@vendor.example"], Role: leadrouter.RoleSupport}
+		res, err := tp.Intake.Capture(context.Background(), support, intake.Submission{LastName: "Coyote", Email: "wile@acme.example",
+			Company: "Acme Corporation", Country: "US", PID: demo.PIDBerlin, Source: leadrouter.SourceWebForm}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := tp.MustClient(t)
+		c.MustSignIn("relations@vendor.example")
+		if pg := c.Get("/portal/approvals"); !strings.Contains(pg.Body, "1 open channel conflict:") {
+			t.Fatalf("the relations queue does not show the conflict:\n%s", pg.Body)
+		}
+		pg := c.Get("/portal/conflicts")
+		if pg.Status != http.StatusOK || !strings.Contains(pg.Body, "Acme Corporation") || !strings.Contains(pg.Body, "Berlin Systems GmbH") ||
+			!strings.Contains(pg.Body, "Austin VAR LLC") || !strings.Contains(pg.Body, "account_owner") {
+			t.Fatalf("conflicts page: %d\n%s", pg.Status, pg.Body)
+		}
+		id := regexp.MustCompile(`/portal/conflicts/(cfl_[a-z0-9]+)/resolve`).FindStringSubmatch(pg.Body)
+		if id == nil {
+			t.Fatal("no resolve form")
+		}
+		pg = c.Post("/portal/conflicts/"+id[1]+"/resolve", url.Values{"owner_partner_id": {tp.IDs.Partners[demo.PIDAustin]}, "reason": {"Austin's account."}})
+		if pg.Status != http.StatusSeeOther {
+			t.Fatalf("resolve: %d\n%s", pg.Status, pg.Body)
+		}
+		if l := tp.mustLead(t, res.Lead.ID); l.Owner.PartnerID != tp.IDs.Partners[demo.PIDAustin] {
+			t.Fatalf("owner after the resolution: %+v", l.Owner)
+		}
+		if pg := c.Get("/portal/conflicts"); strings.Contains(pg.Body, "Acme Corporation") {
+			t.Fatal("the resolved conflict is still listed as open")
+		}
+	})
+}
