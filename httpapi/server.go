@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -96,7 +97,42 @@ type HandlerFunc func(w http.ResponseWriter, r *http.Request, actor leadrouter.A
 // (none: any signed-in user); everyone else gets 403, no token 401.
 func (s *Server) Handle(pattern string, h HandlerFunc, roles ...leadrouter.Role) {
 	s.apiRoutes = append(s.apiRoutes, route{pattern: pattern, roles: roles})
+	if strings.HasPrefix(pattern, "GET ") {
+		h = s.knownParams(pattern, h)
+	}
 	s.mux.Handle(pattern, s.authenticated(h, roles))
+}
+
+// knownParams refuses a read whose query names a parameter its route does
+// not document (a misspelt or unsupported filter would otherwise be
+// ignored and answer everything): 422, every unknown name at once.
+func (s *Server) knownParams(pattern string, h HandlerFunc) HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
+		if r.URL.RawQuery == "" {
+			return h(w, r, actor)
+		}
+		known := map[string]bool{}
+		var names []string
+		for _, p := range s.docs[pattern].Query {
+			known[p.Name] = true
+			names = append(names, p.Name)
+		}
+		var v leadrouter.Validation
+		for name := range r.URL.Query() {
+			if !known[name] {
+				if len(names) == 0 {
+					v.Add(name, "is not a parameter of this route (it takes none)")
+				} else {
+					v.Add(name, "is not a parameter of this route (known: %s)", strings.Join(names, ", "))
+				}
+			}
+		}
+		sort.Slice(v.Fields, func(i, j int) bool { return v.Fields[i].Field < v.Fields[j].Field })
+		if err := v.Err(); err != nil {
+			return err
+		}
+		return h(w, r, actor)
+	}
 }
 
 // HandlePublic registers a route without authentication. A pattern with a

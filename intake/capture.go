@@ -220,7 +220,13 @@ func GatherFacts(ctx context.Context, tx *store.Tx, sub Submission, now time.Tim
 		}
 	}
 	if f.CreditedPartnerID == "" {
-		if t, ok := creditedTouch(f.Touches, model); ok {
+		if t, ok := creditedTouch(f.Touches, model); ok && sub.Source == leadrouter.SourceWebinar {
+			// One rule for the API and CSV import alike: a hosted webinar
+			// platform cannot carry a PID, so a webinar lead is credited
+			// to no one, whatever PID comes with it.
+			f.events = append(f.events, pendingEvent{leadrouter.EventSelfReferral, map[string]any{"pid": t.PID,
+				"reason": "webinar leads are credited to no partner (a hosted webinar platform cannot carry a PID; partner-hosted events use event forms)"}})
+		} else if ok {
 			if id, ok := resolve(t.PID); ok {
 				f.CreditedPartnerID, f.CreditedPID = id, t.PID
 			} else {

@@ -468,3 +468,31 @@ func countLeads(t *testing.T, db *store.DB) (leads, maxResponses int) {
 	}
 	return leads, maxResponses
 }
+
+// TestWebinarLeadsAreCreditedToNoOne: a webinar lead with a PID (an API
+// call or an imported row alike) credits no partner, and says why.
+func TestWebinarLeadsAreCreditedToNoOne(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		svc, db := newService(t, engine)
+		p := mustPartner(t, db, leadrouter.NewPartner{Name: "Webinar Friends", PID: "WEBFRND1", Countries: []string{"DE"}})
+		res, err := svc.Capture(ctx, admin, intake.Submission{LastName: "Viewer", Email: "viewer@webinar-co.example", Source: leadrouter.SourceWebinar, PID: string(p.PID)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Lead.CreditedPartnerID != "" || res.Lead.CreditedPID != "" {
+			t.Fatalf("a webinar lead was credited: %+v", res.Lead)
+		}
+		csv := "Last Name,Email,Lead Source,Partner ID\nRow,row@webinar-co.example,Webinar,WEBFRND1\n"
+		if _, err := svc.Import(ctx, admin, strings.NewReader(csv), 2, nil); err != nil {
+			t.Fatal(err)
+		}
+		var credited int
+		_ = db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads WHERE credited_partner_id IS NOT NULL`).Scan(&credited)
+		})
+		if credited != 0 {
+			t.Fatalf("%d webinar leads credited", credited)
+		}
+	})
+}

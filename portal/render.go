@@ -173,7 +173,13 @@ var templateFuncs = template.FuncMap{
 				return ""
 			}
 			return t.UTC().Format("2006-01-02 15:04")
-		case string:
+		case *string:
+			if t == nil {
+				return ""
+			}
+			v = *t
+		}
+		if t, ok := v.(string); ok {
 			if parsed, err := time.Parse(time.RFC3339Nano, t); err == nil {
 				return parsed.UTC().Format("2006-01-02 15:04")
 			}

@@ -102,3 +102,21 @@ func TestDemoConflicts(t *testing.T) {
 		}
 	})
 }
+
+// TestUnknownQueryParameters: a list refuses a parameter it does not
+// know (support's ?name= used to answer every lead), naming each one.
+func TestUnknownQueryParameters(t *testing.T) {
+	m := MustRunMain(t, storetest.MustURL(t, store.SQLite))
+	support := apiClient{t, m.URL(), token(t, m, "support@vendor.example")}
+	code, out, _ := support.do("GET", "/api/v1/leads?name=Cynthia&last_name=Russell", nil)
+	if code != 422 || !strings.Contains(fmt.Sprint(out["errors"]), "last_name") || !strings.Contains(fmt.Sprint(out["errors"]), "field:name ") {
+		t.Fatalf("unknown filters: %d %v", code, out)
+	}
+	if code, out, _ := support.do("GET", "/api/v1/leads?email=cynthia@popcynthia.example&limit=5", nil); code != 200 || len(out["items"].([]any)) != 1 {
+		t.Fatalf("known filters: %d %v", code, out)
+	}
+	admin := apiClient{t, m.URL(), token(t, m, "admin@vendor.example")}
+	if code, _, _ := admin.do("GET", "/api/v1/opportunities?colour=red", nil); code != 422 {
+		t.Fatalf("opportunities with an unknown filter: %d", code)
+	}
+}
