@@ -84,7 +84,7 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 	p, err := portal.New(portal.Config{DB: db, ReadLog: reads, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router,
 		Lifecycle:     &lifecycle.Service{DB: db, Reroute: router.Reroute},
 		Registrations: &registration.Service{DB: db, ExpiryDays: registration.DefaultExpiryDays},
-		Notifications: notifier, Conflicts: conflicts})
+		Notifications: notifier, Conflicts: conflicts, Assignments: assignments})
 	if err != nil {
 		tb.Fatalf("portal.New: %v", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -83,6 +84,55 @@ func TestConflictsPage(t *testing.T) {
 		}
 		if pg := c.Get("/portal/conflicts"); strings.Contains(pg.Body, "Acme Corporation") {
 			t.Fatal("the resolved conflict is still listed as open")
+		}
+	})
+}
+
+// TestPartnerAnswersAndDeals: a partner accepts a lead in the portal,
+// its PAM converts it, and the partner reports on the deal and wins it.
+func TestPartnerAnswersAndDeals(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		kaffee := tp.Leads["jonas@kaffee-haus.example"]
+		email := map[string]string{tp.IDs.Partners[demo.PIDBerlin]: "anna@berlin-systems.example", tp.IDs.Partners[demo.PIDMunich]: "max@munich-erp.example"}[kaffee.Owner.PartnerID]
+		c := tp.MustClient(t)
+		c.MustSignIn(email)
+		pg := c.Get("/portal/assignments")
+		if pg.Status != http.StatusOK || !strings.Contains(pg.Body, "Kaffee Haus GmbH") || !strings.Contains(pg.Body, "Jonas Becker") {
+			t.Fatalf("assignments: %d\n%s", pg.Status, pg.Body)
+		}
+		id := regexp.MustCompile(`(?s)Kaffee Haus GmbH.*?/portal/assignments/(asg_[a-z0-9]+)/accept`).FindStringSubmatch(pg.Body)
+		if id == nil {
+			t.Fatal("no accept form for Kaffee Haus")
+		}
+		if pg := c.Post("/portal/assignments/"+id[1]+"/accept", url.Values{}); pg.Status != http.StatusSeeOther {
+			t.Fatalf("accept: %d\n%s", pg.Status, pg.Body)
+		}
+		pam := leadrouter.Actor{UserID: tp.IDs.Users["pam@vendor.example"], Role: leadrouter.RolePAM}
+		yes := true
+		lc := &lifecycle.Service{DB: tp.DB}
+		if _, err := lc.Qualify(context.Background(), pam, kaffee.ID, lifecycle.QualifyInput{ConsentShare: &yes, ConsentText: "Yes."}); err != nil {
+			t.Fatal(err)
+		}
+		conv, err := lc.Convert(context.Background(), pam, kaffee.ID, lifecycle.ConvertInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opp := conv.Opportunity.ID
+		if pg := c.Post("/portal/opportunities/"+opp+"/deal", url.Values{"stage": {"proposal"}, "amount": {"9.999"}, "currency": {"EUR"}}); pg.Status != http.StatusUnprocessableEntity {
+			t.Fatalf("bad amount: %d", pg.Status)
+		}
+		if pg := c.Post("/portal/opportunities/"+opp+"/deal", url.Values{"stage": {"proposal"}, "amount": {"12500.00"}, "currency": {"EUR"}}); pg.Status != http.StatusSeeOther {
+			t.Fatalf("deal: %d\n%s", pg.Status, pg.Body)
+		}
+		if pg := c.Get("/portal/opportunities"); !strings.Contains(pg.Body, "proposal · 12500.00 EUR") {
+			t.Fatalf("the deal is not shown:\n%s", pg.Body)
+		}
+		if pg := c.Post("/portal/opportunities/"+opp+"/deal", url.Values{"result": {"won"}, "reason": {"signed"}}); pg.Status != http.StatusSeeOther {
+			t.Fatalf("close: %d\n%s", pg.Status, pg.Body)
+		}
+		if pg := c.Get("/portal/opportunities"); !strings.Contains(pg.Body, "· won") {
+			t.Fatalf("the closed deal is not shown:\n%s", pg.Body)
 		}
 	})
 }

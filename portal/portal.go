@@ -69,6 +69,9 @@ type Config struct {
 	Notifications Notifications
 	// Conflicts lists and resolves channel conflicts (nil: not mounted).
 	Conflicts Conflicts
+	// Assignments is the partner's answer and its deals (nil: not
+	// mounted).
+	Assignments Assignments
 	// ReadLog records who saw contact details on the portal's pages (nil:
 	// nobody is recorded).
 	ReadLog *store.ReadLog
@@ -204,6 +207,9 @@ func (p *Portal) routes() {
 	m.Handle("POST /portal/leads/{id}/owner", p.auth(p.changeOwner, leadrouter.RolePartner, leadrouter.RoleAdmin, leadrouter.RolePAM))
 	m.Handle("POST /portal/leads/{id}/reassignment", p.auth(p.requestReassignment, leadrouter.RolePartner, leadrouter.RoleSupport))
 	m.Handle("GET /portal/opportunities", p.auth(p.opportunities, partner...))
+	m.Handle("GET /portal/assignments", p.auth(p.assignments, partner...))
+	m.Handle("POST /portal/assignments/{id}/{answer}", p.auth(p.answer, partner...))
+	m.Handle("POST /portal/opportunities/{id}/deal", p.auth(p.deal, partner...))
 	m.Handle("GET /portal/registrations", p.auth(p.registrations, partner...))
 	m.Handle("POST /portal/registrations", p.auth(p.register, partner...))
 	m.Handle("POST /portal/registrations/{id}/extend", p.auth(p.extend, partner...))

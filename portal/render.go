@@ -62,6 +62,7 @@ func roleNav(role leadrouter.Role) []navLink {
 	switch role {
 	case leadrouter.RolePartner:
 		return []navLink{{Href: "/portal/dashboard", Label: "Dashboard"}, {Href: "/portal/links", Label: "Link builder"},
+			{Href: "/portal/assignments", Label: "Assignments"},
 			{Href: "/portal/leads", Label: "My leads"}, {Href: "/portal/opportunities", Label: "Opportunities"},
 			{Href: "/portal/registrations", Label: "Registrations"}}
 	case leadrouter.RoleSupport:
@@ -238,6 +239,9 @@ var notices = map[string]string{
 	"reassign_resolved": "The reassignment request was resolved.",
 	"settings_saved":    "Your notification settings were saved.",
 	"conflict_resolved": "The conflict was resolved.",
+	"accepted":          "You accepted it: it is yours to work.",
+	"declined":          "You declined it: it goes to another partner or back to the vendor.",
+	"deal_saved":        "The deal was saved.",
 }
 
 // statusOf maps an error code to an HTTP status.

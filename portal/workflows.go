@@ -99,6 +99,8 @@ type opportunitiesData struct {
 	// OpenConflicts counts the open channel conflicts the viewer may see
 	// (the hand-off queue shows it).
 	OpenConflicts int
+	// Stages are the policy's deal stages (the partner's deal form).
+	Stages []string
 }
 
 // listOpportunities returns the opportunities actor may see with their
@@ -132,6 +134,7 @@ func (p *Portal) opportunities(w http.ResponseWriter, r *http.Request, s *sessio
 	if err != nil {
 		return err
 	}
+	data.Stages = p.policy().DealStages
 	p.render(w, r, s, http.StatusOK, "opportunities", "Opportunities", data, nil)
 	return nil
 }

@@ -38,6 +38,9 @@ func mountPortal(ctx context.Context, m *Main) error {
 	if m.Conflicts != nil {
 		cfg.Conflicts = m.Conflicts
 	}
+	if m.Assignments != nil {
+		cfg.Assignments = m.Assignments
+	}
 	cfg.Registrations = &registration.Service{DB: m.DB, ExpiryDays: m.registrationDays(), Logger: m.Logger}
 	p, err := portal.New(cfg)
 	if err != nil {
