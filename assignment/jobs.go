@@ -2,9 +2,9 @@ package assignment
 
 import (
 	"context"
-	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/job"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -125,25 +125,6 @@ func (s *Service) NudgeStale(ctx context.Context) (int, error) {
 
 // Run runs the jobs every s.Every until ctx ends.
 func (s *Service) Run(ctx context.Context) {
-	every := s.Every
-	if every <= 0 {
-		every = time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		for _, job := range []struct {
-			name string
-			run  func(context.Context) (int, error)
-		}{{"lapse assignments", s.LapseDue}, {"remind partners", s.RemindDue}, {"nudge stale deals", s.NudgeStale}} {
-			if _, err := job.run(ctx); err != nil && ctx.Err() == nil && s.Logger != nil {
-				s.Logger.Error(job.name, "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	job.Every(ctx, s.Every, s.Logger, job.Job{Name: "lapse assignments", Run: s.LapseDue},
+		job.Job{Name: "remind partners", Run: s.RemindDue}, job.Job{Name: "nudge stale deals", Run: s.NudgeStale})
 }

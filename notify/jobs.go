@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/job"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -130,25 +131,6 @@ func (n *Notifier) WarnExpiring(ctx context.Context) (int, error) {
 
 // Run runs the jobs every n.Every until ctx ends.
 func (n *Notifier) Run(ctx context.Context) {
-	every := n.Every
-	if every <= 0 {
-		every = time.Second
-	}
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		for _, job := range []struct {
-			name string
-			run  func(context.Context) (int, error)
-		}{{"warn of expiring registrations", n.WarnExpiring}, {"gather digests", n.Digests}, {"send notifications", n.SendDue}} {
-			if _, err := job.run(ctx); err != nil && ctx.Err() == nil && n.Logger != nil {
-				n.Logger.Error(job.name, "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
+	job.Every(ctx, n.Every, n.Logger, job.Job{Name: "warn of expiring registrations", Run: n.WarnExpiring},
+		job.Job{Name: "gather digests", Run: n.Digests}, job.Job{Name: "send notifications", Run: n.SendDue})
 }

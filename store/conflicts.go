@@ -122,21 +122,11 @@ func (tx *Tx) LiveRegistrationsFor(ctx context.Context, companyKey, domain strin
 	if companyKey == "" && domain == "" {
 		return nil, nil
 	}
-	rows, err := tx.Query(ctx, `SELECT id FROM registrations WHERE status = 'approved' AND (expires_at IS NULL OR expires_at > ?)
+	ids, err := tx.queryIDs(ctx, "live registrations", `SELECT id FROM registrations WHERE status = 'approved' AND (expires_at IS NULL OR expires_at > ?)
 		AND ((company_key = ? AND ? <> '') OR (domain = ? AND ? <> '')) ORDER BY id LIMIT 20`, tx.now, companyKey, companyKey, domain, domain)
 	if err != nil {
-		return nil, fmt.Errorf("live registrations: %w", err)
+		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	var out []leadrouter.Registration
 	for _, id := range ids {
 		reg, err := tx.Registration(ctx, leadrouter.System, id)

@@ -187,23 +187,13 @@ func (db *DB) ClaimOutgoing(ctx context.Context, limit int, lease time.Duration)
 	var out []Outgoing
 	err := db.Update(ctx, func(tx *Tx) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, `SELECT n.id FROM notifications n WHERE n.email = 'pending' AND n.next_at <= ?
+		ids, err := tx.queryIDs(ctx, "claim notifications", `SELECT n.id FROM notifications n WHERE n.email = 'pending' AND n.next_at <= ?
 			AND (n.lease_until IS NULL OR n.lease_until < ?) ORDER BY n.next_at LIMIT ?`+tx.skipLocked(), tx.now, tx.now, limit)
 		if err != nil {
-			return fmt.Errorf("claim notifications: %w", err)
+			return err
 		}
-		var ids []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
 		if len(ids) == 0 {
-			return rows.Err()
+			return nil
 		}
 		until := tx.now.Add(lease)
 		cond, args := tx.idIn("id", ids)
@@ -211,7 +201,7 @@ func (db *DB) ClaimOutgoing(ctx context.Context, limit int, lease time.Duration)
 			return fmt.Errorf("lease notifications: %w", err)
 		}
 		cond, args = tx.idIn("n.id", ids)
-		rows, err = tx.Query(ctx, `SELECT n.id, n.user_id, n.kind, n.subject_id, n.data, n.created_at, n.read_at, n.email, n.attempts, n.sent_at,
+		rows, err := tx.Query(ctx, `SELECT n.id, n.user_id, n.kind, n.subject_id, n.data, n.created_at, n.read_at, n.email, n.attempts, n.sent_at,
 			u.email, u.name, u.role, COALESCE(u.partner_id, ''), u.lang FROM notifications n JOIN users u ON u.id = n.user_id WHERE `+cond, args...)
 		if err != nil {
 			return fmt.Errorf("read claimed notifications: %w", err)
@@ -275,21 +265,11 @@ func (db *DB) ClaimDigests(ctx context.Context, limit int, next func(now time.Ti
 	made := 0
 	err := db.Update(ctx, func(tx *Tx) error {
 		made = 0
-		rows, err := tx.Query(ctx, `SELECT u.id FROM users u WHERE (u.next_digest_at IS NULL OR u.next_digest_at <= ?)
+		users, err := tx.queryIDs(ctx, "due digests", `SELECT u.id FROM users u WHERE (u.next_digest_at IS NULL OR u.next_digest_at <= ?)
 			AND EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.email = 'digest') ORDER BY u.id LIMIT ?`+tx.skipLocked(), tx.now, limit)
 		if err != nil {
-			return fmt.Errorf("due digests: %w", err)
+			return err
 		}
-		var users []string
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			users = append(users, id)
-		}
-		rows.Close()
 		for _, userID := range users {
 			items, err := collect2(tx.Query(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE user_id = ? AND email = 'digest' ORDER BY id`, userID))
 			if err != nil {
@@ -342,21 +322,11 @@ func (tx *Tx) NotificationsByID(ctx context.Context, ids []string) ([]leadrouter
 // by before that were not warned at level yet (14 days: level 1, 3 days:
 // level 2), marking them warned; rows others hold are skipped.
 func (tx *Tx) ClaimExpiringRegistrations(ctx context.Context, before time.Time, level, limit int) ([]leadrouter.Registration, error) {
-	rows, err := tx.Query(ctx, `SELECT id FROM registrations WHERE status = 'approved' AND expires_at IS NOT NULL AND expires_at <= ?
+	ids, err := tx.queryIDs(ctx, "expiring registrations", `SELECT id FROM registrations WHERE status = 'approved' AND expires_at IS NOT NULL AND expires_at <= ?
 		AND expires_at > ? AND expiry_warned < ? ORDER BY expires_at LIMIT ?`+tx.skipLocked(), before.UTC(), tx.now, level, limit)
 	if err != nil {
-		return nil, fmt.Errorf("expiring registrations: %w", err)
+		return nil, err
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	var out []leadrouter.Registration
 	for _, id := range ids {
 		if _, err := tx.Exec(ctx, `UPDATE registrations SET expiry_warned = ? WHERE id = ?`, level, id); err != nil {
