@@ -3,6 +3,7 @@ package registration
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/match"
@@ -57,12 +58,24 @@ func hostChain(host, domain string) []string {
 	return out
 }
 
+// Source is what the conflict search reads, through indexes only
+// (store.Tx implements it; the tests give it an in-memory fake).
+type Source interface {
+	ProspectCandidates(ctx context.Context, q store.ProspectQuery) (store.ProspectCandidates, error)
+	ProspectAccount(ctx context.Context, id string) (store.ProspectAccount, error)
+	AccountHierarchy(ctx context.Context, rootID string) ([]store.ProspectAccount, error)
+	OpenOpportunitiesOfAccount(ctx context.Context, accountID string) ([]store.ProspectOpportunity, error)
+	OpenOpportunityOfLead(ctx context.Context, leadID string) ([]store.ProspectOpportunity, error)
+	RegistrationsOfAccount(ctx context.Context, partnerID, accountID string) ([]leadrouter.Registration, error)
+	Now() time.Time
+}
+
 // gather runs the conflict search for p: the direct candidates through the
 // store's indexes (by domain, company and the contact e-mail's domain), then the accounts of matched leads and contacts, the
 // hierarchies of matched accounts, their open opportunities and those of
 // matched leads, and the registrations behind the ownership of the accounts
 // found. excludeID leaves out the registration being decided.
-func gather(ctx context.Context, tx *store.Tx, p Prospect, excludeID string) (Evidence, error) {
+func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evidence, error) {
 	cands, err := tx.ProspectCandidates(ctx, store.ProspectQuery{
 		Hosts: p.hosts(), Domain: p.Domain, CompanyKey: p.CompanyKey, Tokens: match.CompanyTokens(p.Company),
 		EmailHosts: p.emailHosts(), EmailDomain: p.EmailDomain, ExcludeID: excludeID,
@@ -218,7 +231,7 @@ func refuseOwnCompany(ctx context.Context, tx *store.Tx, partnerID string, p Pro
 // records the prospect's domain, company and its contact e-mail's domain
 // find, assessed for partnerID. excludeID leaves out the
 // registration being decided.
-func search(ctx context.Context, tx *store.Tx, p Prospect, partnerID, excludeID string) (Assessment, error) {
+func search(ctx context.Context, tx Source, p Prospect, partnerID, excludeID string) (Assessment, error) {
 	// The contact e-mail contributes only its company's domain (nothing
 	// for free mail): matched as a person it would tell a partner whether
 	// someone is known (the answer to a known and to an unknown address
