@@ -43,12 +43,18 @@ func assignmentVisibility(actor leadrouter.Actor) (string, []any) {
 	return "1 = 0", nil
 }
 
+const insertAssignments = `INSERT INTO assignments (id, lead_id, opportunity_id, partner_id, status, rule, opened_at, due_at, remind_at) VALUES `
+
 // InsertAssignment stores a new assignment; a lead that has a pending one
-// already is ECONFLICT.
+// already is ECONFLICT. In a batch, the assignment of a lead the batch
+// creates is written with the lead's rows, in one statement for all.
 func (tx *Tx) InsertAssignment(ctx context.Context, a leadrouter.Assignment) error {
-	_, err := tx.Exec(ctx, `INSERT INTO assignments (id, lead_id, opportunity_id, partner_id, status, rule, opened_at, due_at, remind_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.LeadID, nullString(a.OpportunityID), a.PartnerID, a.Status, a.Rule,
-		a.OpenedAt.UTC(), a.DueAt.UTC(), a.RemindAt.UTC())
+	row := []any{a.ID, a.LeadID, nullString(a.OpportunityID), a.PartnerID, a.Status, a.Rule, a.OpenedAt.UTC(), a.DueAt.UTC(), a.RemindAt.UTC()}
+	if d := tx.deferred; d != nil && d.pendingHead(a.LeadID) != nil {
+		d.assignments = append(d.assignments, row)
+		return nil
+	}
+	_, err := tx.Exec(ctx, insertAssignments+valueRows(len(row), 1), row...)
 	if isUniqueViolation(err) {
 		return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead has a pending assignment already.")
 	} else if err != nil {

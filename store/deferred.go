@@ -15,6 +15,10 @@ import (
 // the methods below.
 type deferredWrites struct {
 	leads, tokens, events, consents [][]any
+	// assignments and notifications are the partners' assignments and
+	// the notifications the batch's new leads open (written after the
+	// leads they refer to).
+	assignments, notifications [][]any
 	// openEmails are the e-mails of the open leads pending here.
 	openEmails map[string]bool
 	// subjects are the timelines started here, with their heads.
@@ -147,6 +151,8 @@ func (tx *Tx) flush(ctx context.Context) error {
 		{"consents", insertConsents, "", d.consents},
 		{"company tokens", insertTokens, tokensOnConflict, d.tokens},
 		{"events", insertEvents, "", d.events},
+		{"assignments", insertAssignments, "", d.assignments},
+		{"notifications", insertNotifications, "", d.notifications},
 		{"timeline heads", `INSERT INTO event_heads (subject, n, hash) VALUES `, "", heads},
 	} {
 		for lo := 0; lo < len(t.rows); lo += flushChunk {
@@ -234,6 +240,7 @@ func (b *Batch) Item(ctx context.Context, fn func(tx *Tx) error) (err error) {
 // deferredSnapshot is what an item found deferred when it began.
 type deferredSnapshot struct {
 	leads, tokens, events, consents int
+	assignments, notifications      int
 	openEmails                      map[string]bool
 	subjects                        map[string]head
 	rotations                       map[string]counter
@@ -242,6 +249,7 @@ type deferredSnapshot struct {
 
 func (d *deferredWrites) snapshot() deferredSnapshot {
 	s := deferredSnapshot{leads: len(d.leads), tokens: len(d.tokens), events: len(d.events), consents: len(d.consents),
+		assignments: len(d.assignments), notifications: len(d.notifications),
 		openEmails: make(map[string]bool, len(d.openEmails)), subjects: make(map[string]head, len(d.subjects)),
 		rotations: make(map[string]counter, len(d.rotations)), daily: make(map[[3]string]counter, len(d.daily))}
 	for k, v := range d.openEmails {
@@ -263,6 +271,7 @@ func (d *deferredWrites) snapshot() deferredSnapshot {
 // item are forgotten.
 func (d *deferredWrites) restore(s deferredSnapshot) {
 	d.leads, d.tokens, d.events, d.consents = d.leads[:s.leads], d.tokens[:s.tokens], d.events[:s.events], d.consents[:s.consents]
+	d.assignments, d.notifications = d.assignments[:s.assignments], d.notifications[:s.notifications]
 	d.openEmails = s.openEmails
 	d.subjects = make(map[string]*head, len(s.subjects))
 	for k, v := range s.subjects {

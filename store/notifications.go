@@ -28,16 +28,22 @@ func scanNotification(s interface{ Scan(...any) error }) (leadrouter.Notificatio
 	return n, err
 }
 
+const insertNotifications = `INSERT INTO notifications (id, user_id, kind, subject_id, data, created_at, email, next_at) VALUES `
+
 // InsertNotification stores a notification (its Email says how it is
-// delivered).
+// delivered). In a batch, one about a lead the batch creates is written
+// with the lead's rows, in one statement for all.
 func (tx *Tx) InsertNotification(ctx context.Context, n leadrouter.Notification) error {
 	data := string(n.Data)
 	if data == "" {
 		data = "{}"
 	}
-	_, err := tx.Exec(ctx, `INSERT INTO notifications (id, user_id, kind, subject_id, data, created_at, email, next_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		n.ID, n.UserID, n.Kind, n.SubjectID, data, n.CreatedAt.UTC(), n.Email, n.CreatedAt.UTC())
-	if err != nil {
+	row := []any{n.ID, n.UserID, n.Kind, n.SubjectID, data, n.CreatedAt.UTC(), n.Email, n.CreatedAt.UTC()}
+	if d := tx.deferred; d != nil && d.pendingHead(n.SubjectID) != nil {
+		d.notifications = append(d.notifications, row)
+		return nil
+	}
+	if _, err := tx.Exec(ctx, insertNotifications+valueRows(len(row), 1), row...); err != nil {
 		return fmt.Errorf("insert notification: %w", err)
 	}
 	return nil
