@@ -1,11 +1,3 @@
-// Package notify tells people what changed (SPEC W13): notifications are
-// written in the transaction of the change (OnEvent, a hook the store runs
-// for every timeline event), shown in the portal inbox, and sent by e-mail
-// at once or in a daily digest as each user chose, through an SMTP relay
-// (--smtp-url, with github.com/wneessen/go-mail). The words are rendered
-// when a notification is read or sent, in the reader's language, and
-// follow W6: a partner's message about a lead it may not contact names the
-// company, never the person.
 package notify
 
 import (

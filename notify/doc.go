@@ -1,0 +1,32 @@
+// Package notify tells people what changed (SPEC W13): notifications are
+// written in the transaction of the change (OnEvent, a hook the store runs
+// for every timeline event), shown in the portal inbox, and sent by e-mail
+// at once or in a daily digest as each user chose, through an SMTP relay
+// (--smtp-url, with github.com/wneessen/go-mail). The words are rendered
+// when a notification is read or sent, in the reader's language, and
+// follow W6: a partner's message about a lead it may not contact names the
+// company, never the person.
+//
+// # Pointing leadrouter at a relay
+//
+// leadrouter does not deliver mail itself; it hands each message to one
+// SMTP relay (the company's mail server, or a service such as Postmark,
+// SES or Mailgun) named by two flags (or LEADROUTER_SMTP_URL and
+// LEADROUTER_MAIL_FROM):
+//
+//	--smtp-url  smtp://USER:PASS@relay.example:587        STARTTLS if the relay offers it, plain otherwise
+//	            smtp+starttls://USER:PASS@relay.example    STARTTLS required (port 587 by default)
+//	            smtps://USER:PASS@relay.example            TLS from the first byte (port 465 by default)
+//	--mail-from "leadrouter <noreply@vendor.example>"
+//
+// Percent-encode reserved characters in the user and password
+// (me%40vendor.example). Prefer smtp+starttls or smtps over anything but
+// a relay on the same host: plain smtp:// sends the password in the clear
+// when the relay offers no STARTTLS. Without --smtp-url notifications
+// reach the portal inbox only. The domain of --mail-from also names the
+// messages (Message-ID <notification-id@domain>), so a retried message
+// keeps its Message-ID and receivers drop the copy; let the relay sign for
+// that domain (SPF, DKIM) or messages land in spam. A 5xx from the relay
+// is final (the notification is marked failed); a 4xx or a network error
+// is tried again later.
+package notify
