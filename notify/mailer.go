@@ -131,7 +131,9 @@ func (ml *Mailer) Send(ctx context.Context, m Message) error {
 	msg.SetMessageIDWithValue(m.ID + "@" + host)
 	msg.SetDate()
 	msg.Subject(m.Subject)
-	msg.SetGenHeader(gomail.HeaderContentLang, m.Lang)
+	if m.Lang != "" {
+		msg.SetGenHeader(gomail.HeaderContentLang, m.Lang)
+	}
 	msg.SetGenHeader("Auto-Submitted", "auto-generated")
 	msg.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
@@ -142,8 +144,35 @@ func (ml *Mailer) Send(ctx context.Context, m Message) error {
 	if timeout <= 0 {
 		timeout = 30 * time.Second
 	}
-	opts := []gomail.Option{gomail.WithPort(ml.Config.Port), gomail.WithTimeout(timeout),
-		gomail.WithTLSConfig(&tls.Config{ServerName: ml.Config.Host, RootCAs: ml.Config.RootCAs, MinVersion: tls.VersionTLS12})}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	tlsConfig := &tls.Config{ServerName: ml.Config.Host, RootCAs: ml.Config.RootCAs, MinVersion: tls.VersionTLS12}
+	// go-mail heeds ctx only while dialling; after that a relay that stops
+	// answering holds each command for the full timeout. The connection is
+	// therefore closed when ctx ends. It is returned unwrapped so that
+	// go-mail still sees a *tls.Conn under smtps.
+	var stops []func() bool
+	defer func() {
+		for _, stop := range stops {
+			stop()
+		}
+	}()
+	dial := func(dialCtx context.Context, network, addr string) (net.Conn, error) {
+		dialer := &net.Dialer{Timeout: dialTimeout}
+		var conn net.Conn
+		var err error
+		if ml.Config.TLS == "tls" {
+			conn, err = (&tls.Dialer{NetDialer: dialer, Config: tlsConfig}).DialContext(dialCtx, network, addr)
+		} else {
+			conn, err = dialer.DialContext(dialCtx, network, addr)
+		}
+		if err != nil {
+			return nil, err
+		}
+		stops = append(stops, context.AfterFunc(ctx, func() { _ = conn.Close() }))
+		return conn, nil
+	}
+	opts := []gomail.Option{gomail.WithPort(ml.Config.Port), gomail.WithTimeout(timeout), gomail.WithTLSConfig(tlsConfig), gomail.WithDialContextFunc(dial)}
 	switch ml.Config.TLS {
 	case "tls":
 		opts = append(opts, gomail.WithSSL())
@@ -159,15 +188,20 @@ func (ml *Mailer) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return &SendError{Err: err, Permanent: true}
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	if err := client.DialAndSendWithContext(ctx, msg); err != nil {
 		var se *gomail.SendError
 		permanent := errors.As(err, &se) && !se.IsTemp() && se.ErrorCode() >= 500
+		if ctx.Err() != nil {
+			// Cut off by the deadline or the caller: worth another try.
+			return &SendError{Err: fmt.Errorf("%w: %w", ctx.Err(), err)}
+		}
 		return &SendError{Err: err, Permanent: permanent}
 	}
 	return nil
 }
+
+// dialTimeout bounds connecting to the relay, within a delivery's timeout.
+const dialTimeout = 10 * time.Second
 
 // SendError is a failed delivery: Permanent when the relay refused it for
 // good (a 5xx), so that it is not tried again.

@@ -53,6 +53,8 @@ type Server struct {
 	RootCAs *x509.CertPool
 
 	user, pass string
+	// implicitTLS serves TLS from the first byte (WithImplicitTLS).
+	implicitTLS bool
 
 	mu       sync.Mutex
 	received []Received
@@ -81,6 +83,15 @@ func WithTLS(tb testing.TB) Option {
 	}
 }
 
+// WithImplicitTLS serves TLS from the first byte (smtps://), with a
+// self-signed certificate for 127.0.0.1.
+func WithImplicitTLS(tb testing.TB) Option {
+	return func(s *smtp.Server, ts *Server) {
+		WithTLS(tb)(s, ts)
+		ts.implicitTLS = true
+	}
+}
+
 // Start runs a server on 127.0.0.1 until the test ends.
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
@@ -95,6 +106,9 @@ func Start(tb testing.TB, opts ...Option) *Server {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if ts.implicitTLS {
+		l = tls.NewListener(l, s.TLSConfig)
 	}
 	ts.Addr = l.Addr().String()
 	ts.Host, ts.Port, _ = net.SplitHostPort(ts.Addr)
@@ -226,6 +240,18 @@ func (r Received) Decoded() string {
 			b.WriteString(k + ": " + dec + "\n")
 		}
 	}
+	decodePart(&b, m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body)
+	return b.String()
+}
+
+// Bodies is every part's body decoded, without any header: what a reader
+// sees of the message besides its subject and addresses.
+func (r Received) Bodies() string {
+	m, err := mail.ReadMessage(bytes.NewReader(r.Raw))
+	if err != nil {
+		return string(r.Raw)
+	}
+	var b strings.Builder
 	decodePart(&b, m.Header.Get("Content-Type"), m.Header.Get("Content-Transfer-Encoding"), m.Body)
 	return b.String()
 }
