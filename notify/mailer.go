@@ -3,13 +3,10 @@ package notify
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
 	"net/mail"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,74 +14,6 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 )
-
-// SMTPConfig is where e-mail goes: the relay of --smtp-url.
-type SMTPConfig struct {
-	Host     string
-	Port     int
-	Username string
-	Password string
-	// TLS is how the connection is secured: "starttls-if-offered"
-	// (smtp://), "starttls" (smtp+starttls://) or "tls" (smtps://).
-	TLS string
-	// RootCAs, when set, are the certificates the relay's is checked
-	// against (tests; the system's otherwise).
-	RootCAs *x509.CertPool
-}
-
-// String describes the relay without its password.
-func (c SMTPConfig) String() string {
-	user := ""
-	if c.Username != "" {
-		user = c.Username + ":***@"
-	}
-	scheme := map[string]string{"tls": "smtps", "starttls": "smtp+starttls"}[c.TLS]
-	if scheme == "" {
-		scheme = "smtp"
-	}
-	return fmt.Sprintf("%s://%s%s", scheme, user, net.JoinHostPort(c.Host, strconv.Itoa(c.Port)))
-}
-
-// ParseSMTPURL reads --smtp-url: smtp://user:pass@host:port (STARTTLS when
-// the relay offers it; port 587 by default), smtp+starttls:// (STARTTLS
-// required) or smtps:// (TLS from the start, port 465). The user and
-// password are percent-decoded.
-func ParseSMTPURL(raw string) (SMTPConfig, error) {
-	u, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil {
-		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url is no URL (want smtp://user:pass@host:587)")
-	}
-	var c SMTPConfig
-	switch u.Scheme {
-	case "smtp":
-		c.TLS, c.Port = "starttls-if-offered", 587
-	case "smtp+starttls":
-		c.TLS, c.Port = "starttls", 587
-	case "smtps":
-		c.TLS, c.Port = "tls", 465
-	default:
-		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url: scheme %q is not smtp, smtp+starttls or smtps", u.Scheme)
-	}
-	c.Host = u.Hostname()
-	if c.Host == "" {
-		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url names no host")
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.Atoi(p)
-		if err != nil || n < 1 || n > 65535 {
-			return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url: port %q is not 1-65535", p)
-		}
-		c.Port = n
-	}
-	if u.RawQuery != "" || (u.Path != "" && u.Path != "/") || u.Fragment != "" {
-		return SMTPConfig{}, leadrouter.Errorf(leadrouter.EINVALID, "--smtp-url takes no path, query or fragment")
-	}
-	if u.User != nil {
-		c.Username = u.User.Username()
-		c.Password, _ = u.User.Password()
-	}
-	return c, nil
-}
 
 // Message is one e-mail: ID becomes the Message-ID (kept across retries,
 // so a receiver can drop a copy sent twice after a crash).
@@ -161,7 +90,7 @@ func (ml *Mailer) Send(ctx context.Context, m Message) error {
 		dialer := &net.Dialer{Timeout: dialTimeout}
 		var conn net.Conn
 		var err error
-		if ml.Config.TLS == "tls" {
+		if ml.Config.TLS == TLSImplicit {
 			conn, err = (&tls.Dialer{NetDialer: dialer, Config: tlsConfig}).DialContext(dialCtx, network, addr)
 		} else {
 			conn, err = dialer.DialContext(dialCtx, network, addr)
@@ -174,9 +103,9 @@ func (ml *Mailer) Send(ctx context.Context, m Message) error {
 	}
 	opts := []gomail.Option{gomail.WithPort(ml.Config.Port), gomail.WithTimeout(timeout), gomail.WithTLSConfig(tlsConfig), gomail.WithDialContextFunc(dial)}
 	switch ml.Config.TLS {
-	case "tls":
+	case TLSImplicit:
 		opts = append(opts, gomail.WithSSL())
-	case "starttls":
+	case TLSRequired:
 		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSMandatory))
 	default:
 		opts = append(opts, gomail.WithTLSPortPolicy(gomail.TLSOpportunistic))

@@ -9,46 +9,6 @@ import (
 	"github.com/leadrouter/leadrouter/notify/smtptest"
 )
 
-func TestParseSMTPURL(t *testing.T) {
-	for _, c := range []struct{ raw, host, tls, user, pass string }{
-		{"smtp://relay.example", "relay.example", "starttls-if-offered", "", ""},
-		{"smtp://me%40x.example:p%2Fss@relay.example:2525", "relay.example", "starttls-if-offered", "me@x.example", "p/ss"},
-		{"smtps://relay.example", "relay.example", "tls", "", ""},
-		{"smtp+starttls://u:p@relay.example:587", "relay.example", "starttls", "u", "p"},
-	} {
-		cfg, err := ParseSMTPURL(c.raw)
-		if err != nil || cfg.Host != c.host || cfg.TLS != c.tls || cfg.Username != c.user || cfg.Password != c.pass {
-			t.Errorf("%s: %+v %v", c.raw, cfg, err)
-		}
-		if strings.Contains(cfg.String(), "p/ss") || (c.pass != "" && strings.Contains(cfg.String(), ":"+c.pass+"@")) {
-			t.Errorf("%s: String shows the password: %s", c.raw, cfg)
-		}
-	}
-	for _, bad := range []string{"", "http://relay.example", "smtp://", "smtp://relay.example:0", "smtp://relay.example:99999", "smtp://relay.example/x", "smtp://relay.example?tls=no"} {
-		if _, err := ParseSMTPURL(bad); leadrouter.ErrorCode(err) != leadrouter.EINVALID {
-			t.Errorf("%q: %v, want invalid", bad, err)
-		}
-	}
-}
-
-func FuzzParseSMTPURL(f *testing.F) {
-	for _, s := range []string{"smtp://u:p@relay.example:587", "smtps://relay.example", "smtp+starttls://x", "smtp://[::1]:25"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, raw string) {
-		cfg, err := ParseSMTPURL(raw)
-		if err != nil {
-			return
-		}
-		if cfg.Host == "" || cfg.Port < 1 || cfg.Port > 65535 {
-			t.Fatalf("%q: %+v", raw, cfg)
-		}
-		if cfg.Password != "" && strings.Contains(cfg.String(), cfg.Password+"@") {
-			t.Fatalf("%q: String shows the password", raw)
-		}
-	})
-}
-
 func mailerFor(t *testing.T, srv *smtptest.Server, scheme, userinfo string) *Mailer {
 	t.Helper()
 	cfg, err := ParseSMTPURL(scheme + "://" + userinfo + srv.Addr)
