@@ -26,7 +26,10 @@
 // reach the portal inbox only. The domain of --mail-from also names the
 // messages (Message-ID <notification-id@domain>), so a retried message
 // keeps its Message-ID and receivers drop the copy; let the relay sign for
-// that domain (SPF, DKIM) or messages land in spam. A 5xx from the relay
-// is final (the notification is marked failed); a 4xx or a network error
-// is tried again later.
+// that domain (SPF, DKIM) or messages land in spam. A 5xx refusing a
+// message (an unknown mailbox) is final: the notification is marked
+// failed. A 4xx, a network error, and a relay refusing the session itself
+// (a wrong password, STARTTLS missing under smtp+starttls) are tried again
+// with backoff for several hours, so fixing --smtp-url and restarting
+// delivers what was pending; the log says why each attempt failed.
 package notify

@@ -132,8 +132,9 @@ func (ml *Mailer) Send(ctx context.Context, m Message) error {
 // dialTimeout bounds connecting to the relay, within a delivery's timeout.
 const dialTimeout = 10 * time.Second
 
-// SendError is a failed delivery: Permanent when the relay refused it for
-// good (a 5xx), so that it is not tried again.
+// SendError is a failed delivery: Permanent when the relay refused the
+// message for good (a 5xx to MAIL FROM, RCPT TO or DATA), so that it is
+// not tried again.
 type SendError struct {
 	Err       error
 	Permanent bool
@@ -144,7 +145,12 @@ func (e *SendError) Error() string { return "send e-mail: " + e.Err.Error() }
 // Unwrap returns the cause.
 func (e *SendError) Unwrap() error { return e.Err }
 
-// IsPermanent reports whether err is a delivery the relay refused for good.
+// IsPermanent reports whether err is a message the relay refused for good
+// (5xx): sending it again cannot succeed. Everything else is worth another
+// try: a 4xx, a network error, a timeout, and a refused session (greeting,
+// STARTTLS, AUTH — even a 535 for a wrong password), which says nothing
+// about the message and is cured by fixing --smtp-url, not by dropping
+// every pending notification.
 func IsPermanent(err error) bool {
 	var se *SendError
 	return errors.As(err, &se) && se.Permanent

@@ -52,8 +52,9 @@ func TestSendThroughARelay(t *testing.T) {
 	}
 	// Wrong credentials are refused for good.
 	bad := mailerFor(t, srv, "smtp", "lr:wrong@")
-	if err := bad.Send(context.Background(), Message{ID: "ntf_x", To: "a@b.example", Subject: "x", Text: "x"}); err == nil {
-		t.Fatal("sent with a wrong password")
+	err = bad.Send(context.Background(), Message{ID: "ntf_x", To: "a@b.example", Subject: "x", Text: "x"})
+	if err == nil || IsPermanent(err) || !strings.Contains(err.Error(), "535") {
+		t.Fatalf("wrong password: %v, want a temporary error naming the 535", err)
 	}
 }
 
@@ -88,5 +89,19 @@ func TestRefusals(t *testing.T) {
 	err = m.Send(context.Background(), Message{ID: "ntf_t", To: "a@b.example", Subject: "x", Text: "x"})
 	if err == nil || IsPermanent(err) {
 		t.Fatalf("451: %v, want temporary", err)
+	}
+	srv.FailWith(0)
+	srv.FailRecipientsWith(550)
+	err = m.Send(context.Background(), Message{ID: "ntf_r", To: "gone@b.example", Subject: "x", Text: "x"})
+	if err == nil || !IsPermanent(err) {
+		t.Fatalf("550 at RCPT: %v, want permanent", err)
+	}
+	srv.FailRecipientsWith(452)
+	err = m.Send(context.Background(), Message{ID: "ntf_q", To: "full@b.example", Subject: "x", Text: "x"})
+	if err == nil || IsPermanent(err) {
+		t.Fatalf("452 at RCPT: %v, want temporary", err)
+	}
+	if got := srv.Received(); len(got) != 0 {
+		t.Fatalf("%d messages accepted while refusing", len(got))
 	}
 }

@@ -10,7 +10,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
-	"errors"
 	"io"
 	"math/big"
 	"mime"
@@ -61,6 +60,8 @@ type Server struct {
 	// Fail, when set, answers DATA with this error (a *smtp.SMTPError
 	// with Code 4xx or 5xx).
 	fail error
+	// failRcpt, when set, answers RCPT TO with this error.
+	failRcpt error
 }
 
 // Option configures a Server.
@@ -135,6 +136,19 @@ func (ts *Server) FailWith(code int) {
 	ts.fail = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: "refused by the test"}
 }
 
+// FailRecipientsWith makes the server refuse every recipient with code
+// (0: accept), as a relay does for an unknown mailbox (550) or a full one
+// (452).
+func (ts *Server) FailRecipientsWith(code int) {
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	if code == 0 {
+		ts.failRcpt = nil
+		return
+	}
+	ts.failRcpt = &smtp.SMTPError{Code: code, EnhancedCode: smtp.EnhancedCode{code / 100, 1, 1}, Message: "recipient refused by the test"}
+}
+
 // WaitFor waits until n messages arrived (or 10s passed) and returns them.
 func (ts *Server) WaitFor(tb testing.TB, n int) []Received {
 	tb.Helper()
@@ -162,7 +176,8 @@ func (s *session) AuthMechanisms() []string { return []string{sasl.Plain} }
 func (s *session) Auth(string) (sasl.Server, error) {
 	return sasl.NewPlainServer(func(_, user, pass string) error {
 		if user != s.srv.user || pass != s.srv.pass {
-			return errors.New("invalid credentials")
+			// What relays answer (RFC 4954), not go-smtp's default 454.
+			return &smtp.SMTPError{Code: 535, EnhancedCode: smtp.EnhancedCode{5, 7, 8}, Message: "invalid credentials"}
 		}
 		s.authed = true
 		return nil
@@ -178,6 +193,11 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	s.srv.mu.Lock()
+	defer s.srv.mu.Unlock()
+	if s.srv.failRcpt != nil {
+		return s.srv.failRcpt
+	}
 	s.to = append(s.to, to)
 	return nil
 }
