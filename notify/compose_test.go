@@ -144,3 +144,12 @@ func TestSettingsFromLink(t *testing.T) {
 		t.Fatalf("%s %v", text, err)
 	}
 }
+
+func BenchmarkRender(b *testing.B) {
+	d := fullData()
+	for b.Loop() {
+		if _, _, _, err := Render(leadrouter.NotifyLeadAssigned, "de", d); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

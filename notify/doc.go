@@ -7,6 +7,26 @@
 // follow W6: a partner's message about a lead it may not contact names the
 // company, never the person.
 //
+// # Messages
+//
+// Render writes a notification for one reader: a subject, a plain-text
+// part and an HTML part. The words live in templates/, embedded and parsed
+// once when the program starts (a broken template stops it at once): one
+// file per language (en.tmpl, de.tmpl) holding, for each kind, a named
+// "KIND.subject" (one line) and "KIND.body" (one paragraph), plus small
+// shared pieces (greeting, who, due, footer) that differ by grammar. The
+// same file is parsed by text/template for the text part and by
+// html/template for the HTML part, so what the data holds is escaped in
+// HTML and left alone in text; layout.txt and layout.html frame the body
+// with the greeting, a digest's items, the link into the portal and, last,
+// the line saying where notification preferences are changed. One file
+// per language keeps a translator in one place and lets
+// TestLanguagesDefineTheSameTemplates catch a kind missing from either.
+// Every optional field has words for its absence: without Person (the
+// reader may not see the contact, W6) a lead is its company alone, never
+// "Dear ," or "from  at". The kinds are the domain's
+// leadrouter.NotificationKind; an unknown language is English.
+//
 // # Pointing leadrouter at a relay
 //
 // leadrouter does not deliver mail itself; it hands each message to one
