@@ -42,10 +42,7 @@ func (n *Notifier) compose(ctx context.Context, tx *store.Tx, no leadrouter.Noti
 		if err != nil {
 			return out, err
 		}
-		out.Company = l.Company
-		if out.Company == "" {
-			out.Company = "(no company)"
-		}
+		out.Company = l.Company // empty: the templates say so in the reader's language
 		if leadrouter.ContactVisibleTo(reader, l) {
 			out.Person = strings.TrimSpace(l.FirstName + " " + l.LastName)
 		}
