@@ -18,7 +18,7 @@ func TestSendOverImplicitTLS(t *testing.T) {
 	if err := m.Send(context.Background(), Message{ID: "ntf_smtps", To: "a@b.example", Subject: "x", Text: "x", Lang: "en"}); err != nil {
 		t.Fatal(err)
 	}
-	if got := srv.WaitFor(t, 1); len(got) != 1 || got[0].Header().Get("Message-Id") != "<ntf_smtps@vendor.example>" {
+	if got := srv.WaitFor(t, 1); len(got) != 1 || !got[0].TLS || got[0].Header().Get("Message-Id") != "<ntf_smtps@vendor.example>" {
 		t.Fatalf("%d messages", len(got))
 	}
 }

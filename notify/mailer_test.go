@@ -37,8 +37,8 @@ func TestSendThroughARelay(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := srv.WaitFor(t, 1)
-	if len(got) != 1 {
-		t.Fatalf("%d messages", len(got))
+	if len(got) != 1 || got[0].TLS {
+		t.Fatalf("%d messages (want 1, in the clear: the relay offers no STARTTLS)", len(got))
 	}
 	h := got[0].Header()
 	raw := got[0].Decoded()
@@ -67,8 +67,9 @@ func TestSendOverStartTLS(t *testing.T) {
 			t.Fatalf("%s: %v", scheme, err)
 		}
 	}
-	if n := len(srv.WaitFor(t, 2)); n != 2 {
-		t.Fatalf("%d messages over TLS", n)
+	got := srv.WaitFor(t, 2)
+	if len(got) != 2 || !got[0].TLS || !got[1].TLS {
+		t.Fatalf("%d messages, want 2 over TLS: %+v", len(got), got)
 	}
 	plain := smtptest.Start(t)
 	if err := mailerFor(t, plain, "smtp+starttls", "").Send(context.Background(), Message{ID: "ntf_y", To: "a@b.example", Subject: "x", Text: "x"}); err == nil {

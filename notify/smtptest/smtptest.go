@@ -31,6 +31,8 @@ type Received struct {
 	From string
 	To   []string
 	Raw  []byte
+	// TLS tells whether the message came over TLS (STARTTLS or implicit).
+	TLS bool
 }
 
 // Header parses the message's header.
@@ -97,7 +99,7 @@ func WithImplicitTLS(tb testing.TB) Option {
 func Start(tb testing.TB, opts ...Option) *Server {
 	tb.Helper()
 	ts := &Server{}
-	s := smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return &session{srv: ts}, nil }))
+	s := smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) { return &session{srv: ts, conn: c}, nil }))
 	s.Domain = "localhost"
 	s.ReadTimeout, s.WriteTimeout = 10*time.Second, 10*time.Second
 	s.AllowInsecureAuth = true
@@ -164,6 +166,7 @@ func (ts *Server) WaitFor(tb testing.TB, n int) []Received {
 
 type session struct {
 	srv    *Server
+	conn   *smtp.Conn
 	authed bool
 	from   string
 	to     []string
@@ -212,7 +215,8 @@ func (s *session) Data(r io.Reader) error {
 	if s.srv.fail != nil {
 		return s.srv.fail
 	}
-	s.srv.received = append(s.srv.received, Received{From: s.from, To: s.to, Raw: raw})
+	_, overTLS := s.conn.TLSConnectionState()
+	s.srv.received = append(s.srv.received, Received{From: s.from, To: s.to, Raw: raw, TLS: overTLS})
 	return nil
 }
 
