@@ -77,6 +77,22 @@ func (fx *fixture) verify(t *testing.T) []audit.Finding {
 // the append-only triggers are out of the way.
 func (fx *fixture) attack(t *testing.T, statements ...string) {
 	t.Helper()
+	var withArgs []statement
+	for _, q := range statements {
+		withArgs = append(withArgs, statement{q: q})
+	}
+	fx.attackWith(t, withArgs...)
+}
+
+// statement is one SQL statement of an attack and its arguments.
+type statement struct {
+	q    string
+	args []any
+}
+
+// attackWith is attack with statements that take arguments.
+func (fx *fixture) attackWith(t *testing.T, statements ...statement) {
+	t.Helper()
 	ctx := context.Background()
 	if err := fx.db.Update(ctx, func(tx *store.Tx) error {
 		if fx.engine == store.Postgres {
@@ -90,8 +106,8 @@ func (fx *fixture) attack(t *testing.T, statements ...string) {
 				}
 			}
 		}
-		for _, q := range statements {
-			if _, err := tx.Exec(ctx, q); err != nil {
+		for _, st := range statements {
+			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
 				return err
 			}
 		}
@@ -115,24 +131,15 @@ func (fx *fixture) rechain(t *testing.T, subject string, hash func(leadrouter.Ev
 		t.Fatal(err)
 	}
 	prev := ""
-	var stmts []string
+	var stmts []statement
 	for _, e := range events {
 		e.PrevHash = prev
 		e.Hash = hash(e)
 		prev = e.Hash
-		stmts = append(stmts, "UPDATE events SET prev_hash = '"+e.PrevHash+"', hash = '"+e.Hash+"' WHERE seq = "+itoa(e.Seq))
+		stmts = append(stmts, statement{"UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", []any{store.HashBytes(e.PrevHash), store.HashBytes(e.Hash), e.Seq}})
 	}
-	stmts = append(stmts, "UPDATE event_heads SET hash = '"+prev+"' WHERE subject = '"+subject+"'")
-	fx.attack(t, stmts...)
-}
-
-func itoa(n int64) string {
-	b := []byte{}
-	for n > 0 || len(b) == 0 {
-		b = append([]byte{byte('0' + n%10)}, b...)
-		n /= 10
-	}
-	return string(b)
+	stmts = append(stmts, statement{"UPDATE event_heads SET hash = ? WHERE subject = ?", []any{store.HashBytes(prev), subject}})
+	fx.attackWith(t, stmts...)
 }
 
 func wantFinding(t *testing.T, findings []audit.Finding, subject, word string) {
@@ -165,12 +172,12 @@ func TestVerifyCatchesRewrites(t *testing.T) {
 		})
 		t.Run("tail deleted and head fixed", func(t *testing.T) {
 			fx := newFixture(t, engine)
-			var hash string
+			var hash []byte
 			_ = fx.db.View(context.Background(), func(tx *store.Tx) error {
 				return tx.QueryRow(context.Background(), `SELECT hash FROM events WHERE subject = ? AND n = 2`, fx.leads[1]).Scan(&hash)
 			})
-			fx.attack(t, `DELETE FROM events WHERE subject = '`+fx.leads[1]+`' AND n > 2`,
-				`UPDATE event_heads SET n = 2, hash = '`+hash+`' WHERE subject = '`+fx.leads[1]+`'`)
+			fx.attackWith(t, statement{q: `DELETE FROM events WHERE subject = '` + fx.leads[1] + `' AND n > 2`},
+				statement{`UPDATE event_heads SET n = 2, hash = ? WHERE subject = ?`, []any{hash, fx.leads[1]}})
 			wantFinding(t, fx.verify(t), fx.leads[1], "removed")
 		})
 		t.Run("whole timeline deleted", func(t *testing.T) {

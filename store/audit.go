@@ -43,9 +43,11 @@ func (db *DB) ScanHeads(ctx context.Context, fn func(Head) error) error {
 	defer rows.Close()
 	for rows.Next() {
 		var h Head
-		if err := rows.Scan(&h.Subject, &h.N, &h.Hash); err != nil {
+		var hash []byte
+		if err := rows.Scan(&h.Subject, &h.N, &hash); err != nil {
 			return fmt.Errorf("scan timeline head: %w", err)
 		}
+		h.Hash = hashText(hash)
 		if err := fn(h); err != nil {
 			return err
 		}
@@ -93,10 +95,12 @@ func (db *DB) ClaimHeads(ctx context.Context, limit int, keep func([]Head) error
 		}
 		for rows.Next() {
 			var h Head
-			if err := rows.Scan(&h.Subject, &h.N, &h.Hash); err != nil {
+			var hash []byte
+			if err := rows.Scan(&h.Subject, &h.N, &hash); err != nil {
 				rows.Close()
 				return fmt.Errorf("scan timeline head: %w", err)
 			}
+			h.Hash = hashText(hash)
 			if h.N > 0 {
 				heads = append(heads, h)
 			}

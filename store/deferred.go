@@ -125,7 +125,7 @@ func (tx *Tx) flush(ctx context.Context) error {
 	heads := make([][]any, 0, len(d.subjects))
 	for subject, h := range d.subjects {
 		if h.n > 0 {
-			heads = append(heads, []any{subject, h.n, h.hash})
+			heads = append(heads, []any{subject, h.n, hashBytes(h.hash)})
 		}
 	}
 	sort.Slice(heads, func(i, j int) bool { return heads[i][0].(string) < heads[j][0].(string) })

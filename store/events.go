@@ -33,15 +33,18 @@ func (tx *Tx) AppendEvent(ctx context.Context, subject, typ string, actor leadro
 func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter.Actor, events ...NewEvent) ([]leadrouter.Event, error) {
 	var n int64
 	var prev string
+	var prevBytes []byte
 	var err error
 	// A subject created in this transaction with deferred writes (a new
 	// lead) has its head in memory: nobody else can see it yet.
 	pending := tx.deferred.pendingHead(subject)
 	if pending != nil {
 		n, prev = pending.n, pending.hash
-	} else if err = tx.QueryRow(ctx, `INSERT INTO event_heads (subject, n, hash) VALUES (?, 0, '')
-		ON CONFLICT (subject) DO UPDATE SET n = event_heads.n RETURNING n, hash`, subject).Scan(&n, &prev); err != nil {
+	} else if err = tx.QueryRow(ctx, `INSERT INTO event_heads (subject, n, hash) VALUES (?, 0, ?)
+		ON CONFLICT (subject) DO UPDATE SET n = event_heads.n RETURNING n, hash`, subject, []byte{}).Scan(&n, &prevBytes); err != nil {
 		return nil, fmt.Errorf("lock timeline of %s: %w", subject, translate(err))
+	} else {
+		prev = hashText(prevBytes)
 	}
 	out := make([]leadrouter.Event, 0, len(events))
 	args := make([]any, 0, 8*len(events))
@@ -59,7 +62,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		} else {
 			e.Hash = e.ComputeHash()
 		}
-		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, e.PrevHash, e.Hash)
+		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, hashBytes(e.PrevHash), hashBytes(e.Hash))
 		prev = e.Hash
 		out = append(out, e)
 	}
@@ -87,7 +90,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 	if pending != nil {
 		return out, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ?, ckpt = 0 WHERE subject = ?`, n, prev, subject); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ?, ckpt = 0 WHERE subject = ?`, n, hashBytes(prev), subject); err != nil {
 		return nil, fmt.Errorf("advance timeline of %s: %w", subject, err)
 	}
 	return out, nil
@@ -121,9 +124,11 @@ func (tx *Tx) Timeline(ctx context.Context, subject string) ([]leadrouter.Event,
 func scanEvent(s interface{ Scan(...any) error }) (leadrouter.Event, error) {
 	var e leadrouter.Event
 	var data string
-	if err := s.Scan(&e.Seq, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &e.At, &e.PrevHash, &e.Hash); err != nil {
+	var prevHash, hash []byte
+	if err := s.Scan(&e.Seq, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &e.At, &prevHash, &hash); err != nil {
 		return e, fmt.Errorf("scan event: %w", err)
 	}
+	e.PrevHash, e.Hash = hashText(prevHash), hashText(hash)
 	e.At = e.At.UTC()
 	e.Data = json.RawMessage(data)
 	return e, nil
