@@ -19,6 +19,9 @@ type Decision struct {
 	MQL bool `json:"mql"`
 	// Trace has a step for every rule considered, in order.
 	Trace []RouteStep `json:"trace"`
+	// PolicyVersion is the stored version of the policy that decided (0:
+	// the built-in default or a policy not stored).
+	PolicyVersion int64 `json:"-"`
 	// Claims are the partners' claims when more than one partner has one
 	// (a channel conflict; explain shows them), each with whether it
 	// prevailed.
@@ -33,8 +36,16 @@ type RouteStep struct {
 	Matched bool `json:"matched"`
 	// Fired is whether the rule decided the lead.
 	Fired bool `json:"fired"`
-	// Reason says why, in words.
+	// Reason says why, in words: Code and Args rendered (routing.ReasonText).
 	Reason string `json:"reason"`
+	// Code is the reason's stable code and Args its parameters: what a
+	// timeline stores instead of the words.
+	Code string   `json:"-"`
+	Args []string `json:"-"`
+	// Then is what follows the reason when the rule matched and did not
+	// fire: "next" (the next rule is tried) or "fallthrough" (the lead
+	// waits in the rule's fallthrough queue, Chosen).
+	Then string `json:"-"`
 	// Candidates are the assignees the rule considered, with why the
 	// skipped ones were skipped.
 	Candidates []RouteCandidate `json:"candidates,omitempty"`
@@ -49,4 +60,7 @@ type RouteCandidate struct {
 	// Skipped says why the candidate could not have the lead ("suspended",
 	// "excluded", "at its daily cap of 5"); empty when it could.
 	Skipped string `json:"skipped,omitempty"`
+	// SkipCode and SkipArg are Skipped as a stable code and its parameter.
+	SkipCode string `json:"-"`
+	SkipArg  string `json:"-"`
 }

@@ -3,6 +3,7 @@ package routing
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
@@ -266,8 +267,9 @@ func (w *When) eval(l *leadView, score int) cond {
 	return condNone
 }
 
-// reason explains in words why condition c failed for the lead.
-func (w *When) reason(c cond, l *leadView, score int, home string) string {
+// reason gives the code and arguments of why condition c failed for the
+// lead (ReasonText has the words).
+func (w *When) reason(c cond, l *leadView, score int, home string) (string, []string) {
 	not := func(b *bool) string {
 		if *b {
 			return ""
@@ -277,59 +279,59 @@ func (w *When) reason(c cond, l *leadView, score int, home string) string {
 	switch c {
 	case condDuplicate:
 		if *w.DuplicateOfOpenLead {
-			return "the lead is not a response to an open lead"
+			return ReasonNotResponse, nil
 		}
-		return "the lead is a response to open lead " + l.DuplicateOfLeadID
+		return ReasonIsResponse, []string{l.DuplicateOfLeadID}
 	case condHasPID:
 		if *w.HasPID {
-			return "no partner is credited with the lead (no PID)"
+			return ReasonNoPID, nil
 		}
-		return "partner " + l.CreditedPartnerID + " is credited with the lead (PID)"
+		return ReasonHasPID, []string{l.CreditedPartnerID}
 	case condAccountOwned:
 		if *w.AccountOwnedByPartner {
-			return "no partner owns the lead's account or any account in its hierarchy"
+			return ReasonNoAccountOwner, nil
 		}
-		return "partner " + l.AccountOwnerPartnerID + " owns the lead's account (or its hierarchy)"
+		return ReasonAccountOwned, []string{l.AccountOwnerPartnerID}
 	case condInternational:
 		switch {
 		case l.country < 0:
-			return "the lead's country " + quoteOrNone(l.Country) + " is not a known ISO code, so it is " + not(w.International) + "known to be international"
+			return ReasonCountryUnknownIntl, []string{l.Country, not(w.International)}
 		case *w.International:
-			return "country " + l.countryCode + " is the home country"
+			return ReasonHomeCountry, []string{l.countryCode}
 		default:
-			return "country " + l.countryCode + " is not the home country " + home
+			return ReasonNotHomeCountry, []string{l.countryCode, home}
 		}
 	case condCountryIn:
 		if l.country < 0 {
-			return "the lead's country " + quoteOrNone(l.Country) + " is not a known ISO code (want one of " + strings.Join(w.CountryIn, ", ") + ")"
+			return ReasonCountryUnknownIn, []string{l.Country, strings.Join(w.CountryIn, ", ")}
 		}
-		return "country " + l.countryCode + " is not one of " + strings.Join(w.CountryIn, ", ")
+		return ReasonCountryNotIn, []string{l.countryCode, strings.Join(w.CountryIn, ", ")}
 	case condCountryNotIn:
-		return "country " + l.countryCode + " is excluded (country_not_in " + strings.Join(w.CountryNotIn, ", ") + ")"
+		return ReasonCountryExcluded, []string{l.countryCode, strings.Join(w.CountryNotIn, ", ")}
 	case condSourceIn:
-		return "source " + quoteOrNone(string(l.Source)) + " is not one of " + strings.Join(w.SourceIn, ", ")
+		return ReasonSourceNotIn, []string{string(l.Source), strings.Join(w.SourceIn, ", ")}
 	case condFormKindIn:
-		return "form kind " + quoteOrNone(l.FormKind) + " is not one of " + strings.Join(w.FormKindIn, ", ")
+		return ReasonFormKindNotIn, []string{l.FormKind, strings.Join(w.FormKindIn, ", ")}
 	case condTitleIn:
-		return "title " + quoteOrNone(l.Title) + " is not one of " + strings.Join(w.TitleIn, ", ")
+		return ReasonTitleNotIn, []string{l.Title, strings.Join(w.TitleIn, ", ")}
 	case condTitleMatches:
-		return "title " + quoteOrNone(l.Title) + " contains none of " + strings.Join(w.TitleMatches, ", ")
+		return ReasonTitleNoMatch, []string{l.Title, strings.Join(w.TitleMatches, ", ")}
 	case condSizeMin:
 		if l.CompanySize <= 0 {
-			return "the company size is unknown"
+			return ReasonSizeUnknown, nil
 		}
-		return fmt.Sprintf("company size %d is below %d", l.CompanySize, *w.CompanySizeMin)
+		return ReasonSizeBelow, []string{strconv.Itoa(l.CompanySize), strconv.Itoa(*w.CompanySizeMin)}
 	case condSizeMax:
 		if l.CompanySize <= 0 {
-			return "the company size is unknown"
+			return ReasonSizeUnknown, nil
 		}
-		return fmt.Sprintf("company size %d is above %d", l.CompanySize, *w.CompanySizeMax)
+		return ReasonSizeAbove, []string{strconv.Itoa(l.CompanySize), strconv.Itoa(*w.CompanySizeMax)}
 	case condResponsesMin:
-		return fmt.Sprintf("%d response(s), fewer than %d", l.Responses, *w.ResponsesMin)
+		return ReasonResponsesBelow, []string{strconv.Itoa(l.Responses), strconv.Itoa(*w.ResponsesMin)}
 	case condMinScore:
-		return fmt.Sprintf("score %d is below %d", score, *w.MinScore)
+		return ReasonScoreBelow, []string{strconv.Itoa(score), strconv.Itoa(*w.MinScore)}
 	}
-	return "the conditions hold"
+	return ReasonConditionsHold, nil
 }
 
 // describe is a short summary of the conditions, used as the default label

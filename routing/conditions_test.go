@@ -58,7 +58,8 @@ func TestConditions(t *testing.T) {
 				lv := p.view(&l)
 				score := p.score(&lv, nil)
 				c := w.eval(&lv, score)
-				return c, w.reason(c, &lv, score, p.HomeCountry)
+				code, args := w.reason(c, &lv, score, p.HomeCountry)
+				return c, ReasonText(code, args, func(id string) string { return id })
 			}
 			if c, why := check(tt.pass); c != condNone {
 				t.Errorf("%+v fails: %s", tt.pass, why)

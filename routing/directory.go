@@ -117,6 +117,15 @@ func buildIndex(d *Directory) *dirIndex {
 	return ix
 }
 
+// nameOf is a partner's name by id, for the words of a trace: the id when
+// the partner is unknown or has no name.
+func (ix *dirIndex) nameOf(id string) string {
+	if pt := ix.partner(id); pt != nil && pt.Name != "" {
+		return pt.Name
+	}
+	return id
+}
+
 // partner returns the partner with id, or nil.
 func (ix *dirIndex) partner(id string) *leadrouter.Partner {
 	if i, ok := ix.byID[id]; ok {

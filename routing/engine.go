@@ -110,7 +110,10 @@ func (e *engine) route(ctx context.Context, lead *Input) (leadrouter.Decision, e
 		r := &p.Rules[i]
 		if failed := r.When.eval(&lv, d.Score); failed != condNone {
 			if e.trace {
-				d.Trace = append(d.Trace, leadrouter.RouteStep{Rule: r.ID, Reason: r.When.reason(failed, &lv, d.Score, p.HomeCountry)})
+				code, args := r.When.reason(failed, &lv, d.Score, p.HomeCountry)
+				st := e.step(code, args...)
+				st.Rule = r.ID
+				d.Trace = append(d.Trace, st)
 			}
 			continue
 		}
@@ -122,11 +125,12 @@ func (e *engine) route(ctx context.Context, lead *Input) (leadrouter.Decision, e
 		if !out.fired && r.fallthroughQueue != "" {
 			out.owner, out.fired = leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: r.fallthroughQueue}, true
 			if e.trace {
-				out.step.Reason += "; the lead waits in queue " + r.fallthroughQueue + " (fallthrough)"
-				out.step.Chosen = r.fallthroughQueue
+				out.step.Chosen, out.step.Then = r.fallthroughQueue, ThenFallthrough
+				out.step.Reason = StepText(out.step, e.dir.nameOf)
 			}
 		} else if !out.fired && e.trace {
-			out.step.Reason += "; trying the next rule"
+			out.step.Then = ThenNext
+			out.step.Reason = StepText(out.step, e.dir.nameOf)
 		}
 		out.step.Fired = out.fired
 		if e.trace {
@@ -139,8 +143,9 @@ func (e *engine) route(ctx context.Context, lead *Input) (leadrouter.Decision, e
 	}
 	d.Rule, d.Owner = NoRule, leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: p.DefaultQueue}
 	if e.trace {
-		d.Trace = append(d.Trace, leadrouter.RouteStep{Rule: NoRule, Fired: true, Chosen: p.DefaultQueue,
-			Reason: "no rule assigned the lead: it waits in the default queue " + p.DefaultQueue})
+		st := e.step(ReasonDefaultQueue, p.DefaultQueue)
+		st.Rule, st.Fired, st.Chosen = NoRule, true, p.DefaultQueue
+		d.Trace = append(d.Trace, st)
 	}
 	return d, nil
 }
@@ -165,102 +170,110 @@ func (e *engine) act(ctx context.Context, r *Rule, lv *leadView) (outcome, error
 func (e *engine) keepOwner(lv *leadView) outcome {
 	switch {
 	case lv.DuplicateOfLeadID == "":
-		return e.nobody("the lead is not a response to an open lead")
+		return e.nobody(ReasonNotResponse)
 	case (lv.DuplicateOwner.Kind == "" || lv.DuplicateOwner.ID == "") && !e.trace:
 		return outcome{}
 	case lv.DuplicateOwner.Kind == "" || lv.DuplicateOwner.ID == "":
-		return e.nobody("the owner of open lead " + lv.DuplicateOfLeadID + " is not known")
+		return e.nobody(ReasonOwnerUnknown, lv.DuplicateOfLeadID)
 	}
 	out := outcome{owner: lv.DuplicateOwner, fired: true}
 	if e.trace {
-		out.step = leadrouter.RouteStep{Chosen: lv.DuplicateOwner.ID,
-			Reason: "a response to open lead " + lv.DuplicateOfLeadID + ": it keeps its owner " + ownerString(lv.DuplicateOwner)}
+		out.step = e.step(ReasonKeepsOwner, lv.DuplicateOfLeadID, ownerString(lv.DuplicateOwner))
+		out.step.Chosen = lv.DuplicateOwner.ID
 	}
 	return out
 }
 
 func (e *engine) reservePID(r *Rule, lv *leadView) outcome {
 	if lv.CreditedPartnerID == "" {
-		return e.nobody("no partner is credited with the lead (no PID)")
+		return e.nobody(ReasonNoPID)
 	}
-	pt, skipped := e.single(lv.CreditedPartnerID, lv)
+	pt, skipped, skipArg := e.single(lv.CreditedPartnerID, lv)
 	if skipped != "" {
-		return e.skippedOnly(pt, lv.CreditedPartnerID, "the credited partner", skipped)
+		return e.skippedOnly(pt, lv.CreditedPartnerID, singleWhoCredited, skipped, skipArg)
 	}
 	queue := cmp.Or(r.Queue, e.nurtureQueue, DefaultNurtureQueue)
 	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: queue}, reserved: pt.ID, fired: true}
 	if e.trace {
-		out.step = leadrouter.RouteStep{Chosen: queue, Candidates: []leadrouter.RouteCandidate{{ID: pt.ID, Name: pt.Name}},
-			Reason: "partner " + pt.Name + " (PID " + string(pt.PID) + ") is credited: vendor marketing nurtures the lead in queue " +
-				queue + ", reserved for " + pt.Name + " when it converts"}
+		out.step = e.step(ReasonPIDReserved, pt.ID, string(pt.PID), queue)
+		out.step.Chosen, out.step.Candidates = queue, []leadrouter.RouteCandidate{{ID: pt.ID, Name: pt.Name}}
 	}
 	return out
 }
 
 func (e *engine) accountPartner(lv *leadView) outcome {
 	if lv.AccountOwnerPartnerID == "" {
-		return e.nobody("no partner owns the lead's account or any account in its hierarchy")
+		return e.nobody(ReasonNoAccountOwner)
 	}
-	pt, skipped := e.single(lv.AccountOwnerPartnerID, lv)
+	pt, skipped, skipArg := e.single(lv.AccountOwnerPartnerID, lv)
 	if skipped != "" {
-		return e.skippedOnly(pt, lv.AccountOwnerPartnerID, "the account's owner", skipped)
+		return e.skippedOnly(pt, lv.AccountOwnerPartnerID, singleWhoAccountOwner, skipped, skipArg)
 	}
 	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
 	if e.trace {
-		out.step = leadrouter.RouteStep{Chosen: pt.ID, Candidates: []leadrouter.RouteCandidate{{ID: pt.ID, Name: pt.Name}},
-			Reason: "the lead's account (or another account in its hierarchy) is owned by " + pt.Name}
+		out.step = e.step(ReasonAccountPartner, pt.ID)
+		out.step.Chosen, out.step.Candidates = pt.ID, []leadrouter.RouteCandidate{{ID: pt.ID, Name: pt.Name}}
 	}
 	return out
 }
 
 // single looks up the one candidate of reserve_pid and
-// assign_account_partner and says why it is skipped, if it is.
-func (e *engine) single(id string, lv *leadView) (*leadrouter.Partner, string) {
+// assign_account_partner and says why it is skipped (a skip code and its
+// argument), if it is.
+func (e *engine) single(id string, lv *leadView) (*leadrouter.Partner, string, string) {
 	pt := e.dir.partner(id)
 	switch {
 	case pt == nil:
-		return nil, "not in the partner directory"
+		return nil, SkipNotInDirectory, ""
 	case !active(pt):
-		return pt, "suspended"
+		return pt, SkipSuspended, ""
 	case slices.Contains(lv.Exclude, pt.ID):
-		return pt, lv.excludedReason(pt.ID, "it gave the lead up")
+		return pt, SkipExcluded, lv.excludedWhy(pt.ID, "it gave the lead up")
 	}
-	return pt, ""
+	return pt, "", ""
 }
 
-// excludedReason is the trace's word for an excluded candidate: its reason
-// from ExcludeReasons, else dflt.
-func (l *Input) excludedReason(id, dflt string) string {
+// excludedWhy is why a candidate is excluded: its reason from
+// ExcludeReasons, else dflt.
+func (l *Input) excludedWhy(id, dflt string) string {
 	if why := l.ExcludeReasons[id]; why != "" {
-		return "excluded (" + why + ")"
+		return why
 	}
-	return "excluded (" + dflt + ")"
+	return dflt
 }
 
-func (e *engine) name(pt *leadrouter.Partner, id string) string {
-	if pt == nil || pt.Name == "" {
-		return id
-	}
-	return pt.Name
+// skip marks c skipped for code (and its argument).
+func skip(c *leadrouter.RouteCandidate, code, arg string) {
+	c.SkipCode, c.SkipArg, c.Skipped = code, arg, SkipText(code, arg)
 }
 
-func (e *engine) nobody(reason string) outcome {
+// step is a trace step giving a reason: its code, arguments and words.
+func (e *engine) step(code string, args ...string) leadrouter.RouteStep {
+	s := leadrouter.RouteStep{Code: code, Args: args}
+	s.Reason = ReasonText(code, args, e.dir.nameOf)
+	return s
+}
+
+func (e *engine) nobody(code string, args ...string) outcome {
 	if !e.trace {
 		return outcome{}
 	}
-	return outcome{step: leadrouter.RouteStep{Reason: reason}}
+	return outcome{step: e.step(code, args...)}
 }
 
 // skippedOnly is the outcome of a rule whose one candidate is skipped.
-func (e *engine) skippedOnly(pt *leadrouter.Partner, id, who, skipped string) outcome {
+func (e *engine) skippedOnly(pt *leadrouter.Partner, id, who, skipCode, skipArg string) outcome {
 	if !e.trace {
 		return outcome{}
 	}
-	c := leadrouter.RouteCandidate{ID: id, Skipped: skipped}
+	c := leadrouter.RouteCandidate{ID: id}
+	skip(&c, skipCode, skipArg)
 	if pt != nil {
 		c.Name = pt.Name
 	}
-	return outcome{step: leadrouter.RouteStep{Reason: who + " " + e.name(pt, id) + " is " + skipped, Candidates: []leadrouter.RouteCandidate{c}}}
+	out := outcome{step: e.step(ReasonSingleSkipped, who, id, skipCode, skipArg)}
+	out.step.Candidates = []leadrouter.RouteCandidate{c}
+	return out
 }
 
 // ownerString is an owner as "kind:id", for traces and reports.

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/leadrouter/leadrouter"
 )
 
@@ -91,7 +92,9 @@ func TestNoRuleAssigns(t *testing.T) {
 		{Rule: "t", Matched: true, Reason: "no partner territory includes BR; trying the next rule"},
 		{Rule: NoRule, Fired: true, Chosen: "leftovers", Reason: "no rule assigned the lead: it waits in the default queue leftovers"},
 	}}
-	if diff := cmp.Diff(want, d); diff != "" {
+	// The words are what this test is about; the codes behind them are
+	// TestStoredTraceRendersTheSameWords's.
+	if diff := cmp.Diff(want, d, cmpopts.IgnoreFields(leadrouter.RouteStep{}, "Code", "Args", "Then")); diff != "" {
 		t.Errorf("decision (-want +got):\n%s", diff)
 	}
 }

@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"strconv"
 
@@ -57,17 +56,18 @@ func (e *engine) checkAssignee(ctx context.Context, r *Rule, lv *leadView, pt *l
 	return stEligible, nil
 }
 
-// skipReason says why candidate id (in state) could not have lead lv.
-func skipReason(state uint8, limit int, lv *leadView, id string) string {
+// skipReason says why candidate id (in state) could not have lead lv: a
+// skip code and its argument.
+func skipReason(state uint8, limit int, lv *leadView, id string) (string, string) {
 	switch state {
 	case stExcluded:
-		return lv.excludedReason(id, "gave the lead up")
+		return SkipExcluded, lv.excludedWhy(id, "gave the lead up")
 	case stCapped:
-		return "at its daily cap of " + strconv.Itoa(limit)
+		return SkipCapped, strconv.Itoa(limit)
 	case stOtherTier:
-		return "not of a tier this rule takes"
+		return SkipOtherTier, ""
 	}
-	return ""
+	return "", ""
 }
 
 func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (outcome, error) {
@@ -80,11 +80,11 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 		case !e.trace:
 			return outcome{}, nil
 		case lv.country < 0:
-			return e.nobody("the lead's country " + quoteOrNone(lv.Country) + " is not a known ISO code, so no territory includes it"), nil
+			return e.nobody(ReasonCountryUnknownTerr, lv.Country), nil
 		case t == nil:
-			return e.nobody("no partner territory includes " + lv.countryCode), nil
+			return e.nobody(ReasonNoTerritory, lv.countryCode), nil
 		}
-		out := e.nobody("no active partner's territory includes " + lv.countryCode)
+		out := e.nobody(ReasonNoActiveTerritory, lv.countryCode)
 		out.step.Candidates = e.territoryCandidates(r, lv, t, nil, -1)
 		return out, nil
 	}
@@ -105,7 +105,7 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 		if !e.trace {
 			return outcome{}, nil
 		}
-		out := e.nobody("every partner of " + lv.countryCode + "'s territory is excluded or at its daily cap")
+		out := e.nobody(ReasonTerritoryAllSkipped, lv.countryCode)
 		out.step.Candidates = e.territoryCandidates(r, lv, t, state, -1)
 		return out, nil
 	}
@@ -115,9 +115,8 @@ func (e *engine) assignTerritory(ctx context.Context, r *Rule, lv *leadView) (ou
 	}
 	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: pt.ID, PartnerID: pt.ID}, fired: true}
 	if e.trace {
-		out.step = leadrouter.RouteStep{Chosen: pt.ID, Candidates: e.territoryCandidates(r, lv, t, state, chosen),
-			Reason: fmt.Sprintf("country %s: %s among the %d active partner(s) of its territory; position %d gives %s",
-				lv.countryCode, r.Strategy, len(t.active), pos, pt.Name)}
+		out.step = e.step(ReasonTerritoryPick, lv.countryCode, string(r.Strategy), strconv.Itoa(len(t.active)), strconv.FormatInt(int64(pos), 10), pt.ID)
+		out.step.Chosen, out.step.Candidates = pt.ID, e.territoryCandidates(r, lv, t, state, chosen)
 	}
 	return out, nil
 }
@@ -134,11 +133,12 @@ func (e *engine) territoryCandidates(r *Rule, lv *leadView, t *territory, state 
 		pt := &e.dir.partners[pi]
 		c := leadrouter.RouteCandidate{ID: pt.ID, Name: pt.Name}
 		if !active(pt) {
-			c.Skipped = "suspended"
+			skip(&c, SkipSuspended, "")
 		} else {
 			if state != nil && j != chosen {
 				limit, _ := capOf(r, pt)
-				c.Skipped = skipReason(state[j], limit, lv, pt.ID)
+				code, arg := skipReason(state[j], limit, lv, pt.ID)
+				skip(&c, code, arg)
 			}
 			j++
 		}
@@ -152,7 +152,8 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 	queueOwner := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: r.Queue}, fired: true}
 	if len(users) == 0 {
 		if e.trace {
-			queueOwner.step = leadrouter.RouteStep{Chosen: r.Queue, Reason: "queue " + r.Queue + " has no users: the lead waits in the queue"}
+			queueOwner.step = e.step(ReasonQueueEmpty, r.Queue)
+			queueOwner.step.Chosen = r.Queue
 		}
 		return queueOwner, nil
 	}
@@ -170,14 +171,15 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 		for i, u := range users {
 			candidates[i] = leadrouter.RouteCandidate{ID: u}
 			if i != chosen {
-				candidates[i].Skipped = skipReason(state[i], r.DailyCap, lv, u)
+				code, arg := skipReason(state[i], r.DailyCap, lv, u)
+				skip(&candidates[i], code, arg)
 			}
 		}
 	}
 	if chosen < 0 {
 		if e.trace {
-			queueOwner.step = leadrouter.RouteStep{Chosen: r.Queue, Candidates: candidates,
-				Reason: "every user of queue " + r.Queue + " is excluded or at the daily cap: the lead waits in the queue"}
+			queueOwner.step = e.step(ReasonQueueAllSkipped, r.Queue)
+			queueOwner.step.Chosen, queueOwner.step.Candidates = r.Queue, candidates
 		}
 		return queueOwner, nil
 	}
@@ -186,8 +188,8 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 	}
 	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: users[chosen]}, fired: true}
 	if e.trace {
-		out.step = leadrouter.RouteStep{Chosen: users[chosen], Candidates: candidates,
-			Reason: fmt.Sprintf("round robin among the %d user(s) of queue %s; position %d gives %s", len(users), r.Queue, pos, users[chosen])}
+		out.step = e.step(ReasonQueuePick, strconv.Itoa(len(users)), r.Queue, strconv.FormatInt(int64(pos), 10), users[chosen])
+		out.step.Chosen, out.step.Candidates = users[chosen], candidates
 	}
 	return out, nil
 }
