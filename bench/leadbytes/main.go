@@ -47,7 +47,13 @@ func run(nLeads, clients int) error {
 	if err != nil {
 		return err
 	}
-	defer func() { if os.Getenv("KEEP") == "" { os.RemoveAll(tmp) } else { fmt.Println("kept", tmp) } }()
+	defer func() {
+		if os.Getenv("KEEP") == "" {
+			os.RemoveAll(tmp)
+		} else {
+			fmt.Println("kept", tmp)
+		}
+	}()
 	path := filepath.Join(tmp, "bytes.db")
 	db, err := store.Open(ctx, "sqlite:"+path, store.Options{MatchKeys: match.Keys{}, AuditKey: []byte("leadbytes audit key, 32 bytes or more")})
 	if err != nil {
