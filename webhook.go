@@ -86,7 +86,7 @@ func WebhookPayload(name string, e Event) []byte {
 func withheldKey(k string) bool {
 	switch k {
 	case "first_name", "last_name", "name", "email", "contact_email", "phone", "title", "ip",
-		"trace", "candidates", "partner_name",
+		"trace", "steps", "candidates", "partner_name",
 		"reason", "override_reason", "decision_reason", "note", "message", "text",
 		"consent_text", "landing_url":
 		return true

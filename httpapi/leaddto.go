@@ -103,7 +103,7 @@ func NewLeadView(actor leadrouter.Actor, l leadrouter.Lead) LeadView {
 // who may not see them.
 var piiKeys = map[string]bool{
 	"first_name": true, "last_name": true, "name": true, "email": true, "phone": true, "phone_e164": true,
-	"contact": true, "contact_email": true, "ip": true, "candidates": true, "trace": true,
+	"contact": true, "contact_email": true, "ip": true, "candidates": true, "trace": true, "steps": true,
 	"partner_name": true, "old_owner": true, "new_owner": true, "owner": true, "reserved_partner_id": true,
 	"override_reason": true, "partner_id": true, "owner_partner_id": true, "decided_by": true,
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/match"
+	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
 )
 
@@ -336,9 +337,13 @@ func (s *Service) capture(ctx context.Context, tx *store.Tx, actor leadrouter.Ac
 	fill["landing_url"] = lead.LandingURL
 	fill["credited_pid"] = lead.CreditedPID
 	fill["attribution_model"] = lead.AttributionModel
+	// Compact events: lead_created keeps nothing the lead row holds, the
+	// decision is stored as codes (lookup renders both as they were);
+	// subscribers get the fields as before.
 	timeline = append(timeline,
-		store.NewEvent{Type: leadrouter.EventCreated, Data: fill},
-		store.NewEvent{Type: leadrouter.EventRouted, Data: map[string]any{"rule": dec.Rule, "owner": dec.Owner, "reserved_partner_id": dec.ReservedPartnerID, "trace": dec.Trace}},
+		store.NewEvent{Type: leadrouter.EventCreated, Data: leadrouter.CreatedEventStored(lead), Published: fill},
+		store.NewEvent{Type: leadrouter.EventRouted, Data: RoutedEventData(dec),
+			Published: map[string]any{"rule": dec.Rule, "owner": dec.Owner, "reserved_partner_id": dec.ReservedPartnerID, "trace": dec.Trace}},
 		store.NewEvent{Type: leadrouter.EventNurture, Data: map[string]any{"track": dec.NurtureTrack, "score": dec.Score}})
 	if sub.ConsentShare != nil {
 		timeline = append(timeline, store.NewEvent{Type: leadrouter.EventConsent, Data: map[string]any{"share": *sub.ConsentShare, "text": sub.ConsentText, "source": consentSource(sub), "ip": sub.IP}})
@@ -441,6 +446,14 @@ func (s *Service) recordResponse(ctx context.Context, tx *store.Tx, actor leadro
 		res.DuplicateOf, res.DuplicateKind = contactID, "contact"
 	}
 	return nil
+}
+
+// RoutedEventData is a routing decision as the routed event stores it:
+// the rule, owner and reserved partner, the policy version, and the trace
+// as codes (routing.StoreTrace) under "steps"; lookup renders the words.
+func RoutedEventData(dec leadrouter.Decision) map[string]any {
+	return map[string]any{"rule": dec.Rule, "owner": dec.Owner, "reserved_partner_id": dec.ReservedPartnerID,
+		"policy_version": dec.PolicyVersion, "steps": routing.StoreTrace(dec.Trace)}
 }
 
 type pendingEvent struct {

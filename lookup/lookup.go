@@ -108,6 +108,9 @@ func (s *Service) Timeline(ctx context.Context, actor leadrouter.Actor, id strin
 		if t.Events, err = tx.Timeline(ctx, t.Lead.ID); err != nil {
 			return err
 		}
+		if err := expandEvents(ctx, tx, t.Lead, t.Events); err != nil {
+			return err
+		}
 		var q request
 		q.owner(t.Lead.Owner)
 		q.events(t.Events)

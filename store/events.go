@@ -15,12 +15,17 @@ const insertEvents = `INSERT INTO events (subject, n, type, actor, data, at, pre
 type NewEvent struct {
 	Type string
 	Data any
+	// Published, when set, is the data webhook subscribers and the event
+	// hook get instead of Data: a compact event (a routing decision as
+	// codes, a lead's creation without the lead's fields) published with
+	// the fields it had before it was compact.
+	Published any
 }
 
 // AppendEvent adds an event to subject's timeline, chaining it to the
 // subject's previous event.
 func (tx *Tx) AppendEvent(ctx context.Context, subject, typ string, actor leadrouter.Actor, data any) (leadrouter.Event, error) {
-	events, err := tx.AppendEvents(ctx, subject, actor, NewEvent{typ, data})
+	events, err := tx.AppendEvents(ctx, subject, actor, NewEvent{Type: typ, Data: data})
 	if err != nil {
 		return leadrouter.Event{}, err
 	}
@@ -47,6 +52,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		prev = hashText(prevBytes)
 	}
 	out := make([]leadrouter.Event, 0, len(events))
+	published := make([]leadrouter.Event, 0, len(events))
 	args := make([]any, 0, 8*len(events))
 	for _, ne := range events {
 		raw := []byte("{}")
@@ -65,6 +71,13 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, hashBytes(e.PrevHash), hashBytes(e.Hash))
 		prev = e.Hash
 		out = append(out, e)
+		pub := e
+		if ne.Published != nil {
+			if pub.Data, err = json.Marshal(ne.Published); err != nil {
+				return nil, fmt.Errorf("encode %s event: %w", ne.Type, err)
+			}
+		}
+		published = append(published, pub)
 	}
 	// One statement for all of them: a lead's capture appends five.
 	if pending != nil {
@@ -77,7 +90,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 			return nil, fmt.Errorf("append %d events to %s: %w", len(out), subject, err)
 		}
 	}
-	for _, e := range out {
+	for _, e := range published {
 		if err := tx.enqueueWebhooks(ctx, e); err != nil {
 			return nil, err
 		}

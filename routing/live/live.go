@@ -210,13 +210,15 @@ func LoadDirectory(ctx context.Context, tx *store.Tx, policy *routing.Policy) (r
 
 // Route implements intake.Router.
 func (r *Router) Route(ctx context.Context, tx *store.Tx, in intake.RouteInput) (leadrouter.Decision, error) {
-	policy, _, _ := r.Policy()
+	policy, version, _ := r.Policy()
 	dir, err := r.directory(ctx, tx)
 	if err != nil {
 		return leadrouter.Decision{}, err
 	}
 	facts := routing.Facts{AccountOwnerPartnerID: in.AccountOwnerPartnerID, Exclude: in.Exclude, ExcludeReasons: in.ExcludeReasons}
-	return routing.Route(ctx, policy, dir, routing.Input{Lead: *in.Lead, Facts: facts}, txRotation{tx})
+	dec, err := routing.Route(ctx, policy, dir, routing.Input{Lead: *in.Lead, Facts: facts}, txRotation{tx})
+	dec.PolicyVersion = version
+	return dec, err
 }
 
 // Rescore implements intake.Router.
