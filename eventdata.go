@@ -24,8 +24,12 @@ func CreatedEventData(l Lead, stored json.RawMessage) json.RawMessage {
 	if _, verbose := kept["source"]; verbose {
 		return stored
 	}
+	var utm map[string]string // no parameters read back as none, as capture had them
+	if len(l.UTM) > 0 {
+		utm = l.UTM
+	}
 	d := map[string]any{"first_name": l.FirstName, "last_name": l.LastName, "email": l.Email, "phone": l.Phone,
-		"company": l.Company, "country": l.Country, "source": l.Source, "campaign": l.Campaign, "utm": l.UTM,
+		"company": l.Company, "country": l.Country, "source": l.Source, "campaign": l.Campaign, "utm": utm,
 		"landing_url": l.LandingURL, "credited_pid": l.CreditedPID, "attribution_model": l.AttributionModel}
 	if l.FormSlug != "" {
 		d["form"] = l.FormSlug
