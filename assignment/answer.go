@@ -191,7 +191,7 @@ func (s *Service) moveOn(ctx context.Context, tx *store.Tx, a leadrouter.Assignm
 	}
 	if _, err := tx.AppendEvent(ctx, lead.ID, leadrouter.EventOwnerChanged, leadrouter.System, map[string]any{
 		"old_owner": ownerData(old), "new_owner": ownerData(owner), "rule": rule, "rerouted": true,
-		"reason": "the partner " + why + " the lead", "trace": trace}); err != nil {
+		"reason": "the partner " + why + " the lead", "steps": trace}); err != nil {
 		return err
 	}
 	if owner.PartnerID == "" {

@@ -28,7 +28,8 @@ type Policy interface {
 }
 
 // Rerouter runs the policy again for a lead without the excluded partners
-// (routing/live.Router.Reroute): the new owner, the rule and its trace.
+// (routing/live.Router.Reroute): the new owner, the rule and its trace as
+// a timeline stores it (the event's "steps").
 type Rerouter func(ctx context.Context, tx *store.Tx, l leadrouter.Lead, exclude []string) (leadrouter.Owner, string, any, error)
 
 // Service runs the assignment use cases and jobs.

@@ -128,7 +128,7 @@ func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Acto
 		if owner != lead.Owner {
 			extra := map[string]any{"reason": "reassignment", "request_id": req.ID, "rule": rule, "by_role": string(actor.Role)}
 			if trace != nil {
-				extra["trace"] = trace
+				extra["steps"] = trace // the decision as codes: lookup renders the words
 			}
 			if err := s.applyOwner(ctx, tx, actor, &lead, owner, extra); err != nil {
 				return err
@@ -146,7 +146,7 @@ func (s *Service) ResolveReassignment(ctx context.Context, actor leadrouter.Acto
 		}
 		published := map[string]any{"reassignment": true, "request_id": req.ID, "rerouted": in.OwnerID == "", "by_role": string(actor.Role)}
 		if trace != nil {
-			published["trace"] = trace
+			published["steps"] = trace
 		}
 		return publishRouted(ctx, tx, actor, lead, previous, published)
 	})

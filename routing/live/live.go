@@ -229,7 +229,8 @@ func (r *Router) Rescore(ctx context.Context, tx *store.Tx, l *leadrouter.Lead) 
 }
 
 // Reroute re-runs routing for an existing lead without the given partners
-// (a reassignment request), advancing rotations in tx.
+// (a reassignment request), advancing rotations in tx. The trace comes as
+// a timeline stores it (routing.StoreTrace), for the event's "steps".
 func (r *Router) Reroute(ctx context.Context, tx *store.Tx, l leadrouter.Lead, exclude []string) (leadrouter.Owner, string, any, error) {
 	accountOwner := ""
 	if l.AccountID != "" {
@@ -264,7 +265,7 @@ func (r *Router) Reroute(ctx context.Context, tx *store.Tx, l leadrouter.Lead, e
 	if err != nil {
 		return leadrouter.Owner{}, "", nil, err
 	}
-	return dec.Owner, dec.Rule, dec.Trace, nil
+	return dec.Owner, dec.Rule, routing.StoreTrace(dec.Trace), nil
 }
 
 // txRotation is routing.Rotation on the database, inside a transaction.
