@@ -4,10 +4,10 @@ import "encoding/json"
 
 // CreatedEventStored is what a lead_created event keeps of a new lead:
 // nothing the lead row holds, except the kind of the form it came from,
-// which a later response may change on the lead (nil: nothing).
+// which a later response may change on the lead.
 func CreatedEventStored(l Lead) map[string]any {
 	if l.FormSlug == "" {
-		return nil
+		return map[string]any{}
 	}
 	return map[string]any{"form_kind": l.FormKind}
 }

@@ -1,9 +1,10 @@
 // Command leadbytes measures what one lead costs to store on SQLite: it
 // captures -leads new leads through the real capture path and group-commit
-// writer (the default policy, partners credited by PID on some, consent on
-// most, UTM parameters and a landing page on all) from 64 goroutines,
-// checkpoints the WAL, and divides the file by the number of leads. It
-// also prints the timeline's share: bytes of event data per type.
+// writer (the default policy, 20 partners in territories of two or three,
+// partners credited by PID on a third, consent on most, UTM parameters
+// and a landing page on all) from 64 goroutines, checkpoints the WAL, and
+// divides the file by the number of leads. It also prints where the bytes
+// go: each table and index, and event data per type.
 //
 //	go run ./bench/leadbytes [-leads 20000]
 package main
@@ -66,7 +67,9 @@ func run(nLeads, clients int) error {
 	var pids []string
 	for i := range 20 {
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			p, err := adminuc.CreatePartner(ctx, tx, admin, leadrouter.NewPartner{Name: fmt.Sprintf("Partner %02d GmbH", i), Countries: []string{"DE", "AT", "CH"}, Tier: "gold"})
+			// Territories of two or three partners each.
+			territory := []string{"DE", "AT", "CH", "FR", "NL", "GB", "IT", "ES"}[i%8]
+			p, err := adminuc.CreatePartner(ctx, tx, admin, leadrouter.NewPartner{Name: fmt.Sprintf("Partner %02d GmbH", i), Countries: []string{territory}, Tier: "gold"})
 			pids = append(pids, string(p.PID))
 			return err
 		}); err != nil {
