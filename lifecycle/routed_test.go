@@ -10,6 +10,7 @@ import (
 	"github.com/leadrouter/leadrouter/egress"
 	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lifecycle/lifecycletest"
+	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/routing/live"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
@@ -193,6 +194,20 @@ func TestLifecycleRerouteUpdatesRule(t *testing.T) {
 		if n.Actor != f.Users["admin"].ID || n.Data.Rule != "default" || n.Data.Owner != l.Owner || n.Data.PreviousOwner != lead.Owner ||
 			n.Data.Reassignment == nil || !*n.Data.Reassignment || !n.Data.Rerouted || n.Data.RequestID != req.ID || n.Data.Trace != nil {
 			t.Fatalf("re-route published %s", n.Raw)
+		}
+		// The re-route's trace is stored as codes and reads in words.
+		tl, err := lookup.New(svc.DB).Timeline(ctx, f.Actor("admin"), lead.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rendered := false
+		for _, e := range tl.Events {
+			if e.Type == leadrouter.EventOwnerChanged && strings.Contains(string(e.Data), `"trace":[`) {
+				rendered = strings.Contains(string(e.Data), `"reason":"the lead is not a response to an open lead"`) && !strings.Contains(string(e.Data), `"steps"`)
+			}
+		}
+		if !rendered {
+			t.Errorf("the re-route's trace does not read in words: %+v", tl.Events)
 		}
 
 		// Back to P1 by hand; P1 gives it up again through the support
