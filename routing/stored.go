@@ -1,24 +1,79 @@
 package routing
 
 import (
+	"encoding/json"
+	"fmt"
+
 	"github.com/leadrouter/leadrouter"
 )
 
 // StoredStep is a trace step as a timeline stores it: the rule, the
 // reason as a code and its parameters (see ReasonText), and the candidates
 // by id with their skip codes; no words and no names. RenderTrace turns
-// it back into the step explain showed.
+// it back into the step explain showed. In JSON it is an array, trailing
+// empty values left out: [rule, code, flags (1 matched, 2 fired), args,
+// chosen, then, candidates].
 type StoredStep struct {
-	Rule    string   `json:"rule"`
-	Matched bool     `json:"m,omitempty"`
-	Fired   bool     `json:"f,omitempty"`
-	Code    string   `json:"code"`
-	Args    []string `json:"args,omitempty"`
-	Then    string   `json:"then,omitempty"`
+	Rule    string
+	Matched bool
+	Fired   bool
+	Code    string
+	Args    []string
+	Then    string
 	// Candidates are [id], or [id, skip code] or [id, skip code, skip
 	// argument] for a skipped one.
-	Candidates [][]string `json:"cands,omitempty"`
-	Chosen     string     `json:"chosen,omitempty"`
+	Candidates [][]string
+	Chosen     string
+}
+
+// MarshalJSON writes the step as an array (see StoredStep).
+func (s StoredStep) MarshalJSON() ([]byte, error) {
+	flags := 0
+	if s.Matched {
+		flags |= 1
+	}
+	if s.Fired {
+		flags |= 2
+	}
+	fields := []any{s.Rule, s.Code, flags, s.Args, s.Chosen, s.Then, s.Candidates}
+	empty := func(v any) bool {
+		switch t := v.(type) {
+		case string:
+			return t == ""
+		case int:
+			return t == 0
+		case []string:
+			return len(t) == 0
+		case [][]string:
+			return len(t) == 0
+		}
+		return false
+	}
+	n := len(fields)
+	for n > 2 && empty(fields[n-1]) {
+		n--
+	}
+	return json.Marshal(fields[:n])
+}
+
+// UnmarshalJSON reads the array MarshalJSON writes.
+func (s *StoredStep) UnmarshalJSON(b []byte) error {
+	var fields []json.RawMessage
+	if err := json.Unmarshal(b, &fields); err != nil {
+		return err
+	}
+	var flags int
+	targets := []any{&s.Rule, &s.Code, &flags, &s.Args, &s.Chosen, &s.Then, &s.Candidates}
+	if len(fields) > len(targets) {
+		return fmt.Errorf("a stored trace step has %d fields", len(fields))
+	}
+	for i, raw := range fields {
+		if err := json.Unmarshal(raw, targets[i]); err != nil {
+			return fmt.Errorf("stored trace step: %w", err)
+		}
+	}
+	s.Matched, s.Fired = flags&1 != 0, flags&2 != 0
+	return nil
 }
 
 // StoreTrace is a decision's trace as a timeline stores it.
