@@ -103,6 +103,8 @@ type client struct {
 	base string
 	http *http.Client
 	csrf string
+	// lang, if set, is sent as Accept-Language.
+	lang string
 }
 
 func (tp *testPortal) MustClient(tb testing.TB) *client {
@@ -123,6 +125,9 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (c *client) do(req *http.Request) page {
 	c.tb.Helper()
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.tb.Fatalf("%s %s: %v", req.Method, req.URL, err)

@@ -102,6 +102,29 @@ func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error 
 	// The page shows the contact details (and the timeline carries them
 	// too): one entry, on the lead.
 	httpapi.RecordLeadReads(p.cfg.ReadLog, s.actor, store.ChannelPortal, store.ReadKindLead, data.Lead)
-	p.render(w, r, s, http.StatusOK, "lead", "Lead "+data.Lead.ID, data, nil)
+	p.render(w, r, s, http.StatusOK, "lead", leadTitle(data.Lead), data, nil)
 	return nil
+}
+
+// leadTitle names a lead as its reader may see it: the person and the
+// company, or the company alone while the contact details are withheld.
+func leadTitle(l httpapi.LeadView) string {
+	person := strings.TrimSpace(deref(l.FirstName) + " " + deref(l.LastName))
+	switch {
+	case l.Redacted || person == "":
+		if l.Company != "" {
+			return l.Company
+		}
+		return msg("Lead")
+	case l.Company != "":
+		return person + ", " + l.Company
+	}
+	return person
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
 }

@@ -25,9 +25,10 @@ import (
 	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
+	"golang.org/x/text/message/catalog"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/parts/*.html
 var templateFS embed.FS
 
 //go:embed static/style.css
@@ -85,7 +86,9 @@ type Portal struct {
 	db    *store.DB
 	log   *slog.Logger
 	pages map[string]*template.Template
-	mux   *http.ServeMux
+	// catalog holds the portal's words in every language (locales/).
+	catalog catalog.Catalog
+	mux     *http.ServeMux
 	// failedByAddr and failedByAccount count failed sign-ins, in the
 	// database: every server process spends the same budget.
 	failedByAddr, failedByAccount *intake.SharedLimiter
@@ -113,7 +116,11 @@ func New(cfg Config) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{cfg: cfg, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux(),
+	cat, err := loadCatalog(localeFS)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{cfg: cfg, catalog: cat, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux(),
 		// 20 failures per address and 10 per account every 15 minutes.
 		failedByAddr:    &intake.SharedLimiter{DB: cfg.DB, Prefix: "signin-addr:", Limit: 20, Window: 15 * time.Minute},
 		failedByAccount: &intake.SharedLimiter{DB: cfg.DB, Prefix: "signin-account:", Limit: 10, Window: 15 * time.Minute}}
@@ -123,7 +130,9 @@ func New(cfg Config) (*Portal, error) {
 
 // parseTemplates parses the layout with each page into its own set.
 func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(fsys, "templates/layout.html")
+	// Every page sees the layout and the shared parts (a page's sections
+	// that live in files of their own: templates/parts).
+	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(fsys, "templates/layout.html", "templates/parts/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("portal: parse layout: %w", err)
 	}

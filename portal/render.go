@@ -24,6 +24,8 @@ type view struct {
 	Notice string
 	Error  *formError
 	Data   any
+	// words: T (translate), Date (in the reader's zone), Lang.
+	words
 }
 
 type navLink struct {
@@ -55,7 +57,7 @@ func navFor(role leadrouter.Role) []navLink {
 	case leadrouter.RoleRelations, leadrouter.RoleAdmin, leadrouter.RolePAM:
 		links = append(links, navLink{Href: "/portal/conflicts", Label: "Conflicts"})
 	}
-	return append(links, navLink{Href: "/portal/notifications", Label: "Inbox"})
+	return append(links, navLink{Href: "/portal/notifications", Label: "Inbox"}, navLink{Href: "/portal/settings", Label: "Settings"})
 }
 
 func roleNav(role leadrouter.Role) []navLink {
@@ -193,16 +195,21 @@ var templateFuncs = template.FuncMap{
 // render executes page into a buffer first so a template error never
 // leaves half a page.
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, s *session, status int, page, title string, data any, formErr error) {
-	v := view{Title: title, Path: r.URL.Path, Data: data, Error: newFormError(formErr)}
+	v := view{Title: title, Path: r.URL.Path, Data: data, Error: newFormError(formErr), words: p.wordsFor(r, s)}
+	// Titles are catalogue texts, or a record's name (where a % is no verb).
+	v.Title = v.T(strings.ReplaceAll(title, "%", "%%"))
 	if s != nil {
 		v.Actor, v.CSRF, v.Email = s.actor, s.csrf, s.email
 		for _, l := range navFor(s.actor.Role) {
 			l.Current = l.Href == r.URL.Path
+			l.Label = v.T(l.Label)
 			v.Nav = append(v.Nav, l)
 		}
 	}
 	if n := r.URL.Query().Get("done"); n != "" {
-		v.Notice = notices[n]
+		if text, ok := notices[n]; ok {
+			v.Notice = v.T(text)
+		}
 	}
 	t, ok := p.pages[page]
 	if !ok {
@@ -217,6 +224,8 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, s *session, stat
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.Lang())
+	w.Header().Add("Vary", "Accept-Language")
 	if w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}

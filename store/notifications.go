@@ -97,6 +97,26 @@ func (tx *Tx) NotificationPrefs(ctx context.Context, userID string) (map[leadrou
 	if err := tx.QueryRow(ctx, `SELECT lang FROM users WHERE id = ?`, userID).Scan(&lang); err != nil {
 		return nil, "", notFound(err, "User")
 	}
+	return tx.notificationModes(ctx, userID, lang)
+}
+
+// UserSettings returns the language userID chose ("" when none: the
+// browser's is used) and their own time zone ("" when none).
+func (tx *Tx) UserSettings(ctx context.Context, userID string) (lang, zone string, err error) {
+	err = tx.QueryRow(ctx, `SELECT CASE WHEN lang_chosen THEN lang ELSE '' END, time_zone FROM users WHERE id = ?`, userID).Scan(&lang, &zone)
+	return lang, zone, notFound(err, "User")
+}
+
+// SetUserTimeZone stores the zone userID reads dates in ("" for their
+// partner's zone, or UTC).
+func (tx *Tx) SetUserTimeZone(ctx context.Context, userID, zone string) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET time_zone = ? WHERE id = ?`, zone, userID); err != nil {
+		return fmt.Errorf("save time zone: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) notificationModes(ctx context.Context, userID, lang string) (map[leadrouter.NotificationKind]leadrouter.DeliveryMode, string, error) {
 	rows, err := tx.Query(ctx, `SELECT kind, mode FROM notification_prefs WHERE user_id = ?`, userID)
 	if err != nil {
 		return nil, "", fmt.Errorf("notification preferences: %w", err)
@@ -123,8 +143,14 @@ func (tx *Tx) SetNotificationPrefs(ctx context.Context, userID string, modes map
 			return fmt.Errorf("save notification preference: %w", err)
 		}
 	}
-	if lang != "" {
-		if _, err := tx.Exec(ctx, `UPDATE users SET lang = ? WHERE id = ?`, lang, userID); err != nil {
+	switch lang {
+	case "":
+	case "auto": // the portal follows the browser; mail stays in the last language
+		if _, err := tx.Exec(ctx, `UPDATE users SET lang_chosen = false WHERE id = ?`, userID); err != nil {
+			return fmt.Errorf("save language: %w", err)
+		}
+	default:
+		if _, err := tx.Exec(ctx, `UPDATE users SET lang = ?, lang_chosen = true WHERE id = ?`, lang, userID); err != nil {
 			return fmt.Errorf("save language: %w", err)
 		}
 	}
