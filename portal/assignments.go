@@ -45,7 +45,7 @@ func (p *Portal) policy() *routing.Policy {
 // decline, and what it answered lately.
 func (p *Portal) assignments(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Assignments == nil {
-		return p.unavailable(w, r, s, "Assignments", "Partner answers")
+		return p.unavailable(w, r, s, "Assignments", msg("Partner answers"))
 	}
 	ctx := r.Context()
 	page, err := p.cfg.Assignments.List(ctx, s.actor, store.AssignmentFilter{Limit: 200})

@@ -35,7 +35,7 @@ type conflictsData struct {
 // claim with its partner and why it did or did not prevail.
 func (p *Portal) conflicts(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Conflicts == nil {
-		return p.unavailable(w, r, s, "Conflicts", "Channel conflicts")
+		return p.unavailable(w, r, s, "Conflicts", msg("Channel conflicts"))
 	}
 	ctx := r.Context()
 	page, err := p.cfg.Conflicts.List(ctx, s.actor, leadrouter.ConflictOpen, 200, "")

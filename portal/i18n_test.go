@@ -72,6 +72,13 @@ func portalTexts(t *testing.T) map[string]string {
 			texts[l.Label] = "navigation"
 		}
 	}
+	// Values a template shows translated with $.T (print .Value).
+	for _, v := range []string{string(leadrouter.PartnerActive), string(leadrouter.PartnerSuspended),
+		string(leadrouter.RegistrationApproved), string(leadrouter.RegistrationPending), string(leadrouter.RegistrationRejected), string(leadrouter.RegistrationExpired),
+		string(leadrouter.FlagGreen), string(leadrouter.FlagYellow), string(leadrouter.FlagRed),
+		string(leadrouter.ClaimRegistration), string(leadrouter.ClaimPID), string(leadrouter.ClaimAccountOwner), string(leadrouter.ClaimOpenRecord), string(leadrouter.ClaimRouted)} {
+		texts[v] = "a value shown translated"
+	}
 	for _, n := range notices {
 		texts[n] = "notices"
 	}

@@ -25,7 +25,7 @@ type inboxData struct {
 // inbox lists the signed-in user's notifications, newest first.
 func (p *Portal) inbox(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Notifications == nil {
-		return p.unavailable(w, r, s, "Inbox", "Notifications")
+		return p.unavailable(w, r, s, "Inbox", msg("Notifications"))
 	}
 	page, unread, err := p.cfg.Notifications.Inbox(r.Context(), s.actor, false, 100, "")
 	if err != nil {
@@ -86,7 +86,7 @@ func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request, s *session
 // settings shows how the user is told of each kind of change.
 func (p *Portal) settings(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Notifications == nil {
-		return p.unavailable(w, r, s, "Notification settings", "Notifications")
+		return p.unavailable(w, r, s, "Settings", msg("Notifications"))
 	}
 	prefs, err := p.cfg.Notifications.Preferences(r.Context(), s.actor)
 	if err != nil {

@@ -63,13 +63,13 @@ func describeRegistration(v httpapi.RegistrationView, asked bool) partnerRegistr
 	reviewed := v.Flag == leadrouter.FlagYellow && v.Status != leadrouter.RegistrationPending
 	switch {
 	case row.Extension == extensionApproved:
-		row.Decision = "Extension approved by Partner Relations"
+		row.Decision = msg("Extension approved by Partner Relations")
 	case row.Extension == extensionRefused:
-		row.Decision = "Extension refused by Partner Relations"
+		row.Decision = msg("Extension refused by Partner Relations")
 	case reviewed && v.Status == leadrouter.RegistrationRejected:
-		row.Decision = "Rejected by Partner Relations"
+		row.Decision = msg("Rejected by Partner Relations")
 	case reviewed:
-		row.Decision = "Approved by Partner Relations"
+		row.Decision = msg("Approved by Partner Relations")
 	}
 	return row
 }
@@ -115,7 +115,7 @@ func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *se
 // register a prospect.
 func (p *Portal) registrations(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Registrations == nil {
-		return p.unavailable(w, r, s, "Registrations", "Prospect registration")
+		return p.unavailable(w, r, s, "Registrations", msg("Prospect registration"))
 	}
 	return p.registrationsPage(w, r, s, http.StatusOK, registrationsData{}, nil)
 }
@@ -286,7 +286,7 @@ func newApprovalRow(names *lookup.Names, actor leadrouter.Actor, reg leadrouter.
 // requested extensions.
 func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Registrations == nil {
-		return p.unavailable(w, r, s, "Approvals", "Prospect registration")
+		return p.unavailable(w, r, s, "Approvals", msg("Prospect registration"))
 	}
 	return p.approvalsPage(w, r, s, http.StatusOK, nil)
 }

@@ -143,7 +143,7 @@ func (p *Portal) opportunities(w http.ResponseWriter, r *http.Request, s *sessio
 // to their reserved partner.
 func (p *Portal) handoffs(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Lifecycle == nil {
-		return p.unavailable(w, r, s, "Hand-off queue", "Opportunity hand-off")
+		return p.unavailable(w, r, s, "Hand-off queue", msg("Opportunity hand-off"))
 	}
 	data, err := p.listOpportunities(r.Context(), s.actor, store.OpportunityFilter{Status: leadrouter.OppHandoffPending})
 	if err != nil {
@@ -249,7 +249,7 @@ func eachPage[T any](list func(cursor string) (store.Page[T], error), fn func(T)
 // reassignments is the admin's queue of open reassignment requests.
 func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Lifecycle == nil {
-		return p.unavailable(w, r, s, "Reassignment requests", "Reassignment")
+		return p.unavailable(w, r, s, "Reassignment requests", msg("Reassignment"))
 	}
 	ctx := r.Context()
 	var data reassignmentsData
