@@ -3,7 +3,13 @@
 // realistic preload (1M leads, 100k accounts by default), and the p99 of
 // match lookups under that data.
 //
-//	go run ./bench/ingest [-db sqlite:/path/bench.db | -db postgres://…] [-leads 1000000] [-accounts 100000]
+//	go run ./bench/ingest [-db sqlite,postgres://…] [-leads 1000000] [-accounts 100000]
+//
+// -db is a comma-separated list of stores, each measured in turn in the
+// same command ("sqlite" alone is a SQLite file in a temporary directory);
+// the last lines are a table of the stores side by side: explained/s,
+// stored/s, stored/explained (the issue's bar: ≥ 0.5) and the bytes each
+// stored lead added to the database.
 //
 // It builds and starts `leadrouter serve` as a separate process (so its
 // peak RSS can be read from /proc), drives POST /api/v1/leads with -clients
@@ -41,7 +47,7 @@ import (
 )
 
 func main() {
-	dbURL := flag.String("db", "", "database (default: a SQLite file in a temporary directory)")
+	dbURLs := flag.String("db", "sqlite", "comma-separated databases to measure in turn: sqlite (a file in a temporary directory), sqlite:/path, postgres://…")
 	nLeads := flag.Int("leads", 1_000_000, "leads to preload")
 	nAccounts := flag.Int("accounts", 100_000, "accounts to preload")
 	clients := flag.Int("clients", 64, "concurrent API clients")
@@ -49,20 +55,46 @@ func main() {
 	bin := flag.String("bin", "", "prebuilt leadrouter binary (default: build ./cmd/leadrouter)")
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
 	flag.Parse()
-	if err := run(*dbURL, *nLeads, *nAccounts, *clients, *duration, *bin, *reuse); err != nil {
-		fmt.Fprintln(os.Stderr, "ingest:", err)
-		os.Exit(1)
+	var results []result
+	for _, dbURL := range strings.Split(*dbURLs, ",") {
+		res, err := run(strings.TrimSpace(dbURL), *nLeads, *nAccounts, *clients, *duration, *bin, *reuse)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ingest:", err)
+			os.Exit(1)
+		}
+		results = append(results, res)
+	}
+	fmt.Printf("\n%d leads preloaded, %d clients, %s a load\n", *nLeads, *clients, *duration)
+	fmt.Println("| store | explained/s | stored/s | stored/explained (bar ≥ 0.5) | bytes per stored lead |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, r := range results {
+		fmt.Printf("| %s | %.0f | %.0f | %.2f | %.0f |\n", r.engine, r.explained, r.stored, r.stored/r.explained, r.bytesPerLead)
 	}
 }
 
-func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string, reuse bool) error {
+// result is one store's figures.
+type result struct {
+	engine            store.Engine
+	explained, stored float64
+	bytesPerLead      float64
+}
+
+func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string, reuse bool) (result, error) {
+	res, err := measure(dbURL, nLeads, nAccounts, clients, duration, bin, reuse)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", dbURL, err)
+	}
+	return res, nil
+}
+
+func measure(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string, reuse bool) (res result, err error) {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "lr-ingest-")
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer os.RemoveAll(tmp)
-	if dbURL == "" {
+	if dbURL == "" || dbURL == "sqlite" {
 		dbURL = "sqlite:" + filepath.Join(tmp, "bench.db")
 	}
 	if bin == "" {
@@ -70,22 +102,22 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		build := exec.Command("go", "build", "-o", bin, "./cmd/leadrouter")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("build: %w", err)
+			return res, fmt.Errorf("build: %w", err)
 		}
 	}
 	db, err := store.Open(ctx, dbURL, store.Options{MatchKeys: match.Keys{}})
 	if err != nil {
-		return err
+		return res, err
 	}
 	if _, err := db.Migrate(ctx); err != nil {
-		return err
+		return res, err
 	}
 	start := time.Now()
 	var token string
 	var have int
 	if reuse {
 		if err := db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&have) }); err != nil {
-			return err
+			return res, err
 		}
 	}
 	if reuse && have >= nLeads {
@@ -99,7 +131,7 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		fmt.Printf("preloaded %d leads and %d accounts in %s\n", nLeads, nAccounts, time.Since(start).Round(time.Second))
 	}
 	if err != nil {
-		return err
+		return res, err
 	}
 	if db.Engine() == store.Postgres {
 		// What autovacuum does on a live server: statistics of the
@@ -108,12 +140,12 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		// heap for every row. VACUUM cannot run in a transaction.
 		pg, err := sql.Open("pgx", dbURL)
 		if err != nil {
-			return err
+			return res, err
 		}
 		_, err = pg.ExecContext(ctx, "VACUUM ANALYZE")
 		pg.Close()
 		if err != nil {
-			return fmt.Errorf("vacuum: %w", err)
+			return res, fmt.Errorf("vacuum: %w", err)
 		}
 	}
 
@@ -123,7 +155,7 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		// transactions at the same concurrency.
 		db.Close()
 		if bare, err = pgbenchInserts(dbURL, clients, duration); err != nil {
-			return err
+			return res, err
 		}
 		fmt.Printf("reference: pgbench single-row INSERT transactions, %d clients: %.0f tps\n", clients, bare)
 	} else {
@@ -133,30 +165,38 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		_, path, _ := store.ParseURL(dbURL)
 		path, _, _ = strings.Cut(path, "?")
 		if bare, err = bareLoop(ctx, path, duration); err != nil {
-			return err
+			return res, err
 		}
 		fmt.Printf("reference: one bare SQLite insert-one-row-per-commit loop (synchronous=FULL): %.0f rows/s\n", bare)
 	}
 
+	sizeBefore, leadsBefore, err := footprint(ctx, dbURL)
+	if err != nil {
+		return res, err
+	}
+
 	addr := "127.0.0.1:18931"
-	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "warn", "--debug-addr", "127.0.0.1:18932")
+	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "error", "--debug-addr", "127.0.0.1:18932",
+		"--audit-key-file", filepath.Join(tmp, "bench.audit-key"))
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	if err := srv.Start(); err != nil {
-		return err
+		return res, err
 	}
-	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }) }
+	defer stop()
 	base := "http://" + addr
 	if err := waitReady(base); err != nil {
-		return err
+		return res, err
 	}
 	// Match lookups first, on the preloaded data (after a warm-up), then
 	// the ingestion load.
 	if _, err := matchLatency(base, token, 2000, 1); err != nil {
-		return err
+		return res, err
 	}
 	matchP99, err := matchLatency(base, token, 5000, 2)
 	if err != nil {
-		return err
+		return res, err
 	}
 	// The ceiling: the same leads through POST /api/v1/routing/explain,
 	// which runs everything capture does before it writes (auth, decoding,
@@ -165,11 +205,11 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 	// ingestion faster than this.
 	ceil, _, err := drive(base, token, clients, duration, "/api/v1/routing/explain", true)
 	if err != nil {
-		return err
+		return res, err
 	}
 	rate, lat, err := drive(base, token, clients, duration, "/api/v1/leads", false)
 	if err != nil {
-		return err
+		return res, err
 	}
 	rss := peakRSS(srv.Process.Pid)
 	bar := 3.0
@@ -181,7 +221,67 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 	fmt.Printf("ratio: %.2fx the reference (bar: %gx)\n", rate/bare, bar)
 	fmt.Printf("GET /api/v1/matches p99: %s (bar: 2ms)\n", matchP99)
 	fmt.Printf("server peak RSS: %d MB (bar: 250 MB)\n", rss/1024)
-	return nil
+	// What the stored leads added on disk: the server stops (SQLite
+	// checkpoints its WAL on close), then the database's size is compared
+	// with its size before the load.
+	stop()
+	sizeAfter, leadsAfter, err := footprint(ctx, dbURL)
+	if err != nil {
+		return res, err
+	}
+	res = result{engine: engineOf(dbURL), explained: ceil, stored: rate}
+	if n := leadsAfter - leadsBefore; n > 0 {
+		res.bytesPerLead = float64(sizeAfter-sizeBefore) / float64(n)
+		fmt.Printf("on disk: %d leads stored took %d bytes: %.0f bytes a lead (bar: ≤ 1,500 on SQLite)\n", n, sizeAfter-sizeBefore, res.bytesPerLead)
+	}
+	return res, nil
+}
+
+func engineOf(dbURL string) store.Engine {
+	if strings.HasPrefix(dbURL, "postgres") {
+		return store.Postgres
+	}
+	return store.SQLite
+}
+
+// footprint is the database's size in bytes and its number of leads. On
+// SQLite the size is the file and its WAL after a checkpoint; on
+// PostgreSQL, every table of the schema with its indexes and TOAST.
+func footprint(ctx context.Context, dbURL string) (size int64, leads int64, err error) {
+	db, err := store.Open(ctx, dbURL, store.Options{MatchKeys: match.Keys{}})
+	if err != nil {
+		return 0, 0, err
+	}
+	err = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&leads) })
+	if err != nil {
+		db.Close()
+		return 0, 0, err
+	}
+	if db.Engine() == store.Postgres {
+		err = db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+				WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace`).Scan(&size)
+		})
+		db.Close()
+		return size, leads, err
+	}
+	db.Close()
+	_, path, _ := store.ParseURL(dbURL)
+	path, _, _ = strings.Cut(path, "?")
+	plain, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer plain.Close()
+	if _, err := plain.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return 0, 0, err
+	}
+	for _, f := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(f); err == nil {
+			size += st.Size()
+		}
+	}
+	return size, leads, nil
 }
 
 var countries = []string{"US", "US", "US", "US", "DE", "DE", "GB", "FR", "BE", "NL", "CA", "BR", "AT", "CH", "AU"}
