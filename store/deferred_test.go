@@ -252,3 +252,67 @@ func TestBatchItemsAreIsolated(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchReadsPartnersOnce: in a batch the system's reads of a partner
+// and of the recipients of a notification are made once (the writer's
+// items repeat them, and on PostgreSQL each is a round trip); a copy
+// handed out is the caller's own; outside a batch every read is fresh.
+func TestBatchReadsPartnersOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var id string
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			id = leadrouter.NewID("ptr")
+			return tx.InsertPartner(ctx, leadrouter.Partner{ID: id, Name: "Cached GmbH", PID: "CACHED01", Status: leadrouter.PartnerActive, TimeZone: "UTC", Weight: 1,
+				Countries: []string{"DE"}, Domains: []string{"cached.example"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rename := func(tx *store.Tx, name string) {
+			if _, err := tx.Exec(ctx, `UPDATE partners SET name = ? WHERE id = ?`, name, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err = db.RunBatch(func(b *store.Batch) error {
+			return b.Item(ctx, func(tx *store.Tx) error {
+				first, err := tx.Partner(ctx, leadrouter.System, id)
+				if err != nil {
+					return err
+				}
+				first.Countries[0] = "XX" // the caller's copy
+				rename(tx, "Renamed GmbH")
+				again, err := tx.Partner(ctx, leadrouter.System, id)
+				if err != nil {
+					return err
+				}
+				if again.Name != "Cached GmbH" || again.Countries[0] != "DE" {
+					t.Errorf("second read in the batch: %q %v, want the first read, unchanged", again.Name, again.Countries)
+				}
+				r1, err := tx.Recipients(ctx, leadrouter.NotifyLeadAssigned, id, "")
+				if err != nil {
+					return err
+				}
+				r2, err := tx.Recipients(ctx, leadrouter.NotifyLeadAssigned, id, "")
+				if err != nil || len(r1) != len(r2) {
+					t.Errorf("recipients %v then %v (%v)", r1, r2, err)
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			p, err := tx.Partner(ctx, leadrouter.System, id)
+			if err == nil && p.Name != "Renamed GmbH" {
+				t.Errorf("outside a batch: %q, want the stored name", p.Name)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -173,6 +175,25 @@ type Recipient struct {
 // Recipients returns the users of partnerID (partner users) or of role
 // (with partnerID empty), or the users ids, with their choice for kind.
 func (tx *Tx) Recipients(ctx context.Context, kind leadrouter.NotificationKind, partnerID string, role leadrouter.Role, ids ...string) ([]Recipient, error) {
+	// In a batch (the intake writer), one read a kind and audience.
+	var key string
+	if d := tx.deferred; d != nil {
+		key = string(kind) + "\x00" + partnerID + "\x00" + string(role) + "\x00" + strings.Join(ids, ",")
+		if r, ok := d.recipients[key]; ok {
+			return slices.Clone(r), nil
+		}
+	}
+	out, err := tx.recipients(ctx, kind, partnerID, role, ids...)
+	if err == nil && tx.deferred != nil {
+		if tx.deferred.recipients == nil {
+			tx.deferred.recipients = map[string][]Recipient{}
+		}
+		tx.deferred.recipients[key] = slices.Clone(out)
+	}
+	return out, err
+}
+
+func (tx *Tx) recipients(ctx context.Context, kind leadrouter.NotificationKind, partnerID string, role leadrouter.Role, ids ...string) ([]Recipient, error) {
 	q := `SELECT u.id, u.email, u.name, u.role, COALESCE(u.partner_id, ''), u.lang, COALESCE(p.mode, '')
 		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = ? WHERE `
 	args := []any{kind}

@@ -54,6 +54,7 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long to drive each load")
 	bin := flag.String("bin", "", "prebuilt leadrouter binary (default: build ./cmd/leadrouter)")
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
+	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (explain-ENGINE.pprof, store-ENGINE.pprof)")
 	flag.Parse()
 	var results []result
 	for _, dbURL := range strings.Split(*dbURLs, ",") {
@@ -70,6 +71,38 @@ func main() {
 	for _, r := range results {
 		fmt.Printf("| %s | %.0f | %.0f | %.2f | %.0f |\n", r.engine, r.explained, r.stored, r.stored/r.explained, r.bytesPerLead)
 	}
+}
+
+// profileDir, if set, receives the server's CPU profiles.
+var profileDir string
+
+// profiled runs load while the server's CPU profile of d is taken into
+// profileDir/name.pprof (when profileDir is set).
+func profiled(name string, d time.Duration, load func() error) error {
+	if profileDir == "" {
+		return load()
+	}
+	done := make(chan error, 1)
+	go func() {
+		secs := max(int(d.Seconds())-1, 1)
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:18932/debug/pprof/profile?seconds=%d", secs))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(profileDir, name+".pprof"))
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			f.Close()
+		}
+		done <- err
+	}()
+	err := load()
+	if perr := <-done; err == nil && perr != nil {
+		err = fmt.Errorf("profile: %w", perr)
+	}
+	return err
 }
 
 // result is one store's figures.
@@ -203,11 +236,19 @@ func measure(dbURL string, nLeads, nAccounts, clients int, duration time.Duratio
 	// validation, attribution, account matching, the duplicate check,
 	// routing) and writes nothing. No write path, however light, makes
 	// ingestion faster than this.
-	ceil, _, err := drive(base, token, clients, duration, "/api/v1/routing/explain", true)
+	var ceil, rate float64
+	var lat [2]time.Duration
+	err = profiled("explain-"+string(engineOf(dbURL)), duration, func() (err error) {
+		ceil, _, err = drive(base, token, clients, duration, "/api/v1/routing/explain", true)
+		return err
+	})
 	if err != nil {
 		return res, err
 	}
-	rate, lat, err := drive(base, token, clients, duration, "/api/v1/leads", false)
+	err = profiled("store-"+string(engineOf(dbURL)), duration, func() (err error) {
+		rate, lat, err = drive(base, token, clients, duration, "/api/v1/leads", false)
+		return err
+	})
 	if err != nil {
 		return res, err
 	}
