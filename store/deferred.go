@@ -221,23 +221,41 @@ func (b *Batch) Flush(ctx context.Context) error {
 // deferred alike, and the batch goes on with the next item; a panic comes
 // back as an internal error. A transient error is returned as it is: the
 // caller gives it back to RunBatch, which runs the whole batch again.
+//
+// The savepoint is taken before the item's first statement that writes
+// (Tx.beforeWrite): an item that only reads and defers its rows, as one
+// that creates a lead does, costs no round trip for it. Should such an
+// item fail on a statement of PostgreSQL's (which aborts the whole
+// transaction), the batch is run again: nothing of it can commit.
 func (b *Batch) Item(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	tx := b.tx
-	if _, err := tx.Exec(ctx, `SAVEPOINT item`); err != nil {
-		return fmt.Errorf("savepoint: %w", translate(err))
-	}
+	state := &itemState{}
+	tx.item = state
 	snap := tx.deferred.snapshot()
 	after := len(tx.afterCommit)
 	defer func() {
+		tx.item = nil
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in a write: %v", p)
+		}
+		if state.broken != nil {
+			err = errRetry{state.broken}
 		}
 		if err == nil || isRetryable(err) {
 			return
 		}
-		if _, rbErr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT item`); rbErr != nil {
-			err = fmt.Errorf("%w (and rolling it back: %v)", err, rbErr)
-			return
+		if state.savepoint {
+			if _, rbErr := tx.tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT item`); rbErr != nil {
+				err = fmt.Errorf("%w (and rolling it back: %v)", err, rbErr)
+				return
+			}
+		} else if tx.db.engine == Postgres {
+			// Nothing written to roll back; but a failed statement leaves
+			// PostgreSQL's transaction aborted, which a probe tells.
+			if _, probe := tx.tx.ExecContext(context.WithoutCancel(ctx), `SAVEPOINT item`); probe != nil {
+				err = errRetry{fmt.Errorf("%w (the transaction is aborted: the batch runs again)", err)}
+				return
+			}
 		}
 		tx.deferred.restore(snap)
 		tx.afterCommit = tx.afterCommit[:after]

@@ -316,3 +316,78 @@ func TestBatchReadsPartnersOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchItemSavepointsAreLazy: an item takes its savepoint before its
+// first write, so one that failed after an upsert (a rotation's first
+// use in the batch) gives the position back, and one that failed after
+// reading only rolls nothing back — in particular not the item before
+// it. On PostgreSQL a failed statement aborts the transaction: the batch
+// runs again and the items that succeed commit once.
+func TestBatchItemSavepointsAreLazy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		runs := 0
+		var errs [4]error
+		err := db.RunBatch(func(b *store.Batch) error {
+			runs++
+			errs[0] = b.Item(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO rotations (key, position) VALUES ('kept', 7)`)
+				return err
+			})
+			errs[1] = b.Item(ctx, func(tx *store.Tx) error {
+				if _, err := tx.NextRotation(ctx, "given-back"); err != nil {
+					return err
+				}
+				return leadrouter.Errorf(leadrouter.EINVALID, "no")
+			})
+			errs[2] = b.Item(ctx, func(tx *store.Tx) error {
+				var n int
+				if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM rotations`).Scan(&n); err != nil {
+					return err
+				}
+				return leadrouter.Errorf(leadrouter.EINVALID, "read, then refused")
+			})
+			errs[3] = b.Item(ctx, func(tx *store.Tx) error {
+				if runs > 1 {
+					return nil
+				}
+				var n int
+				return tx.QueryRow(ctx, `SELECT 1 / (SELECT COUNT(*) FROM rotations WHERE key = 'none')`).Scan(&n)
+			})
+			for _, err := range errs {
+				if err != nil && strings.Contains(err.Error(), "transient") {
+					return err // RunBatch runs it again
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs[0] != nil || leadrouter.ErrorCode(errs[1]) != leadrouter.EINVALID || leadrouter.ErrorCode(errs[2]) != leadrouter.EINVALID {
+			t.Fatalf("items' outcomes: %v", errs)
+		}
+		if engine == store.Postgres && runs != 2 {
+			t.Errorf("PostgreSQL ran the batch %d times, want 2 (the division by zero aborts the first)", runs)
+		}
+		got := map[string]int64{}
+		_ = db.View(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT key, position FROM rotations`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k string
+				var p int64
+				_ = rows.Scan(&k, &p)
+				got[k] = p
+			}
+			return rows.Err()
+		})
+		if fmt.Sprint(got) != "map[kept:7]" {
+			t.Fatalf("rotations %v, want the first item's row only", got)
+		}
+	})
+}
