@@ -3,6 +3,7 @@ package portal_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -96,8 +97,11 @@ func TestAdminPages(t *testing.T) {
 			t.Fatalf("routing: %d\n%s", pg.Status, pg.Body)
 		}
 		ex := c.Post("/portal/admin/routing/explain", url.Values{"email": {"x@brandnew.example"}, "last_name": {"X"}, "company": {"Brand New"}, "country": {"BE"}, "source": {"web_form"}})
-		if ex.Status != http.StatusOK || !strings.Contains(ex.Body, "<dt>Rule</dt><dd>international</dd>") {
-			t.Fatalf("explain: %d\n%s", ex.Status, ex.Body)
+		if ex.Status != http.StatusOK || !strings.Contains(ex.Body, "<dt>Rule</dt><dd>international</dd>") || regexp.MustCompile(`<dd>[^<]*(ptr|usr)_`).MatchString(ex.Body) {
+			t.Fatalf("explain (the rule, and its owner by name): %d\n%s", ex.Status, ex.Body)
+		}
+		if pg := c.Get("/portal/admin/routing"); !strings.Contains(pg.Body, "Admin") || strings.Contains(pg.Body, "<td>usr_") {
+			t.Fatalf("the policy's history names its authors:\n%s", pg.Body)
 		}
 		for _, path := range []string{"/portal/admin/reassignments", "/portal/handoffs", "/portal/approvals", "/portal/admin/users"} {
 			if pg := c.Get(path); pg.Status != http.StatusOK {
