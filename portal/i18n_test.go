@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/store"
 )
 
 var (
@@ -76,6 +77,7 @@ func portalTexts(t *testing.T) map[string]string {
 	for _, v := range []string{string(leadrouter.PartnerActive), string(leadrouter.PartnerSuspended),
 		string(leadrouter.RegistrationApproved), string(leadrouter.RegistrationPending), string(leadrouter.RegistrationRejected), string(leadrouter.RegistrationExpired),
 		string(leadrouter.FlagGreen), string(leadrouter.FlagYellow), string(leadrouter.FlagRed),
+		string(store.ChannelAPI), string(store.ChannelPortal), string(store.ChannelExport), store.ReadKindLead, store.ReadKindTimeline, store.ReadKindOpportunity,
 		string(leadrouter.ClaimRegistration), string(leadrouter.ClaimPID), string(leadrouter.ClaimAccountOwner), string(leadrouter.ClaimOpenRecord), string(leadrouter.ClaimRouted)} {
 		texts[v] = "a value shown translated"
 	}

@@ -73,6 +73,8 @@ type leadData struct {
 	// details, newest first.
 	Reads     []store.ContactRead
 	ShowReads bool
+	// ReaderNames names the users of Reads.
+	ReaderNames map[string]string
 }
 
 // lead shows one lead with its owner and timeline. A partner asking for a
@@ -95,6 +97,18 @@ func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error 
 			return err
 		}
 		data.Reads, data.ShowReads = reads.Items, true
+		var readers []string
+		for _, r := range reads.Items {
+			readers = append(readers, r.UserID)
+		}
+		names, err := p.cfg.Lookup.People(ctx, s.actor, nil, readers)
+		if err != nil {
+			return err
+		}
+		data.ReaderNames = map[string]string{}
+		for _, id := range readers {
+			data.ReaderNames[id] = names.User(id)
+		}
 	}
 	if err := p.leadActions(ctx, s, t.Lead, &data); err != nil {
 		return err
