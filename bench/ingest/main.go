@@ -18,6 +18,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -54,6 +55,7 @@ func main() {
 	duration := flag.Duration("duration", 20*time.Second, "how long to drive each load")
 	bin := flag.String("bin", "", "prebuilt leadrouter binary (default: build ./cmd/leadrouter)")
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
+	flag.IntVar(&importRows, "import", 0, "after the API load, import this many new leads with `leadrouter import leads` into the same store and compare its rows/s with the API's stored/s (the bar: ≥ 0.5)")
 	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (explain-ENGINE.pprof, store-ENGINE.pprof)")
 	flag.Parse()
 	var results []result
@@ -66,15 +68,22 @@ func main() {
 		results = append(results, res)
 	}
 	fmt.Printf("\n%d leads preloaded, %d clients, %s a load\n", *nLeads, *clients, *duration)
-	fmt.Println("| store | explained/s | stored/s | stored/explained (bar ≥ 0.5) | bytes per stored lead |")
-	fmt.Println("|---|---|---|---|---|")
+	fmt.Println("| store | explained/s | stored/s | stored/explained (bar ≥ 0.5) | bytes per stored lead | import rows/s | import/stored (bar ≥ 0.5) |")
+	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, r := range results {
-		fmt.Printf("| %s | %.0f | %.0f | %.2f | %.0f |\n", r.engine, r.explained, r.stored, r.stored/r.explained, r.bytesPerLead)
+		imp, ratio := "–", "–"
+		if r.imported > 0 {
+			imp, ratio = fmt.Sprintf("%.0f (%d rows)", r.imported, importRows), fmt.Sprintf("%.2f", r.imported/r.stored)
+		}
+		fmt.Printf("| %s | %.0f | %.0f | %.2f | %.0f | %s | %s |\n", r.engine, r.explained, r.stored, r.stored/r.explained, r.bytesPerLead, imp, ratio)
 	}
 }
 
 // profileDir, if set, receives the server's CPU profiles.
 var profileDir string
+
+// importRows, if set, is the size of the CSV file imported after the load.
+var importRows int
 
 // profiled runs load while the server's CPU profile of d is taken into
 // profileDir/name.pprof (when profileDir is set).
@@ -110,6 +119,7 @@ type result struct {
 	engine            store.Engine
 	explained, stored float64
 	bytesPerLead      float64
+	imported          float64 // rows/s of the CSV import, if run
 }
 
 func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string, reuse bool) (result, error) {
@@ -275,7 +285,48 @@ func measure(dbURL string, nLeads, nAccounts, clients int, duration time.Duratio
 		res.bytesPerLead = float64(sizeAfter-sizeBefore) / float64(n)
 		fmt.Printf("on disk: %d leads stored took %d bytes: %.0f bytes a lead (bar: ≤ 1,500 on SQLite)\n", n, sizeAfter-sizeBefore, res.bytesPerLead)
 	}
+	if importRows > 0 {
+		if res.imported, err = importCSV(bin, dbURL, tmp, importRows); err != nil {
+			return res, err
+		}
+		fmt.Printf("import: %d new leads from a CSV file: %.0f rows/s = %.2f of the API's stored rate (bar: ≥ 0.5)\n", importRows, res.imported, res.imported/rate)
+	}
 	return res, nil
+}
+
+// importCSV writes n new leads (some e-mails twice, as CRM exports have
+// them) to a CSV file and times `leadrouter import leads` on it.
+func importCSV(bin, dbURL, tmp string, n int) (float64, error) {
+	path := filepath.Join(tmp, "import.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "First Name,Last Name,Email,Company,Country,Job Title,Lead Source")
+	run := time.Now().UnixNano()
+	for i := range n {
+		person := i
+		if i%50 == 49 {
+			person = i - 1 // a duplicate row: a response on the lead before
+		}
+		fmt.Fprintf(w, "Imp,Row%d,imp%d-%d@company%d.example,%s,%s,Buyer,trade_show\n", person, run, person, r.IntN(5000), company(r, r.IntN(5000)), countries[r.IntN(len(countries))])
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(bin, "import", "leads", path, "--db", dbURL, "--report", os.DevNull)
+	cmd.Env = append(os.Environ(), "LEADROUTER_AUDIT_KEY_FILE="+filepath.Join(tmp, "bench.audit-key"))
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("import: %w", err)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
 }
 
 func engineOf(dbURL string) store.Engine {
