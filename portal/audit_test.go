@@ -49,16 +49,18 @@ func (b *browser) Check(what string) {
 	defer cancel()
 	// The portal's CSP forbids scripts it did not serve: the test
 	// injects axe through the DevTools protocol, which CSP does not govern.
-	if err := chromedp.Do(ctx, chromedp.WaitReady(css("body"))); err != nil {
-		b.t.Fatalf("%s: %v", what, err)
-	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](src+"\n;0")); err != nil {
-		b.t.Fatalf("%s: inject axe: %v", what, err)
-	}
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[string](
-		`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
-	if err != nil {
-		b.t.Fatalf("%s: axe: %v", what, err)
+	// The page may still be replacing the one before it (a redirect after
+	// a POST): the audit runs again on the page that stays.
+	var raw string
+	for {
+		raw, err = b.axe(ctx, src)
+		if err == nil {
+			break
+		}
+		if (!navigatedAway(err) && !strings.Contains(err.Error(), "navigated or closed")) || ctx.Err() != nil {
+			b.t.Fatalf("%s: axe: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 	var violations []axeViolation
 	if err := json.Unmarshal([]byte(raw), &violations); err != nil {
@@ -81,4 +83,19 @@ func (b *browser) Check(what string) {
 		b.t.Errorf("%s: the page shows internal ids %v", what, ids)
 	}
 	b.checked++
+}
+
+// axe injects axe-core into the page and returns its violations as JSON.
+func (b *browser) axe(ctx context.Context, src string) (string, error) {
+	if err := chromedp.Do(ctx, chromedp.WaitReady(css("body"))); err != nil {
+		return "", err
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" || new Promise(r => addEventListener("load", () => r(true)))`, chromedp.EvalAwaitPromise)); err != nil {
+		return "", err
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](src+"\n;0")); err != nil {
+		return "", err
+	}
+	return chromedp.Run(ctx, chromedp.Evaluate[string](
+		`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
 }

@@ -214,7 +214,7 @@ func TestBrowserSupportSearch(t *testing.T) {
 		b.Do("open the lead", chromedp.Click(css(`a[href="/portal/leads/`+cynthia.ID+`"]`)))
 		b.Wait("the lead page", chromedp.WaitVisible(css("#timeline")))
 		heading, timeline := get(b, chromedp.Text(css("h1"))), get(b, chromedp.Text(css("main table tbody")))
-		if !strings.Contains(heading, "Russell") || !strings.Contains(timeline, "lead_created") || !strings.Contains(timeline, "routed") {
+		if !strings.Contains(heading, "Russell") || !strings.Contains(timeline, "Created (source: call)") || !strings.Contains(timeline, "Routed to Sid Sales by rule default") {
 			t.Fatalf("lead page %q, timeline %q", heading, timeline)
 		}
 	})

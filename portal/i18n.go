@@ -141,6 +141,12 @@ func (w words) T(text string, args ...any) string {
 	return w.p.Sprintf(message.Key(text, text), args...)
 }
 
+// Text translates a text that takes no values and may hold a % (an error
+// message): the catalogue's translation when it has one, else the text.
+func (w words) Text(text string) string {
+	return w.T(strings.ReplaceAll(text, "%", "%%"))
+}
+
 // Date shows a time in the reader's zone, with the zone's abbreviation.
 // It takes a time.Time, a *time.Time or an RFC 3339 string; a nil or
 // empty one shows as nothing.

@@ -20,8 +20,9 @@ import (
 var (
 	// {{.T "text"}}, {{$.T "text" …}}, (.T "text")
 	templateText = regexp.MustCompile(`\.T "((?:[^"\\]|\\.)*)"`)
-	// msg("text") in Go code
-	goText = regexp.MustCompile(`\bmsg\("((?:[^"\\]|\\.)*)"\)`)
+	// msg("text") and w.T("text", …) in Go code
+	goText   = regexp.MustCompile(`\bmsg\("((?:[^"\\]|\\.)*)"\)`)
+	goTCalls = regexp.MustCompile(`\.T\("((?:[^"\\]|\\.)*)"`)
 	// p.render(w, r, s, status, "page", "Title", …)
 	renderTitle = regexp.MustCompile(`p\.render\([^"\n]*"[a-z_]+", "((?:[^"\\]|\\.)*)"`)
 )
@@ -61,7 +62,7 @@ func portalTexts(t *testing.T) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, re := range []*regexp.Regexp{goText, renderTitle} {
+		for _, re := range []*regexp.Regexp{goText, goTCalls, renderTitle} {
 			for _, m := range re.FindAllStringSubmatch(string(raw), -1) {
 				add(f, m[1])
 			}
@@ -79,6 +80,9 @@ func portalTexts(t *testing.T) map[string]string {
 		string(leadrouter.FlagGreen), string(leadrouter.FlagYellow), string(leadrouter.FlagRed),
 		string(store.ChannelAPI), string(store.ChannelPortal), string(store.ChannelExport), store.ReadKindLead, store.ReadKindTimeline, store.ReadKindOpportunity,
 		string(leadrouter.ClaimRegistration), string(leadrouter.ClaimPID), string(leadrouter.ClaimAccountOwner), string(leadrouter.ClaimOpenRecord), string(leadrouter.ClaimRouted)} {
+		texts[v] = "a value shown translated"
+	}
+	for _, v := range append(append(leadrouter.LeadStatusNames(), leadrouter.SourceNames()...), "qualification") {
 		texts[v] = "a value shown translated"
 	}
 	for _, n := range notices {

@@ -63,9 +63,11 @@ func (p *Portal) leads(w http.ResponseWriter, r *http.Request, s *session) error
 }
 
 type leadData struct {
-	Lead        httpapi.LeadView
-	OwnerLabel  string
-	Timeline    []httpapi.TimelineItem
+	Lead       httpapi.LeadView
+	OwnerLabel string
+	Timeline   []httpapi.TimelineItem
+	// Story is the timeline told as sentences.
+	Story       []timelineEntry
 	Users       []leadrouter.User
 	CanOwner    bool
 	CanReassign bool
@@ -75,11 +77,20 @@ type leadData struct {
 	ShowReads bool
 	// ReaderNames names the users of Reads.
 	ReaderNames map[string]string
+	// Work is what the vendor's people may do with the lead (qualify,
+	// record consent, disqualify, convert), nil for anyone else.
+	Work *leadWork
 }
 
 // lead shows one lead with its owner and timeline. A partner asking for a
 // lead that is not its own gets 404 from the store.
 func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error {
+	return p.leadPage(w, r, s, http.StatusOK, nil)
+}
+
+// leadPage renders the lead page, with formErr (status) when a form on it
+// was refused: every offending field is shown next to the form again.
+func (p *Portal) leadPage(w http.ResponseWriter, r *http.Request, s *session, status int, formErr error) error {
 	ctx := r.Context()
 	id := r.PathValue("id")
 	var data leadData
@@ -91,6 +102,7 @@ func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error 
 	data.Timeline = httpapi.NewTimelineView(s.actor, t.Lead, t.Events)
 	httpapi.NameTimeline(s.actor, t.Names, data.Timeline)
 	data.OwnerLabel = t.Names.Owner(data.Lead.Owner)
+	data.Story = timelineStory(p.wordsFor(r, s), s.actor, t.Names, data.Timeline)
 	if s.actor.Is(leadrouter.RoleAdmin) {
 		reads, err := p.cfg.Lookup.ContactReads(ctx, s.actor, t.Lead.ID, 50, "")
 		if err != nil {
@@ -113,10 +125,11 @@ func (p *Portal) lead(w http.ResponseWriter, r *http.Request, s *session) error 
 	if err := p.leadActions(ctx, s, t.Lead, &data); err != nil {
 		return err
 	}
+	data.Work = p.leadWorkFor(r, s, t.Lead)
 	// The page shows the contact details (and the timeline carries them
 	// too): one entry, on the lead.
 	httpapi.RecordLeadReads(p.cfg.ReadLog, s.actor, store.ChannelPortal, store.ReadKindLead, data.Lead)
-	p.render(w, r, s, http.StatusOK, "lead", leadTitle(data.Lead), data, nil)
+	p.render(w, r, s, status, "lead", leadTitle(data.Lead), data, formErr)
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
@@ -213,6 +214,11 @@ func (p *Portal) routes() {
 	m.Handle("GET /portal/dashboard", p.auth(p.dashboard, partner...))
 	m.Handle("GET /portal/links", p.auth(p.links, partner...))
 
+	// The vendor's people work a lead on its page.
+	m.Handle("POST /portal/leads/{id}/qualify", p.auth(p.qualifyLead, lifecycle.QualifyRoles...))
+	m.Handle("POST /portal/leads/{id}/disqualify", p.auth(p.disqualifyLead, lifecycle.QualifyRoles...))
+	m.Handle("POST /portal/leads/{id}/convert", p.auth(p.convertLead, lifecycle.QualifyRoles...))
+	m.Handle("POST /portal/leads/{id}/consent", p.auth(p.recordConsent, lifecycle.ConsentRoles...))
 	m.Handle("POST /portal/leads/{id}/owner", p.auth(p.changeOwner, leadrouter.RolePartner, leadrouter.RoleAdmin, leadrouter.RolePAM))
 	m.Handle("POST /portal/leads/{id}/reassignment", p.auth(p.requestReassignment, leadrouter.RolePartner, leadrouter.RoleSupport))
 	m.Handle("GET /portal/opportunities", p.auth(p.opportunities, partner...))

@@ -15,6 +15,10 @@ import (
 // Lifecycle moves leads after capture (lifecycle.Service): hand-off,
 // change of owner and reassignment requests.
 type Lifecycle interface {
+	Qualify(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.QualifyInput) (leadrouter.Lead, error)
+	Disqualify(ctx context.Context, actor leadrouter.Actor, leadID, reason string) (leadrouter.Lead, error)
+	RecordConsent(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ConsentInput) (leadrouter.Lead, error)
+	Convert(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ConvertInput) (lifecycle.Conversion, error)
 	Handoff(ctx context.Context, actor leadrouter.Actor, opportunityID string, in lifecycle.HandoffInput) (leadrouter.Opportunity, leadrouter.Lead, error)
 	ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ChangeOwnerInput) (leadrouter.Lead, error)
 	RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ReassignmentInput) (leadrouter.ReassignmentRequest, error)
@@ -90,6 +94,11 @@ func (p *Portal) requestReassignment(w http.ResponseWriter, r *http.Request, s *
 type opportunityRow struct {
 	httpapi.OpportunityView
 	PartnerName string
+	// Consented says whether the person agreed to their details being
+	// shared (the hand-off queue warns before handing off without it).
+	Consented bool
+	// Conflict is set when more than one partner claims the lead.
+	Conflict bool
 }
 
 type opportunitiesData struct {
@@ -113,7 +122,7 @@ func (p *Portal) listOpportunities(ctx context.Context, actor leadrouter.Actor, 
 		return data, err
 	}
 	for _, o := range page.Items {
-		row := opportunityRow{OpportunityView: httpapi.NewOpportunityView(actor, o, leads[o.ID])}
+		row := opportunityRow{OpportunityView: httpapi.NewOpportunityView(actor, o, leads[o.ID]), Consented: leads[o.ID].Consent.Share}
 		if pid := row.ReservedPartnerID; pid != "" && actor.IsStaff() {
 			row.PartnerName = names.Partner(pid)
 		}
@@ -142,6 +151,10 @@ func (p *Portal) opportunities(w http.ResponseWriter, r *http.Request, s *sessio
 // handoffs is the PAM's hand-off queue: opportunities waiting for hand-off
 // to their reserved partner.
 func (p *Portal) handoffs(w http.ResponseWriter, r *http.Request, s *session) error {
+	return p.handoffsPage(w, r, s, http.StatusOK, nil)
+}
+
+func (p *Portal) handoffsPage(w http.ResponseWriter, r *http.Request, s *session, status int, formErr error) error {
 	if p.cfg.Lifecycle == nil {
 		return p.unavailable(w, r, s, "Hand-off queue", msg("Opportunity hand-off"))
 	}
@@ -149,8 +162,12 @@ func (p *Portal) handoffs(w http.ResponseWriter, r *http.Request, s *session) er
 	if err != nil {
 		return err
 	}
-	data.OpenConflicts = p.openConflicts(r.Context(), s)
-	p.render(w, r, s, http.StatusOK, "handoffs", "Hand-off queue", data, nil)
+	conflicted := p.conflictedLeads(r.Context(), s)
+	for i := range data.Items {
+		data.Items[i].Conflict = conflicted[data.Items[i].LeadID]
+	}
+	data.OpenConflicts = len(conflicted)
+	p.render(w, r, s, status, "handoffs", "Hand-off queue", data, formErr)
 	return nil
 }
 
@@ -161,8 +178,19 @@ func (p *Portal) handoff(w http.ResponseWriter, r *http.Request, s *session) err
 		return errUnavailable("lifecycle")
 	}
 	in := lifecycle.HandoffInput{PartnerID: r.PostFormValue("partner_id"), OverrideReason: strings.TrimSpace(r.PostFormValue("override_reason"))}
-	if _, _, err := p.cfg.Lifecycle.Handoff(r.Context(), s.actor, r.PathValue("id"), in); err != nil {
+	// Without the person's consent the partner gets the company but not
+	// the person: the queue says so, and the PAM confirms it.
+	_, lead, err := p.cfg.Lookup.Opportunity(r.Context(), s.actor, r.PathValue("id"))
+	if err != nil {
 		return err
+	}
+	if !lead.Consent.Share && r.PostFormValue("without_consent") != "yes" {
+		var v leadrouter.Validation
+		v.Add("without_consent", "%s", msg("the person has not agreed to their details being shared: tick the box to hand off the company without them, or record their consent on the lead first"))
+		return p.handoffsPage(w, r, s, http.StatusUnprocessableEntity, v.Err())
+	}
+	if _, _, err := p.cfg.Lifecycle.Handoff(r.Context(), s.actor, r.PathValue("id"), in); err != nil {
+		return p.handoffsPage(w, r, s, statusOf(err), err)
 	}
 	http.Redirect(w, r, "/portal/handoffs?done=handed_off", http.StatusSeeOther)
 	return nil

@@ -187,7 +187,7 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: users[chosen]}, fired: true}
 	if e.trace {
 		out.step = leadrouter.RouteStep{Chosen: users[chosen], Candidates: candidates,
-			Reason: fmt.Sprintf("round robin among the %d user(s) of queue %s; position %d gives %s", len(users), r.Queue, pos, users[chosen])}
+			Reason: fmt.Sprintf("round robin among the %d user(s) of queue %s, at position %d (the chosen user is the owner)", len(users), r.Queue, pos)}
 	}
 	return out, nil
 }
