@@ -64,6 +64,7 @@ type formRequest struct {
 // MountLeads registers lead capture and lookup: POST/GET /api/v1/leads,
 // GET /api/v1/leads/{id}, its timeline, the match lookup and forms.
 func (s *Server) MountLeads(svc *intake.Service) {
+	s.mountSearch()
 	s.Document("POST /api/v1/leads", Doc{Summary: "Capture a lead: validated, matched, routed and stored",
 		Description: "201 with the new lead; 200 when the submission was merged into an existing lead (duplicate_of and duplicate_kind say which). " +
 			"With an Idempotency-Key, a repeated request answers the first answer again (Idempotent-Replayed: true).",

@@ -288,7 +288,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.RequestReassignmentRoles...)
 
-	s.Document("GET /api/v1/reassignment-requests", Doc{Summary: "The admins' queue of reassignment requests",
+	s.Document("GET /api/v1/reassignment-requests", Doc{Summary: "The admins' queue of reassignment requests; the support desk sees the requests it filed",
 		Query: pageQuery(Param{Name: "status", Description: "open (the default), resolved or all",
 			Enum: []string{string(leadrouter.ReassignmentOpen), string(leadrouter.ReassignmentResolved), "all"}}),
 		Response: store.Page[reassignmentQueueItem]{}, Errors: []int{http.StatusUnprocessableEntity}})
@@ -308,7 +308,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be open, resolved or all"}}}
 		}
-		page, err := s.lookup.ReassignmentRequests(r.Context(), status, limit, cursor)
+		page, err := s.lookup.ReassignmentRequests(r.Context(), actor, status, limit, cursor)
 		if err != nil {
 			return err
 		}
@@ -329,7 +329,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		}
 		WriteJSON(w, http.StatusOK, out)
 		return nil
-	}, lifecycle.ResolveReassignmentRoles...)
+	}, leadrouter.RoleAdmin, leadrouter.RoleSupport)
 
 	s.Document("POST /api/v1/reassignment-requests/{id}/resolve", Doc{Summary: "Resolve a reassignment request: re-route the lead or give it to owner_id; {request, lead}",
 		Body: resolveRequest{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})

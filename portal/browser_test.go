@@ -190,36 +190,6 @@ func TestBrowserPartner(t *testing.T) {
 	})
 }
 
-func TestBrowserSupportSearch(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, engine store.Engine) {
-		tp := MustStart(t, engine)
-		b := MustBrowser(t)
-		cynthia := tp.Leads["cynthia@popcynthia.example"]
-		b.signIn(tp.URL, "support@vendor.example")
-		if h := get(b, chromedp.Text(css("h1"))); h != "Search leads" {
-			t.Fatalf("home heading %q", h)
-		}
-		b.Do("search",
-			chromedp.SendKeys(css("#company"), "the pop cynthia project"),
-			chromedp.Submit(css("#company")),
-		)
-		b.Wait("search results", chromedp.WaitVisible(css("table tbody tr")))
-		results := get(b, chromedp.Text(css("table tbody")))
-		if !strings.Contains(results, "cynthia@popcynthia.example") || !strings.Contains(results, "Russell") {
-			t.Fatalf("results %q", results)
-		}
-		if dir := os.Getenv("PORTAL_SCREENSHOT_DIR"); dir != "" {
-			_ = os.WriteFile(dir+"/search-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
-		}
-		b.Do("open the lead", chromedp.Click(css(`a[href="/portal/leads/`+cynthia.ID+`"]`)))
-		b.Wait("the lead page", chromedp.WaitVisible(css("#timeline")))
-		heading, timeline := get(b, chromedp.Text(css("h1"))), get(b, chromedp.Text(css("main table tbody")))
-		if !strings.Contains(heading, "Russell") || !strings.Contains(timeline, "Created (source: call)") || !strings.Contains(timeline, "Routed to Sid Sales by rule default") {
-			t.Fatalf("lead page %q, timeline %q", heading, timeline)
-		}
-	})
-}
-
 // TestBrowserRegistrationDecisions: in Chromium, Partner Relations see a
 // yellow flag's partner and conflicts by name, a partner asks for an
 // extension through its form, Partner Relations approve it, and the

@@ -219,7 +219,7 @@ func (p *Portal) routes() {
 	m.Handle("POST /portal/leads/{id}/disqualify", p.auth(p.disqualifyLead, lifecycle.QualifyRoles...))
 	m.Handle("POST /portal/leads/{id}/convert", p.auth(p.convertLead, lifecycle.QualifyRoles...))
 	m.Handle("POST /portal/leads/{id}/consent", p.auth(p.recordConsent, lifecycle.ConsentRoles...))
-	m.Handle("POST /portal/leads/{id}/owner", p.auth(p.changeOwner, leadrouter.RolePartner, leadrouter.RoleAdmin, leadrouter.RolePAM))
+	m.Handle("POST /portal/leads/{id}/owner", p.auth(p.changeOwner, lifecycle.OwnerRoles...))
 	m.Handle("POST /portal/leads/{id}/reassignment", p.auth(p.requestReassignment, leadrouter.RolePartner, leadrouter.RoleSupport))
 	m.Handle("GET /portal/opportunities", p.auth(p.opportunities, partner...))
 	m.Handle("GET /portal/assignments", p.auth(p.assignments, partner...))
@@ -237,6 +237,7 @@ func (p *Portal) routes() {
 
 	// Support desk.
 	m.Handle("GET /portal/enquiry", p.auth(p.enquiryForm, leadrouter.RoleSupport, leadrouter.RoleAdmin, leadrouter.RoleSales))
+	m.Handle("GET /portal/reassignment-requests", p.auth(p.filedRequests, leadrouter.RoleSupport))
 	m.Handle("POST /portal/enquiry", p.auth(p.enquiry, leadrouter.RoleSupport, leadrouter.RoleAdmin, leadrouter.RoleSales))
 
 	// Admin.

@@ -50,7 +50,7 @@ func TestPortalReadLog(t *testing.T) {
 		support := tp.MustClient(t)
 		support.MustSignIn("support@vendor.example")
 		before := len(tp.logged(t, pieter.ID)) // its landing page may list the lead
-		if pg := support.Get("/portal/leads?email=" + url.QueryEscape(pieter.Email)); pg.Status != http.StatusOK || !strings.Contains(pg.Body, pieter.Email) {
+		if pg := support.Get("/portal/leads?q=" + url.QueryEscape(pieter.Email)); pg.Status != http.StatusOK || !strings.Contains(pg.Body, pieter.Email) {
 			t.Fatalf("support's search: %d", pg.Status)
 		}
 		if pg := support.Get("/portal/leads/" + pieter.ID); pg.Status != http.StatusOK || !strings.Contains(pg.Body, pieter.Email) {

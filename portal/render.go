@@ -66,7 +66,8 @@ func roleNav(role leadrouter.Role) []navLink {
 			{Href: "/portal/leads", Label: "My leads"}, {Href: "/portal/opportunities", Label: "Opportunities"},
 			{Href: "/portal/registrations", Label: "Registrations"}}
 	case leadrouter.RoleSupport:
-		return []navLink{{Href: "/portal/leads", Label: "Search leads"}, {Href: "/portal/enquiry", Label: "New enquiry"}}
+		return []navLink{{Href: "/portal/leads", Label: "Search"}, {Href: "/portal/enquiry", Label: "New enquiry"},
+			{Href: "/portal/reassignment-requests", Label: "Reassignment requests"}}
 	case leadrouter.RoleSales:
 		return []navLink{{Href: "/portal/leads", Label: "Leads"}, {Href: "/portal/enquiry", Label: "New enquiry"}}
 	case leadrouter.RolePAM:

@@ -2,6 +2,7 @@ package portal_test
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/demo"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -119,5 +121,103 @@ func TestBrowserPAM(t *testing.T) {
 			t.Fatalf("the partner's view after the hand-off: %q", facts)
 		}
 		b.Check("the partner's lead page")
+	})
+}
+
+// TestBrowserSupportDesk: the support desk searches by a person's name,
+// finds the lead with its owner and how to reach them (the owning user's
+// e-mail, the partner's PAM), opens it, reads the timeline as sentences,
+// and — the partner having asked — moves it to another of the partner's
+// users; then finds the training call's Cynthia Russell by company.
+func TestBrowserSupportDesk(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		ctx := context.Background()
+		anna, ben := tp.IDs.Users["anna@berlin-systems.example"], tp.IDs.Users["ben@berlin-systems.example"]
+		support := leadrouter.Actor{UserID: tp.IDs.Users["support@vendor.example"], Role: leadrouter.RoleSupport}
+		yes := true
+		res, err := tp.Intake.Capture(ctx, support, intake.Submission{FirstName: "Henrike", LastName: "Quandt", Email: "henrike@quandt-maschinen.example",
+			Company: "Quandt Maschinen GmbH", Country: "AT", Title: "CFO", Source: leadrouter.SourceCall, ConsentShare: &yes, ConsentText: "Yes, share my details."}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tp.Lifecycle.ChangeOwner(ctx, leadrouter.Actor{UserID: tp.IDs.Users["admin@vendor.example"], Role: leadrouter.RoleAdmin}, res.Lead.ID,
+			lifecycle.ChangeOwnerInput{OwnerID: anna}); err != nil {
+			t.Fatal(err)
+		}
+
+		b := MustBrowser(t)
+		b.signIn(tp.URL, "support@vendor.example")
+		if h := b.text("h1"); h != "Search" {
+			t.Fatalf("home heading %q", h)
+		}
+		b.Check("the support desk's search")
+		b.Do("search by name", chromedp.SendKeys(css("#q"), "Quandt"), chromedp.Submit(css("#q")))
+		b.Wait("results", chromedp.WaitVisible(css("table tbody tr")))
+		b.Check("search results")
+		row := b.text("table tbody tr")
+		for _, want := range []string{"Henrike Quandt", "Quandt Maschinen GmbH", "Berlin Systems GmbH — Anna Berlin", "anna@berlin-systems.example", "Paula PAM", "pam@vendor.example"} {
+			if !strings.Contains(row, want) {
+				t.Fatalf("result %q lacks %q", row, want)
+			}
+		}
+		b.Do("open the lead", chromedp.Click(css(`table tbody tr a[href="/portal/leads/`+res.Lead.ID+`"]`)))
+		b.Wait("the lead page", chromedp.WaitVisible(css("#timeline")))
+		b.Check("the lead page")
+		if facts := b.text("dl.facts"); !strings.Contains(facts, "anna@berlin-systems.example") || !strings.Contains(facts, "pam@vendor.example") {
+			t.Fatalf("the owner's contact on the lead page: %q", facts)
+		}
+		if story := b.text("table.timeline tbody"); !strings.Contains(story, "Created (source: call)") || !strings.Contains(story, "Owner changed from") {
+			t.Fatalf("timeline %q", story)
+		}
+		b.Do("change the owner",
+			chromedp.SetValue(css("#owner_id"), ben),
+			chromedp.SendKeys(css("#owner_reason"), "Anna asked: Ben takes it"),
+			chromedp.Click(css(`form[action$="/owner"] button`)),
+		)
+		b.waitText(".notice", "owner was changed")
+		b.Check("the lead after the change")
+		if facts := b.text("dl.facts"); !strings.Contains(facts, "Ben Berlin") {
+			t.Fatalf("owner after the change: %q", facts)
+		}
+		if story := b.text("table.timeline tbody"); !strings.Contains(story, "to Berlin Systems GmbH — Ben Berlin: Anna asked: Ben takes it") {
+			t.Fatalf("timeline after the change: %q", story)
+		}
+
+		// Berlin gives the lead up: support files the request on its
+		// behalf and follows it; an admin resolves it.
+		b.Do("ask for reassignment",
+			chromedp.SendKeys(css("#reassign_reason"), "Berlin has no consultant for Austria this quarter"),
+			chromedp.Click(css(`form[action$="/reassignment"] button`)),
+		)
+		b.waitText(".notice", "reassignment request was sent")
+		b.Do("the requests filed", chromedp.Navigate(tp.URL+"/portal/reassignment-requests"))
+		b.Wait("the list", chromedp.WaitVisible(css("table tbody tr")))
+		b.Check("the support desk's reassignment requests")
+		if row := b.text("table tbody tr"); !strings.Contains(row, "Quandt Maschinen GmbH") || !strings.Contains(row, "waiting for the operations team") {
+			t.Fatalf("filed request %q", row)
+		}
+		b.signOut()
+
+		b.signIn(tp.URL, "admin@vendor.example")
+		b.Do("the queue", chromedp.Navigate(tp.URL+"/portal/admin/reassignments"))
+		b.Wait("the request", chromedp.WaitVisible(css(`tr[id^="r_"]`)))
+		b.Check("the admin's reassignment queue")
+		munich := tp.IDs.Partners[demo.PIDMunich]
+		b.Do("resolve to Munich", chromedp.SetValue(css(`tr[id^="r_"] select`), munich), chromedp.Click(css(`tr[id^="r_"] button`)))
+		b.waitText(".notice", "resolved")
+		b.Check("the queue after resolving")
+		b.signOut()
+
+		b.signIn(tp.URL, "support@vendor.example")
+		b.Do("the requests filed", chromedp.Navigate(tp.URL+"/portal/reassignment-requests"))
+		b.waitText("table tbody tr", "now owned by Munich ERP AG")
+
+		// The training call: Cynthia, by her company.
+		b.Do("search by company", chromedp.Navigate(tp.URL+"/portal/leads?q="+url.QueryEscape("the pop cynthia project")))
+		b.Wait("results", chromedp.WaitVisible(css("table tbody tr")))
+		if row := b.text("table tbody"); !strings.Contains(row, "cynthia@popcynthia.example") || !strings.Contains(row, "Russell") {
+			t.Fatalf("results %q", row)
+		}
 	})
 }

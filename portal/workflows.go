@@ -38,8 +38,30 @@ func errUnavailable(what string) error {
 // leadActions fills the lead page's forms: a partner may change the owner
 // among its own users and ask to give the lead up.
 func (p *Portal) leadActions(ctx context.Context, s *session, l leadrouter.Lead, data *leadData) error {
-	if p.cfg.Lifecycle == nil || !s.actor.IsPartner() {
-		data.CanReassign = p.cfg.Lifecycle != nil && s.actor.Is(leadrouter.RoleSupport) && l.Owner.Kind == leadrouter.OwnerPartner
+	if !s.actor.IsPartner() {
+		owner, err := p.cfg.Lookup.OwnerContact(ctx, s.actor, l.Owner)
+		if err != nil {
+			return err
+		}
+		data.OwnerContact = owner
+	}
+	if p.cfg.Lifecycle == nil {
+		return nil
+	}
+	if s.actor.Is(leadrouter.RoleSupport) {
+		// When a partner asks, support files its reassignment request or
+		// moves the lead among the partner's users.
+		data.CanReassign = l.Owner.PartnerID != ""
+		if l.Owner.PartnerID != "" {
+			users, err := p.cfg.Lookup.PartnerUsers(ctx, s.actor, l.Owner.PartnerID)
+			if err != nil {
+				return err
+			}
+			data.Users, data.CanOwner = users, len(users) > 0
+		}
+		return nil
+	}
+	if !s.actor.IsPartner() {
 		return nil
 	}
 	owned := l.Owner.PartnerID == s.actor.PartnerID || l.HandoffPartnerID == s.actor.PartnerID
@@ -55,7 +77,8 @@ func (p *Portal) leadActions(ctx context.Context, s *session, l leadrouter.Lead,
 	return nil
 }
 
-// changeOwner sets a lead's owner (a partner among its own users).
+// changeOwner sets a lead's owner (a partner among its own users, the
+// support desk among the owning partner's).
 func (p *Portal) changeOwner(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Lifecycle == nil {
 		return errUnavailable("lifecycle")
@@ -222,7 +245,7 @@ type ownerChoice struct {
 // partners, which the lifecycle refuses as owners, and their users are
 // left out.
 func ownerGroups(ctx context.Context, people *admin.Service, actor leadrouter.Actor) ([]ownerGroup, error) {
-	sales := ownerGroup{Label: "Vendor sales"}
+	sales := ownerGroup{Label: msg("Vendor sales")}
 	if err := eachPage(func(cursor string) (store.Page[leadrouter.User], error) {
 		return people.Users(ctx, actor, leadrouter.RoleSales, 500, cursor)
 	}, func(u leadrouter.User) {
@@ -281,7 +304,7 @@ func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *sessio
 	}
 	ctx := r.Context()
 	var data reassignmentsData
-	page, err := p.cfg.Lookup.ReassignmentRequests(ctx, leadrouter.ReassignmentOpen, 200, "")
+	page, err := p.cfg.Lookup.ReassignmentRequests(ctx, s.actor, leadrouter.ReassignmentOpen, 200, "")
 	if err != nil {
 		return err
 	}
@@ -308,5 +331,41 @@ func (p *Portal) resolveReassignment(w http.ResponseWriter, r *http.Request, s *
 		return err
 	}
 	http.Redirect(w, r, "/portal/admin/reassignments?done=reassign_resolved", http.StatusSeeOther)
+	return nil
+}
+
+// filedRequest is a reassignment request the support desk filed, as its
+// page shows it.
+type filedRequest struct {
+	leadrouter.ReassignmentQueueItem
+	// NewOwner names who has the lead since the request was resolved.
+	NewOwner string
+}
+
+// filedRequests lets the support desk follow the reassignment requests it
+// filed on partners' behalf: open ones, and how the resolved ones ended.
+func (p *Portal) filedRequests(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	page, err := p.cfg.Lookup.ReassignmentRequests(ctx, s.actor, "", 200, "")
+	if err != nil {
+		return err
+	}
+	var owners []leadrouter.Owner
+	for i := range page.Items {
+		o := &page.Items[i].Request.NewOwner
+		if o.Kind == leadrouter.OwnerPartner && o.PartnerID == "" {
+			o.PartnerID = o.ID // stored as kind and id
+		}
+		owners = append(owners, *o)
+	}
+	names, err := p.cfg.Lookup.Owners(ctx, s.actor, owners...)
+	if err != nil {
+		return err
+	}
+	var items []filedRequest
+	for _, it := range page.Items {
+		items = append(items, filedRequest{ReassignmentQueueItem: it, NewOwner: names.Owner(it.Request.NewOwner)})
+	}
+	p.render(w, r, s, http.StatusOK, "filed_requests", "Your reassignment requests", items, nil)
 	return nil
 }

@@ -63,7 +63,7 @@ func TestEnquiryChecksDuplicatesFirst(t *testing.T) {
 		if pg := c.Post("/portal/enquiry", fresh); pg.Status != http.StatusCreated || !strings.Contains(pg.Body, "A new lead was created") {
 			t.Fatalf("submit new: %d\n%s", pg.Status, pg.Body)
 		}
-		if pg := c.Get("/portal/leads?email=nina%40neu-firma.example"); !strings.Contains(pg.Body, "Neu Firma") {
+		if pg := c.Get("/portal/leads?q=nina%40neu-firma.example"); !strings.Contains(pg.Body, "Neu Firma") {
 			t.Fatal("the new lead is not found by e-mail")
 		}
 	})

@@ -245,3 +245,12 @@ func (db *DB) CreateServiceToken(ctx context.Context, role leadrouter.Role, part
 	}
 	return token, err
 }
+
+// PartnerUsers lists the users of one partner, by name.
+func (tx *Tx) PartnerUsers(ctx context.Context, partnerID string) ([]leadrouter.User, error) {
+	rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE partner_id = ? AND role = 'partner' ORDER BY name, id`, partnerID)
+	if err != nil {
+		return nil, fmt.Errorf("partner users: %w", err)
+	}
+	return collect(rows, scanUser)
+}
