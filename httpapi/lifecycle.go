@@ -363,15 +363,30 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be handoff_pending, handed_off, open, won or lost"}}}
 		}
-		page, leads, _, err := s.lookup.Opportunities(r.Context(), actor, f)
+		fetch := func(cursor string, channel store.ReadChannel) (store.Page[OpportunityView], error) {
+			f.Cursor = cursor
+			page, leads, _, err := s.lookup.Opportunities(r.Context(), actor, f)
+			if err != nil {
+				return store.Page[OpportunityView]{}, err
+			}
+			out := store.Page[OpportunityView]{Items: make([]OpportunityView, 0, len(page.Items)), NextCursor: page.NextCursor}
+			for _, o := range page.Items {
+				out.Items = append(out.Items, NewOpportunityView(actor, o, leads[o.ID]))
+			}
+			RecordOpportunityReads(s.reads, actor, channel, out.Items...)
+			return out, nil
+		}
+		if WantsCSV(r) {
+			f.Limit = csvPageSize
+			return StreamCSV(w, "opportunities.csv", cursor, func(c string) (CSVPage[OpportunityView], error) {
+				p, err := fetch(c, store.ChannelExport)
+				return pageOf(p), err
+			})
+		}
+		out, err := fetch(cursor, store.ChannelAPI)
 		if err != nil {
 			return err
 		}
-		out := store.Page[OpportunityView]{Items: make([]OpportunityView, 0, len(page.Items)), NextCursor: page.NextCursor}
-		for _, o := range page.Items {
-			out.Items = append(out.Items, NewOpportunityView(actor, o, leads[o.ID]))
-		}
-		RecordOpportunityReads(s.reads, actor, store.ChannelAPI, out.Items...)
 		WriteJSON(w, http.StatusOK, out)
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)

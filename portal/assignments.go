@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/assignment"
@@ -18,6 +19,7 @@ type Assignments interface {
 	Decline(ctx context.Context, actor leadrouter.Actor, id string, in assignment.DeclineInput) (leadrouter.Assignment, error)
 	UpdateDeal(ctx context.Context, actor leadrouter.Actor, id string, in assignment.DealInput) (leadrouter.Opportunity, error)
 	CloseDeal(ctx context.Context, actor leadrouter.Actor, id string, result leadrouter.OpportunityStatus, reason string) (leadrouter.Opportunity, error)
+	Performance(ctx context.Context, actor leadrouter.Actor, partnerID string, from, to time.Time) (assignment.Performance, error)
 }
 
 type assignmentRow struct {

@@ -83,7 +83,7 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 		leads[l.Email] = res.Lead
 	}
 	reads := store.NewReadLog(db, 0, nil)
-	life := &lifecycle.Service{DB: db, Reroute: router.Reroute}
+	life := &lifecycle.Service{DB: db, Reroute: router.Reroute, Assignments: assignments}
 	p, err := portal.New(portal.Config{DB: db, ReadLog: reads, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router,
 		Lifecycle:     life,
 		Registrations: &registration.Service{DB: db, ExpiryDays: registration.DefaultExpiryDays},

@@ -82,6 +82,9 @@ func portalTexts(t *testing.T) map[string]string {
 		string(leadrouter.ClaimRegistration), string(leadrouter.ClaimPID), string(leadrouter.ClaimAccountOwner), string(leadrouter.ClaimOpenRecord), string(leadrouter.ClaimRouted)} {
 		texts[v] = "a value shown translated"
 	}
+	for _, v := range append(leadrouter.AssignmentStatusNames(), leadrouter.OpportunityStatusNames()...) {
+		texts[v] = "a value shown translated"
+	}
 	for _, v := range append(append(leadrouter.LeadStatusNames(), leadrouter.SourceNames()...), "qualification", "lead", "contact", "account", "registration",
 		string(leadrouter.ReassignmentOpen), string(leadrouter.ReassignmentResolved)) {
 		texts[v] = "a value shown translated"

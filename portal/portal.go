@@ -35,6 +35,9 @@ var templateFS embed.FS
 //go:embed static/style.css
 var styleCSS []byte
 
+//go:embed static/copy.js
+var copyJS []byte
+
 // Capturer submits an enquiry as a lead (intake.Service).
 type Capturer interface {
 	Capture(ctx context.Context, actor leadrouter.Actor, sub intake.Submission, idem *intake.Idempotency) (intake.Result, error)
@@ -174,7 +177,7 @@ func (p *Portal) Handler() http.Handler {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
@@ -184,6 +187,11 @@ func securityHeaders(next http.Handler) http.Handler {
 
 func (p *Portal) routes() {
 	m := p.mux
+	m.HandleFunc("GET /portal/static/copy.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, _ = w.Write(copyJS)
+	})
 	m.HandleFunc("GET /portal/static/style.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -208,6 +216,10 @@ func (p *Portal) routes() {
 
 	// Leads: partners see their own (redacted), staff search everything.
 	m.Handle("GET /portal/leads", p.auth(p.leads, anyone...))
+	m.Handle("GET /portal/leads.csv", p.auth(p.exportLeads, anyone...))
+	m.Handle("GET /portal/opportunities.csv", p.auth(p.exportOpportunities, leadrouter.RolePartner, leadrouter.RolePAM, leadrouter.RoleAdmin))
+	m.Handle("GET /portal/assignments.csv", p.auth(p.exportAssignments, anyone...))
+	m.Handle("GET /portal/registrations.csv", p.auth(p.exportRegistrations, anyone...))
 	m.Handle("GET /portal/leads/{id}", p.auth(p.lead, anyone...))
 
 	// Partner pages.

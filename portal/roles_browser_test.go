@@ -221,3 +221,83 @@ func TestBrowserSupportDesk(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserPartnerAnswers: a partner sees a lead reserved for it
+// explained ("waiting for your PAM"); once its PAM has handed the
+// opportunity off, the partner accepts it and reports on the deal; the
+// dashboard draws its months; the link builder offers copy buttons.
+func TestBrowserPartnerAnswers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		ctx := context.Background()
+		support := leadrouter.Actor{UserID: tp.IDs.Users["support@vendor.example"], Role: leadrouter.RoleSupport}
+		pam := leadrouter.Actor{UserID: tp.IDs.Users["pam@vendor.example"], Role: leadrouter.RolePAM}
+		res, err := tp.Intake.Capture(ctx, support, intake.Submission{FirstName: "Klara", LastName: "Neumann", Email: "klara@spree-werke.example",
+			Company: "Spree Werke GmbH", Country: "DE", Title: "Head of IT", PID: demo.PIDBerlin,
+			FormKind: string(leadrouter.FormDemoRequest), Source: leadrouter.SourceWebForm}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lead := "/portal/leads/" + res.Lead.ID
+
+		b := MustBrowser(t)
+		b.signIn(tp.URL, "anna@berlin-systems.example")
+		b.Check("the dashboard")
+		if n := get(b, chromedp.Evaluate[int](`document.querySelectorAll("figure.chart svg rect, figure.chart svg text").length > 0 ? document.querySelectorAll("figure.chart svg").length : 0`)); n != 4 {
+			t.Fatalf("%d charts on the dashboard, want 4", n)
+		}
+		b.Do("my leads", chromedp.Navigate(tp.URL+"/portal/leads"))
+		b.Wait("the list", chromedp.WaitVisible(css("table tbody tr")))
+		b.Check("my leads")
+		if row := b.text(`table tbody tr:has(a[href="` + lead + `"])`); !strings.Contains(row, "Spree Werke GmbH") || !strings.Contains(row, "waiting for your PAM") {
+			t.Fatalf("the reserved lead in the list: %q", row)
+		}
+		b.Do("the reserved lead", chromedp.Navigate(tp.URL+lead))
+		b.Wait("the lead page", chromedp.WaitVisible(css("#withheld")))
+		b.Check("a reserved lead")
+		if why := b.text("#withheld"); !strings.Contains(why, "reserved for you: waiting for your PAM") {
+			t.Fatalf("why the contact is withheld: %q", why)
+		}
+
+		// The PAM qualifies (with consent), converts and hands off.
+		yes := true
+		if _, err := tp.Lifecycle.Qualify(ctx, pam, res.Lead.ID, lifecycle.QualifyInput{ConsentShare: &yes, ConsentText: "May we share your details?"}); err != nil {
+			t.Fatal(err)
+		}
+		conv, err := tp.Lifecycle.Convert(ctx, pam, res.Lead.ID, lifecycle.ConvertInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := tp.Lifecycle.Handoff(ctx, pam, conv.Opportunity.ID, lifecycle.HandoffInput{PartnerID: tp.IDs.Partners[demo.PIDBerlin]}); err != nil {
+			t.Fatal(err)
+		}
+
+		b.Do("assignments", chromedp.Navigate(tp.URL+"/portal/assignments"))
+		b.Wait("the hand-off to answer", chromedp.WaitVisible(css(`tr:has(a[href="`+lead+`"]) form[action$="/accept"] button`)))
+		b.Check("assignments")
+		b.Do("accept", chromedp.Click(css(`tr:has(a[href="`+lead+`"]) form[action$="/accept"] button`)))
+		b.waitText(".notice", "You accepted it")
+		b.Check("assignments after accepting")
+
+		row := `#o_` + conv.Opportunity.ID
+		b.Do("opportunities", chromedp.Navigate(tp.URL+"/portal/opportunities"))
+		b.Wait("the opportunity", chromedp.WaitVisible(css(row)))
+		b.Check("opportunities")
+		b.Do("report on the deal",
+			chromedp.Click(css(row+" details summary")),
+			chromedp.SetValue(css(row+` select[name="stage"]`), "proposal"),
+			chromedp.SendKeys(css(row+` input[name="amount"]`), "48000"),
+			chromedp.SendKeys(css(row+` input[name="currency"]`), "EUR"),
+			chromedp.Click(css(row+` form[action$="/deal"] button`)),
+		)
+		b.waitText(".notice", "deal was saved")
+		if deal := b.text(row + " td.deal"); !strings.Contains(deal, "proposal") || !strings.Contains(deal, "48000.00 EUR") {
+			t.Fatalf("deal after saving: %q", deal)
+		}
+		b.Check("opportunities after the deal update")
+
+		b.Do("link builder", chromedp.Navigate(tp.URL+"/portal/links?url=%2Fpricing"))
+		b.Wait("copy buttons", chromedp.WaitVisible(css("#link + button.copy")))
+		b.Check("the link builder with copy buttons")
+	})
+}
