@@ -206,6 +206,7 @@ func TestBrowserRegistrationDecisions(t *testing.T) {
 		b.signIn(tp.URL, "anna@berlin-systems.example")
 		b.Do("registrations", chromedp.Navigate(tp.URL+"/portal/registrations"))
 		b.Wait("the extension form", chromedp.WaitVisible(css("#extend_"+greenID)))
+		b.Check("the partner's registrations")
 		b.Do("ask for an extension",
 			chromedp.SendKeys(css("#extend_"+greenID), "Tender runs into spring"),
 			chromedp.Click(css(`form[action="/portal/registrations/`+greenID+`/extend"] button`)),
@@ -223,6 +224,7 @@ func TestBrowserRegistrationDecisions(t *testing.T) {
 		if !strings.Contains(pending, "Berlin Systems GmbH") || !strings.Contains(pending, "Munich ERP AG") || !strings.Contains(pending, "0.95") {
 			t.Fatalf("pending registration %q", pending)
 		}
+		b.Check("the approvals")
 		ext := `section[aria-labelledby="ext_` + greenID + `"]`
 		if text := get(b, chromedp.Text(css(ext))); !strings.Contains(text, "Tender runs into spring") || !strings.Contains(text, "Berlin Systems GmbH") {
 			t.Fatalf("extension request %q", text)
@@ -234,13 +236,26 @@ func TestBrowserRegistrationDecisions(t *testing.T) {
 			chromedp.SendKeys(css("#reason_extension_"+greenID), "Spring tender confirmed"),
 			chromedp.Click(css(ext+" button:not(.danger)")),
 		)
-		b.Wait("the notice", chromedp.WaitVisible(css(".notice")))
+		b.waitText(".notice", "registration was decided")
+		b.Check("the approvals after the extension")
+		// The yellow registration: approved with a reason.
+		reg := `section[aria-labelledby="reg_` + yellowID + `"]`
+		b.Do("approve the yellow registration",
+			chromedp.SendKeys(css("#reason_registration_"+yellowID), "Munich's lead is stale; Berlin works the tender"),
+			chromedp.Click(css(reg+" button:not(.danger)")),
+		)
+		b.Wait("the registration gone from the queue", chromedp.WaitNotPresent(css(reg)))
+		b.Check("the approvals after the registration")
 		b.Do("sign out", chromedp.Click(css(".signout button")))
 		b.Wait("the sign-in page", chromedp.WaitVisible(css("#password")))
 
 		b.signIn(tp.URL, "anna@berlin-systems.example")
 		b.Do("registrations", chromedp.Navigate(tp.URL+"/portal/registrations"))
 		b.Wait("the list", chromedp.WaitVisible(css("#"+greenID)))
+		b.Check("the partner's registrations after the decision")
+		if row := get(b, chromedp.Text(css("#"+yellowID))); !strings.Contains(row, "Approved by Partner Relations") || !strings.Contains(row, "Berlin works the tender") {
+			t.Fatalf("the yellow registration after the decision %q", row)
+		}
 		if row := get(b, chromedp.Text(css("#"+greenID))); !strings.Contains(row, "Extension approved by Partner Relations") ||
 			!strings.Contains(row, "Spring tender confirmed") || !strings.Contains(row, "Extended") {
 			t.Fatalf("row after the decision %q", row)

@@ -79,6 +79,7 @@ func portalTexts(t *testing.T) map[string]string {
 		string(leadrouter.RegistrationApproved), string(leadrouter.RegistrationPending), string(leadrouter.RegistrationRejected), string(leadrouter.RegistrationExpired),
 		string(leadrouter.FlagGreen), string(leadrouter.FlagYellow), string(leadrouter.FlagRed),
 		string(store.ChannelAPI), string(store.ChannelPortal), string(store.ChannelExport), store.ReadKindLead, store.ReadKindTimeline, store.ReadKindOpportunity,
+		string(leadrouter.EffectRed), string(leadrouter.EffectYellow), string(leadrouter.EffectOwn), string(leadrouter.EffectNone), string(leadrouter.EffectClaimed), string(leadrouter.EffectCreated),
 		string(leadrouter.ClaimRegistration), string(leadrouter.ClaimPID), string(leadrouter.ClaimAccountOwner), string(leadrouter.ClaimOpenRecord), string(leadrouter.ClaimRouted)} {
 		texts[v] = "a value shown translated"
 	}

@@ -192,7 +192,7 @@ func TestRegistrationExtensions(t *testing.T) {
 		ext := pg.Body[strings.Index(pg.Body, `id="extensions"`):]
 		for _, want := range []string{"Nordlicht Software GmbH", "Kaffee Haus GmbH", "<dt>Partner</dt><dd>Berlin Systems GmbH",
 			"Tender runs into spring &amp; &lt;summer&gt;", "Budget next year", "/portal/approvals/" + grantID + "/approve",
-			"/portal/approvals/" + refuseID + "/reject", "Approve extension"} {
+			"/portal/approvals/" + refuseID + "/reject", "Approve the extension"} {
 			if !strings.Contains(ext, want) {
 				t.Errorf("the extension queue lacks %q:\n%s", want, ext)
 			}
