@@ -171,6 +171,8 @@ type approvalRow struct {
 type conflictRow struct {
 	leadrouter.RegistrationConflict
 	Holder string
+	// ReservedFor names the partner a lead held by the vendor waits for.
+	ReservedFor string
 }
 
 type approvalsData struct {
@@ -243,6 +245,22 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request, s *sessio
 
 // holder names who holds a conflict's record: a partner by name (the
 // search stored it), a vendor user by name, or a queue.
+// reservedHolder is a found record's row: a lead the vendor (or one of
+// its queues) works while it waits for the partner it is reserved for is
+// held by the vendor, reserved for that partner, not held by the partner.
+func reservedHolder(names *lookup.Names, c leadrouter.RegistrationConflict) conflictRow {
+	kind, _, _ := strings.Cut(c.Owner, ":")
+	if c.Kind == "lead" && c.PartnerID != "" && kind != "" && kind != string(leadrouter.OwnerPartner) {
+		reserved := c.PartnerName
+		if reserved == "" {
+			reserved = names.Partner(c.PartnerID)
+		}
+		c.PartnerID, c.PartnerName = "", ""
+		return conflictRow{RegistrationConflict: c, Holder: holder(names, c), ReservedFor: reserved}
+	}
+	return conflictRow{RegistrationConflict: c, Holder: holder(names, c)}
+}
+
 func holder(names *lookup.Names, c leadrouter.RegistrationConflict) string {
 	if c.PartnerName != "" {
 		return c.PartnerName
@@ -277,7 +295,7 @@ func newApprovalRow(names *lookup.Names, actor leadrouter.Actor, reg leadrouter.
 	}
 	row := approvalRow{RegistrationStaffView: v, PartnerName: names.Partner(reg.PartnerID)}
 	for _, c := range v.Conflicts {
-		row.Records = append(row.Records, conflictRow{RegistrationConflict: c, Holder: holder(names, c)})
+		row.Records = append(row.Records, reservedHolder(names, c))
 	}
 	return row, nil
 }

@@ -88,3 +88,18 @@ func TestTimelineSentences(t *testing.T) {
 func testNames(partners map[string]string) *lookup.Names {
 	return lookup.KnownNames(leadrouter.Actor{Role: leadrouter.RoleAdmin}, partners, nil)
 }
+
+// TestReservedLeadIsNotPartnerHeld: in the relations view a lead the
+// vendor nurtures while it is reserved for a partner is held by the
+// vendor's queue and reserved for the partner, not held by the partner.
+func TestReservedLeadIsNotPartnerHeld(t *testing.T) {
+	names := testNames(map[string]string{"ptr_0sgxxca92pjg00002723q5r": "Berlin Systems GmbH"})
+	row := reservedHolder(names, leadrouter.RegistrationConflict{Kind: "lead", Owner: "queue:marketing-nurture", PartnerID: "ptr_0sgxxca92pjg00002723q5r"})
+	if row.Holder != "queue marketing-nurture" || row.ReservedFor != "Berlin Systems GmbH" {
+		t.Errorf("held by %q, reserved for %q", row.Holder, row.ReservedFor)
+	}
+	owned := reservedHolder(names, leadrouter.RegistrationConflict{Kind: "lead", Owner: "partner:ptr_0sgxxca92pjg00002723q5r", PartnerID: "ptr_0sgxxca92pjg00002723q5r"})
+	if owned.Holder != "Berlin Systems GmbH" || owned.ReservedFor != "" {
+		t.Errorf("a partner's own lead: held by %q, reserved for %q", owned.Holder, owned.ReservedFor)
+	}
+}
