@@ -76,7 +76,7 @@ func TestConflictsPage(t *testing.T) {
 		}
 		c := tp.MustClient(t)
 		c.MustSignIn("relations@vendor.example")
-		if pg := c.Get("/portal/approvals"); !strings.Contains(pg.Body, "1 open channel conflict:") {
+		if pg := c.Get("/portal/approvals"); !strings.Contains(pg.Body, "Open channel conflicts: 1.") {
 			t.Fatalf("the relations queue does not show the conflict:\n%s", pg.Body)
 		}
 		pg := c.Get("/portal/conflicts")
