@@ -86,6 +86,9 @@ func (p *Portal) changeOwner(w http.ResponseWriter, r *http.Request, s *session)
 	id := r.PathValue("id")
 	if _, err := p.cfg.Lifecycle.ChangeOwner(r.Context(), s.actor, id, lifecycle.ChangeOwnerInput{OwnerID: r.PostFormValue("owner_id"),
 		Reason: r.PostFormValue("reason")}); err != nil {
+		if c := leadrouter.ErrorCode(err); c == leadrouter.EINVALID || c == leadrouter.ECONFLICT {
+			return p.leadPage(w, r, s, statusOf(err), err) // the form again, every problem listed
+		}
 		return err
 	}
 	http.Redirect(w, r, "/portal/leads/"+id+"?done=owner_changed", http.StatusSeeOther)
@@ -108,6 +111,9 @@ func (p *Portal) requestReassignment(w http.ResponseWriter, r *http.Request, s *
 		in.PartnerID = l.Owner.PartnerID
 	}
 	if _, err := p.cfg.Lifecycle.RequestReassignment(r.Context(), s.actor, id, in); err != nil {
+		if c := leadrouter.ErrorCode(err); c == leadrouter.EINVALID || c == leadrouter.ECONFLICT {
+			return p.leadPage(w, r, s, statusOf(err), err)
+		}
 		return err
 	}
 	http.Redirect(w, r, "/portal/leads/"+id+"?done=reassign_asked", http.StatusSeeOther)

@@ -110,3 +110,22 @@ func TestAdminPages(t *testing.T) {
 		}
 	})
 }
+
+// TestLeadFormsListEveryProblem: a refused form on the lead page comes
+// back as the lead page with every offending field listed at once, not an
+// error page with one message.
+func TestLeadFormsListEveryProblem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		cynthia := tp.Leads["cynthia@popcynthia.example"]
+		c := tp.MustClient(t)
+		c.MustSignIn("admin@vendor.example")
+		c.Get("/portal/leads/" + cynthia.ID)
+		long := strings.Repeat("x", 5000)
+		pg := c.Post("/portal/leads/"+cynthia.ID+"/qualify", url.Values{"note": {long}})
+		if pg.Status != http.StatusUnprocessableEntity || !strings.Contains(pg.Body, `id="timeline"`) ||
+			!strings.Contains(pg.Body, "<strong>consent_share</strong>") || !strings.Contains(pg.Body, "<strong>note</strong>") {
+			t.Fatalf("qualify with two problems: %d\n%s", pg.Status, pg.Body)
+		}
+	})
+}
