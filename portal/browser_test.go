@@ -128,6 +128,9 @@ func (b *browser) signIn(base, email string) {
 	b.Do("sign in as "+email,
 		chromedp.Navigate(base+"/portal/login"),
 		chromedp.WaitVisible(css("#email")),
+	)
+	b.Check("the sign-in page")
+	b.Do("sign in as "+email,
 		chromedp.SendKeys(css("#email"), email),
 		chromedp.SendKeys(css("#password"), demo.Password),
 		chromedp.Click(css(`main form button[type="submit"]`)),
