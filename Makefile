@@ -2,11 +2,17 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: test test-sqlite lint bench bench-redirect bench-ingest vuln fuzz run
+.PHONY: test axe test-sqlite lint bench bench-redirect bench-ingest vuln fuzz run
 
 ## test: every test on SQLite, and on PostgreSQL too when LEADROUTER_TEST_POSTGRES is set
-test:
+test: axe
 	$(GO) test -count=1 -timeout 15m $(PKGS)
+
+## axe: axe-core from the npm registry, for the portal's accessibility checks
+axe: portal/testdata/axe/node_modules/axe-core/axe.min.js
+portal/testdata/axe/node_modules/axe-core/axe.min.js: portal/testdata/axe/package.json portal/testdata/axe/package-lock.json
+	npm ci --prefix portal/testdata/axe --no-audit --no-fund
+	@touch $@
 
 ## run: the product with demo data
 run:

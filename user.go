@@ -60,4 +60,10 @@ func (u *NewUser) Validate() error {
 type Session struct {
 	User User
 	CSRF string
+	// Lang is the language the user chose for the portal ("" when none
+	// was chosen: the browser's then).
+	Lang string
+	// TimeZone is the zone the user reads dates in: their own choice, or
+	// their partner's zone, or "" (UTC).
+	TimeZone string
 }

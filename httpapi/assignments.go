@@ -43,6 +43,14 @@ func (s *Server) MountAssignments(svc *assignment.Service) {
 		if err := v.Err(); err != nil {
 			return err
 		}
+		if WantsCSV(r) {
+			f.Limit = csvPageSize
+			return StreamCSV(w, "assignments.csv", cursor, func(c string) (CSVPage[leadrouter.Assignment], error) {
+				f.Cursor = c
+				p, err := svc.List(r.Context(), actor, f)
+				return pageOf(p), err
+			})
+		}
 		page, err := svc.List(r.Context(), actor, f)
 		if err != nil {
 			return err

@@ -64,6 +64,7 @@ type formRequest struct {
 // MountLeads registers lead capture and lookup: POST/GET /api/v1/leads,
 // GET /api/v1/leads/{id}, its timeline, the match lookup and forms.
 func (s *Server) MountLeads(svc *intake.Service) {
+	s.mountSearch()
 	s.Document("POST /api/v1/leads", Doc{Summary: "Capture a lead: validated, matched, routed and stored",
 		Description: "201 with the new lead; 200 when the submission was merged into an existing lead (duplicate_of and duplicate_kind say which). " +
 			"With an Idempotency-Key, a repeated request answers the first answer again (Idempotent-Replayed: true).",
@@ -160,17 +161,32 @@ func (s *Server) MountLeads(svc *intake.Service) {
 			return err
 		}
 		f := leadrouter.LeadFilter{Email: q.Get("email"), Company: q.Get("company"), Status: status, Owner: q.Get("owner"), Limit: limit, Cursor: cursor}
-		page, names, err := s.lookup.Leads(r.Context(), actor, f)
+		fetch := func(cursor string, channel store.ReadChannel) (store.Page[LeadView], error) {
+			f.Cursor = cursor
+			page, names, err := s.lookup.Leads(r.Context(), actor, f)
+			if err != nil {
+				return store.Page[LeadView]{}, err
+			}
+			out := store.Page[LeadView]{Items: make([]LeadView, 0, len(page.Items)), NextCursor: page.NextCursor}
+			for _, l := range page.Items {
+				v := NewLeadView(actor, l)
+				v.OwnerName = names.Owner(l.Owner)
+				out.Items = append(out.Items, v)
+			}
+			RecordLeadReads(s.reads, actor, channel, store.ReadKindLead, out.Items...)
+			return out, nil
+		}
+		if WantsCSV(r) {
+			f.Limit = csvPageSize
+			return StreamCSV(w, "leads.csv", cursor, func(c string) (CSVPage[LeadView], error) {
+				p, err := fetch(c, store.ChannelExport)
+				return pageOf(p), err
+			})
+		}
+		out, err := fetch(cursor, store.ChannelAPI)
 		if err != nil {
 			return err
 		}
-		out := store.Page[LeadView]{Items: make([]LeadView, 0, len(page.Items)), NextCursor: page.NextCursor}
-		for _, l := range page.Items {
-			v := NewLeadView(actor, l)
-			v.OwnerName = names.Owner(l.Owner)
-			out.Items = append(out.Items, v)
-		}
-		RecordLeadReads(s.reads, actor, store.ChannelAPI, store.ReadKindLead, out.Items...)
 		WriteJSON(w, http.StatusOK, out)
 		return nil
 	})

@@ -288,7 +288,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		return nil
 	}, lifecycle.RequestReassignmentRoles...)
 
-	s.Document("GET /api/v1/reassignment-requests", Doc{Summary: "The admins' queue of reassignment requests",
+	s.Document("GET /api/v1/reassignment-requests", Doc{Summary: "The admins' queue of reassignment requests; the support desk sees the requests it filed",
 		Query: pageQuery(Param{Name: "status", Description: "open (the default), resolved or all",
 			Enum: []string{string(leadrouter.ReassignmentOpen), string(leadrouter.ReassignmentResolved), "all"}}),
 		Response: store.Page[reassignmentQueueItem]{}, Errors: []int{http.StatusUnprocessableEntity}})
@@ -308,7 +308,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be open, resolved or all"}}}
 		}
-		page, err := s.lookup.ReassignmentRequests(r.Context(), status, limit, cursor)
+		page, err := s.lookup.ReassignmentRequests(r.Context(), actor, status, limit, cursor)
 		if err != nil {
 			return err
 		}
@@ -329,7 +329,7 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 		}
 		WriteJSON(w, http.StatusOK, out)
 		return nil
-	}, lifecycle.ResolveReassignmentRoles...)
+	}, leadrouter.RoleAdmin, leadrouter.RoleSupport)
 
 	s.Document("POST /api/v1/reassignment-requests/{id}/resolve", Doc{Summary: "Resolve a reassignment request: re-route the lead or give it to owner_id; {request, lead}",
 		Body: resolveRequest{}, Errors: []int{http.StatusNotFound, http.StatusConflict, http.StatusUnprocessableEntity}})
@@ -363,15 +363,30 @@ func (s *Server) MountLifecycle(svc *lifecycle.Service) {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "status", Message: "must be handoff_pending, handed_off, open, won or lost"}}}
 		}
-		page, leads, _, err := s.lookup.Opportunities(r.Context(), actor, f)
+		fetch := func(cursor string, channel store.ReadChannel) (store.Page[OpportunityView], error) {
+			f.Cursor = cursor
+			page, leads, _, err := s.lookup.Opportunities(r.Context(), actor, f)
+			if err != nil {
+				return store.Page[OpportunityView]{}, err
+			}
+			out := store.Page[OpportunityView]{Items: make([]OpportunityView, 0, len(page.Items)), NextCursor: page.NextCursor}
+			for _, o := range page.Items {
+				out.Items = append(out.Items, NewOpportunityView(actor, o, leads[o.ID]))
+			}
+			RecordOpportunityReads(s.reads, actor, channel, out.Items...)
+			return out, nil
+		}
+		if WantsCSV(r) {
+			f.Limit = csvPageSize
+			return StreamCSV(w, "opportunities.csv", cursor, func(c string) (CSVPage[OpportunityView], error) {
+				p, err := fetch(c, store.ChannelExport)
+				return pageOf(p), err
+			})
+		}
+		out, err := fetch(cursor, store.ChannelAPI)
 		if err != nil {
 			return err
 		}
-		out := store.Page[OpportunityView]{Items: make([]OpportunityView, 0, len(page.Items)), NextCursor: page.NextCursor}
-		for _, o := range page.Items {
-			out.Items = append(out.Items, NewOpportunityView(actor, o, leads[o.ID]))
-		}
-		RecordOpportunityReads(s.reads, actor, store.ChannelAPI, out.Items...)
 		WriteJSON(w, http.StatusOK, out)
 		return nil
 	}, leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner)

@@ -491,13 +491,13 @@ func TestLifecycleRouteMatrix(t *testing.T) {
 		}, staffAnd(created, map[string]int{"relations": forbidden, "support": forbidden})},
 		{"owner", func(w *lcWorld) (string, string, any) {
 			return "POST", "/api/v1/leads/" + owned(w).ID + "/owner", map[string]any{"owner_id": w.f.Users["p1b"].ID}
-		}, staffAnd(forbidden, map[string]int{"admin": ok, "pam1": ok, "p1a": ok, "p2a": notFound})},
+		}, staffAnd(forbidden, map[string]int{"admin": ok, "pam1": ok, "support": ok, "p1a": ok, "p2a": notFound})},
 		{"request reassignment", func(w *lcWorld) (string, string, any) {
 			return "POST", "/api/v1/leads/" + owned(w).ID + "/reassignment-requests", map[string]any{"reason": "too far", "partner_id": w.f.P1.ID}
 		}, staffAnd(forbidden, map[string]int{"support": created, "p1a": created, "p2a": notFound})},
 		{"reassignment queue", func(w *lcWorld) (string, string, any) {
 			return "GET", "/api/v1/reassignment-requests?status=all", nil
-		}, staffAnd(forbidden, map[string]int{"admin": ok})},
+		}, staffAnd(forbidden, map[string]int{"admin": ok, "support": ok})}, // support: those it filed
 		{"resolve", func(w *lcWorld) (string, string, any) {
 			lead := owned(w)
 			req, err := w.svc.RequestReassignment(context.Background(), w.f.Actor("p1a"), lead.ID, lifecycle.ReassignmentInput{Reason: "too far"})
@@ -533,7 +533,7 @@ func TestLifecycleRouteMatrix(t *testing.T) {
 		}, staffAnd(forbidden, map[string]int{"admin": ok, "pam1": ok, "pam2": notFound, "p1a": ok, "p2a": notFound})},
 		{"unknown lead", func(w *lcWorld) (string, string, any) {
 			return "POST", "/api/v1/leads/lead_nope/owner", map[string]any{"owner_id": w.f.Users["p1b"].ID}
-		}, staffAnd(forbidden, map[string]int{"admin": notFound, "pam1": notFound, "pam2": notFound, "p1a": notFound, "p2a": notFound})},
+		}, staffAnd(forbidden, map[string]int{"admin": notFound, "pam1": notFound, "pam2": notFound, "support": notFound, "p1a": notFound, "p2a": notFound})},
 	}
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		w := newLCWorld(t, engine)

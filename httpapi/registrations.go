@@ -162,16 +162,28 @@ func (s *Server) MountRegistrations(svc *registration.Service) {
 			return &leadrouter.Error{Code: leadrouter.EINVALID, Message: "The request has invalid fields.",
 				Fields: []leadrouter.FieldError{{Field: "extension", Message: "must be requested"}}}
 		}
-		page, err := svc.List(r.Context(), actor, f)
+		at := now()
+		fetch := func(cursor string) (CSVPage[any], error) {
+			f.Cursor = cursor
+			page, err := svc.List(r.Context(), actor, f)
+			if err != nil {
+				return CSVPage[any]{}, err
+			}
+			items := make([]any, 0, len(page.Items))
+			for _, reg := range page.Items {
+				items = append(items, NewRegistrationView(actor, reg, at))
+			}
+			return CSVPage[any]{Items: items, NextCursor: page.NextCursor}, nil
+		}
+		if WantsCSV(r) {
+			f.Limit = csvPageSize
+			return StreamCSVLike(w, "registrations.csv", cursor, NewRegistrationView(actor, leadrouter.Registration{}, at), fetch)
+		}
+		page, err := fetch(cursor)
 		if err != nil {
 			return err
 		}
-		at := now()
-		items := make([]any, 0, len(page.Items))
-		for _, reg := range page.Items {
-			items = append(items, NewRegistrationView(actor, reg, at))
-		}
-		WriteJSON(w, http.StatusOK, map[string]any{"items": items, "next_cursor": page.NextCursor})
+		WriteJSON(w, http.StatusOK, map[string]any{"items": page.Items, "next_cursor": page.NextCursor})
 		return nil
 	}, everyone...)
 

@@ -69,15 +69,22 @@ func TestBatchWithRepeatedEmails(t *testing.T) {
 			}
 			return router.routed.Load(), w.Commits(), leads, responses
 		}
-		routed, commits, leads, responses := run(func(i int) string { return fmt.Sprintf("p%d@twice.example", i/2) })
-		if leads != 512 || responses != 1024 {
-			t.Fatalf("%d leads with %d responses, want 512 with 1,024", leads, responses)
+		// The commit counts depend on how the clients' submissions happen
+		// to arrive together, which the machine's load sways: the two
+		// cases run in turns, twice each, and are compared in sum.
+		var commits, distinctCommits int64
+		for round := range 2 {
+			routed, c, leads, responses := run(func(i int) string { return fmt.Sprintf("p%d@twice%d.example", i/2, round) })
+			if leads != 512 || responses != 1024 {
+				t.Fatalf("%d leads with %d responses, want 512 with 1,024", leads, responses)
+			}
+			if routed != 512 {
+				t.Errorf("the router ran %d times for 512 new leads", routed)
+			}
+			_, d, _, _ := run(func(i int) string { return fmt.Sprintf("p%d@once%d.example", i, round) })
+			commits, distinctCommits = commits+c, distinctCommits+d
 		}
-		if routed != 512 {
-			t.Errorf("the router ran %d times for 512 new leads", routed)
-		}
-		_, distinctCommits, _, _ := run(func(i int) string { return fmt.Sprintf("p%d@once.example", i) })
-		t.Logf("%d commits with every e-mail twice, %d with distinct e-mails", commits, distinctCommits)
+		t.Logf("%d commits with every e-mail twice, %d with distinct e-mails (two runs each)", commits, distinctCommits)
 		if commits > 2*distinctCommits {
 			t.Errorf("%d commits with every e-mail twice, more than twice the %d of distinct e-mails", commits, distinctCommits)
 		}

@@ -352,6 +352,28 @@ func TestLifecycleConsentHistory(t *testing.T) {
 	})
 }
 
+// TestLifecycleSupportChangesOwner: when a partner asks, the support desk
+// moves a lead among the users of the partner that owns it (the seed's
+// "Change Owner"), never to another partner or the vendor, and not a
+// vendor's lead at all.
+func TestLifecycleSupportChangesOwner(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		svc, f := setup(t, engine)
+		lead := f.MustLead(t, lifecycletest.OwnedBy(f.P1))
+		got, err := svc.ChangeOwner(ctx, f.Actor("support"), lead.ID, lifecycle.ChangeOwnerInput{OwnerID: f.Users["p1b"].ID, Reason: "Anna asked: Ben takes it"})
+		if err != nil || got.Owner.ID != f.Users["p1b"].ID || got.Owner.PartnerID != f.P1.ID {
+			t.Fatalf("support moves the lead to p1b: %+v %v", got.Owner, err)
+		}
+		if _, err := svc.ChangeOwner(ctx, f.Actor("support"), lead.ID, lifecycle.ChangeOwnerInput{OwnerID: f.P2.ID}); leadrouter.ErrorCode(err) != leadrouter.EINVALID {
+			t.Errorf("support moves it to another partner: %v", err)
+		}
+		vendors := f.MustLead(t)
+		if _, err := svc.ChangeOwner(ctx, f.Actor("support"), vendors.ID, lifecycle.ChangeOwnerInput{OwnerID: f.Users["sales"].ID}); leadrouter.ErrorCode(err) != leadrouter.EFORBIDDEN {
+			t.Errorf("support moves a vendor's lead: %v", err)
+		}
+	})
+}
+
 func TestLifecycleChangeOwnerScopes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		svc, f := setup(t, engine)
@@ -360,7 +382,8 @@ func TestLifecycleChangeOwnerScopes(t *testing.T) {
 			actor, owner, code string
 		}{
 			{"sales", f.Users["sales"].ID, leadrouter.EFORBIDDEN},
-			{"support", f.Users["sales"].ID, leadrouter.EFORBIDDEN},
+			{"support", f.Users["sales"].ID, leadrouter.EINVALID}, // only among the owning partner's users
+			{"support", f.Users["p2a"].ID, leadrouter.EINVALID},
 			{"p2a", f.Users["p2a"].ID, leadrouter.ENOTFOUND},
 			{"p1a", f.Users["p2a"].ID, leadrouter.EINVALID},
 			{"p1a", f.P2.ID, leadrouter.EINVALID},
@@ -463,7 +486,7 @@ func TestLifecycleReassignment(t *testing.T) {
 		}
 		var queue store.Page[leadrouter.ReassignmentQueueItem]
 		if err := svc.DB.View(ctx, func(tx *store.Tx) (err error) {
-			queue, err = tx.ReassignmentRequests(ctx, "", 10, "")
+			queue, err = tx.ReassignmentRequests(ctx, "", "", 10, "")
 			return err
 		}); err != nil {
 			t.Fatal(err)

@@ -31,7 +31,11 @@ type ChangeOwnerInput struct {
 //   - a PAM: leads of its partners (owned by, reserved for or handed off to
 //     one), to one of those partners or one of their users;
 //   - a partner user: leads routed or handed off to its partner, to one of
-//     its partner's users (or back to the partner itself).
+//     its partner's users (or back to the partner itself);
+//   - the support desk, when a partner asks it to (the seed's "Change
+//     Owner"): a lead a partner owns, to another user of that same partner
+//     or the partner itself; moving a lead to another partner is a
+//     reassignment request.
 //
 // The old and new owner and who did it go on the timeline. A lead handed
 // off to the old owner partner follows its new owner (its opportunity too).
@@ -83,6 +87,21 @@ func (s *Service) ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadI
 			// ids and users are simply not found.
 			if owner, err = resolveOwner(ctx, tx, actor, in.OwnerID); err != nil {
 				return err
+			}
+		case leadrouter.RoleSupport:
+			partnerID := lead.Owner.PartnerID
+			if partnerID == "" {
+				partnerID = lead.HandoffPartnerID
+			}
+			if partnerID == "" {
+				return leadrouter.Errorf(leadrouter.EFORBIDDEN, "The support desk changes the owner only among the users of the partner that owns the lead; "+
+					"this lead is the vendor's.")
+			}
+			if owner, err = resolveOwner(ctx, tx, leadrouter.System, in.OwnerID); err != nil {
+				return err
+			}
+			if owner.PartnerID != partnerID {
+				return fieldError("owner_id", "must name a user of the partner that owns the lead (moving it to another partner is a reassignment request)")
 			}
 		default:
 			return leadrouter.Errorf(leadrouter.EFORBIDDEN, "Your role (%s) may not change owners.", actor.Role)

@@ -58,7 +58,7 @@ var (
 	// HandoffRoles may hand opportunities off.
 	HandoffRoles = []leadrouter.Role{leadrouter.RoleAdmin, leadrouter.RolePAM}
 	// OwnerRoles may change a lead's owner (each within its own scope).
-	OwnerRoles = []leadrouter.Role{leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner}
+	OwnerRoles = []leadrouter.Role{leadrouter.RoleAdmin, leadrouter.RolePAM, leadrouter.RolePartner, leadrouter.RoleSupport}
 	// RequestReassignmentRoles may ask to give a lead up.
 	RequestReassignmentRoles = []leadrouter.Role{leadrouter.RolePartner, leadrouter.RoleSupport}
 	// ResolveReassignmentRoles work the reassignment queue.

@@ -146,10 +146,19 @@ func (s *Service) ContactReads(ctx context.Context, actor leadrouter.Actor, lead
 }
 
 // ReassignmentRequests is a page of reassignment requests in a status (""
-// for all), each with its lead and partner names.
-func (s *Service) ReassignmentRequests(ctx context.Context, status leadrouter.ReassignmentStatus, limit int, cursor string) (store.Page[leadrouter.ReassignmentQueueItem], error) {
+// for all), each with its lead and partner names: the admins' whole queue,
+// the support desk the requests it filed itself.
+func (s *Service) ReassignmentRequests(ctx context.Context, actor leadrouter.Actor, status leadrouter.ReassignmentStatus, limit int, cursor string) (store.Page[leadrouter.ReassignmentQueueItem], error) {
+	var by string
+	switch {
+	case actor.Is(leadrouter.RoleAdmin):
+	case actor.Is(leadrouter.RoleSupport):
+		by = actor.Label()
+	default:
+		return store.Page[leadrouter.ReassignmentQueueItem]{}, leadrouter.Errorf(leadrouter.EFORBIDDEN, "Your role (%s) may not list reassignment requests.", actor.Role)
+	}
 	return view(ctx, s.DB, func(tx *store.Tx) (store.Page[leadrouter.ReassignmentQueueItem], error) {
-		return tx.ReassignmentRequests(ctx, status, limit, cursor)
+		return tx.ReassignmentRequests(ctx, status, by, limit, cursor)
 	})
 }
 

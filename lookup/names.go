@@ -13,6 +13,9 @@ import (
 // partner_id}).
 var OwnerKeys = map[string]bool{"old_owner": true, "new_owner": true, "owner": true}
 
+// partnerKeys are the event-data keys that hold a partner's id.
+var partnerKeys = []string{"partner_id", "reserved_partner_id", "winner_partner_id", "owner_partner_id"}
+
 // Names turns owners and actors into the names people know them by, as one
 // viewer may see them. A lookup fills it inside its read; afterwards it is
 // plain data, read without the database.
@@ -114,6 +117,22 @@ func (q *request) events(events []leadrouter.Event) {
 		if json.Unmarshal(e.Data, &data) != nil {
 			continue
 		}
+		for _, k := range partnerKeys {
+			var id string
+			if raw, ok := data[k]; ok && json.Unmarshal(raw, &id) == nil && id != "" {
+				q.partner(id)
+			}
+		}
+		var claims []struct {
+			PartnerID string `json:"partner_id"`
+		}
+		if raw, ok := data["claims"]; ok && json.Unmarshal(raw, &claims) == nil {
+			for _, c := range claims {
+				if c.PartnerID != "" {
+					q.partner(c.PartnerID)
+				}
+			}
+		}
 		for k := range OwnerKeys {
 			var o struct {
 				Kind      leadrouter.OwnerKind `json:"kind"`
@@ -160,4 +179,17 @@ func (n *Names) load(ctx context.Context, tx *store.Tx, q request) error {
 		}
 	}
 	return nil
+}
+
+// KnownNames is Names over names known already (tests, and callers that
+// read them another way), as actor sees them.
+func KnownNames(actor leadrouter.Actor, partners, users map[string]string) *Names {
+	n := newNames(actor)
+	for id, name := range partners {
+		n.partners[id] = name
+	}
+	for id, name := range users {
+		n.users[id] = name
+	}
+	return n
 }

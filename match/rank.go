@@ -65,6 +65,8 @@ type Match struct {
 	Reasons []string
 	Status  string
 	Owner   string
+	// Company is the candidate's company (its name for an account).
+	Company string
 }
 
 // Rank scores each candidate against q and returns those that matched for at
@@ -137,7 +139,7 @@ func Rank(q Query, cands []Candidate) []Match {
 		matches = append(matches, Match{
 			Kind: c.Kind, ID: c.ID, Score: score,
 			Reasons: reasons[start:len(reasons):len(reasons)],
-			Status:  c.Status, Owner: c.Owner,
+			Status:  c.Status, Owner: c.Owner, Company: c.Company,
 		})
 	}
 	slices.SortStableFunc(matches, func(a, b Match) int {

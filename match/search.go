@@ -27,6 +27,8 @@ type Result struct {
 	Reasons []string `json:"reasons"`
 	Status  string   `json:"status"`
 	Owner   string   `json:"owner"`
+	// Company names the record: its company, or the account's name.
+	Company string `json:"company,omitempty"`
 }
 
 // lookupCandidates bounds the near-miss candidates a lookup fetches.
@@ -75,7 +77,7 @@ func Lookup(ctx context.Context, src Source, email, company, domain string, now 
 	ranked := Rank(Query{Email: email, Company: company, Domain: domain}, in)
 	out := make([]Result, 0, len(ranked))
 	for _, m := range ranked {
-		out = append(out, Result{Kind: string(m.Kind), ID: m.ID, Score: math.Round(m.Score*1000) / 1000, Reasons: m.Reasons, Status: m.Status, Owner: m.Owner})
+		out = append(out, Result{Kind: string(m.Kind), ID: m.ID, Score: math.Round(m.Score*1000) / 1000, Reasons: m.Reasons, Status: m.Status, Owner: m.Owner, Company: m.Company})
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package notify
 import (
 	"context"
 	"slices"
+	"strings"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/store"
@@ -69,6 +70,9 @@ func (n *Notifier) MarkRead(ctx context.Context, actor leadrouter.Actor, id stri
 type Preferences struct {
 	Kinds    map[leadrouter.NotificationKind]leadrouter.DeliveryMode `json:"kinds"`
 	Language string                                                  `json:"language"`
+	// TimeZone is the IANA zone the user reads dates in ("" for the
+	// partner's zone, or UTC); nil on input leaves it as it is.
+	TimeZone *string `json:"time_zone"`
 }
 
 // Preferences reads actor's own preferences.
@@ -79,7 +83,11 @@ func (n *Notifier) Preferences(ctx context.Context, actor leadrouter.Actor) (Pre
 		if err != nil {
 			return err
 		}
-		p = Preferences{Kinds: map[leadrouter.NotificationKind]leadrouter.DeliveryMode{}, Language: lang}
+		_, zone, err := tx.UserSettings(ctx, actor.UserID)
+		if err != nil {
+			return err
+		}
+		p = Preferences{Kinds: map[leadrouter.NotificationKind]leadrouter.DeliveryMode{}, Language: lang, TimeZone: &zone}
 		for _, k := range leadrouter.NotificationKinds() {
 			p.Kinds[k] = leadrouter.DefaultDelivery(k)
 			if m, ok := modes[k]; ok {
@@ -103,13 +111,23 @@ func (n *Notifier) SetPreferences(ctx context.Context, actor leadrouter.Actor, i
 			v.Add("kinds."+string(k), "must be now, digest or off")
 		}
 	}
-	if in.Language != "" && !slices.Contains(leadrouter.Languages(), in.Language) {
-		v.Add("language", "must be en or de")
+	if in.Language != "" && in.Language != "auto" && !slices.Contains(leadrouter.Languages(), in.Language) {
+		v.Add("language", "must be en, de or auto (the portal follows the browser's language)")
+	}
+	if in.TimeZone != nil && *in.TimeZone != "" {
+		if _, err := leadrouter.ParseTimeZone(*in.TimeZone); err != nil {
+			v.Add("time_zone", "%s", leadrouter.ErrorMessage(err))
+		}
 	}
 	if err := v.Err(); err != nil {
 		return Preferences{}, err
 	}
 	if err := n.DB.Update(ctx, func(tx *store.Tx) error {
+		if in.TimeZone != nil {
+			if err := tx.SetUserTimeZone(ctx, actor.UserID, strings.TrimSpace(*in.TimeZone)); err != nil {
+				return err
+			}
+		}
 		return tx.SetNotificationPrefs(ctx, actor.UserID, in.Kinds, in.Language)
 	}); err != nil {
 		return Preferences{}, err

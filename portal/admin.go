@@ -148,10 +148,19 @@ type routingData struct {
 	Available bool
 	Version   int64
 	Source    string
-	History   []leadrouter.PolicyVersion
+	History   []policyVersionRow
 	Lead      map[string]string
 	Decision  *leadrouter.Decision
-	Trace     []map[string]any
+	// OwnerName and ReservedName name the decision's owner and the
+	// partner the lead would be reserved for.
+	OwnerName, ReservedName string
+	Trace                   []map[string]any
+}
+
+// policyVersionRow is a policy version with its author's name.
+type policyVersionRow struct {
+	leadrouter.PolicyVersion
+	By string
 }
 
 func (p *Portal) routingPage(w http.ResponseWriter, r *http.Request, s *session, status int, data routingData, formErr error) error {
@@ -164,9 +173,31 @@ func (p *Portal) routingPage(w http.ResponseWriter, r *http.Request, s *session,
 		}
 		data.Version = version
 	}
-	var err error
-	if data.History, err = p.cfg.Lookup.PolicyHistory(ctx, 20); err != nil {
+	history, err := p.cfg.Lookup.PolicyHistory(ctx, 20)
+	if err != nil {
 		return err
+	}
+	var users, partners []string
+	for _, v := range history {
+		users = append(users, v.CreatedBy)
+	}
+	if data.Decision != nil && data.Decision.ReservedPartnerID != "" {
+		partners = append(partners, data.Decision.ReservedPartnerID)
+	}
+	names, err := p.cfg.Lookup.People(ctx, s.actor, partners, users)
+	if err != nil {
+		return err
+	}
+	for _, v := range history {
+		data.History = append(data.History, policyVersionRow{PolicyVersion: v, By: names.Actor(v.CreatedBy)})
+	}
+	if data.Decision != nil {
+		owners, err := p.cfg.Lookup.Owners(ctx, s.actor, data.Decision.Owner)
+		if err != nil {
+			return err
+		}
+		data.OwnerName = owners.Owner(data.Decision.Owner)
+		data.ReservedName = names.Partner(data.Decision.ReservedPartnerID)
 	}
 	p.render(w, r, s, status, "routing", "Routing policy", data, formErr)
 	return nil

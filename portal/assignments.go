@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/assignment"
@@ -18,6 +19,7 @@ type Assignments interface {
 	Decline(ctx context.Context, actor leadrouter.Actor, id string, in assignment.DeclineInput) (leadrouter.Assignment, error)
 	UpdateDeal(ctx context.Context, actor leadrouter.Actor, id string, in assignment.DealInput) (leadrouter.Opportunity, error)
 	CloseDeal(ctx context.Context, actor leadrouter.Actor, id string, result leadrouter.OpportunityStatus, reason string) (leadrouter.Opportunity, error)
+	Performance(ctx context.Context, actor leadrouter.Actor, partnerID string, from, to time.Time) (assignment.Performance, error)
 }
 
 type assignmentRow struct {
@@ -45,7 +47,7 @@ func (p *Portal) policy() *routing.Policy {
 // decline, and what it answered lately.
 func (p *Portal) assignments(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Assignments == nil {
-		return p.unavailable(w, r, s, "Assignments", "Partner answers")
+		return p.unavailable(w, r, s, "Assignments", msg("Partner answers"))
 	}
 	ctx := r.Context()
 	page, err := p.cfg.Assignments.List(ctx, s.actor, store.AssignmentFilter{Limit: 200})

@@ -33,6 +33,8 @@ type session struct {
 	csrf  string
 	actor leadrouter.Actor
 	email string
+	lang  string // the portal language the user chose, "" for the browser's
+	zone  string // the zone dates are shown in, "" for UTC
 }
 
 // handlerFunc is a page handler for a signed-in user; it returns an error
@@ -83,7 +85,7 @@ func (p *Portal) session(r *http.Request) (*session, bool) {
 	if err != nil {
 		return nil, false
 	}
-	return &session{id: c.Value, csrf: stored.CSRF, actor: stored.User.Actor(), email: stored.User.Email}, true
+	return &session{id: c.Value, csrf: stored.CSRF, actor: stored.User.Actor(), email: stored.User.Email, lang: stored.Lang, zone: stored.TimeZone}, true
 }
 
 func tokenEqual(given, want string) bool {

@@ -36,6 +36,8 @@ func chromiumPath(t *testing.T) string {
 type browser struct {
 	t   *testing.T
 	ctx context.Context
+	// checked counts the pages Check audited.
+	checked int
 }
 
 // MustBrowser starts a headless Chromium for the test.
@@ -126,6 +128,9 @@ func (b *browser) signIn(base, email string) {
 	b.Do("sign in as "+email,
 		chromedp.Navigate(base+"/portal/login"),
 		chromedp.WaitVisible(css("#email")),
+	)
+	b.Check("the sign-in page")
+	b.Do("sign in as "+email,
 		chromedp.SendKeys(css("#email"), email),
 		chromedp.SendKeys(css("#password"), demo.Password),
 		chromedp.Click(css(`main form button[type="submit"]`)),
@@ -141,6 +146,7 @@ func TestBrowserPartner(t *testing.T) {
 		if h := get(b, chromedp.Text(css("h1"))); h != "Dashboard" {
 			t.Fatalf("home heading %q", h)
 		}
+		b.Check("dashboard")
 
 		b.Do("link builder", chromedp.Click(css(`nav a[href="/portal/links"]`)))
 		b.Wait("the link builder", chromedp.WaitVisible(css("#url")))
@@ -149,6 +155,7 @@ func TestBrowserPartner(t *testing.T) {
 			chromedp.Submit(css("#url")),
 		)
 		b.Wait("the link", chromedp.WaitVisible(css("#link")))
+		b.Check("link builder")
 		link, snippet := get(b, chromedp.Value(css("#link"))), get(b, chromedp.Value(css("#snippet")))
 		if link != "https://www.vendor.example/pricing?plan=team&pid=BERLIN01" ||
 			!strings.Contains(snippet, `<a href="https://www.vendor.example/pricing?plan=team&amp;pid=BERLIN01">`) {
@@ -167,6 +174,7 @@ func TestBrowserPartner(t *testing.T) {
 		if flag := get(b, chromedp.Text(css("#flag .flag"))); flag != "green" {
 			t.Fatalf("flag %q", flag)
 		}
+		b.Check("registrations")
 		if dir := os.Getenv("PORTAL_SCREENSHOT_DIR"); dir != "" {
 			_ = os.WriteFile(dir+"/registrations-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
 		}
@@ -181,36 +189,6 @@ func TestBrowserPartner(t *testing.T) {
 		b.Wait("the sign-in page", chromedp.WaitVisible(css("#password")))
 		if at := get(b, chromedp.Location()); !strings.Contains(at, "/portal/login?next=") {
 			t.Fatalf("signed out dashboard at %q", at)
-		}
-	})
-}
-
-func TestBrowserSupportSearch(t *testing.T) {
-	storetest.Each(t, func(t *testing.T, engine store.Engine) {
-		tp := MustStart(t, engine)
-		b := MustBrowser(t)
-		cynthia := tp.Leads["cynthia@popcynthia.example"]
-		b.signIn(tp.URL, "support@vendor.example")
-		if h := get(b, chromedp.Text(css("h1"))); h != "Search leads" {
-			t.Fatalf("home heading %q", h)
-		}
-		b.Do("search",
-			chromedp.SendKeys(css("#company"), "the pop cynthia project"),
-			chromedp.Submit(css("#company")),
-		)
-		b.Wait("search results", chromedp.WaitVisible(css("table tbody tr")))
-		results := get(b, chromedp.Text(css("table tbody")))
-		if !strings.Contains(results, "cynthia@popcynthia.example") || !strings.Contains(results, "Russell") {
-			t.Fatalf("results %q", results)
-		}
-		if dir := os.Getenv("PORTAL_SCREENSHOT_DIR"); dir != "" {
-			_ = os.WriteFile(dir+"/search-"+string(engine)+".png", get(b, chromedp.FullScreenshot(100)), 0o644)
-		}
-		b.Do("open the lead", chromedp.Click(css(`a[href="/portal/leads/`+cynthia.ID+`"]`)))
-		b.Wait("the lead page", chromedp.WaitVisible(css("#timeline")))
-		heading, timeline := get(b, chromedp.Text(css("h1"))), get(b, chromedp.Text(css("main table tbody")))
-		if heading != "Lead "+cynthia.ID || !strings.Contains(timeline, "lead_created") || !strings.Contains(timeline, "routed") {
-			t.Fatalf("lead page %q, timeline %q", heading, timeline)
 		}
 	})
 }
@@ -231,6 +209,7 @@ func TestBrowserRegistrationDecisions(t *testing.T) {
 		b.signIn(tp.URL, "anna@berlin-systems.example")
 		b.Do("registrations", chromedp.Navigate(tp.URL+"/portal/registrations"))
 		b.Wait("the extension form", chromedp.WaitVisible(css("#extend_"+greenID)))
+		b.Check("the partner's registrations")
 		b.Do("ask for an extension",
 			chromedp.SendKeys(css("#extend_"+greenID), "Tender runs into spring"),
 			chromedp.Click(css(`form[action="/portal/registrations/`+greenID+`/extend"] button`)),
@@ -248,6 +227,7 @@ func TestBrowserRegistrationDecisions(t *testing.T) {
 		if !strings.Contains(pending, "Berlin Systems GmbH") || !strings.Contains(pending, "Munich ERP AG") || !strings.Contains(pending, "0.95") {
 			t.Fatalf("pending registration %q", pending)
 		}
+		b.Check("the approvals")
 		ext := `section[aria-labelledby="ext_` + greenID + `"]`
 		if text := get(b, chromedp.Text(css(ext))); !strings.Contains(text, "Tender runs into spring") || !strings.Contains(text, "Berlin Systems GmbH") {
 			t.Fatalf("extension request %q", text)
@@ -259,13 +239,26 @@ func TestBrowserRegistrationDecisions(t *testing.T) {
 			chromedp.SendKeys(css("#reason_extension_"+greenID), "Spring tender confirmed"),
 			chromedp.Click(css(ext+" button:not(.danger)")),
 		)
-		b.Wait("the notice", chromedp.WaitVisible(css(".notice")))
+		b.waitText(".notice", "registration was decided")
+		b.Check("the approvals after the extension")
+		// The yellow registration: approved with a reason.
+		reg := `section[aria-labelledby="reg_` + yellowID + `"]`
+		b.Do("approve the yellow registration",
+			chromedp.SendKeys(css("#reason_registration_"+yellowID), "Munich's lead is stale; Berlin works the tender"),
+			chromedp.Click(css(reg+" button:not(.danger)")),
+		)
+		b.Wait("the registration gone from the queue", chromedp.WaitNotPresent(css(reg)))
+		b.Check("the approvals after the registration")
 		b.Do("sign out", chromedp.Click(css(".signout button")))
 		b.Wait("the sign-in page", chromedp.WaitVisible(css("#password")))
 
 		b.signIn(tp.URL, "anna@berlin-systems.example")
 		b.Do("registrations", chromedp.Navigate(tp.URL+"/portal/registrations"))
 		b.Wait("the list", chromedp.WaitVisible(css("#"+greenID)))
+		b.Check("the partner's registrations after the decision")
+		if row := get(b, chromedp.Text(css("#"+yellowID))); !strings.Contains(row, "Approved by Partner Relations") || !strings.Contains(row, "Berlin works the tender") {
+			t.Fatalf("the yellow registration after the decision %q", row)
+		}
 		if row := get(b, chromedp.Text(css("#"+greenID))); !strings.Contains(row, "Extension approved by Partner Relations") ||
 			!strings.Contains(row, "Spring tender confirmed") || !strings.Contains(row, "Extended") {
 			t.Fatalf("row after the decision %q", row)

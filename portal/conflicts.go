@@ -35,7 +35,7 @@ type conflictsData struct {
 // claim with its partner and why it did or did not prevail.
 func (p *Portal) conflicts(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Conflicts == nil {
-		return p.unavailable(w, r, s, "Conflicts", "Channel conflicts")
+		return p.unavailable(w, r, s, "Conflicts", msg("Channel conflicts"))
 	}
 	ctx := r.Context()
 	page, err := p.cfg.Conflicts.List(ctx, s.actor, leadrouter.ConflictOpen, 200, "")
@@ -84,12 +84,22 @@ func (p *Portal) resolveConflict(w http.ResponseWriter, r *http.Request, s *sess
 // openConflicts counts the open conflicts s may see (0 when conflicts are
 // not mounted or cannot be read: the count is a hint on other pages).
 func (p *Portal) openConflicts(ctx context.Context, s *session) int {
+	return len(p.conflictedLeads(ctx, s))
+}
+
+// conflictedLeads are the leads with an open channel conflict the viewer
+// may see.
+func (p *Portal) conflictedLeads(ctx context.Context, s *session) map[string]bool {
+	out := map[string]bool{}
 	if p.cfg.Conflicts == nil {
-		return 0
+		return out
 	}
 	page, err := p.cfg.Conflicts.List(ctx, s.actor, leadrouter.ConflictOpen, 500, "")
 	if err != nil {
-		return 0
+		return out
 	}
-	return len(page.Items)
+	for _, c := range page.Items {
+		out[c.LeadID] = true
+	}
+	return out
 }

@@ -36,6 +36,8 @@ type testPortal struct {
 	Reads *store.ReadLog
 	// Intake captures leads as the site would.
 	Intake *intake.Service
+	// Lifecycle is the portal's lifecycle service.
+	Lifecycle *lifecycle.Service
 }
 
 // MustStart seeds a database of engine and serves the portal on it.
@@ -81,8 +83,9 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 		leads[l.Email] = res.Lead
 	}
 	reads := store.NewReadLog(db, 0, nil)
+	life := &lifecycle.Service{DB: db, Reroute: router.Reroute, Assignments: assignments}
 	p, err := portal.New(portal.Config{DB: db, ReadLog: reads, SiteHosts: []string{"www.vendor.example", "127.0.0.1"}, Intake: svc, Router: router,
-		Lifecycle:     &lifecycle.Service{DB: db, Reroute: router.Reroute},
+		Lifecycle:     life,
 		Registrations: &registration.Service{DB: db, ExpiryDays: registration.DefaultExpiryDays},
 		Notifications: notifier, Conflicts: conflicts, Assignments: assignments})
 	if err != nil {
@@ -93,7 +96,7 @@ func MustStart(tb testing.TB, engine store.Engine) *testPortal {
 	mux.Handle("/portal", p.Handler())
 	srv := httptest.NewServer(mux)
 	tb.Cleanup(srv.Close)
-	return &testPortal{URL: srv.URL, DB: db, IDs: ids, Leads: leads, Reads: reads, Intake: svc}
+	return &testPortal{URL: srv.URL, DB: db, IDs: ids, Leads: leads, Reads: reads, Intake: svc, Lifecycle: life}
 }
 
 // client is a browser-like HTTP client with cookies that does not follow
@@ -103,6 +106,8 @@ type client struct {
 	base string
 	http *http.Client
 	csrf string
+	// lang, if set, is sent as Accept-Language.
+	lang string
 }
 
 func (tp *testPortal) MustClient(tb testing.TB) *client {
@@ -123,6 +128,9 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 func (c *client) do(req *http.Request) page {
 	c.tb.Helper()
+	if c.lang != "" {
+		req.Header.Set("Accept-Language", c.lang)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		c.tb.Fatalf("%s %s: %v", req.Method, req.URL, err)

@@ -25,7 +25,7 @@ type inboxData struct {
 // inbox lists the signed-in user's notifications, newest first.
 func (p *Portal) inbox(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Notifications == nil {
-		return p.unavailable(w, r, s, "Inbox", "Notifications")
+		return p.unavailable(w, r, s, "Inbox", msg("Notifications"))
 	}
 	page, unread, err := p.cfg.Notifications.Inbox(r.Context(), s.actor, false, 100, "")
 	if err != nil {
@@ -49,7 +49,8 @@ func (p *Portal) markRead(w http.ResponseWriter, r *http.Request, s *session) er
 
 type settingsData struct {
 	Kinds    []kindSetting
-	Language string
+	Language string // en or de, or auto: the portal follows the browser
+	TimeZone string
 }
 
 type kindSetting struct {
@@ -60,26 +61,32 @@ type kindSetting struct {
 
 // kindLabels name the kinds of notification on the settings page.
 var kindLabels = map[leadrouter.NotificationKind]string{
-	leadrouter.NotifyLeadAssigned: "A lead is assigned to your partner", leadrouter.NotifyAnswerDue: "An answer is due soon",
-	leadrouter.NotifyLeadRerouted: "A lead moved on to someone else", leadrouter.NotifyHandoffWaiting: "A hand-off waits for you",
-	leadrouter.NotifyRegistrationDecided: "A registration was decided", leadrouter.NotifyRegistrationExpiring: "A registration expires soon",
-	leadrouter.NotifyReassignmentFiled: "A reassignment was requested", leadrouter.NotifyReassignmentResolved: "A reassignment was resolved",
-	leadrouter.NotifyConflictOpened: "A channel conflict was opened", leadrouter.NotifyConflictResolved: "A channel conflict was resolved",
+	leadrouter.NotifyLeadAssigned: msg("A lead is assigned to your partner"), leadrouter.NotifyAnswerDue: msg("An answer is due soon"),
+	leadrouter.NotifyLeadRerouted: msg("A lead moved on to someone else"), leadrouter.NotifyHandoffWaiting: msg("A hand-off waits for you"),
+	leadrouter.NotifyRegistrationDecided: msg("A registration was decided"), leadrouter.NotifyRegistrationExpiring: msg("A registration expires soon"),
+	leadrouter.NotifyReassignmentFiled: msg("A reassignment was requested"), leadrouter.NotifyReassignmentResolved: msg("A reassignment was resolved"),
+	leadrouter.NotifyConflictOpened: msg("A channel conflict was opened"), leadrouter.NotifyConflictResolved: msg("A channel conflict was resolved"),
 }
 
 func (p *Portal) settingsPage(w http.ResponseWriter, r *http.Request, s *session, status int, prefs notify.Preferences, formErr error) error {
 	data := settingsData{Language: prefs.Language}
+	if s.lang == "" && r.Method == http.MethodGet {
+		data.Language = "auto"
+	}
+	if prefs.TimeZone != nil {
+		data.TimeZone = *prefs.TimeZone
+	}
 	for _, k := range leadrouter.NotificationKinds() {
 		data.Kinds = append(data.Kinds, kindSetting{Kind: k, Label: kindLabels[k], Mode: prefs.Kinds[k]})
 	}
-	p.render(w, r, s, status, "settings", "Notification settings", data, formErr)
+	p.render(w, r, s, status, "settings", "Settings", data, formErr)
 	return nil
 }
 
 // settings shows how the user is told of each kind of change.
 func (p *Portal) settings(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Notifications == nil {
-		return p.unavailable(w, r, s, "Notification settings", "Notifications")
+		return p.unavailable(w, r, s, "Settings", msg("Notifications"))
 	}
 	prefs, err := p.cfg.Notifications.Preferences(r.Context(), s.actor)
 	if err != nil {
@@ -93,7 +100,8 @@ func (p *Portal) saveSettings(w http.ResponseWriter, r *http.Request, s *session
 	if p.cfg.Notifications == nil {
 		return errUnavailable("notifications")
 	}
-	in := notify.Preferences{Kinds: map[leadrouter.NotificationKind]leadrouter.DeliveryMode{}, Language: r.PostFormValue("language")}
+	zone := r.PostFormValue("time_zone")
+	in := notify.Preferences{Kinds: map[leadrouter.NotificationKind]leadrouter.DeliveryMode{}, Language: r.PostFormValue("language"), TimeZone: &zone}
 	for _, k := range leadrouter.NotificationKinds() {
 		if v := r.PostFormValue(string(k)); v != "" {
 			in.Kinds[k] = leadrouter.DeliveryMode(v)

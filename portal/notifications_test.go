@@ -38,14 +38,27 @@ func TestInboxAndSettings(t *testing.T) {
 		if pg := c.Post("/portal/settings", form); pg.Status != http.StatusSeeOther {
 			t.Fatalf("save settings: %d\n%s", pg.Status, pg.Body)
 		}
-		if pg := c.Get("/portal/settings"); !strings.Contains(pg.Body, `<option value="digest" selected>`) || !strings.Contains(pg.Body, `<option value="de" selected>`) {
-			t.Fatalf("settings not kept:\n%s", pg.Body)
+		if pg := c.Get("/portal/settings"); !strings.Contains(pg.Body, `<option value="digest" selected>`) || !strings.Contains(pg.Body, `<option value="de" selected`) ||
+			!strings.Contains(pg.Body, `<html lang="de">`) || !strings.Contains(pg.Body, "Speichern") {
+			t.Fatalf("settings not kept, or the portal not in German:\n%s", pg.Body)
 		}
 		if pg := c.Get("/portal/notifications"); !strings.Contains(pg.Body, "Neuer Lead für Berlin Systems GmbH") {
 			t.Fatalf("inbox not in German:\n%s", pg.Body)
 		}
-		if pg := c.Post("/portal/settings", url.Values{"language": {"fr"}}); pg.Status != http.StatusUnprocessableEntity {
-			t.Fatalf("French accepted: %d", pg.Status)
+		if pg := c.Post("/portal/settings", url.Values{"language": {"fr"}, "time_zone": {"Mars/Olympus"}}); pg.Status != http.StatusUnprocessableEntity ||
+			!strings.Contains(pg.Body, "language") || !strings.Contains(pg.Body, "time_zone") {
+			t.Fatalf("French and a made-up zone accepted, or not both reported: %d\n%s", pg.Status, pg.Body)
+		}
+		// Back to the browser's language, dates in New York time.
+		if pg := c.Post("/portal/settings", url.Values{"language": {"auto"}, "time_zone": {"America/New_York"}}); pg.Status != http.StatusSeeOther {
+			t.Fatalf("save settings: %d\n%s", pg.Status, pg.Body)
+		}
+		if pg := c.Get("/portal/settings"); !strings.Contains(pg.Body, `<html lang="en">`) || !strings.Contains(pg.Body, `value="America/New_York"`) {
+			t.Fatalf("not back to English, or the zone not kept:\n%s", pg.Body)
+		}
+		c.lang = "de-CH,de;q=0.9,en;q=0.5"
+		if pg := c.Get("/portal/settings"); !strings.Contains(pg.Body, `<html lang="de">`) || pg.Header.Get("Content-Language") != "de" {
+			t.Fatalf("a German browser is not answered in German:\n%s", pg.Body)
 		}
 	})
 }
@@ -63,7 +76,7 @@ func TestConflictsPage(t *testing.T) {
 		}
 		c := tp.MustClient(t)
 		c.MustSignIn("relations@vendor.example")
-		if pg := c.Get("/portal/approvals"); !strings.Contains(pg.Body, "1 open channel conflict:") {
+		if pg := c.Get("/portal/approvals"); !strings.Contains(pg.Body, "Open channel conflicts: 1.") {
 			t.Fatalf("the relations queue does not show the conflict:\n%s", pg.Body)
 		}
 		pg := c.Get("/portal/conflicts")

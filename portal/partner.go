@@ -3,9 +3,11 @@ package portal
 import (
 	"net/http"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/assignment"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/tracking"
 )
@@ -24,6 +26,8 @@ type dashboardData struct {
 	Total    monthStats
 	HasOpps  bool
 	LinkHint string
+	// Charts draw the months: clicks, leads, hand-offs, won amount.
+	Charts []chart
 }
 
 // dashboardMonths is how far back the dashboard looks.
@@ -69,7 +73,31 @@ func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request, s *session) e
 			m.HandedOff += n
 		}
 	}
-	// Newest month first.
+	// The charts, oldest month first.
+	wd := p.wordsFor(r, s)
+	months := make([]string, len(data.Months))
+	clicks, leads, handed := make([]float64, len(months)), make([]float64, len(months)), make([]float64, len(months))
+	for i, m := range data.Months {
+		months[i], clicks[i], leads[i], handed[i] = m.Month, float64(m.Clicks), float64(m.Leads), float64(m.HandedOff)
+	}
+	data.Charts = []chart{
+		barChart("clicks", wd.T("Clicks on your links"), months, clicks, countFormat),
+		barChart("leads", wd.T("Leads credited to you"), months, leads, countFormat),
+		barChart("handoffs", wd.T("Opportunities handed off to you"), months, handed, countFormat),
+	}
+	if p.cfg.Assignments != nil {
+		perf, err := p.cfg.Assignments.Performance(ctx, s.actor, s.actor.PartnerID, first, now.AddDate(0, 0, 1))
+		if err != nil {
+			return err
+		}
+		currency, won := wonByMonth(perf, months)
+		if currency == "" {
+			data.Charts = append(data.Charts, barChart("won", wd.T("Deals won (none yet)"), months, won, amountFormat))
+		} else {
+			data.Charts = append(data.Charts, barChart("won", wd.T("Deals won, in %s", currency), months, won, amountFormat))
+		}
+	}
+	// The table: newest month first.
 	sort.SliceStable(data.Months, func(i, j int) bool { return data.Months[i].Month > data.Months[j].Month })
 	for _, m := range data.Months {
 		data.Total.Clicks += m.Clicks
@@ -116,4 +144,37 @@ func (p *Portal) links(w http.ResponseWriter, r *http.Request, s *session) error
 	}
 	p.render(w, r, s, status, "links", "Link builder", data, formErr)
 	return nil
+}
+
+// wonByMonth is the amount won each month in the currency most was won in
+// ("" when nothing was won).
+func wonByMonth(perf assignment.Performance, months []string) (string, []float64) {
+	totals := map[string]float64{}
+	for _, m := range perf.ByMonth {
+		for _, a := range m.WonAmount {
+			f, _ := strconv.ParseFloat(a.Decimal(), 64)
+			totals[a.Currency] += f
+		}
+	}
+	currency := ""
+	for c, t := range totals {
+		if currency == "" || t > totals[currency] || (t == totals[currency] && c < currency) {
+			currency = c
+		}
+	}
+	out := make([]float64, len(months))
+	for _, m := range perf.ByMonth {
+		for i, month := range months {
+			if m.Month != month {
+				continue
+			}
+			for _, a := range m.WonAmount {
+				if a.Currency == currency {
+					f, _ := strconv.ParseFloat(a.Decimal(), 64)
+					out[i] += f
+				}
+			}
+		}
+	}
+	return currency, out
 }

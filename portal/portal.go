@@ -22,16 +22,21 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/admin"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lifecycle"
 	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/routing"
 	"github.com/leadrouter/leadrouter/store"
+	"golang.org/x/text/message/catalog"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/parts/*.html
 var templateFS embed.FS
 
 //go:embed static/style.css
 var styleCSS []byte
+
+//go:embed static/copy.js
+var copyJS []byte
 
 // Capturer submits an enquiry as a lead (intake.Service).
 type Capturer interface {
@@ -85,7 +90,9 @@ type Portal struct {
 	db    *store.DB
 	log   *slog.Logger
 	pages map[string]*template.Template
-	mux   *http.ServeMux
+	// catalog holds the portal's words in every language (locales/).
+	catalog catalog.Catalog
+	mux     *http.ServeMux
 	// failedByAddr and failedByAccount count failed sign-ins, in the
 	// database: every server process spends the same budget.
 	failedByAddr, failedByAccount *intake.SharedLimiter
@@ -113,7 +120,11 @@ func New(cfg Config) (*Portal, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Portal{cfg: cfg, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux(),
+	cat, err := loadCatalog(localeFS)
+	if err != nil {
+		return nil, err
+	}
+	p := &Portal{cfg: cfg, catalog: cat, db: cfg.DB, log: cfg.Logger, pages: pages, mux: http.NewServeMux(),
 		// 20 failures per address and 10 per account every 15 minutes.
 		failedByAddr:    &intake.SharedLimiter{DB: cfg.DB, Prefix: "signin-addr:", Limit: 20, Window: 15 * time.Minute},
 		failedByAccount: &intake.SharedLimiter{DB: cfg.DB, Prefix: "signin-account:", Limit: 10, Window: 15 * time.Minute}}
@@ -123,7 +134,9 @@ func New(cfg Config) (*Portal, error) {
 
 // parseTemplates parses the layout with each page into its own set.
 func parseTemplates(fsys fs.FS) (map[string]*template.Template, error) {
-	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(fsys, "templates/layout.html")
+	// Every page sees the layout and the shared parts (a page's sections
+	// that live in files of their own: templates/parts).
+	base, err := template.New("layout.html").Funcs(templateFuncs).ParseFS(fsys, "templates/layout.html", "templates/parts/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("portal: parse layout: %w", err)
 	}
@@ -164,7 +177,7 @@ func (p *Portal) Handler() http.Handler {
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
@@ -174,6 +187,11 @@ func securityHeaders(next http.Handler) http.Handler {
 
 func (p *Portal) routes() {
 	m := p.mux
+	m.HandleFunc("GET /portal/static/copy.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		_, _ = w.Write(copyJS)
+	})
 	m.HandleFunc("GET /portal/static/style.css", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 		w.Header().Set("Cache-Control", "public, max-age=3600")
@@ -198,13 +216,22 @@ func (p *Portal) routes() {
 
 	// Leads: partners see their own (redacted), staff search everything.
 	m.Handle("GET /portal/leads", p.auth(p.leads, anyone...))
+	m.Handle("GET /portal/leads.csv", p.auth(p.exportLeads, anyone...))
+	m.Handle("GET /portal/opportunities.csv", p.auth(p.exportOpportunities, leadrouter.RolePartner, leadrouter.RolePAM, leadrouter.RoleAdmin))
+	m.Handle("GET /portal/assignments.csv", p.auth(p.exportAssignments, anyone...))
+	m.Handle("GET /portal/registrations.csv", p.auth(p.exportRegistrations, anyone...))
 	m.Handle("GET /portal/leads/{id}", p.auth(p.lead, anyone...))
 
 	// Partner pages.
 	m.Handle("GET /portal/dashboard", p.auth(p.dashboard, partner...))
 	m.Handle("GET /portal/links", p.auth(p.links, partner...))
 
-	m.Handle("POST /portal/leads/{id}/owner", p.auth(p.changeOwner, leadrouter.RolePartner, leadrouter.RoleAdmin, leadrouter.RolePAM))
+	// The vendor's people work a lead on its page.
+	m.Handle("POST /portal/leads/{id}/qualify", p.auth(p.qualifyLead, lifecycle.QualifyRoles...))
+	m.Handle("POST /portal/leads/{id}/disqualify", p.auth(p.disqualifyLead, lifecycle.QualifyRoles...))
+	m.Handle("POST /portal/leads/{id}/convert", p.auth(p.convertLead, lifecycle.QualifyRoles...))
+	m.Handle("POST /portal/leads/{id}/consent", p.auth(p.recordConsent, lifecycle.ConsentRoles...))
+	m.Handle("POST /portal/leads/{id}/owner", p.auth(p.changeOwner, lifecycle.OwnerRoles...))
 	m.Handle("POST /portal/leads/{id}/reassignment", p.auth(p.requestReassignment, leadrouter.RolePartner, leadrouter.RoleSupport))
 	m.Handle("GET /portal/opportunities", p.auth(p.opportunities, partner...))
 	m.Handle("GET /portal/assignments", p.auth(p.assignments, partner...))
@@ -222,6 +249,7 @@ func (p *Portal) routes() {
 
 	// Support desk.
 	m.Handle("GET /portal/enquiry", p.auth(p.enquiryForm, leadrouter.RoleSupport, leadrouter.RoleAdmin, leadrouter.RoleSales))
+	m.Handle("GET /portal/reassignment-requests", p.auth(p.filedRequests, leadrouter.RoleSupport))
 	m.Handle("POST /portal/enquiry", p.auth(p.enquiry, leadrouter.RoleSupport, leadrouter.RoleAdmin, leadrouter.RoleSales))
 
 	// Admin.

@@ -25,8 +25,8 @@ func TestLogin(t *testing.T) {
 
 		t.Run("unauthenticated is sent to the sign-in page", func(t *testing.T) {
 			c := tp.MustClient(t)
-			pg := c.Get("/portal/leads?email=x%40y.example")
-			if pg.Status != http.StatusSeeOther || pg.Location != "/portal/login?next=%2Fportal%2Fleads%3Femail%3Dx%2540y.example" {
+			pg := c.Get("/portal/leads?q=x%40y.example")
+			if pg.Status != http.StatusSeeOther || pg.Location != "/portal/login?next=%2Fportal%2Fleads%3Fq%3Dx%2540y.example" {
 				t.Fatalf("got %d %q", pg.Status, pg.Location)
 			}
 			if pg := c.Get("/portal"); pg.Status != http.StatusSeeOther || pg.Location != "/portal/login" {
@@ -177,7 +177,7 @@ func TestRoleHomes(t *testing.T) {
 			nav         []string
 		}{
 			{"anna@berlin-systems.example", "<h1>Dashboard</h1>", []string{"/portal/links", "/portal/registrations", "/portal/opportunities"}},
-			{"support@vendor.example", "<h1>Search leads</h1>", []string{"/portal/enquiry"}},
+			{"support@vendor.example", "<h1>Search</h1>", []string{"/portal/enquiry"}},
 			{"sales1@vendor.example", "<h1>Leads</h1>", []string{"/portal/enquiry"}},
 			{"pam@vendor.example", "<h1>Hand-off queue</h1>", []string{"/portal/handoffs"}},
 			{"relations@vendor.example", "<h1>Approvals</h1>", []string{"/portal/approvals"}},
@@ -244,7 +244,7 @@ func TestPartnerIsolation(t *testing.T) {
 		if strings.Contains(list.Body, pieter.ID) || strings.Contains(list.Body, chip.ID) {
 			t.Fatal("Berlin's lead list shows other partners' leads")
 		}
-		if pg := berlin.Get("/portal/leads?email=" + url.QueryEscape(pieter.Email)); strings.Contains(pg.Body, pieter.ID) {
+		if pg := berlin.Get("/portal/leads?q=" + url.QueryEscape(pieter.Email)); strings.Contains(pg.Body, pieter.ID) {
 			t.Fatal("Berlin found another partner's lead by e-mail")
 		}
 
@@ -318,9 +318,9 @@ func TestOpenRedirect(t *testing.T) {
 	}
 	t.Run("a portal path is kept", func(t *testing.T) {
 		c := tp.MustClient(t)
-		c.Get("/portal/login?next=" + url.QueryEscape("/portal/leads?company=Acme"))
-		pg := c.Post("/portal/login", url.Values{"email": {"support@vendor.example"}, "password": {demo.Password}, "next": {"/portal/leads?company=Acme"}})
-		if pg.Location != "/portal/leads?company=Acme" {
+		c.Get("/portal/login?next=" + url.QueryEscape("/portal/leads?q=Acme"))
+		pg := c.Post("/portal/login", url.Values{"email": {"support@vendor.example"}, "password": {demo.Password}, "next": {"/portal/leads?q=Acme"}})
+		if pg.Location != "/portal/leads?q=Acme" {
 			t.Fatalf("got %q", pg.Location)
 		}
 	})

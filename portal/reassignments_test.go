@@ -50,7 +50,7 @@ func (tp *testPortal) mustLead(tb testing.TB, id string) leadrouter.Lead {
 // request of leadID.
 func resolveForm(tb testing.TB, body, leadID string) string {
 	tb.Helper()
-	row := regexp.MustCompile(`(?s)<tr><td><a href="/portal/leads/` + regexp.QuoteMeta(leadID) + `">.*?</select>`).FindString(body)
+	row := regexp.MustCompile(`(?s)<tr id="r_[a-z0-9_]+"><td><a href="/portal/leads/` + regexp.QuoteMeta(leadID) + `">.*?</select>`).FindString(body)
 	if row == "" {
 		tb.Fatalf("no resolve form for %s in\n%s", leadID, body)
 	}

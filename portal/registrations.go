@@ -63,13 +63,13 @@ func describeRegistration(v httpapi.RegistrationView, asked bool) partnerRegistr
 	reviewed := v.Flag == leadrouter.FlagYellow && v.Status != leadrouter.RegistrationPending
 	switch {
 	case row.Extension == extensionApproved:
-		row.Decision = "Extension approved by Partner Relations"
+		row.Decision = msg("Extension approved by Partner Relations")
 	case row.Extension == extensionRefused:
-		row.Decision = "Extension refused by Partner Relations"
+		row.Decision = msg("Extension refused by Partner Relations")
 	case reviewed && v.Status == leadrouter.RegistrationRejected:
-		row.Decision = "Rejected by Partner Relations"
+		row.Decision = msg("Rejected by Partner Relations")
 	case reviewed:
-		row.Decision = "Approved by Partner Relations"
+		row.Decision = msg("Approved by Partner Relations")
 	}
 	return row
 }
@@ -115,7 +115,7 @@ func (p *Portal) registrationsPage(w http.ResponseWriter, r *http.Request, s *se
 // register a prospect.
 func (p *Portal) registrations(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Registrations == nil {
-		return p.unavailable(w, r, s, "Registrations", "Prospect registration")
+		return p.unavailable(w, r, s, "Registrations", msg("Prospect registration"))
 	}
 	return p.registrationsPage(w, r, s, http.StatusOK, registrationsData{}, nil)
 }
@@ -171,6 +171,8 @@ type approvalRow struct {
 type conflictRow struct {
 	leadrouter.RegistrationConflict
 	Holder string
+	// ReservedFor names the partner a lead held by the vendor waits for.
+	ReservedFor string
 }
 
 type approvalsData struct {
@@ -243,6 +245,22 @@ func (p *Portal) approvalsPage(w http.ResponseWriter, r *http.Request, s *sessio
 
 // holder names who holds a conflict's record: a partner by name (the
 // search stored it), a vendor user by name, or a queue.
+// reservedHolder is a found record's row: a lead the vendor (or one of
+// its queues) works while it waits for the partner it is reserved for is
+// held by the vendor, reserved for that partner, not held by the partner.
+func reservedHolder(names *lookup.Names, c leadrouter.RegistrationConflict) conflictRow {
+	kind, _, _ := strings.Cut(c.Owner, ":")
+	if c.Kind == "lead" && c.PartnerID != "" && kind != "" && kind != string(leadrouter.OwnerPartner) {
+		reserved := c.PartnerName
+		if reserved == "" {
+			reserved = names.Partner(c.PartnerID)
+		}
+		c.PartnerID, c.PartnerName = "", ""
+		return conflictRow{RegistrationConflict: c, Holder: holder(names, c), ReservedFor: reserved}
+	}
+	return conflictRow{RegistrationConflict: c, Holder: holder(names, c)}
+}
+
 func holder(names *lookup.Names, c leadrouter.RegistrationConflict) string {
 	if c.PartnerName != "" {
 		return c.PartnerName
@@ -277,7 +295,7 @@ func newApprovalRow(names *lookup.Names, actor leadrouter.Actor, reg leadrouter.
 	}
 	row := approvalRow{RegistrationStaffView: v, PartnerName: names.Partner(reg.PartnerID)}
 	for _, c := range v.Conflicts {
-		row.Records = append(row.Records, conflictRow{RegistrationConflict: c, Holder: holder(names, c)})
+		row.Records = append(row.Records, reservedHolder(names, c))
 	}
 	return row, nil
 }
@@ -286,7 +304,7 @@ func newApprovalRow(names *lookup.Names, actor leadrouter.Actor, reg leadrouter.
 // requested extensions.
 func (p *Portal) approvals(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Registrations == nil {
-		return p.unavailable(w, r, s, "Approvals", "Prospect registration")
+		return p.unavailable(w, r, s, "Approvals", msg("Prospect registration"))
 	}
 	return p.approvalsPage(w, r, s, http.StatusOK, nil)
 }

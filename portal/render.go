@@ -2,11 +2,9 @@ package portal
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"net/http"
-	"sort"
 	"strings"
 	"time"
 
@@ -24,6 +22,8 @@ type view struct {
 	Notice string
 	Error  *formError
 	Data   any
+	// words: T (translate), Date (in the reader's zone), Lang.
+	words
 }
 
 type navLink struct {
@@ -55,7 +55,7 @@ func navFor(role leadrouter.Role) []navLink {
 	case leadrouter.RoleRelations, leadrouter.RoleAdmin, leadrouter.RolePAM:
 		links = append(links, navLink{Href: "/portal/conflicts", Label: "Conflicts"})
 	}
-	return append(links, navLink{Href: "/portal/notifications", Label: "Inbox"})
+	return append(links, navLink{Href: "/portal/notifications", Label: "Inbox"}, navLink{Href: "/portal/settings", Label: "Settings"})
 }
 
 func roleNav(role leadrouter.Role) []navLink {
@@ -66,7 +66,8 @@ func roleNav(role leadrouter.Role) []navLink {
 			{Href: "/portal/leads", Label: "My leads"}, {Href: "/portal/opportunities", Label: "Opportunities"},
 			{Href: "/portal/registrations", Label: "Registrations"}}
 	case leadrouter.RoleSupport:
-		return []navLink{{Href: "/portal/leads", Label: "Search leads"}, {Href: "/portal/enquiry", Label: "New enquiry"}}
+		return []navLink{{Href: "/portal/leads", Label: "Search"}, {Href: "/portal/enquiry", Label: "New enquiry"},
+			{Href: "/portal/reassignment-requests", Label: "Reassignment requests"}}
 	case leadrouter.RoleSales:
 		return []navLink{{Href: "/portal/leads", Label: "Leads"}, {Href: "/portal/enquiry", Label: "New enquiry"}}
 	case leadrouter.RolePAM:
@@ -98,65 +99,6 @@ var templateFuncs = template.FuncMap{
 			m[key] = pairs[i+1]
 		}
 		return m, nil
-	},
-	// json renders event data compactly.
-	"json": func(v any) string {
-		switch d := v.(type) {
-		case json.RawMessage:
-			return string(d)
-		case nil:
-			return ""
-		}
-		b, err := json.Marshal(v)
-		if err != nil {
-			return ""
-		}
-		return string(b)
-	},
-	// details renders event data as "key: value" lines in key order: an
-	// owner by its name when it has one, other objects compactly as JSON.
-	"details": func(v any) []string {
-		var data map[string]any
-		switch d := v.(type) {
-		case map[string]any:
-			data = d
-		case json.RawMessage:
-			if json.Unmarshal(d, &data) != nil {
-				return []string{string(d)}
-			}
-		default:
-			return nil
-		}
-		keys := make([]string, 0, len(data))
-		for k := range data {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		lines := make([]string, 0, len(keys))
-		for _, k := range keys {
-			val := data[k]
-			if val == nil {
-				continue
-			}
-			if o, ok := val.(map[string]any); ok && o["name"] != nil {
-				val = o["name"]
-			}
-			label := strings.ReplaceAll(k, "_", " ")
-			if steps, ok := traceSteps(val); ok {
-				// A routing decision: one line a rule tried.
-				for _, step := range steps {
-					lines = append(lines, label+": "+step)
-				}
-				continue
-			}
-			text, ok := val.(string)
-			if !ok {
-				b, _ := json.Marshal(val)
-				text = string(b)
-			}
-			lines = append(lines, label+": "+text)
-		}
-		return lines
 	},
 	// str dereferences an optional string (nil: empty).
 	"str": func(s *string) string {
@@ -193,16 +135,21 @@ var templateFuncs = template.FuncMap{
 // render executes page into a buffer first so a template error never
 // leaves half a page.
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, s *session, status int, page, title string, data any, formErr error) {
-	v := view{Title: title, Path: r.URL.Path, Data: data, Error: newFormError(formErr)}
+	v := view{Title: title, Path: r.URL.Path, Data: data, Error: newFormError(formErr), words: p.wordsFor(r, s)}
+	// Titles are catalogue texts, or a record's name (where a % is no verb).
+	v.Title = v.T(strings.ReplaceAll(title, "%", "%%"))
 	if s != nil {
 		v.Actor, v.CSRF, v.Email = s.actor, s.csrf, s.email
 		for _, l := range navFor(s.actor.Role) {
 			l.Current = l.Href == r.URL.Path
+			l.Label = v.T(l.Label)
 			v.Nav = append(v.Nav, l)
 		}
 	}
 	if n := r.URL.Query().Get("done"); n != "" {
-		v.Notice = notices[n]
+		if text, ok := notices[n]; ok {
+			v.Notice = v.T(text)
+		}
 	}
 	t, ok := p.pages[page]
 	if !ok {
@@ -217,6 +164,8 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, s *session, stat
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", v.Lang())
+	w.Header().Add("Vary", "Accept-Language")
 	if w.Header().Get("Cache-Control") == "" {
 		w.Header().Set("Cache-Control", "no-store")
 	}
@@ -242,6 +191,10 @@ var notices = map[string]string{
 	"accepted":          "You accepted it: it is yours to work.",
 	"declined":          "You declined it: it goes to another partner or back to the vendor.",
 	"deal_saved":        "The deal was saved.",
+	"qualified":         "The lead is qualified; its consent answer is recorded.",
+	"consent_recorded":  "The consent answer is recorded.",
+	"disqualified":      "The lead is disqualified.",
+	"converted":         "The lead is converted: its opportunity, account and contact exist.",
 }
 
 // statusOf maps an error code to an HTTP status.
@@ -279,33 +232,4 @@ func (p *Portal) renderError(w http.ResponseWriter, r *http.Request, s *session,
 		w.Header().Set("Retry-After", "1")
 	}
 	p.render(w, r, s, status, "error", title, nil, err)
-}
-
-// traceSteps reads a routing trace ([{rule, matched, fired, reason}, …]) as
-// lines "rule — fired: reason"; ok is false for anything else.
-func traceSteps(v any) ([]string, bool) {
-	items, ok := v.([]any)
-	if !ok || len(items) == 0 {
-		return nil, false
-	}
-	steps := make([]string, 0, len(items))
-	for _, it := range items {
-		m, ok := it.(map[string]any)
-		if !ok || m["rule"] == nil {
-			return nil, false
-		}
-		outcome := "not matched"
-		switch {
-		case m["fired"] == true:
-			outcome = "fired"
-		case m["matched"] == true:
-			outcome = "matched, did not assign"
-		}
-		step := fmt.Sprintf("%v — %s", m["rule"], outcome)
-		if reason, _ := m["reason"].(string); reason != "" {
-			step += ": " + reason
-		}
-		steps = append(steps, step)
-	}
-	return steps, true
 }

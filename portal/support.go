@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
+	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/match"
 )
@@ -22,6 +23,22 @@ type enquiryData struct {
 	Result    *intake.Result
 	Lead      string
 	Available bool
+	// Owners name the matches' owners (by their "kind:id"), and the new
+	// lead's.
+	Owners map[string]string
+	// LeadName and OwnerName name the lead the enquiry created or joined.
+	LeadName, OwnerName string
+}
+
+// parseOwner reads a match's owner ("partner:ptr_…", "user:usr_…",
+// "queue:inside-sales").
+func parseOwner(s string) leadrouter.Owner {
+	kind, id, _ := strings.Cut(s, ":")
+	o := leadrouter.Owner{Kind: leadrouter.OwnerKind(kind), ID: id}
+	if o.Kind == leadrouter.OwnerPartner {
+		o.PartnerID = id
+	}
+	return o
 }
 
 // consentWording is what the support desk reads to the caller before
@@ -62,6 +79,18 @@ func (p *Portal) enquiry(w http.ResponseWriter, r *http.Request, s *session) err
 		return nil
 	}
 	data.Matches = matches
+	var owners []leadrouter.Owner
+	for _, m := range matches {
+		owners = append(owners, parseOwner(m.Owner))
+	}
+	names, err := p.cfg.Lookup.Owners(ctx, s.actor, owners...)
+	if err != nil {
+		return err
+	}
+	data.Owners = map[string]string{}
+	for _, m := range matches {
+		data.Owners[m.Owner] = names.Owner(parseOwner(m.Owner))
+	}
 	if r.PostFormValue("step") != "submit" {
 		data.Checked = true
 		p.render(w, r, s, http.StatusOK, "enquiry", "Check for duplicates", data, nil)
@@ -84,6 +113,10 @@ func (p *Portal) enquiry(w http.ResponseWriter, r *http.Request, s *session) err
 		return nil
 	}
 	data.Result, data.Lead = &res, res.Lead.ID
+	data.LeadName = leadTitle(httpapi.NewLeadView(s.actor, res.Lead))
+	if names, err := p.cfg.Lookup.Owners(ctx, s.actor, res.Lead.Owner); err == nil {
+		data.OwnerName = names.Owner(res.Lead.Owner)
+	}
 	status := http.StatusCreated
 	if !res.Created {
 		status = http.StatusOK

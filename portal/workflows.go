@@ -15,6 +15,10 @@ import (
 // Lifecycle moves leads after capture (lifecycle.Service): hand-off,
 // change of owner and reassignment requests.
 type Lifecycle interface {
+	Qualify(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.QualifyInput) (leadrouter.Lead, error)
+	Disqualify(ctx context.Context, actor leadrouter.Actor, leadID, reason string) (leadrouter.Lead, error)
+	RecordConsent(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ConsentInput) (leadrouter.Lead, error)
+	Convert(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ConvertInput) (lifecycle.Conversion, error)
 	Handoff(ctx context.Context, actor leadrouter.Actor, opportunityID string, in lifecycle.HandoffInput) (leadrouter.Opportunity, leadrouter.Lead, error)
 	ChangeOwner(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ChangeOwnerInput) (leadrouter.Lead, error)
 	RequestReassignment(ctx context.Context, actor leadrouter.Actor, leadID string, in lifecycle.ReassignmentInput) (leadrouter.ReassignmentRequest, error)
@@ -34,8 +38,30 @@ func errUnavailable(what string) error {
 // leadActions fills the lead page's forms: a partner may change the owner
 // among its own users and ask to give the lead up.
 func (p *Portal) leadActions(ctx context.Context, s *session, l leadrouter.Lead, data *leadData) error {
-	if p.cfg.Lifecycle == nil || !s.actor.IsPartner() {
-		data.CanReassign = p.cfg.Lifecycle != nil && s.actor.Is(leadrouter.RoleSupport) && l.Owner.Kind == leadrouter.OwnerPartner
+	if !s.actor.IsPartner() {
+		owner, err := p.cfg.Lookup.OwnerContact(ctx, s.actor, l.Owner)
+		if err != nil {
+			return err
+		}
+		data.OwnerContact = owner
+	}
+	if p.cfg.Lifecycle == nil {
+		return nil
+	}
+	if s.actor.Is(leadrouter.RoleSupport) {
+		// When a partner asks, support files its reassignment request or
+		// moves the lead among the partner's users.
+		data.CanReassign = l.Owner.PartnerID != ""
+		if l.Owner.PartnerID != "" {
+			users, err := p.cfg.Lookup.PartnerUsers(ctx, s.actor, l.Owner.PartnerID)
+			if err != nil {
+				return err
+			}
+			data.Users, data.CanOwner = users, len(users) > 0
+		}
+		return nil
+	}
+	if !s.actor.IsPartner() {
 		return nil
 	}
 	owned := l.Owner.PartnerID == s.actor.PartnerID || l.HandoffPartnerID == s.actor.PartnerID
@@ -51,7 +77,8 @@ func (p *Portal) leadActions(ctx context.Context, s *session, l leadrouter.Lead,
 	return nil
 }
 
-// changeOwner sets a lead's owner (a partner among its own users).
+// changeOwner sets a lead's owner (a partner among its own users, the
+// support desk among the owning partner's).
 func (p *Portal) changeOwner(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Lifecycle == nil {
 		return errUnavailable("lifecycle")
@@ -59,6 +86,9 @@ func (p *Portal) changeOwner(w http.ResponseWriter, r *http.Request, s *session)
 	id := r.PathValue("id")
 	if _, err := p.cfg.Lifecycle.ChangeOwner(r.Context(), s.actor, id, lifecycle.ChangeOwnerInput{OwnerID: r.PostFormValue("owner_id"),
 		Reason: r.PostFormValue("reason")}); err != nil {
+		if c := leadrouter.ErrorCode(err); c == leadrouter.EINVALID || c == leadrouter.ECONFLICT {
+			return p.leadPage(w, r, s, statusOf(err), err) // the form again, every problem listed
+		}
 		return err
 	}
 	http.Redirect(w, r, "/portal/leads/"+id+"?done=owner_changed", http.StatusSeeOther)
@@ -81,6 +111,9 @@ func (p *Portal) requestReassignment(w http.ResponseWriter, r *http.Request, s *
 		in.PartnerID = l.Owner.PartnerID
 	}
 	if _, err := p.cfg.Lifecycle.RequestReassignment(r.Context(), s.actor, id, in); err != nil {
+		if c := leadrouter.ErrorCode(err); c == leadrouter.EINVALID || c == leadrouter.ECONFLICT {
+			return p.leadPage(w, r, s, statusOf(err), err)
+		}
 		return err
 	}
 	http.Redirect(w, r, "/portal/leads/"+id+"?done=reassign_asked", http.StatusSeeOther)
@@ -90,6 +123,11 @@ func (p *Portal) requestReassignment(w http.ResponseWriter, r *http.Request, s *
 type opportunityRow struct {
 	httpapi.OpportunityView
 	PartnerName string
+	// Consented says whether the person agreed to their details being
+	// shared (the hand-off queue warns before handing off without it).
+	Consented bool
+	// Conflict is set when more than one partner claims the lead.
+	Conflict bool
 }
 
 type opportunitiesData struct {
@@ -113,7 +151,7 @@ func (p *Portal) listOpportunities(ctx context.Context, actor leadrouter.Actor, 
 		return data, err
 	}
 	for _, o := range page.Items {
-		row := opportunityRow{OpportunityView: httpapi.NewOpportunityView(actor, o, leads[o.ID])}
+		row := opportunityRow{OpportunityView: httpapi.NewOpportunityView(actor, o, leads[o.ID]), Consented: leads[o.ID].Consent.Share}
 		if pid := row.ReservedPartnerID; pid != "" && actor.IsStaff() {
 			row.PartnerName = names.Partner(pid)
 		}
@@ -142,15 +180,23 @@ func (p *Portal) opportunities(w http.ResponseWriter, r *http.Request, s *sessio
 // handoffs is the PAM's hand-off queue: opportunities waiting for hand-off
 // to their reserved partner.
 func (p *Portal) handoffs(w http.ResponseWriter, r *http.Request, s *session) error {
+	return p.handoffsPage(w, r, s, http.StatusOK, nil)
+}
+
+func (p *Portal) handoffsPage(w http.ResponseWriter, r *http.Request, s *session, status int, formErr error) error {
 	if p.cfg.Lifecycle == nil {
-		return p.unavailable(w, r, s, "Hand-off queue", "Opportunity hand-off")
+		return p.unavailable(w, r, s, "Hand-off queue", msg("Opportunity hand-off"))
 	}
 	data, err := p.listOpportunities(r.Context(), s.actor, store.OpportunityFilter{Status: leadrouter.OppHandoffPending})
 	if err != nil {
 		return err
 	}
-	data.OpenConflicts = p.openConflicts(r.Context(), s)
-	p.render(w, r, s, http.StatusOK, "handoffs", "Hand-off queue", data, nil)
+	conflicted := p.conflictedLeads(r.Context(), s)
+	for i := range data.Items {
+		data.Items[i].Conflict = conflicted[data.Items[i].LeadID]
+	}
+	data.OpenConflicts = len(conflicted)
+	p.render(w, r, s, status, "handoffs", "Hand-off queue", data, formErr)
 	return nil
 }
 
@@ -161,8 +207,19 @@ func (p *Portal) handoff(w http.ResponseWriter, r *http.Request, s *session) err
 		return errUnavailable("lifecycle")
 	}
 	in := lifecycle.HandoffInput{PartnerID: r.PostFormValue("partner_id"), OverrideReason: strings.TrimSpace(r.PostFormValue("override_reason"))}
-	if _, _, err := p.cfg.Lifecycle.Handoff(r.Context(), s.actor, r.PathValue("id"), in); err != nil {
+	// Without the person's consent the partner gets the company but not
+	// the person: the queue says so, and the PAM confirms it.
+	_, lead, err := p.cfg.Lookup.Opportunity(r.Context(), s.actor, r.PathValue("id"))
+	if err != nil {
 		return err
+	}
+	if !lead.Consent.Share && r.PostFormValue("without_consent") != "yes" {
+		var v leadrouter.Validation
+		v.Add("without_consent", "%s", msg("the person has not agreed to their details being shared: tick the box to hand off the company without them, or record their consent on the lead first"))
+		return p.handoffsPage(w, r, s, http.StatusUnprocessableEntity, v.Err())
+	}
+	if _, _, err := p.cfg.Lifecycle.Handoff(r.Context(), s.actor, r.PathValue("id"), in); err != nil {
+		return p.handoffsPage(w, r, s, statusOf(err), err)
 	}
 	http.Redirect(w, r, "/portal/handoffs?done=handed_off", http.StatusSeeOther)
 	return nil
@@ -194,7 +251,7 @@ type ownerChoice struct {
 // partners, which the lifecycle refuses as owners, and their users are
 // left out.
 func ownerGroups(ctx context.Context, people *admin.Service, actor leadrouter.Actor) ([]ownerGroup, error) {
-	sales := ownerGroup{Label: "Vendor sales"}
+	sales := ownerGroup{Label: msg("Vendor sales")}
 	if err := eachPage(func(cursor string) (store.Page[leadrouter.User], error) {
 		return people.Users(ctx, actor, leadrouter.RoleSales, 500, cursor)
 	}, func(u leadrouter.User) {
@@ -249,11 +306,11 @@ func eachPage[T any](list func(cursor string) (store.Page[T], error), fn func(T)
 // reassignments is the admin's queue of open reassignment requests.
 func (p *Portal) reassignments(w http.ResponseWriter, r *http.Request, s *session) error {
 	if p.cfg.Lifecycle == nil {
-		return p.unavailable(w, r, s, "Reassignment requests", "Reassignment")
+		return p.unavailable(w, r, s, "Reassignment requests", msg("Reassignment"))
 	}
 	ctx := r.Context()
 	var data reassignmentsData
-	page, err := p.cfg.Lookup.ReassignmentRequests(ctx, leadrouter.ReassignmentOpen, 200, "")
+	page, err := p.cfg.Lookup.ReassignmentRequests(ctx, s.actor, leadrouter.ReassignmentOpen, 200, "")
 	if err != nil {
 		return err
 	}
@@ -280,5 +337,41 @@ func (p *Portal) resolveReassignment(w http.ResponseWriter, r *http.Request, s *
 		return err
 	}
 	http.Redirect(w, r, "/portal/admin/reassignments?done=reassign_resolved", http.StatusSeeOther)
+	return nil
+}
+
+// filedRequest is a reassignment request the support desk filed, as its
+// page shows it.
+type filedRequest struct {
+	leadrouter.ReassignmentQueueItem
+	// NewOwner names who has the lead since the request was resolved.
+	NewOwner string
+}
+
+// filedRequests lets the support desk follow the reassignment requests it
+// filed on partners' behalf: open ones, and how the resolved ones ended.
+func (p *Portal) filedRequests(w http.ResponseWriter, r *http.Request, s *session) error {
+	ctx := r.Context()
+	page, err := p.cfg.Lookup.ReassignmentRequests(ctx, s.actor, "", 200, "")
+	if err != nil {
+		return err
+	}
+	var owners []leadrouter.Owner
+	for i := range page.Items {
+		o := &page.Items[i].Request.NewOwner
+		if o.Kind == leadrouter.OwnerPartner && o.PartnerID == "" {
+			o.PartnerID = o.ID // stored as kind and id
+		}
+		owners = append(owners, *o)
+	}
+	names, err := p.cfg.Lookup.Owners(ctx, s.actor, owners...)
+	if err != nil {
+		return err
+	}
+	var items []filedRequest
+	for _, it := range page.Items {
+		items = append(items, filedRequest{ReassignmentQueueItem: it, NewOwner: names.Owner(it.Request.NewOwner)})
+	}
+	p.render(w, r, s, http.StatusOK, "filed_requests", "Your reassignment requests", items, nil)
 	return nil
 }

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -62,7 +63,7 @@ func TestEnquiryChecksDuplicatesFirst(t *testing.T) {
 		if pg := c.Post("/portal/enquiry", fresh); pg.Status != http.StatusCreated || !strings.Contains(pg.Body, "A new lead was created") {
 			t.Fatalf("submit new: %d\n%s", pg.Status, pg.Body)
 		}
-		if pg := c.Get("/portal/leads?email=nina%40neu-firma.example"); !strings.Contains(pg.Body, "Neu Firma") {
+		if pg := c.Get("/portal/leads?q=nina%40neu-firma.example"); !strings.Contains(pg.Body, "Neu Firma") {
 			t.Fatal("the new lead is not found by e-mail")
 		}
 	})
@@ -96,13 +97,35 @@ func TestAdminPages(t *testing.T) {
 			t.Fatalf("routing: %d\n%s", pg.Status, pg.Body)
 		}
 		ex := c.Post("/portal/admin/routing/explain", url.Values{"email": {"x@brandnew.example"}, "last_name": {"X"}, "company": {"Brand New"}, "country": {"BE"}, "source": {"web_form"}})
-		if ex.Status != http.StatusOK || !strings.Contains(ex.Body, "<dt>Rule</dt><dd>international</dd>") {
-			t.Fatalf("explain: %d\n%s", ex.Status, ex.Body)
+		if ex.Status != http.StatusOK || !strings.Contains(ex.Body, "<dt>Rule</dt><dd>international</dd>") || regexp.MustCompile(`<dd>[^<]*(ptr|usr)_`).MatchString(ex.Body) {
+			t.Fatalf("explain (the rule, and its owner by name): %d\n%s", ex.Status, ex.Body)
+		}
+		if pg := c.Get("/portal/admin/routing"); !strings.Contains(pg.Body, "Admin") || strings.Contains(pg.Body, "<td>usr_") {
+			t.Fatalf("the policy's history names its authors:\n%s", pg.Body)
 		}
 		for _, path := range []string{"/portal/admin/reassignments", "/portal/handoffs", "/portal/approvals", "/portal/admin/users"} {
 			if pg := c.Get(path); pg.Status != http.StatusOK {
 				t.Errorf("GET %s: %d", path, pg.Status)
 			}
+		}
+	})
+}
+
+// TestLeadFormsListEveryProblem: a refused form on the lead page comes
+// back as the lead page with every offending field listed at once, not an
+// error page with one message.
+func TestLeadFormsListEveryProblem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		tp := MustStart(t, engine)
+		cynthia := tp.Leads["cynthia@popcynthia.example"]
+		c := tp.MustClient(t)
+		c.MustSignIn("admin@vendor.example")
+		c.Get("/portal/leads/" + cynthia.ID)
+		long := strings.Repeat("x", 5000)
+		pg := c.Post("/portal/leads/"+cynthia.ID+"/qualify", url.Values{"note": {long}})
+		if pg.Status != http.StatusUnprocessableEntity || !strings.Contains(pg.Body, `id="timeline"`) ||
+			!strings.Contains(pg.Body, "<strong>consent_share</strong>") || !strings.Contains(pg.Body, "<strong>note</strong>") {
+			t.Fatalf("qualify with two problems: %d\n%s", pg.Status, pg.Body)
 		}
 	})
 }

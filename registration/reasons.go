@@ -35,7 +35,7 @@ var reasonFindings = []struct{ kind, finding string }{
 	{ReasonVendorOpportunity, "The vendor's own team is working an open opportunity with this company."},
 	{ReasonRegistrationApproved, "Another partner holds an approved registration for this company."},
 	{ReasonOpenLead, "Someone else (the vendor's team or another partner) is already working a lead at this company."},
-	{ReasonRegistrationPending, "Another partner's registration for this company is waiting for review."},
+	{ReasonRegistrationPending, "When you registered, another partner's registration for this company was waiting for review."},
 	{ReasonNearMatch, "The company resembles one we already know."},
 	{ReasonOwnRegistration, "You already hold an approved registration for this company."},
 	{ReasonOwnRegistrationPending, "Your registration for this company is already pending; Partner Relations will review it."},

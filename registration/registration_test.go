@@ -713,3 +713,16 @@ func TestConcurrentRegistrations(t *testing.T) {
 		}
 	})
 }
+
+// TestPendingCompetitorIsToldInThePast: a reason kept with a decided
+// registration reads true after the competing registration it names was
+// decided too (it said "is waiting for review" even once approved).
+func TestPendingCompetitorIsToldInThePast(t *testing.T) {
+	for _, status := range []leadrouter.RegistrationStatus{leadrouter.RegistrationRejected, leadrouter.RegistrationApproved, leadrouter.RegistrationPending} {
+		for _, r := range registration.Reasons([]string{registration.ReasonRegistrationPending}, leadrouter.FlagYellow, status) {
+			if strings.Contains(r.Message, "is waiting for review") || !strings.Contains(r.Message, "When you registered") {
+				t.Errorf("%s: %q", status, r.Message)
+			}
+		}
+	}
+}

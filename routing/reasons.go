@@ -48,7 +48,7 @@ const (
 	ReasonTerritoryPick        = "territory_pick"        // [country, strategy, active partners, position, chosen partner id]
 	ReasonQueueEmpty           = "queue_empty"           // [queue]
 	ReasonQueueAllSkipped      = "queue_all_skipped"     // [queue]
-	ReasonQueuePick            = "queue_pick"            // [users, queue, position, chosen user id]
+	ReasonQueuePick            = "queue_pick"            // [users, queue, position]
 	ThenNext, ThenFallthrough  = "next", "fallthrough"   // leadrouter.RouteStep.Then
 	SkipSuspended              = "suspended"             // a candidate's skip codes
 	SkipExcluded               = "excluded"              // [why]
@@ -146,7 +146,7 @@ func ReasonText(code string, args []string, name func(id string) string) string 
 	case ReasonQueueAllSkipped:
 		return "every user of queue " + arg(0) + " is excluded or at the daily cap: the lead waits in the queue"
 	case ReasonQueuePick:
-		return "round robin among the " + arg(0) + " user(s) of queue " + arg(1) + "; position " + arg(2) + " gives " + arg(3)
+		return "round robin among the " + arg(0) + " user(s) of queue " + arg(1) + ", at position " + arg(2) + " (the chosen user is the owner)"
 	}
 	return strings.Replace(reasonUnknownFallbackLabel, "%s", code, 1)
 }

@@ -188,7 +188,7 @@ func (e *engine) assignQueue(ctx context.Context, r *Rule, lv *leadView) (outcom
 	}
 	out := outcome{owner: leadrouter.Owner{Kind: leadrouter.OwnerUser, ID: users[chosen]}, fired: true}
 	if e.trace {
-		out.step = e.step(ReasonQueuePick, strconv.Itoa(len(users)), r.Queue, strconv.FormatInt(int64(pos), 10), users[chosen])
+		out.step = e.step(ReasonQueuePick, strconv.Itoa(len(users)), r.Queue, strconv.FormatInt(int64(pos), 10))
 		out.step.Chosen, out.step.Candidates = users[chosen], candidates
 	}
 	return out, nil

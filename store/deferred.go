@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"sort"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // deferredWrites holds the rows a group-commit transaction inserts for the
@@ -32,6 +34,12 @@ type deferredWrites struct {
 	// values, one UPDATE per row instead of one per lead.
 	rotations map[string]*counter
 	daily     map[[3]string]*counter
+	// partners and recipients are reads the items of a batch repeat (the
+	// partner a lead is routed to, the users told of it), made once a
+	// batch: nothing a batch does changes them, and on PostgreSQL each
+	// read is a round trip the single writer waits for.
+	partners   map[string]leadrouter.Partner
+	recipients map[string][]Recipient
 }
 
 // counter is a locked row's value as read and as it is now.
@@ -213,23 +221,41 @@ func (b *Batch) Flush(ctx context.Context) error {
 // deferred alike, and the batch goes on with the next item; a panic comes
 // back as an internal error. A transient error is returned as it is: the
 // caller gives it back to RunBatch, which runs the whole batch again.
+//
+// The savepoint is taken before the item's first statement that writes
+// (Tx.beforeWrite): an item that only reads and defers its rows, as one
+// that creates a lead does, costs no round trip for it. Should such an
+// item fail on a statement of PostgreSQL's (which aborts the whole
+// transaction), the batch is run again: nothing of it can commit.
 func (b *Batch) Item(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	tx := b.tx
-	if _, err := tx.Exec(ctx, `SAVEPOINT item`); err != nil {
-		return fmt.Errorf("savepoint: %w", translate(err))
-	}
+	state := &itemState{}
+	tx.item = state
 	snap := tx.deferred.snapshot()
 	after := len(tx.afterCommit)
 	defer func() {
+		tx.item = nil
 		if p := recover(); p != nil {
 			err = fmt.Errorf("panic in a write: %v", p)
+		}
+		if state.broken != nil {
+			err = errRetry{state.broken}
 		}
 		if err == nil || isRetryable(err) {
 			return
 		}
-		if _, rbErr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT item`); rbErr != nil {
-			err = fmt.Errorf("%w (and rolling it back: %v)", err, rbErr)
-			return
+		if state.savepoint {
+			if _, rbErr := tx.tx.ExecContext(context.WithoutCancel(ctx), `ROLLBACK TO SAVEPOINT item`); rbErr != nil {
+				err = fmt.Errorf("%w (and rolling it back: %v)", err, rbErr)
+				return
+			}
+		} else if tx.db.engine == Postgres {
+			// Nothing written to roll back; but a failed statement leaves
+			// PostgreSQL's transaction aborted, which a probe tells.
+			if _, probe := tx.tx.ExecContext(context.WithoutCancel(ctx), `SAVEPOINT item`); probe != nil {
+				err = errRetry{fmt.Errorf("%w (the transaction is aborted: the batch runs again)", err)}
+				return
+			}
 		}
 		tx.deferred.restore(snap)
 		tx.afterCommit = tx.afterCommit[:after]

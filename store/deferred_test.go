@@ -252,3 +252,142 @@ func TestBatchItemsAreIsolated(t *testing.T) {
 		}
 	})
 }
+
+// TestBatchReadsPartnersOnce: in a batch the system's reads of a partner
+// and of the recipients of a notification are made once (the writer's
+// items repeat them, and on PostgreSQL each is a round trip); a copy
+// handed out is the caller's own; outside a batch every read is fresh.
+func TestBatchReadsPartnersOnce(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var id string
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			id = leadrouter.NewID("ptr")
+			return tx.InsertPartner(ctx, leadrouter.Partner{ID: id, Name: "Cached GmbH", PID: "CACHED01", Status: leadrouter.PartnerActive, TimeZone: "UTC", Weight: 1,
+				Countries: []string{"DE"}, Domains: []string{"cached.example"}})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rename := func(tx *store.Tx, name string) {
+			if _, err := tx.Exec(ctx, `UPDATE partners SET name = ? WHERE id = ?`, name, id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		err = db.RunBatch(func(b *store.Batch) error {
+			return b.Item(ctx, func(tx *store.Tx) error {
+				first, err := tx.Partner(ctx, leadrouter.System, id)
+				if err != nil {
+					return err
+				}
+				first.Countries[0] = "XX" // the caller's copy
+				rename(tx, "Renamed GmbH")
+				again, err := tx.Partner(ctx, leadrouter.System, id)
+				if err != nil {
+					return err
+				}
+				if again.Name != "Cached GmbH" || again.Countries[0] != "DE" {
+					t.Errorf("second read in the batch: %q %v, want the first read, unchanged", again.Name, again.Countries)
+				}
+				r1, err := tx.Recipients(ctx, leadrouter.NotifyLeadAssigned, id, "")
+				if err != nil {
+					return err
+				}
+				r2, err := tx.Recipients(ctx, leadrouter.NotifyLeadAssigned, id, "")
+				if err != nil || len(r1) != len(r2) {
+					t.Errorf("recipients %v then %v (%v)", r1, r2, err)
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			p, err := tx.Partner(ctx, leadrouter.System, id)
+			if err == nil && p.Name != "Renamed GmbH" {
+				t.Errorf("outside a batch: %q, want the stored name", p.Name)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestBatchItemSavepointsAreLazy: an item takes its savepoint before its
+// first write, so one that failed after an upsert (a rotation's first
+// use in the batch) gives the position back, and one that failed after
+// reading only rolls nothing back — in particular not the item before
+// it. On PostgreSQL a failed statement aborts the transaction: the batch
+// runs again and the items that succeed commit once.
+func TestBatchItemSavepointsAreLazy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		runs := 0
+		var errs [4]error
+		err := db.RunBatch(func(b *store.Batch) error {
+			runs++
+			errs[0] = b.Item(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO rotations (key, position) VALUES ('kept', 7)`)
+				return err
+			})
+			errs[1] = b.Item(ctx, func(tx *store.Tx) error {
+				if _, err := tx.NextRotation(ctx, "given-back"); err != nil {
+					return err
+				}
+				return leadrouter.Errorf(leadrouter.EINVALID, "no")
+			})
+			errs[2] = b.Item(ctx, func(tx *store.Tx) error {
+				var n int
+				if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM rotations`).Scan(&n); err != nil {
+					return err
+				}
+				return leadrouter.Errorf(leadrouter.EINVALID, "read, then refused")
+			})
+			errs[3] = b.Item(ctx, func(tx *store.Tx) error {
+				if runs > 1 {
+					return nil
+				}
+				var n int
+				return tx.QueryRow(ctx, `SELECT 1 / (SELECT COUNT(*) FROM rotations WHERE key = 'none')`).Scan(&n)
+			})
+			for _, err := range errs {
+				if err != nil && strings.Contains(err.Error(), "transient") {
+					return err // RunBatch runs it again
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs[0] != nil || leadrouter.ErrorCode(errs[1]) != leadrouter.EINVALID || leadrouter.ErrorCode(errs[2]) != leadrouter.EINVALID {
+			t.Fatalf("items' outcomes: %v", errs)
+		}
+		if engine == store.Postgres && runs != 2 {
+			t.Errorf("PostgreSQL ran the batch %d times, want 2 (the division by zero aborts the first)", runs)
+		}
+		got := map[string]int64{}
+		_ = db.View(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT key, position FROM rotations`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var k string
+				var p int64
+				_ = rows.Scan(&k, &p)
+				got[k] = p
+			}
+			return rows.Err()
+		})
+		if fmt.Sprint(got) != "map[kept:7]" {
+			t.Fatalf("rotations %v, want the first item's row only", got)
+		}
+	})
+}

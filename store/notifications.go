@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -97,6 +99,26 @@ func (tx *Tx) NotificationPrefs(ctx context.Context, userID string) (map[leadrou
 	if err := tx.QueryRow(ctx, `SELECT lang FROM users WHERE id = ?`, userID).Scan(&lang); err != nil {
 		return nil, "", notFound(err, "User")
 	}
+	return tx.notificationModes(ctx, userID, lang)
+}
+
+// UserSettings returns the language userID chose ("" when none: the
+// browser's is used) and their own time zone ("" when none).
+func (tx *Tx) UserSettings(ctx context.Context, userID string) (lang, zone string, err error) {
+	err = tx.QueryRow(ctx, `SELECT CASE WHEN lang_chosen THEN lang ELSE '' END, time_zone FROM users WHERE id = ?`, userID).Scan(&lang, &zone)
+	return lang, zone, notFound(err, "User")
+}
+
+// SetUserTimeZone stores the zone userID reads dates in ("" for their
+// partner's zone, or UTC).
+func (tx *Tx) SetUserTimeZone(ctx context.Context, userID, zone string) error {
+	if _, err := tx.Exec(ctx, `UPDATE users SET time_zone = ? WHERE id = ?`, zone, userID); err != nil {
+		return fmt.Errorf("save time zone: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) notificationModes(ctx context.Context, userID, lang string) (map[leadrouter.NotificationKind]leadrouter.DeliveryMode, string, error) {
 	rows, err := tx.Query(ctx, `SELECT kind, mode FROM notification_prefs WHERE user_id = ?`, userID)
 	if err != nil {
 		return nil, "", fmt.Errorf("notification preferences: %w", err)
@@ -123,8 +145,14 @@ func (tx *Tx) SetNotificationPrefs(ctx context.Context, userID string, modes map
 			return fmt.Errorf("save notification preference: %w", err)
 		}
 	}
-	if lang != "" {
-		if _, err := tx.Exec(ctx, `UPDATE users SET lang = ? WHERE id = ?`, lang, userID); err != nil {
+	switch lang {
+	case "":
+	case "auto": // the portal follows the browser; mail stays in the last language
+		if _, err := tx.Exec(ctx, `UPDATE users SET lang_chosen = false WHERE id = ?`, userID); err != nil {
+			return fmt.Errorf("save language: %w", err)
+		}
+	default:
+		if _, err := tx.Exec(ctx, `UPDATE users SET lang = ?, lang_chosen = true WHERE id = ?`, lang, userID); err != nil {
 			return fmt.Errorf("save language: %w", err)
 		}
 	}
@@ -147,6 +175,25 @@ type Recipient struct {
 // Recipients returns the users of partnerID (partner users) or of role
 // (with partnerID empty), or the users ids, with their choice for kind.
 func (tx *Tx) Recipients(ctx context.Context, kind leadrouter.NotificationKind, partnerID string, role leadrouter.Role, ids ...string) ([]Recipient, error) {
+	// In a batch (the intake writer), one read a kind and audience.
+	var key string
+	if d := tx.deferred; d != nil {
+		key = string(kind) + "\x00" + partnerID + "\x00" + string(role) + "\x00" + strings.Join(ids, ",")
+		if r, ok := d.recipients[key]; ok {
+			return slices.Clone(r), nil
+		}
+	}
+	out, err := tx.recipients(ctx, kind, partnerID, role, ids...)
+	if err == nil && tx.deferred != nil {
+		if tx.deferred.recipients == nil {
+			tx.deferred.recipients = map[string][]Recipient{}
+		}
+		tx.deferred.recipients[key] = slices.Clone(out)
+	}
+	return out, err
+}
+
+func (tx *Tx) recipients(ctx context.Context, kind leadrouter.NotificationKind, partnerID string, role leadrouter.Role, ids ...string) ([]Recipient, error) {
 	q := `SELECT u.id, u.email, u.name, u.role, COALESCE(u.partner_id, ''), u.lang, COALESCE(p.mode, '')
 		FROM users u LEFT JOIN notification_prefs p ON p.user_id = u.id AND p.kind = ? WHERE `
 	args := []any{kind}

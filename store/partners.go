@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/leadrouter/leadrouter"
@@ -86,12 +87,36 @@ func partnerVisibility(actor leadrouter.Actor) (string, []any) {
 
 // Partner returns one partner as actor may see it (ENOTFOUND otherwise).
 func (tx *Tx) Partner(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Partner, error) {
+	// In a batch the system's reads of one partner are read once.
+	cached := tx.deferred != nil && actor.Role == leadrouter.System.Role && actor.UserID == leadrouter.System.UserID
+	if cached {
+		if p, ok := tx.deferred.partners[id]; ok {
+			return clonePartner(p), nil
+		}
+	}
 	cond, args := partnerVisibility(actor)
 	p, err := scanPartner(tx.QueryRow(ctx, `SELECT `+partnerColumns+` FROM partners WHERE id = ? AND `+cond, append([]any{id}, args...)...))
 	if err != nil {
 		return p, notFound(err, "Partner")
 	}
-	return p, tx.fillPartners(ctx, []*leadrouter.Partner{&p})
+	if err := tx.fillPartners(ctx, []*leadrouter.Partner{&p}); err != nil {
+		return p, err
+	}
+	if cached {
+		if tx.deferred.partners == nil {
+			tx.deferred.partners = map[string]leadrouter.Partner{}
+		}
+		tx.deferred.partners[id] = clonePartner(p)
+	}
+	return p, nil
+}
+
+// clonePartner copies p's slices, so a caller changing its copy changes
+// no cached one.
+func clonePartner(p leadrouter.Partner) leadrouter.Partner {
+	p.Countries = slices.Clone(p.Countries)
+	p.Domains = slices.Clone(p.Domains)
+	return p
 }
 
 // PartnerByPID returns the partner with the given PID (any status).

@@ -84,10 +84,14 @@ func (tx *Tx) ResolveReassignmentRequest(ctx context.Context, r *leadrouter.Reas
 // ReassignmentRequests lists requests of a status ("" for all), newest
 // first, with their leads and partners (admins only: the caller checks the
 // role).
-func (tx *Tx) ReassignmentRequests(ctx context.Context, status leadrouter.ReassignmentStatus, limit int, cursor string) (Page[leadrouter.ReassignmentQueueItem], error) {
+func (tx *Tx) ReassignmentRequests(ctx context.Context, status leadrouter.ReassignmentStatus, requestedBy string, limit int, cursor string) (Page[leadrouter.ReassignmentQueueItem], error) {
 	limit = clampLimit(limit)
 	q := `SELECT ` + reassignmentColumns + ` FROM reassignment_requests WHERE 1 = 1`
 	var args []any
+	if requestedBy != "" {
+		q += ` AND requested_by = ?`
+		args = append(args, requestedBy)
+	}
 	if status != "" {
 		q += ` AND status = ?`
 		args = append(args, status)

@@ -223,6 +223,37 @@ type Tx struct {
 	detached bool
 	// deferred holds rows written at commit (see RunBatch), or nil.
 	deferred *deferredWrites
+	// item is the Batch.Item running, or nil: its savepoint is taken
+	// before its first write (see Batch.Item).
+	item *itemState
+}
+
+// itemState is one Batch.Item's: whether its savepoint is taken, and the
+// error taking it gave (the transaction is then unusable).
+type itemState struct {
+	savepoint bool
+	broken    error
+}
+
+// beforeWrite takes the running item's savepoint before its first
+// statement that writes, so an item that only reads and defers its rows
+// (a new lead) costs no round trip for it.
+func (tx *Tx) beforeWrite(ctx context.Context, query string) error {
+	if tx.item == nil || tx.item.savepoint || !writes(query) {
+		return nil
+	}
+	if _, err := tx.tx.ExecContext(ctx, `SAVEPOINT item`); err != nil {
+		tx.item.broken = fmt.Errorf("savepoint: %w", translate(err))
+		return tx.item.broken
+	}
+	tx.item.savepoint = true
+	return nil
+}
+
+// writes reports whether a statement may change rows.
+func writes(query string) bool {
+	q := strings.TrimLeft(query, " \t\n")
+	return len(q) < 6 || !strings.EqualFold(q[:6], "SELECT")
 }
 
 func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
@@ -275,6 +306,9 @@ func (tx *Tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 // Exec runs a statement written with ? placeholders.
 func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	ctx = tx.stmtCtx(ctx)
+	if err := tx.beforeWrite(ctx, query); err != nil {
+		return nil, err
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -291,6 +325,9 @@ func (tx *Tx) Exec(ctx context.Context, query string, args ...any) (sql.Result, 
 // Query runs a query written with ? placeholders.
 func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	ctx = tx.stmtCtx(ctx)
+	if err := tx.beforeWrite(ctx, query); err != nil {
+		return nil, err
+	}
 	st, err := tx.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -307,6 +344,10 @@ func (tx *Tx) Query(ctx context.Context, query string, args ...any) (*sql.Rows, 
 // QueryRow runs a query returning at most one row.
 func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row {
 	ctx = tx.stmtCtx(ctx)
+	// An upsert … RETURNING writes too. A failed savepoint breaks the
+	// item (Batch.Item runs the batch again); the row reports the error
+	// of the statement that follows it.
+	_ = tx.beforeWrite(ctx, query)
 	if st, err := tx.stmt(ctx, query); err == nil && st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}

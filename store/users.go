@@ -188,9 +188,11 @@ func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duratio
 func (db *DB) SessionByID(ctx context.Context, id string) (leadrouter.Session, error) {
 	var s leadrouter.Session
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, COALESCE(u.partner_id, ''), u.created_at, s.csrf
-			FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ? AND s.expires_at > ?`, HashSecret(id), tx.now).
-			Scan(&s.User.ID, &s.User.Email, &s.User.Name, (*string)(&s.User.Role), &s.User.PartnerID, &s.User.CreatedAt, &s.CSRF)
+		return tx.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.role, COALESCE(u.partner_id, ''), u.created_at, s.csrf,
+				CASE WHEN u.lang_chosen THEN u.lang ELSE '' END, CASE WHEN u.time_zone <> '' THEN u.time_zone ELSE COALESCE(p.time_zone, '') END
+			FROM sessions s JOIN users u ON u.id = s.user_id LEFT JOIN partners p ON p.id = u.partner_id
+			WHERE s.hash = ? AND s.expires_at > ?`, HashSecret(id), tx.now).
+			Scan(&s.User.ID, &s.User.Email, &s.User.Name, (*string)(&s.User.Role), &s.User.PartnerID, &s.User.CreatedAt, &s.CSRF, &s.Lang, &s.TimeZone)
 	})
 	if err != nil {
 		return s, leadrouter.Errorf(leadrouter.EUNAUTHORIZED, "Please sign in.")
@@ -242,4 +244,13 @@ func (db *DB) CreateServiceToken(ctx context.Context, role leadrouter.Role, part
 		return "", fmt.Errorf("%s: %s", e.Fields[0].Field, e.Fields[0].Message)
 	}
 	return token, err
+}
+
+// PartnerUsers lists the users of one partner, by name.
+func (tx *Tx) PartnerUsers(ctx context.Context, partnerID string) ([]leadrouter.User, error) {
+	rows, err := tx.Query(ctx, `SELECT `+userColumns+` FROM users WHERE partner_id = ? AND role = 'partner' ORDER BY name, id`, partnerID)
+	if err != nil {
+		return nil, fmt.Errorf("partner users: %w", err)
+	}
+	return collect(rows, scanUser)
 }

@@ -3,7 +3,13 @@
 // realistic preload (1M leads, 100k accounts by default), and the p99 of
 // match lookups under that data.
 //
-//	go run ./bench/ingest [-db sqlite:/path/bench.db | -db postgres://…] [-leads 1000000] [-accounts 100000]
+//	go run ./bench/ingest [-db sqlite,postgres://…] [-leads 1000000] [-accounts 100000]
+//
+// -db is a comma-separated list of stores, each measured in turn in the
+// same command ("sqlite" alone is a SQLite file in a temporary directory);
+// the last lines are a table of the stores side by side: explained/s,
+// stored/s, stored/explained (the issue's bar: ≥ 0.5) and the bytes each
+// stored lead added to the database.
 //
 // It builds and starts `leadrouter serve` as a separate process (so its
 // peak RSS can be read from /proc), drives POST /api/v1/leads with -clients
@@ -12,6 +18,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -41,28 +48,96 @@ import (
 )
 
 func main() {
-	dbURL := flag.String("db", "", "database (default: a SQLite file in a temporary directory)")
+	dbURLs := flag.String("db", "sqlite", "comma-separated databases to measure in turn: sqlite (a file in a temporary directory), sqlite:/path, postgres://…")
 	nLeads := flag.Int("leads", 1_000_000, "leads to preload")
 	nAccounts := flag.Int("accounts", 100_000, "accounts to preload")
 	clients := flag.Int("clients", 64, "concurrent API clients")
 	duration := flag.Duration("duration", 20*time.Second, "how long to drive each load")
 	bin := flag.String("bin", "", "prebuilt leadrouter binary (default: build ./cmd/leadrouter)")
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
+	flag.IntVar(&importRows, "import", 0, "after the API load, import this many new leads with `leadrouter import leads` into the same store and compare its rows/s with the API's stored/s (the bar: ≥ 0.5)")
+	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (explain-ENGINE.pprof, store-ENGINE.pprof)")
 	flag.Parse()
-	if err := run(*dbURL, *nLeads, *nAccounts, *clients, *duration, *bin, *reuse); err != nil {
-		fmt.Fprintln(os.Stderr, "ingest:", err)
-		os.Exit(1)
+	var results []result
+	for _, dbURL := range strings.Split(*dbURLs, ",") {
+		res, err := run(strings.TrimSpace(dbURL), *nLeads, *nAccounts, *clients, *duration, *bin, *reuse)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ingest:", err)
+			os.Exit(1)
+		}
+		results = append(results, res)
+	}
+	fmt.Printf("\n%d leads preloaded, %d clients, %s a load\n", *nLeads, *clients, *duration)
+	fmt.Println("| store | explained/s | stored/s | stored/explained (bar ≥ 0.5) | bytes per stored lead | import rows/s | import/stored (bar ≥ 0.5) |")
+	fmt.Println("|---|---|---|---|---|---|---|")
+	for _, r := range results {
+		imp, ratio := "–", "–"
+		if r.imported > 0 {
+			imp, ratio = fmt.Sprintf("%.0f (%d rows)", r.imported, importRows), fmt.Sprintf("%.2f", r.imported/r.stored)
+		}
+		fmt.Printf("| %s | %.0f | %.0f | %.2f | %.0f | %s | %s |\n", r.engine, r.explained, r.stored, r.stored/r.explained, r.bytesPerLead, imp, ratio)
 	}
 }
 
-func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string, reuse bool) error {
+// profileDir, if set, receives the server's CPU profiles.
+var profileDir string
+
+// importRows, if set, is the size of the CSV file imported after the load.
+var importRows int
+
+// profiled runs load while the server's CPU profile of d is taken into
+// profileDir/name.pprof (when profileDir is set).
+func profiled(name string, d time.Duration, load func() error) error {
+	if profileDir == "" {
+		return load()
+	}
+	done := make(chan error, 1)
+	go func() {
+		secs := max(int(d.Seconds())-1, 1)
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:18932/debug/pprof/profile?seconds=%d", secs))
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(filepath.Join(profileDir, name+".pprof"))
+		if err == nil {
+			_, err = io.Copy(f, resp.Body)
+			f.Close()
+		}
+		done <- err
+	}()
+	err := load()
+	if perr := <-done; err == nil && perr != nil {
+		err = fmt.Errorf("profile: %w", perr)
+	}
+	return err
+}
+
+// result is one store's figures.
+type result struct {
+	engine            store.Engine
+	explained, stored float64
+	bytesPerLead      float64
+	imported          float64 // rows/s of the CSV import, if run
+}
+
+func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string, reuse bool) (result, error) {
+	res, err := measure(dbURL, nLeads, nAccounts, clients, duration, bin, reuse)
+	if err != nil {
+		return res, fmt.Errorf("%s: %w", dbURL, err)
+	}
+	return res, nil
+}
+
+func measure(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, bin string, reuse bool) (res result, err error) {
 	ctx := context.Background()
 	tmp, err := os.MkdirTemp("", "lr-ingest-")
 	if err != nil {
-		return err
+		return res, err
 	}
 	defer os.RemoveAll(tmp)
-	if dbURL == "" {
+	if dbURL == "" || dbURL == "sqlite" {
 		dbURL = "sqlite:" + filepath.Join(tmp, "bench.db")
 	}
 	if bin == "" {
@@ -70,22 +145,22 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		build := exec.Command("go", "build", "-o", bin, "./cmd/leadrouter")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr
 		if err := build.Run(); err != nil {
-			return fmt.Errorf("build: %w", err)
+			return res, fmt.Errorf("build: %w", err)
 		}
 	}
 	db, err := store.Open(ctx, dbURL, store.Options{MatchKeys: match.Keys{}})
 	if err != nil {
-		return err
+		return res, err
 	}
 	if _, err := db.Migrate(ctx); err != nil {
-		return err
+		return res, err
 	}
 	start := time.Now()
 	var token string
 	var have int
 	if reuse {
 		if err := db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&have) }); err != nil {
-			return err
+			return res, err
 		}
 	}
 	if reuse && have >= nLeads {
@@ -99,7 +174,7 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		fmt.Printf("preloaded %d leads and %d accounts in %s\n", nLeads, nAccounts, time.Since(start).Round(time.Second))
 	}
 	if err != nil {
-		return err
+		return res, err
 	}
 	if db.Engine() == store.Postgres {
 		// What autovacuum does on a live server: statistics of the
@@ -108,12 +183,12 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		// heap for every row. VACUUM cannot run in a transaction.
 		pg, err := sql.Open("pgx", dbURL)
 		if err != nil {
-			return err
+			return res, err
 		}
 		_, err = pg.ExecContext(ctx, "VACUUM ANALYZE")
 		pg.Close()
 		if err != nil {
-			return fmt.Errorf("vacuum: %w", err)
+			return res, fmt.Errorf("vacuum: %w", err)
 		}
 	}
 
@@ -123,7 +198,7 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		// transactions at the same concurrency.
 		db.Close()
 		if bare, err = pgbenchInserts(dbURL, clients, duration); err != nil {
-			return err
+			return res, err
 		}
 		fmt.Printf("reference: pgbench single-row INSERT transactions, %d clients: %.0f tps\n", clients, bare)
 	} else {
@@ -133,43 +208,59 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 		_, path, _ := store.ParseURL(dbURL)
 		path, _, _ = strings.Cut(path, "?")
 		if bare, err = bareLoop(ctx, path, duration); err != nil {
-			return err
+			return res, err
 		}
 		fmt.Printf("reference: one bare SQLite insert-one-row-per-commit loop (synchronous=FULL): %.0f rows/s\n", bare)
 	}
 
+	sizeBefore, leadsBefore, err := footprint(ctx, dbURL)
+	if err != nil {
+		return res, err
+	}
+
 	addr := "127.0.0.1:18931"
-	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "warn", "--debug-addr", "127.0.0.1:18932")
+	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "error", "--debug-addr", "127.0.0.1:18932",
+		"--audit-key-file", filepath.Join(tmp, "bench.audit-key"))
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	if err := srv.Start(); err != nil {
-		return err
+		return res, err
 	}
-	defer func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }()
+	var once sync.Once
+	stop := func() { once.Do(func() { _ = srv.Process.Signal(os.Interrupt); _ = srv.Wait() }) }
+	defer stop()
 	base := "http://" + addr
 	if err := waitReady(base); err != nil {
-		return err
+		return res, err
 	}
 	// Match lookups first, on the preloaded data (after a warm-up), then
 	// the ingestion load.
 	if _, err := matchLatency(base, token, 2000, 1); err != nil {
-		return err
+		return res, err
 	}
 	matchP99, err := matchLatency(base, token, 5000, 2)
 	if err != nil {
-		return err
+		return res, err
 	}
 	// The ceiling: the same leads through POST /api/v1/routing/explain,
 	// which runs everything capture does before it writes (auth, decoding,
 	// validation, attribution, account matching, the duplicate check,
 	// routing) and writes nothing. No write path, however light, makes
 	// ingestion faster than this.
-	ceil, _, err := drive(base, token, clients, duration, "/api/v1/routing/explain", true)
-	if err != nil {
+	var ceil, rate float64
+	var lat [2]time.Duration
+	err = profiled("explain-"+string(engineOf(dbURL)), duration, func() (err error) {
+		ceil, _, err = drive(base, token, clients, duration, "/api/v1/routing/explain", true)
 		return err
+	})
+	if err != nil {
+		return res, err
 	}
-	rate, lat, err := drive(base, token, clients, duration, "/api/v1/leads", false)
-	if err != nil {
+	err = profiled("store-"+string(engineOf(dbURL)), duration, func() (err error) {
+		rate, lat, err = drive(base, token, clients, duration, "/api/v1/leads", false)
 		return err
+	})
+	if err != nil {
+		return res, err
 	}
 	rss := peakRSS(srv.Process.Pid)
 	bar := 3.0
@@ -181,7 +272,108 @@ func run(dbURL string, nLeads, nAccounts, clients int, duration time.Duration, b
 	fmt.Printf("ratio: %.2fx the reference (bar: %gx)\n", rate/bare, bar)
 	fmt.Printf("GET /api/v1/matches p99: %s (bar: 2ms)\n", matchP99)
 	fmt.Printf("server peak RSS: %d MB (bar: 250 MB)\n", rss/1024)
-	return nil
+	// What the stored leads added on disk: the server stops (SQLite
+	// checkpoints its WAL on close), then the database's size is compared
+	// with its size before the load.
+	stop()
+	sizeAfter, leadsAfter, err := footprint(ctx, dbURL)
+	if err != nil {
+		return res, err
+	}
+	res = result{engine: engineOf(dbURL), explained: ceil, stored: rate}
+	if n := leadsAfter - leadsBefore; n > 0 {
+		res.bytesPerLead = float64(sizeAfter-sizeBefore) / float64(n)
+		fmt.Printf("on disk: %d leads stored took %d bytes: %.0f bytes a lead (bar: ≤ 1,500 on SQLite)\n", n, sizeAfter-sizeBefore, res.bytesPerLead)
+	}
+	if importRows > 0 {
+		if res.imported, err = importCSV(bin, dbURL, tmp, importRows); err != nil {
+			return res, err
+		}
+		fmt.Printf("import: %d new leads from a CSV file: %.0f rows/s = %.2f of the API's stored rate (bar: ≥ 0.5)\n", importRows, res.imported, res.imported/rate)
+	}
+	return res, nil
+}
+
+// importCSV writes n new leads (some e-mails twice, as CRM exports have
+// them) to a CSV file and times `leadrouter import leads` on it.
+func importCSV(bin, dbURL, tmp string, n int) (float64, error) {
+	path := filepath.Join(tmp, "import.csv")
+	f, err := os.Create(path)
+	if err != nil {
+		return 0, err
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	w := bufio.NewWriterSize(f, 1<<20)
+	fmt.Fprintln(w, "First Name,Last Name,Email,Company,Country,Job Title,Lead Source")
+	run := time.Now().UnixNano()
+	for i := range n {
+		person := i
+		if i%50 == 49 {
+			person = i - 1 // a duplicate row: a response on the lead before
+		}
+		fmt.Fprintf(w, "Imp,Row%d,imp%d-%d@company%d.example,%s,%s,Buyer,trade_show\n", person, run, person, r.IntN(5000), company(r, r.IntN(5000)), countries[r.IntN(len(countries))])
+	}
+	if err := w.Flush(); err != nil {
+		return 0, err
+	}
+	if err := f.Close(); err != nil {
+		return 0, err
+	}
+	cmd := exec.Command(bin, "import", "leads", path, "--db", dbURL, "--report", os.DevNull)
+	cmd.Env = append(os.Environ(), "LEADROUTER_AUDIT_KEY_FILE="+filepath.Join(tmp, "bench.audit-key"))
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return 0, fmt.Errorf("import: %w", err)
+	}
+	return float64(n) / time.Since(start).Seconds(), nil
+}
+
+func engineOf(dbURL string) store.Engine {
+	if strings.HasPrefix(dbURL, "postgres") {
+		return store.Postgres
+	}
+	return store.SQLite
+}
+
+// footprint is the database's size in bytes and its number of leads. On
+// SQLite the size is the file and its WAL after a checkpoint; on
+// PostgreSQL, every table of the schema with its indexes and TOAST.
+func footprint(ctx context.Context, dbURL string) (size int64, leads int64, err error) {
+	db, err := store.Open(ctx, dbURL, store.Options{MatchKeys: match.Keys{}})
+	if err != nil {
+		return 0, 0, err
+	}
+	err = db.View(ctx, func(tx *store.Tx) error { return tx.QueryRow(ctx, `SELECT COUNT(*) FROM leads`).Scan(&leads) })
+	if err != nil {
+		db.Close()
+		return 0, 0, err
+	}
+	if db.Engine() == store.Postgres {
+		err = db.View(ctx, func(tx *store.Tx) error {
+			return tx.QueryRow(ctx, `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c
+				WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace`).Scan(&size)
+		})
+		db.Close()
+		return size, leads, err
+	}
+	db.Close()
+	_, path, _ := store.ParseURL(dbURL)
+	path, _, _ = strings.Cut(path, "?")
+	plain, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer plain.Close()
+	if _, err := plain.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return 0, 0, err
+	}
+	for _, f := range []string{path, path + "-wal"} {
+		if st, err := os.Stat(f); err == nil {
+			size += st.Size()
+		}
+	}
+	return size, leads, nil
 }
 
 var countries = []string{"US", "US", "US", "US", "DE", "DE", "GB", "FR", "BE", "NL", "CA", "BR", "AT", "CH", "AU"}
