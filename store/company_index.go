@@ -34,7 +34,7 @@ func (tx *Tx) IndexLeadCompanies(ctx context.Context, limit int) (int, error) {
 	}
 	var rows *sql.Rows
 	if tx.db.engine == Postgres {
-		rows, err = tx.Query(ctx, `SELECT tx::text::bigint, id, company FROM leads
+		rows, err = tx.Query(ctx, `SELECT tx::text::bigint AS position, id, company FROM leads
 			WHERE tx IS NOT NULL AND (tx, id) > (?::text::xid8, ?) AND tx < pg_snapshot_xmin(pg_current_snapshot())
 			ORDER BY tx, id LIMIT ?`, strconv.FormatInt(position, 10), afterID, limit)
 	} else {
