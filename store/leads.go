@@ -110,9 +110,9 @@ func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
 			return fmt.Errorf("insert lead: %w", err)
 		}
 	}
-	if l.Company != "" {
-		return tx.indexCompany(ctx, "lead", l.ID, l.Company)
-	}
+	// The lead's company tokens are written later, by the indexer
+	// (IndexLeadCompanies): it is found by e-mail, domain and company key
+	// at once, by the words of its company within seconds.
 	return nil
 }
 

@@ -505,6 +505,8 @@ func TestLeadSearch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// The words of a company are found once the indexer has run.
+		storetest.MustIndexLeads(t, db, 5)
 		find := func(actor leadrouter.Actor, f leadrouter.LeadFilter) []string {
 			t.Helper()
 			var out []string

@@ -91,6 +91,9 @@ func mountIntake(ctx context.Context, m *Main) error {
 		Errors: []int{http.StatusForbidden, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity,
 			http.StatusTooManyRequests}})
 	m.API.HandlePublic("POST /forms/{slug}", forms)
+	// The company tokens of new leads, written behind the writer.
+	indexer := &intake.Indexer{DB: m.DB, Every: m.Config.IndexEvery, Logger: m.Logger}
+	m.goWork(func() { indexer.Run(m.workCtx) })
 	// Pick up policies stored by other server processes.
 	m.goWork(func() {
 		t := time.NewTicker(5 * time.Second)

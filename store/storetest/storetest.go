@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
@@ -107,4 +108,27 @@ func MustOpenWith(tb testing.TB, rawURL string, opts store.Options) *store.DB {
 		tb.Fatalf("migrate: %v", err)
 	}
 	return db
+}
+
+// MustIndexLeads runs the company-token indexer until it has read want
+// leads (on PostgreSQL it waits for every older transaction in the
+// cluster, other tests' included, so one run may come short).
+func MustIndexLeads(tb testing.TB, db *store.DB, want int) {
+	tb.Helper()
+	got := 0
+	for deadline := time.Now().Add(30 * time.Second); got < want && time.Now().Before(deadline); {
+		if err := db.Update(context.Background(), func(tx *store.Tx) error {
+			n, err := tx.IndexLeadCompanies(context.Background(), 500)
+			got += n
+			return err
+		}); err != nil {
+			tb.Fatal(err)
+		}
+		if got < want {
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if got != want {
+		tb.Fatalf("the indexer read %d leads, want %d", got, want)
+	}
 }

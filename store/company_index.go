@@ -1,0 +1,81 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// leadTokensCursor names the cursor of the lead company-token indexer.
+const leadTokensCursor = "lead_company_tokens"
+
+// IndexLeadCompanies writes the company tokens of up to limit leads stored
+// after the indexer's cursor and advances the cursor past them, in this
+// transaction: a crash before the commit leaves both as they were, so the
+// next run indexes the same leads again and none is skipped. The cursor
+// row is claimed first (FOR UPDATE SKIP LOCKED on PostgreSQL: a second
+// process finds it taken and does nothing; SQLite has one writer), so two
+// processes never index the same lead. It returns how many leads it read.
+//
+// The cursor follows commit order: on SQLite the leads' rowids (one writer
+// hands them out in order); on PostgreSQL the writing transaction's id
+// and the lead's id, reading only leads whose transaction is older than
+// every one still running, so no lead can commit behind the cursor.
+func (tx *Tx) IndexLeadCompanies(ctx context.Context, limit int) (int, error) {
+	var position int64
+	var afterID string
+	err := tx.QueryRow(ctx, `SELECT position, after_id FROM index_cursors WHERE name = ?`+tx.skipLocked(), leadTokensCursor).Scan(&position, &afterID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil // another process holds it
+	} else if err != nil {
+		return 0, fmt.Errorf("claim the company index cursor: %w", err)
+	}
+	var rows *sql.Rows
+	if tx.db.engine == Postgres {
+		rows, err = tx.Query(ctx, `SELECT tx::text::bigint AS position, id, company FROM leads
+			WHERE tx IS NOT NULL AND (tx, id) > (?::text::xid8, ?) AND tx < pg_snapshot_xmin(pg_current_snapshot())
+			ORDER BY tx, id LIMIT ?`, strconv.FormatInt(position, 10), afterID, limit)
+	} else {
+		rows, err = tx.Query(ctx, `SELECT rowid, id, company FROM leads WHERE rowid > ? ORDER BY rowid LIMIT ?`, position, limit)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("read leads to index: %w", err)
+	}
+	defer rows.Close()
+	var tokens [][]any
+	n := 0
+	for rows.Next() {
+		var id, company string
+		if err := rows.Scan(&position, &id, &company); err != nil {
+			return 0, fmt.Errorf("read leads to index: %w", err)
+		}
+		afterID = id
+		n++
+		for _, tok := range tx.companyTokens(company) {
+			tokens = append(tokens, []any{tok, "lead", id})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("read leads to index: %w", err)
+	}
+	rows.Close()
+	if n == 0 {
+		return 0, nil
+	}
+	for lo := 0; lo < len(tokens); lo += flushChunk {
+		chunk := tokens[lo:min(lo+flushChunk, len(tokens))]
+		args := make([]any, 0, 3*len(chunk))
+		for _, r := range chunk {
+			args = append(args, r...)
+		}
+		if _, err := tx.Exec(ctx, insertTokens+valueRows(3, len(chunk))+tokensOnConflict, args...); err != nil {
+			return 0, fmt.Errorf("index company names: %w", err)
+		}
+	}
+	if _, err := tx.Exec(ctx, `UPDATE index_cursors SET position = ?, after_id = ? WHERE name = ?`, position, afterID, leadTokensCursor); err != nil {
+		return 0, fmt.Errorf("advance the company index cursor: %w", err)
+	}
+	return n, nil
+}
