@@ -61,8 +61,8 @@ func TestVerifyAfterHashesBecameBytes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if n, err := db.Migrate(ctx); err != nil || n != 1 {
-			t.Fatalf("migrate to 0012: %d applied, %v", n, err)
+		if n, err := db.Migrate(ctx); err != nil || n < 1 { // 0012 and any later
+			t.Fatalf("migrate from 0011: %d applied, %v", n, err)
 		}
 		var width int
 		if err := db.View(ctx, func(tx *store.Tx) error {
