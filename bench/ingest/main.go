@@ -433,6 +433,22 @@ func preload(ctx context.Context, db *store.DB, nLeads, nAccounts int) (string, 
 			return "", fmt.Errorf("preload leads: %w", err)
 		}
 	}
+	// The company words of the preloaded leads, as the server's background
+	// indexer would have written them long ago: the loads below must not
+	// share the machine with a 1M-lead backlog.
+	for {
+		var n int
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			n, err = tx.IndexLeadCompanies(ctx, 5000)
+			return err
+		}); err != nil {
+			return "", fmt.Errorf("index preloaded leads: %w", err)
+		}
+		if n == 0 {
+			break
+		}
+	}
 	var token string
 	err := db.Update(ctx, func(tx *store.Tx) error {
 		var err error
