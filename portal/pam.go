@@ -74,12 +74,10 @@ func (p *Portal) qualifyLead(w http.ResponseWriter, r *http.Request, s *session)
 	if share != nil && *share {
 		in.ConsentText = p.wordsFor(r, s).T(qualifyWording)
 	}
-	id := r.PathValue("id")
-	if _, err := p.cfg.Lifecycle.Qualify(r.Context(), s.actor, id, in); err != nil {
-		return p.leadPage(w, r, s, statusOf(err), err)
-	}
-	http.Redirect(w, r, "/portal/leads/"+id+"?done=qualified", http.StatusSeeOther)
-	return nil
+	return p.onLead(w, r, s, "qualified", func(id string) error {
+		_, err := p.cfg.Lifecycle.Qualify(r.Context(), s.actor, id, in)
+		return err
+	})
 }
 
 // recordConsent records a consent given (to the page's wording) or
@@ -93,12 +91,10 @@ func (p *Portal) recordConsent(w http.ResponseWriter, r *http.Request, s *sessio
 	if share != nil && *share {
 		in.Text = p.wordsFor(r, s).T(qualifyWording)
 	}
-	id := r.PathValue("id")
-	if _, err := p.cfg.Lifecycle.RecordConsent(r.Context(), s.actor, id, in); err != nil {
-		return p.leadPage(w, r, s, statusOf(err), err)
-	}
-	http.Redirect(w, r, "/portal/leads/"+id+"?done=consent_recorded", http.StatusSeeOther)
-	return nil
+	return p.onLead(w, r, s, "consent_recorded", func(id string) error {
+		_, err := p.cfg.Lifecycle.RecordConsent(r.Context(), s.actor, id, in)
+		return err
+	})
 }
 
 // disqualifyLead closes an open lead with a reason.
@@ -106,12 +102,10 @@ func (p *Portal) disqualifyLead(w http.ResponseWriter, r *http.Request, s *sessi
 	if p.cfg.Lifecycle == nil {
 		return errUnavailable("lifecycle")
 	}
-	id := r.PathValue("id")
-	if _, err := p.cfg.Lifecycle.Disqualify(r.Context(), s.actor, id, r.PostFormValue("reason")); err != nil {
-		return p.leadPage(w, r, s, statusOf(err), err)
-	}
-	http.Redirect(w, r, "/portal/leads/"+id+"?done=disqualified", http.StatusSeeOther)
-	return nil
+	return p.onLead(w, r, s, "disqualified", func(id string) error {
+		_, err := p.cfg.Lifecycle.Disqualify(r.Context(), s.actor, id, r.PostFormValue("reason"))
+		return err
+	})
 }
 
 // convertLead turns a qualified lead into an opportunity (with its
@@ -144,5 +138,21 @@ func (p *Portal) convertLead(w http.ResponseWriter, r *http.Request, s *session)
 		return nil
 	}
 	http.Redirect(w, r, "/portal/leads/"+id+"?done=converted", http.StatusSeeOther)
+	return nil
+}
+
+// onLead runs one of the lead page's forms: on success back to the lead
+// with the notice done; refused for its input (EINVALID, ECONFLICT) the
+// lead page again with every problem next to the forms; any other error
+// (403, 404) as an error page.
+func (p *Portal) onLead(w http.ResponseWriter, r *http.Request, s *session, done string, act func(id string) error) error {
+	id := r.PathValue("id")
+	if err := act(id); err != nil {
+		if c := leadrouter.ErrorCode(err); c == leadrouter.EINVALID || c == leadrouter.ECONFLICT {
+			return p.leadPage(w, r, s, statusOf(err), err)
+		}
+		return err
+	}
+	http.Redirect(w, r, "/portal/leads/"+id+"?done="+done, http.StatusSeeOther)
 	return nil
 }

@@ -83,16 +83,11 @@ func (p *Portal) changeOwner(w http.ResponseWriter, r *http.Request, s *session)
 	if p.cfg.Lifecycle == nil {
 		return errUnavailable("lifecycle")
 	}
-	id := r.PathValue("id")
-	if _, err := p.cfg.Lifecycle.ChangeOwner(r.Context(), s.actor, id, lifecycle.ChangeOwnerInput{OwnerID: r.PostFormValue("owner_id"),
-		Reason: r.PostFormValue("reason")}); err != nil {
-		if c := leadrouter.ErrorCode(err); c == leadrouter.EINVALID || c == leadrouter.ECONFLICT {
-			return p.leadPage(w, r, s, statusOf(err), err) // the form again, every problem listed
-		}
+	return p.onLead(w, r, s, "owner_changed", func(id string) error {
+		_, err := p.cfg.Lifecycle.ChangeOwner(r.Context(), s.actor, id, lifecycle.ChangeOwnerInput{OwnerID: r.PostFormValue("owner_id"),
+			Reason: r.PostFormValue("reason")})
 		return err
-	}
-	http.Redirect(w, r, "/portal/leads/"+id+"?done=owner_changed", http.StatusSeeOther)
-	return nil
+	})
 }
 
 // requestReassignment asks to give a lead up (a partner, or the support
@@ -110,14 +105,10 @@ func (p *Portal) requestReassignment(w http.ResponseWriter, r *http.Request, s *
 		}
 		in.PartnerID = l.Owner.PartnerID
 	}
-	if _, err := p.cfg.Lifecycle.RequestReassignment(r.Context(), s.actor, id, in); err != nil {
-		if c := leadrouter.ErrorCode(err); c == leadrouter.EINVALID || c == leadrouter.ECONFLICT {
-			return p.leadPage(w, r, s, statusOf(err), err)
-		}
+	return p.onLead(w, r, s, "reassign_asked", func(id string) error {
+		_, err := p.cfg.Lifecycle.RequestReassignment(r.Context(), s.actor, id, in)
 		return err
-	}
-	http.Redirect(w, r, "/portal/leads/"+id+"?done=reassign_asked", http.StatusSeeOther)
-	return nil
+	})
 }
 
 type opportunityRow struct {

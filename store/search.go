@@ -89,29 +89,12 @@ func (tx *Tx) searchLeads(ctx context.Context, actor leadrouter.Actor, t SearchT
 	}
 	q := `SELECT ` + leadColumns + ` FROM leads WHERE ` + vis + ` AND (` + person + ` OR (` + strings.Join(company, " OR ") + `)) ORDER BY id DESC LIMIT ?`
 	args := append(append(append(visArgs, personArgs...), companyArgs...), limit)
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("search leads: %w", err)
-	}
-	defer rows.Close()
-	var out []leadrouter.Lead
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, tx, "search leads", scanLead, q, args...)
 }
 
 func (tx *Tx) searchContacts(ctx context.Context, t SearchTerms, limit int) ([]leadrouter.Contact, error) {
 	person, args := personMatch(t, "phone")
-	rows, err := tx.Query(ctx, `SELECT `+contactColumns+` FROM contacts WHERE `+person+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("search contacts: %w", err)
-	}
-	return collect(rows, scanContact)
+	return queryAll(ctx, tx, "search contacts", scanContact, `SELECT `+contactColumns+` FROM contacts WHERE `+person+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 }
 
 func (tx *Tx) searchAccounts(ctx context.Context, t SearchTerms, limit int) ([]leadrouter.Account, error) {
@@ -125,11 +108,7 @@ func (tx *Tx) searchAccounts(ctx context.Context, t SearchTerms, limit int) ([]l
 		conds = append(conds, `id IN (SELECT account_id FROM account_domains WHERE domain = ?)`)
 		args = append(args, t.Domain)
 	}
-	rows, err := tx.Query(ctx, `SELECT `+accountColumns+` FROM accounts WHERE `+strings.Join(conds, " OR ")+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
-	if err != nil {
-		return nil, fmt.Errorf("search accounts: %w", err)
-	}
-	return collect(rows, scanAccount)
+	return queryAll(ctx, tx, "search accounts", scanAccount, `SELECT `+accountColumns+` FROM accounts WHERE `+strings.Join(conds, " OR ")+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 }
 
 func (tx *Tx) searchRegistrations(ctx context.Context, actor leadrouter.Actor, t SearchTerms, limit int) ([]leadrouter.Registration, error) {
@@ -140,9 +119,16 @@ func (tx *Tx) searchRegistrations(ctx context.Context, actor leadrouter.Actor, t
 		conds = append(conds, `domain = ?`)
 		args = append(args, t.Domain)
 	}
-	rows, err := tx.Query(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE `+vis+` AND (`+strings.Join(conds, " OR ")+`) ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	return queryAll(ctx, tx, "search registrations", scanRegistration,
+		`SELECT `+registrationColumns+` FROM registrations WHERE `+vis+` AND (`+strings.Join(conds, " OR ")+`) ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// queryAll runs a query and scans every row (what names the query in an
+// error).
+func queryAll[T any](ctx context.Context, tx *Tx, what string, scan func(interface{ Scan(...any) error }) (T, error), q string, args ...any) ([]T, error) {
+	rows, err := tx.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("search registrations: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
-	return collect(rows, scanRegistration)
+	return collect(rows, scan)
 }
