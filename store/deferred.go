@@ -2,9 +2,13 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/leadrouter/leadrouter"
 )
 
@@ -137,20 +141,10 @@ func (tx *Tx) flush(ctx context.Context) error {
 		}
 	}
 	sort.Slice(heads, func(i, j int) bool { return heads[i][0].(string) < heads[j][0].(string) })
-	for key, c := range d.rotations {
-		if c.now != c.read {
-			if _, err := tx.Exec(ctx, `UPDATE rotations SET position = ? WHERE key = ?`, c.now, key); err != nil {
-				return fmt.Errorf("advance rotation %s: %w", key, err)
-			}
-		}
+	if err := tx.writeCounters(ctx, d); err != nil {
+		return err
 	}
-	for k, c := range d.daily {
-		if c.now != c.read {
-			if _, err := tx.Exec(ctx, `UPDATE daily_assignments SET n = ? WHERE key = ? AND assignee_id = ? AND day = ?`, c.now, k[0], k[1], k[2]); err != nil {
-				return fmt.Errorf("record assignments: %w", err)
-			}
-		}
-	}
+	var stmts []pipelined
 	for _, t := range []struct {
 		what, insert, suffix string
 		rows                 [][]any
@@ -169,15 +163,72 @@ func (tx *Tx) flush(ctx context.Context) error {
 			for _, r := range chunk {
 				args = append(args, r...)
 			}
-			_, err := tx.Exec(ctx, t.insert+valueRows(len(chunk[0]), len(chunk))+t.suffix, args...)
-			if t.what == "leads" && isUniqueViolation(err) {
-				return fmt.Errorf("insert leads: %w", ErrOpenLeadExists)
-			} else if err != nil {
-				return fmt.Errorf("insert %s: %w", t.what, err)
-			}
+			stmts = append(stmts, pipelined{what: t.what, query: t.insert + valueRows(len(chunk[0]), len(chunk)) + t.suffix, args: args})
 		}
 	}
-	return nil
+	err := tx.pipeline(ctx, stmts)
+	var failed *pipelineError
+	if errors.As(err, &failed) {
+		if failed.what == "leads" && isUniqueViolation(failed.err) {
+			return fmt.Errorf("insert leads: %w", ErrOpenLeadExists)
+		}
+		return fmt.Errorf("insert %s: %w", failed.what, failed.err)
+	}
+	return err
+}
+
+// pipelined is one statement of Tx.pipeline: what it writes (for errors),
+// the statement with ? placeholders and its arguments.
+type pipelined struct {
+	what, query string
+	args        []any
+}
+
+// pipelineError is the first statement of a pipeline that failed.
+type pipelineError struct {
+	what string
+	err  error
+}
+
+func (e *pipelineError) Error() string { return e.what + ": " + e.err.Error() }
+func (e *pipelineError) Unwrap() error { return e.err }
+
+// pipeline runs statements in order. On PostgreSQL they go to the server
+// together, as one pgx batch on the transaction's connection: a batch's
+// rows cost one network round trip instead of one a statement (the
+// single writer waits for each). On SQLite, and outside a write
+// transaction, one after another.
+func (tx *Tx) pipeline(ctx context.Context, stmts []pipelined) error {
+	if len(stmts) == 0 {
+		return nil
+	}
+	if tx.conn == nil || len(stmts) == 1 {
+		for _, st := range stmts {
+			if _, err := tx.Exec(ctx, st.query, st.args...); err != nil {
+				return &pipelineError{st.what, err}
+			}
+		}
+		return nil
+	}
+	ctx = tx.stmtCtx(ctx)
+	if err := tx.beforeWrite(ctx, stmts[0].query); err != nil {
+		return err
+	}
+	return tx.conn.Raw(func(driverConn any) error {
+		conn := driverConn.(*stdlib.Conn).Conn()
+		var batch pgx.Batch
+		for _, st := range stmts {
+			batch.Queue(tx.dialect.rebind(st.query), st.args...)
+		}
+		results := conn.SendBatch(ctx, &batch)
+		for _, st := range stmts {
+			if _, err := results.Exec(); err != nil {
+				results.Close()
+				return &pipelineError{st.what, translate(err)}
+			}
+		}
+		return translate(results.Close())
+	})
 }
 
 // Batch is one group-commit transaction serving several callers (the
@@ -311,4 +362,49 @@ func (d *deferredWrites) restore(s deferredSnapshot) {
 	for k, v := range s.daily {
 		d.daily[k] = &v
 	}
+}
+
+// writeCounters writes the rotations' positions and the daily counts the
+// batch changed, one UPDATE for each table (rows locked since they were
+// read, in key order so that concurrent writers lock alike).
+func (tx *Tx) writeCounters(ctx context.Context, d *deferredWrites) error {
+	var rot []string
+	for key, c := range d.rotations {
+		if c.now != c.read {
+			rot = append(rot, key)
+		}
+	}
+	sort.Strings(rot)
+	if len(rot) > 0 {
+		var q strings.Builder
+		args := make([]any, 0, 3*len(rot))
+		q.WriteString(`UPDATE rotations SET position = CASE key`)
+		for _, key := range rot {
+			q.WriteString(` WHEN ? THEN CAST(? AS BIGINT)`)
+			args = append(args, key, d.rotations[key].now)
+		}
+		cond, keys := tx.idIn("key", rot)
+		q.WriteString(` END WHERE ` + cond)
+		args = append(args, keys...)
+		if _, err := tx.Exec(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("advance rotations: %w", err)
+		}
+	}
+	var daily [][3]string
+	for k, c := range d.daily {
+		if c.now != c.read {
+			daily = append(daily, k)
+		}
+	}
+	sort.Slice(daily, func(i, j int) bool {
+		a, b := daily[i], daily[j]
+		return a[0] < b[0] || a[0] == b[0] && (a[1] < b[1] || a[1] == b[1] && a[2] < b[2])
+	})
+	for _, k := range daily {
+		// Few a batch (one per assignee under a daily cap).
+		if _, err := tx.Exec(ctx, `UPDATE daily_assignments SET n = ? WHERE key = ? AND assignee_id = ? AND day = ?`, d.daily[k].now, k[0], k[1], k[2]); err != nil {
+			return fmt.Errorf("record assignments: %w", err)
+		}
+	}
+	return nil
 }

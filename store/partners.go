@@ -10,15 +10,30 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
-const partnerColumns = `id, pid, name, tier, COALESCE(pam_user_id, ''), status, weight, COALESCE(daily_cap, 0), time_zone, created_at, updated_at`
+// partnerColumns are a partner's columns, its countries and domains
+// included (one statement for a partner instead of three: in the intake
+// writer each is a round trip on PostgreSQL). Selected FROM partners, not
+// aliased. Neither countries (ISO codes) nor domains hold a comma.
+const partnerColumns = `id, pid, name, tier, COALESCE(pam_user_id, ''), status, weight, COALESCE(daily_cap, 0), time_zone, created_at, updated_at,
+	COALESCE((SELECT string_agg(country, ',' ORDER BY country) FROM partner_countries WHERE partner_id = partners.id), ''),
+	COALESCE((SELECT string_agg(domain, ',' ORDER BY domain) FROM partner_domains WHERE partner_id = partners.id), '')`
 
 func scanPartner(s interface{ Scan(...any) error }) (leadrouter.Partner, error) {
 	var p leadrouter.Partner
-	var pid string
-	err := s.Scan(&p.ID, &pid, &p.Name, &p.Tier, &p.PAMUserID, &p.Status, &p.Weight, &p.DailyCap, &p.TimeZone, &p.CreatedAt, &p.UpdatedAt)
+	var pid, countries, domains string
+	err := s.Scan(&p.ID, &pid, &p.Name, &p.Tier, &p.PAMUserID, &p.Status, &p.Weight, &p.DailyCap, &p.TimeZone, &p.CreatedAt, &p.UpdatedAt, &countries, &domains)
 	p.PID = leadrouter.PID(pid)
 	p.CreatedAt, p.UpdatedAt = p.CreatedAt.UTC(), p.UpdatedAt.UTC()
+	p.Countries, p.Domains = splitList(countries), splitList(domains)
 	return p, err
+}
+
+// splitList splits a comma-separated aggregate ("" is the empty list).
+func splitList(s string) []string {
+	if s == "" {
+		return []string{}
+	}
+	return strings.Split(s, ",")
 }
 
 // PIDTaken reports whether a partner has (or had) pid.
@@ -99,9 +114,6 @@ func (tx *Tx) Partner(ctx context.Context, actor leadrouter.Actor, id string) (l
 	if err != nil {
 		return p, notFound(err, "Partner")
 	}
-	if err := tx.fillPartners(ctx, []*leadrouter.Partner{&p}); err != nil {
-		return p, err
-	}
 	if cached {
 		if tx.deferred.partners == nil {
 			tx.deferred.partners = map[string]leadrouter.Partner{}
@@ -125,7 +137,7 @@ func (tx *Tx) PartnerByPID(ctx context.Context, pid string) (leadrouter.Partner,
 	if err != nil {
 		return p, notFound(err, "Partner")
 	}
-	return p, tx.fillPartners(ctx, []*leadrouter.Partner{&p})
+	return p, nil
 }
 
 // Partners lists the partners actor may see, by id, one page at a time.
@@ -150,13 +162,6 @@ func (tx *Tx) Partners(ctx context.Context, actor leadrouter.Actor, limit int, c
 	if err := rows.Err(); err != nil {
 		return Page[leadrouter.Partner]{}, err
 	}
-	ptrs := make([]*leadrouter.Partner, len(items))
-	for i := range items {
-		ptrs[i] = &items[i]
-	}
-	if err := tx.fillPartners(ctx, ptrs); err != nil {
-		return Page[leadrouter.Partner]{}, err
-	}
 	return cut(items, limit, func(p leadrouter.Partner) string { return p.ID }), nil
 }
 
@@ -176,39 +181,6 @@ func (tx *Tx) AllPartners(ctx context.Context) ([]leadrouter.Partner, error) {
 		}
 		cursor = page.NextCursor
 	}
-}
-
-func (tx *Tx) fillPartners(ctx context.Context, ps []*leadrouter.Partner) error {
-	for _, p := range ps {
-		p.Countries, p.Domains = []string{}, []string{}
-		rows, err := tx.Query(ctx, `SELECT country FROM partner_countries WHERE partner_id = ? ORDER BY country`, p.ID)
-		if err != nil {
-			return fmt.Errorf("read partner countries: %w", err)
-		}
-		for rows.Next() {
-			var c string
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return err
-			}
-			p.Countries = append(p.Countries, c)
-		}
-		rows.Close()
-		rows, err = tx.Query(ctx, `SELECT domain FROM partner_domains WHERE partner_id = ? ORDER BY domain`, p.ID)
-		if err != nil {
-			return fmt.Errorf("read partner domains: %w", err)
-		}
-		for rows.Next() {
-			var d string
-			if err := rows.Scan(&d); err != nil {
-				rows.Close()
-				return err
-			}
-			p.Domains = append(p.Domains, d)
-		}
-		rows.Close()
-	}
-	return nil
 }
 
 // SavePartner writes a partner's fields back, its countries too when

@@ -20,17 +20,28 @@ func (tx *Tx) NextRotation(ctx context.Context, key string) (int64, error) {
 			return c.now - 1, nil
 		}
 	}
+	if d != nil {
+		// In a batch: lock the row without changing it (a new key starts
+		// at 0, as an absent one reads), count in memory, and let flush
+		// write the final position. The statement changes nothing an item
+		// failing later would have to undo, so it needs no savepoint.
+		var pos int64
+		err := tx.lockRow(ctx, `INSERT INTO rotations (key, position) VALUES (?, 0)
+			ON CONFLICT (key) DO UPDATE SET position = rotations.position RETURNING position`, key).Scan(&pos)
+		if err != nil {
+			return 0, fmt.Errorf("advance rotation %s: %w", key, translate(err))
+		}
+		if d.rotations == nil {
+			d.rotations = map[string]*counter{}
+		}
+		d.rotations[key] = &counter{read: pos, now: pos + 1}
+		return pos, nil
+	}
 	var next int64
 	err := tx.QueryRow(ctx, `INSERT INTO rotations (key, position) VALUES (?, 1)
 		ON CONFLICT (key) DO UPDATE SET position = rotations.position + 1 RETURNING position`, key).Scan(&next)
 	if err != nil {
 		return 0, fmt.Errorf("advance rotation %s: %w", key, translate(err))
-	}
-	if d != nil {
-		if d.rotations == nil {
-			d.rotations = map[string]*counter{}
-		}
-		d.rotations[key] = &counter{read: next, now: next}
 	}
 	return next - 1, nil
 }
@@ -57,7 +68,8 @@ func (tx *Tx) AssignedToday(ctx context.Context, key, assigneeID, day string) (i
 				return int(c.now), nil
 			}
 		}
-		err = tx.QueryRow(ctx, `INSERT INTO daily_assignments (key, assignee_id, day, n) VALUES (?, ?, ?, 0)
+		// An upsert that changes nothing: in a batch it needs no savepoint.
+		err = tx.lockRow(ctx, `INSERT INTO daily_assignments (key, assignee_id, day, n) VALUES (?, ?, ?, 0)
 			ON CONFLICT (key, assignee_id, day) DO UPDATE SET n = daily_assignments.n RETURNING n`, key, assigneeID, day).Scan(&n)
 		if err == nil && d != nil {
 			if d.daily == nil {

@@ -208,7 +208,10 @@ func (db *DB) away(err error) error {
 // Tx is a transaction with the time it started (every row it writes carries
 // that time) and helpers that rebind placeholders for the engine.
 type Tx struct {
-	tx      querier
+	tx querier
+	// conn is the connection a PostgreSQL write transaction runs on (for
+	// Tx.pipeline), or nil.
+	conn    *sql.Conn
 	db      *DB
 	now     time.Time
 	dialect dialect
@@ -354,6 +357,21 @@ func (tx *Tx) QueryRow(ctx context.Context, query string, args ...any) *sql.Row 
 	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(query), args...)
 }
 
+// lockRow runs an upsert that locks a row and returns it without changing
+// it (or inserts a row that reads like an absent one). In a batch it takes
+// no savepoint for the running item: an item failing later leaves nothing
+// of it to undo (the lock is held until commit either way).
+func (tx *Tx) lockRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if tx.deferred == nil {
+		return tx.QueryRow(ctx, query, args...)
+	}
+	ctx = tx.stmtCtx(ctx)
+	if st, err := tx.stmt(ctx, query); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.tx.QueryRowContext(ctx, tx.dialect.rebind(query), args...)
+}
+
 // Update runs fn in a read-write transaction, committing when fn returns nil
 // and retrying a few times when the database reports a transient conflict
 // (serialisation failure, deadlock, busy).
@@ -403,11 +421,27 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *
 	if readOnly && db.engine == Postgres {
 		opts = &sql.TxOptions{ReadOnly: true}
 	}
-	sqlTx, err := pool.BeginTx(ctx, opts)
+	var conn *sql.Conn
+	if !readOnly && db.engine == Postgres {
+		// A write transaction on a connection of its own, so that a
+		// batch's rows can be sent as one pipeline on it (Tx.pipeline).
+		var err error
+		if conn, err = pool.Conn(ctx); err != nil {
+			return fmt.Errorf("begin transaction: %w", translate(err))
+		}
+		defer conn.Close()
+	}
+	var sqlTx *sql.Tx
+	var err error
+	if conn != nil {
+		sqlTx, err = conn.BeginTx(ctx, opts)
+	} else {
+		sqlTx, err = pool.BeginTx(ctx, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", translate(err))
 	}
-	tx := &Tx{tx: sqlTx, db: db, now: db.Now(), dialect: db.dialect, readOnly: readOnly}
+	tx := &Tx{tx: sqlTx, conn: conn, db: db, now: db.Now(), dialect: db.dialect, readOnly: readOnly}
 	defer sqlTx.Rollback()
 	if err := fn(tx); err != nil {
 		return err

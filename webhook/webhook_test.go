@@ -377,6 +377,9 @@ func TestBurstDrainsWithoutWaitingForTicks(t *testing.T) {
 			_, got := rc.snapshot()
 			assertInOrder(t, fmt.Sprintf("receiver %d", i), got, events)
 		}
+		// A receiver has the last event before the deliverer has read
+		// its answer: stopping then would hand it back uncounted.
+		waitFor(t, "every answer counted", func() bool { return d.Stats().Sent >= hooks*events })
 		// Each subscription takes three turns of at most a batch, two
 		// at a time: at least 8 claims, and about one per turn.
 		stop()
