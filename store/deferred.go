@@ -9,7 +9,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	"github.com/leadrouter/leadrouter"
 )
 
 // deferredWrites holds the rows a group-commit transaction inserts for the
@@ -38,12 +37,9 @@ type deferredWrites struct {
 	// values, one UPDATE per row instead of one per lead.
 	rotations map[string]*counter
 	daily     map[[3]string]*counter
-	// partners and recipients are reads the items of a batch repeat (the
-	// partner a lead is routed to, the users told of it), made once a
-	// batch: nothing a batch does changes them, and on PostgreSQL each
-	// read is a round trip the single writer waits for.
-	partners   map[string]leadrouter.Partner
-	recipients map[string][]Recipient
+	// directory is the version of the partners and recipients the
+	// batch reads through DB.directory (0: not read yet).
+	directory int64
 }
 
 // counter is a locked row's value as read and as it is now.

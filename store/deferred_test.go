@@ -324,6 +324,113 @@ func TestBatchReadsPartnersOnce(t *testing.T) {
 	})
 }
 
+// TestDirectoryCacheFollowsChanges: the writer's batches keep the
+// partners and recipients they read from one batch to the next, and every
+// change to what those reads return (a partner, its domains or countries,
+// its users, their language or notification choices), however it is
+// written, shows in the next batch; the digest's clock on a user does not
+// count as a change.
+func TestDirectoryCacheFollowsChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		id := leadrouter.NewID("ptr")
+		var userID string
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.InsertPartner(ctx, leadrouter.Partner{ID: id, Name: "Kept GmbH", PID: "KEPT0001", Status: leadrouter.PartnerActive, TimeZone: "UTC", Weight: 1,
+				Countries: []string{"DE"}, Domains: []string{"kept.example"}}); err != nil {
+				return err
+			}
+			u, _, err := tx.InsertUser(ctx, leadrouter.NewUser{Email: "ann@kept.example", Name: "Ann", Role: leadrouter.RolePartner, PartnerID: id})
+			userID = u.ID
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read := func() (leadrouter.Partner, []store.Recipient) {
+			t.Helper()
+			var p leadrouter.Partner
+			var r []store.Recipient
+			err := db.RunBatch(func(b *store.Batch) error {
+				return b.Item(ctx, func(tx *store.Tx) error {
+					var err error
+					if p, err = tx.Partner(ctx, leadrouter.System, id); err != nil {
+						return err
+					}
+					r, err = tx.Recipients(ctx, leadrouter.NotifyLeadAssigned, id, "")
+					return err
+				})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return p, r
+		}
+		version := func() int64 {
+			t.Helper()
+			var n int64
+			if err := db.View(ctx, func(tx *store.Tx) error {
+				return tx.QueryRow(ctx, `SELECT n FROM directory_version`).Scan(&n)
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		change := func(query string, args ...any) {
+			t.Helper()
+			before := version()
+			if err := db.Update(ctx, func(tx *store.Tx) error { _, err := tx.Exec(ctx, query, args...); return err }); err != nil {
+				t.Fatal(err)
+			}
+			if version() == before {
+				t.Fatalf("%s: the directory version did not move", query)
+			}
+		}
+		p, r := read()
+		if p.Name != "Kept GmbH" || len(r) != 1 || r[0].Lang != "en" {
+			t.Fatalf("first read: %+v %+v", p, r)
+		}
+		if p, r = read(); p.Name != "Kept GmbH" || len(r) != 1 {
+			t.Fatalf("second read: %+v %+v", p, r)
+		}
+
+		change(`UPDATE partners SET name = ? WHERE id = ?`, "Renamed GmbH", id)
+		if p, _ = read(); p.Name != "Renamed GmbH" {
+			t.Errorf("after a rename: %q", p.Name)
+		}
+		change(`INSERT INTO partner_domains (domain, partner_id) VALUES (?, ?)`, "kept-too.example", id)
+		change(`DELETE FROM partner_countries WHERE partner_id = ?`, id)
+		if p, _ = read(); fmt.Sprint(p.Domains, p.Countries) != "[kept-too.example kept.example] []" {
+			t.Errorf("after new domains and countries: %v %v", p.Domains, p.Countries)
+		}
+		change(`UPDATE users SET lang = ? WHERE id = ?`, "de", userID)
+		change(`INSERT INTO notification_prefs (user_id, kind, mode) VALUES (?, ?, ?)`, userID, string(leadrouter.NotifyLeadAssigned), "off")
+		if _, r = read(); len(r) != 1 || r[0].Lang != "de" || r[0].Mode != "off" {
+			t.Errorf("after a language and a preference: %+v", r)
+		}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, _, err := tx.InsertUser(ctx, leadrouter.NewUser{Email: "bob@kept.example", Name: "Bob", Role: leadrouter.RolePartner, PartnerID: id})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, r = read(); len(r) != 2 {
+			t.Errorf("after a new user: %+v", r)
+		}
+		before := version()
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE users SET next_digest_at = ? WHERE id = ?`, tx.Now(), userID)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if version() != before {
+			t.Error("the digest's clock moved the directory version")
+		}
+	})
+}
+
 // TestBatchItemSavepointsAreLazy: an item takes its savepoint before its
 // first write, so one that failed after an insert gives it back (and the
 // rotation it advanced keeps its position: the advance is written at

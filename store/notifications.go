@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -175,20 +174,21 @@ type Recipient struct {
 // Recipients returns the users of partnerID (partner users) or of role
 // (with partnerID empty), or the users ids, with their choice for kind.
 func (tx *Tx) Recipients(ctx context.Context, kind leadrouter.NotificationKind, partnerID string, role leadrouter.Role, ids ...string) ([]Recipient, error) {
-	// In a batch (the intake writer), one read a kind and audience.
-	var key string
-	if d := tx.deferred; d != nil {
-		key = string(kind) + "\x00" + partnerID + "\x00" + string(role) + "\x00" + strings.Join(ids, ",")
-		if r, ok := d.recipients[key]; ok {
-			return slices.Clone(r), nil
-		}
+	// In a batch (the intake writer), through the directory cache.
+	if tx.deferred == nil {
+		return tx.recipients(ctx, kind, partnerID, role, ids...)
+	}
+	version, err := tx.directoryVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key := string(kind) + "\x00" + partnerID + "\x00" + string(role) + "\x00" + strings.Join(ids, ",")
+	if r, ok := tx.db.directory.recipientsOf(version, key); ok {
+		return r, nil
 	}
 	out, err := tx.recipients(ctx, kind, partnerID, role, ids...)
-	if err == nil && tx.deferred != nil {
-		if tx.deferred.recipients == nil {
-			tx.deferred.recipients = map[string][]Recipient{}
-		}
-		tx.deferred.recipients[key] = slices.Clone(out)
+	if err == nil {
+		tx.db.directory.keepRecipients(version, key, out)
 	}
 	return out, err
 }

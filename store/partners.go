@@ -102,11 +102,16 @@ func partnerVisibility(actor leadrouter.Actor) (string, []any) {
 
 // Partner returns one partner as actor may see it (ENOTFOUND otherwise).
 func (tx *Tx) Partner(ctx context.Context, actor leadrouter.Actor, id string) (leadrouter.Partner, error) {
-	// In a batch the system's reads of one partner are read once.
-	cached := tx.deferred != nil && actor.Role == leadrouter.System.Role && actor.UserID == leadrouter.System.UserID
-	if cached {
-		if p, ok := tx.deferred.partners[id]; ok {
-			return clonePartner(p), nil
+	// In a batch the system's reads of partners go through the directory
+	// cache.
+	var version int64
+	if tx.deferred != nil && actor.Role == leadrouter.System.Role && actor.UserID == leadrouter.System.UserID {
+		var err error
+		if version, err = tx.directoryVersion(ctx); err != nil {
+			return leadrouter.Partner{}, err
+		}
+		if p, ok := tx.db.directory.partner(version, id); ok {
+			return p, nil
 		}
 	}
 	cond, args := partnerVisibility(actor)
@@ -114,11 +119,8 @@ func (tx *Tx) Partner(ctx context.Context, actor leadrouter.Actor, id string) (l
 	if err != nil {
 		return p, notFound(err, "Partner")
 	}
-	if cached {
-		if tx.deferred.partners == nil {
-			tx.deferred.partners = map[string]leadrouter.Partner{}
-		}
-		tx.deferred.partners[id] = clonePartner(p)
+	if version != 0 {
+		tx.db.directory.keepPartner(version, p)
 	}
 	return p, nil
 }

@@ -39,6 +39,9 @@ type DB struct {
 	reader  *sql.DB
 	dialect dialect
 	hooks   webhookCache
+	// directory keeps the intake writer's partner and recipient reads
+	// between batches (see directoryCache).
+	directory directoryCache
 	// maxIdle is the pool's idle connection limit (see dropIdle).
 	maxIdle int
 	// checkpointer copies the SQLite WAL into the database file in the
