@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -427,6 +428,95 @@ func TestDirectoryCacheFollowsChanges(t *testing.T) {
 		}
 		if version() != before {
 			t.Error("the digest's clock moved the directory version")
+		}
+	})
+}
+
+// TestBatchWritesWebhookRowsTogether: in a batch the webhook
+// notifications of the items' events are written with the batch's rows,
+// in the order they were published (each subscription's order); a refused
+// item's are gone with it, and a subscription another process deleted
+// while this one still had it cached gets none.
+func TestBatchWritesWebhookRowsTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		hooks := []string{leadrouter.NewID("whk"), leadrouter.NewID("whk")}
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for _, id := range hooks {
+				if err := tx.InsertWebhook(ctx, leadrouter.Webhook{ID: id, URL: "https://hooks.example/" + id, Secret: "s", Events: []string{"lead.created", "lead.converted"},
+					Active: true, CreatedAt: tx.Now()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		publish := func(subjects ...string) {
+			t.Helper()
+			err := db.RunBatch(func(b *store.Batch) error {
+				for _, subject := range subjects {
+					err := b.Item(ctx, func(tx *store.Tx) error {
+						if _, err := tx.AppendEvent(ctx, subject, leadrouter.EventCreated, leadrouter.System, map[string]any{"n": subject}); err != nil {
+							return err
+						}
+						if strings.HasPrefix(subject, "refused") {
+							return leadrouter.Errorf(leadrouter.EINVALID, "no")
+						}
+						_, err := tx.AppendEvent(ctx, subject, leadrouter.EventConverted, leadrouter.System, map[string]any{"n": subject})
+						return err
+					})
+					if err != nil && !strings.HasPrefix(subject, "refused") {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		publish("s1", "refused1", "s2", "s3")
+		// Deleted by "another process": this one's cache still has it.
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Exec(ctx, `UPDATE webhooks SET deleted_at = ? WHERE id = ?`, tx.Now(), hooks[1])
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		publish("s4")
+		got := map[string][]string{}
+		err = db.View(ctx, func(tx *store.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT webhook_id, event_type, payload FROM outbox ORDER BY id`)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var hook, event, payload string
+				if err := rows.Scan(&hook, &event, &payload); err != nil {
+					return err
+				}
+				var p struct {
+					Subject string `json:"subject"`
+				}
+				_ = json.Unmarshal([]byte(payload), &p)
+				got[hook] = append(got[hook], event+" "+p.Subject)
+			}
+			return rows.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"lead.created s1", "lead.converted s1", "lead.created s2", "lead.converted s2", "lead.created s3", "lead.converted s3"}
+		if fmt.Sprint(got[hooks[0]]) != fmt.Sprint(append(want, "lead.created s4", "lead.converted s4")) {
+			t.Errorf("first subscription got %v", got[hooks[0]])
+		}
+		if fmt.Sprint(got[hooks[1]]) != fmt.Sprint(want) {
+			t.Errorf("the deleted subscription got %v, want the events before it was deleted", got[hooks[1]])
 		}
 	})
 }

@@ -146,6 +146,12 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 		if !h.Subscribes(name) {
 			continue
 		}
+		if d := tx.deferred; d != nil {
+			// In a batch: written with the batch's rows, one statement
+			// for all of them.
+			d.outbox = append(d.outbox, []any{h.ID, name, string(payload), len(d.outbox)})
+			continue
+		}
 		// The subscription may have been deleted since the cache was read
 		// (by another process): then nothing is queued.
 		if _, err := tx.Exec(ctx, `INSERT INTO outbox (webhook_id, event_type, payload, attempts, next_attempt_at, created_at)

@@ -56,6 +56,7 @@ func main() {
 	bin := flag.String("bin", "", "prebuilt leadrouter binary (default: build ./cmd/leadrouter)")
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
 	flag.IntVar(&importRows, "import", 0, "after the API load, import this many new leads with `leadrouter import leads` into the same store and compare its rows/s with the API's stored/s (the bar: ≥ 0.5)")
+	flag.IntVar(&webhooks, "webhooks", 0, "subscribe this many paused webhooks to every event before the loads: each stored lead then writes their notifications (paused, none is sent)")
 	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (explain-ENGINE.pprof, store-ENGINE.pprof)")
 	flag.Parse()
 	var results []result
@@ -67,7 +68,7 @@ func main() {
 		}
 		results = append(results, res)
 	}
-	fmt.Printf("\n%d leads preloaded, %d clients, %s a load\n", *nLeads, *clients, *duration)
+	fmt.Printf("\n%d leads preloaded, %d clients, %s a load, %d paused webhook subscriptions\n", *nLeads, *clients, *duration, webhooks)
 	fmt.Println("| store | explained/s | stored/s | stored/explained (bar ≥ 0.5) | bytes per stored lead | import rows/s | import/stored (bar ≥ 0.5) |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, r := range results {
@@ -84,6 +85,10 @@ var profileDir string
 
 // importRows, if set, is the size of the CSV file imported after the load.
 var importRows int
+
+// webhooks is how many paused subscriptions the loads write
+// notifications for.
+var webhooks int
 
 // profiled runs load while the server's CPU profile of d is taken into
 // profileDir/name.pprof (when profileDir is set).
@@ -175,6 +180,21 @@ func measure(dbURL string, nLeads, nAccounts, clients int, duration time.Duratio
 	}
 	if err != nil {
 		return res, err
+	}
+	if webhooks > 0 {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := range webhooks {
+				if err := tx.InsertWebhook(ctx, leadrouter.Webhook{ID: leadrouter.NewID("whk"), URL: fmt.Sprintf("https://hooks%d.example/bench", i),
+					Secret: leadrouter.NewSecret("whsec_"), Events: leadrouter.WebhookEventNames(), CreatedAt: tx.Now()}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return res, err
+		}
+		fmt.Printf("%d paused webhook subscriptions to every event\n", webhooks)
 	}
 	if db.Engine() == store.Postgres {
 		// What autovacuum does on a live server: statistics of the
