@@ -148,10 +148,16 @@ func TestBatchDefersLeadWrites(t *testing.T) {
 		}
 
 		// A batch whose lead collides with an open lead stored meanwhile
-		// fails as a whole: nothing of it is written.
+		// fails as a whole: nothing of it is written. (Its rows are more
+		// than one statement: on PostgreSQL one pipeline, whose first
+		// statement fails.)
 		err = db.RunBatch(func(b *store.Batch) error {
 			return b.Item(ctx, func(tx *store.Tx) error {
-				if err := tx.InsertLead(ctx, newLead(7, "fresh@batch.example")); err != nil {
+				fresh := newLead(7, "fresh@batch.example")
+				if err := tx.InsertLead(ctx, fresh); err != nil {
+					return err
+				}
+				if err := tx.InsertConsent(ctx, fresh.ID, true, "Yes", "api", "192.0.2.1", "system"); err != nil {
 					return err
 				}
 				return tx.InsertLead(ctx, newLead(8, "p1@batch.example"))
