@@ -26,7 +26,7 @@ type deferredWrites struct {
 	// leads they refer to).
 	assignments, notifications [][]any
 	// outbox are the webhook notifications of the batch's events, in the
-	// order they were published: (subscription, event, payload, ordinal).
+	// order they were published: (subscription, event, payload).
 	outbox [][]any
 	// openEmails are the e-mails of the open leads pending here.
 	openEmails map[string]bool
@@ -197,7 +197,7 @@ func outboxInserts(rows [][]any, now time.Time) []pipelined {
 				values.WriteString(", ")
 			}
 			values.WriteString("(?, ?, ?, CAST(? AS INTEGER))")
-			args = append(args, r...)
+			args = append(args, r[0], r[1], r[2], i) // i: the order to insert them in
 		}
 		out = append(out, pipelined{what: "webhook notifications", args: args,
 			query: `INSERT INTO outbox (webhook_id, event_type, payload, attempts, next_attempt_at, created_at)

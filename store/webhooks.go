@@ -149,7 +149,7 @@ func (tx *Tx) enqueueWebhooks(ctx context.Context, e leadrouter.Event) error {
 		if d := tx.deferred; d != nil {
 			// In a batch: written with the batch's rows, one statement
 			// for all of them.
-			d.outbox = append(d.outbox, []any{h.ID, name, string(payload), len(d.outbox)})
+			d.outbox = append(d.outbox, []any{h.ID, name, string(payload)})
 			continue
 		}
 		// The subscription may have been deleted since the cache was read

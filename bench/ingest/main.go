@@ -57,7 +57,7 @@ func main() {
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
 	flag.IntVar(&importRows, "import", 0, "after the API load, import this many new leads with `leadrouter import leads` into the same store and compare its rows/s with the API's stored/s (the bar: ≥ 0.5)")
 	flag.IntVar(&webhooks, "webhooks", 0, "subscribe this many paused webhooks to every event before the loads: each stored lead then writes their notifications (paused, none is sent)")
-	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (explain-ENGINE.pprof, store-ENGINE.pprof)")
+	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (match-ENGINE.pprof, explain-ENGINE.pprof, store-ENGINE.pprof)")
 	flag.Parse()
 	var results []result
 	for _, dbURL := range strings.Split(*dbURLs, ",") {
@@ -633,7 +633,7 @@ func drive(base, token string, clients int, d time.Duration, path string, wrap b
 
 // matchLatency runs n sequential lookups of random people and companies
 // (seed picks them: the warm-up and the measurement ask different ones)
-// and returns the p99.
+// and returns the p50 and the p99.
 func matchLatency(base, token string, n int, seed uint64) ([2]time.Duration, error) {
 	r := rand.New(rand.NewPCG(3, seed))
 	var lats []time.Duration
