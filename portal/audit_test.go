@@ -93,9 +93,9 @@ func (b *browser) axe(ctx context.Context, src string) (string, error) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" || new Promise(r => addEventListener("load", () => r(true)))`, chromedp.EvalAwaitPromise)); err != nil {
 		return "", err
 	}
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[int](src+"\n;0")); err != nil {
-		return "", err
-	}
+	// One evaluation defines axe and runs it: as two, a page replaced
+	// between them (a redirect landing late) ran the second on a document
+	// without axe ("axe is not defined").
 	return chromedp.Run(ctx, chromedp.Evaluate[string](
-		`axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations))`, chromedp.EvalAwaitPromise))
+		src+"\n;axe.run(document, {resultTypes: [\"violations\"]}).then(r => JSON.stringify(r.violations))", chromedp.EvalAwaitPromise))
 }
