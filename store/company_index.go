@@ -79,3 +79,19 @@ func (tx *Tx) IndexLeadCompanies(ctx context.Context, limit int) (int, error) {
 	}
 	return n, nil
 }
+
+// LeadsToIndex returns how many stored leads the company-word indexer has
+// not reached yet (on PostgreSQL, counting also those whose transaction is
+// not yet behind every running one): the indexer's lag.
+func (tx *Tx) LeadsToIndex(ctx context.Context) (int64, error) {
+	q := `SELECT COUNT(*) FROM leads, index_cursors c WHERE c.name = ? AND leads.rowid > c.position`
+	if tx.db.engine == Postgres {
+		q = `SELECT COUNT(*) FROM leads, index_cursors c WHERE c.name = ? AND leads.tx IS NOT NULL
+			AND (leads.tx, leads.id) > (c.position::text::xid8, c.after_id)`
+	}
+	var n int64
+	if err := tx.QueryRow(ctx, q, leadTokensCursor).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count the leads to index: %w", err)
+	}
+	return n, nil
+}

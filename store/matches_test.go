@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"testing"
-	"time"
 
 	"github.com/leadrouter/leadrouter"
 	adminuc "github.com/leadrouter/leadrouter/admin"
@@ -49,23 +48,8 @@ func TestMatchCandidates(t *testing.T) {
 			t.Fatal(err)
 		}
 		// The company words are indexed behind the writer, in a
-		// transaction of their own; on PostgreSQL only once every
-		// transaction older than the leads' ended, other tests' too.
-		for indexed, deadline := 0, time.Now().Add(30*time.Second); indexed < len(leads); {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d of %d leads indexed", indexed, len(leads))
-			}
-			if err := db.Update(ctx, func(tx *store.Tx) error {
-				n, err := tx.IndexLeadCompanies(ctx, 100)
-				indexed += n
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if indexed < len(leads) {
-				time.Sleep(50 * time.Millisecond)
-			}
-		}
+		// transaction of their own.
+		storetest.MustIndexLeads(t, db, len(leads))
 		var got []leadrouter.MatchCandidate
 		if err := db.View(ctx, func(tx *store.Tx) error {
 			var err error

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
 	"sync/atomic"
@@ -14,6 +15,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/assignment"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/store"
 )
 
 // runImport is `leadrouter import leads FILE.csv [--db URL] [--report FILE]`.
@@ -70,6 +72,17 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	report := csv.NewWriter(out)
 	defer report.Flush()
 	_ = report.Write([]string{"row", "outcome", "lead_id", "detail"})
+	// The imported leads' company words are indexed as the import goes,
+	// as a server does behind its writer (the cursor is claimed: a server
+	// indexing at the same time takes turns with this process), and the
+	// rest before the command ends: the leads are found by their company's
+	// words once it has, whether or not a server runs.
+	indexer := &intake.Indexer{DB: db, Logger: slog.New(slog.NewTextHandler(stderr, nil))}
+	indexCtx, stopIndexing := context.WithCancel(ctx)
+	indexed := make(chan struct{})
+	go func() { defer close(indexed); indexer.Run(indexCtx) }()
+	stopIndexer := func() { stopIndexing(); <-indexed }
+	defer stopIndexer()
 	start := time.Now()
 	lastProgress := start
 	done := 0
@@ -82,9 +95,44 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		}
 	})
 	report.Flush()
+	stopIndexer()
+	if err == nil {
+		err = indexRest(ctx, db, indexer, stderr)
+	}
 	fmt.Fprintf(stderr, "done: %d rows: %d created, %d merged, %d unchanged, %d rejected, %d blank in %s\n",
 		rep.Rows, rep.Created, rep.Merged, rep.Unchanged, rep.Rejected, rep.Skipped, time.Since(start).Round(time.Millisecond))
 	return err
+}
+
+// indexRest indexes the company words of the leads the import's indexer
+// has not reached. On PostgreSQL a lead is indexed once every transaction
+// older than its own has ended, other processes' too: it waits up to a
+// minute for them, and leaves what remains to a server's indexer.
+func indexRest(ctx context.Context, db *store.DB, indexer *intake.Indexer, stderr io.Writer) error {
+	for deadline := time.Now().Add(time.Minute); ; {
+		if _, err := indexer.IndexCompanies(ctx); err != nil {
+			return err
+		}
+		var left int64
+		if err := db.View(ctx, func(tx *store.Tx) (err error) {
+			left, err = tx.LeadsToIndex(ctx)
+			return err
+		}); err != nil {
+			return err
+		}
+		if left == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			fmt.Fprintf(stderr, "%d leads wait for their company words to be indexed: a server's indexer will do it\n", left)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
 
 // reorderArgs moves flags before positional arguments so that
