@@ -55,3 +55,12 @@ func (ix *Indexer) Run(ctx context.Context) {
 	}
 	job.Every(ctx, every, ix.Logger, job.Job{Name: "index company names of new leads", Run: ix.IndexCompanies})
 }
+
+// Lag is how many stored leads the indexer has not reached yet.
+func (ix *Indexer) Lag(ctx context.Context) (left int64, err error) {
+	err = ix.DB.View(ctx, func(tx *store.Tx) (err error) {
+		left, err = tx.LeadsToIndex(ctx)
+		return err
+	})
+	return left, err
+}

@@ -43,6 +43,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/admin"
+	"github.com/leadrouter/leadrouter/intake"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -374,12 +375,10 @@ func waitIndexed(ctx context.Context, dbURL string) error {
 		return err
 	}
 	defer db.Close()
+	indexer := &intake.Indexer{DB: db}
 	for said := false; ; time.Sleep(time.Second) {
-		var left int64
-		if err := db.View(ctx, func(tx *store.Tx) (err error) {
-			left, err = tx.LeadsToIndex(ctx)
-			return err
-		}); err != nil {
+		left, err := indexer.Lag(ctx)
+		if err != nil {
 			return err
 		}
 		if left == 0 {

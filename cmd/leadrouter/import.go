@@ -15,7 +15,6 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/assignment"
 	"github.com/leadrouter/leadrouter/intake"
-	"github.com/leadrouter/leadrouter/store"
 )
 
 // runImport is `leadrouter import leads FILE.csv [--db URL] [--report FILE]`.
@@ -97,7 +96,7 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	report.Flush()
 	stopIndexer()
 	if err == nil {
-		err = indexRest(ctx, db, indexer, stderr)
+		err = indexRest(ctx, indexer, stderr)
 	}
 	fmt.Fprintf(stderr, "done: %d rows: %d created, %d merged, %d unchanged, %d rejected, %d blank in %s\n",
 		rep.Rows, rep.Created, rep.Merged, rep.Unchanged, rep.Rejected, rep.Skipped, time.Since(start).Round(time.Millisecond))
@@ -108,16 +107,13 @@ func runImport(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 // has not reached. On PostgreSQL a lead is indexed once every transaction
 // older than its own has ended, other processes' too: it waits up to a
 // minute for them, and leaves what remains to a server's indexer.
-func indexRest(ctx context.Context, db *store.DB, indexer *intake.Indexer, stderr io.Writer) error {
+func indexRest(ctx context.Context, indexer *intake.Indexer, stderr io.Writer) error {
 	for deadline := time.Now().Add(time.Minute); ; {
 		if _, err := indexer.IndexCompanies(ctx); err != nil {
 			return err
 		}
-		var left int64
-		if err := db.View(ctx, func(tx *store.Tx) (err error) {
-			left, err = tx.LeadsToIndex(ctx)
-			return err
-		}); err != nil {
+		left, err := indexer.Lag(ctx)
+		if err != nil {
 			return err
 		}
 		if left == 0 {
