@@ -368,8 +368,11 @@ func importCSV(bin, dbURL, tmp string, n int) (float64, error) {
 }
 
 // waitIndexed waits until the company-word indexer has reached every
-// stored lead.
+// stored lead, for up to half an hour (on PostgreSQL a transaction left
+// open anywhere on the server holds the indexer back).
 func waitIndexed(ctx context.Context, dbURL string) error {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Minute)
+	defer cancel()
 	db, err := store.Open(ctx, dbURL, store.Options{MatchKeys: match.Keys{}})
 	if err != nil {
 		return err
@@ -379,7 +382,7 @@ func waitIndexed(ctx context.Context, dbURL string) error {
 	for said := false; ; time.Sleep(time.Second) {
 		left, err := indexer.Lag(ctx)
 		if err != nil {
-			return err
+			return fmt.Errorf("waiting for the company-word index: %w", err)
 		}
 		if left == 0 {
 			return nil
