@@ -34,6 +34,11 @@ const (
 	EventPartnerUpdated = "partner_updated"
 	EventAccountCreated = "account_created"
 	EventPolicyChanged  = "policy_changed"
+	// EventPublished records a webhook event a change publishes that has
+	// no timeline event of its own (the timeline tells the change under
+	// another type): timelines as read leave it out, the hash chain keeps
+	// it, and subscribers get the event it carries (see Publication).
+	EventPublished = "published"
 )
 
 // Event is one append-only timeline entry. Each subject has its own hash

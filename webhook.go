@@ -31,39 +31,118 @@ func WebhookEventNames() []string {
 		"assignment.opened", "assignment.accepted", "assignment.declined", "assignment.lapsed", "opportunity.updated", "opportunity.closed"}
 }
 
-// WebhookEvent returns the webhook event timeline event e publishes, if
-// any: a status change publishes lead.qualified when it moves a lead to
+// WebhookSource is one way a timeline event publishes a webhook event:
+// events of Type, when DataPrefix (or DataContains) is in their data and
+// their subject starts with SubjectPrefix, publish Name. The table below
+// is the whole mapping; WebhookEvent applies it to an event, and the store
+// counts a subscription's pending events with it.
+type WebhookSource struct {
+	Name, Type                              string
+	DataPrefix, DataContains, SubjectPrefix string
+}
+
+// webhookSources are the timeline events that publish webhook events: a
+// status change publishes lead.qualified when it moves a lead to
 // qualified, and a registration decision, which is also noted on the
 // accounts and leads it matched, is published once, from the registration
-// itself.
+// itself. A published event (EventPublished) publishes the event it
+// carries.
+var webhookSources = func() []WebhookSource {
+	s := []WebhookSource{
+		{Name: "lead.created", Type: EventCreated},
+		{Name: "lead.routed", Type: EventRouted},
+		{Name: "lead.converted", Type: EventConverted},
+		{Name: "opportunity.handed_off", Type: EventHandoff},
+		{Name: "registration.decided", Type: EventRegistration, SubjectPrefix: "reg_"},
+		{Name: "lead.qualified", Type: EventStatus, DataContains: `"to":"qualified"`},
+		{Name: "assignment.opened", Type: EventAssignmentOpened},
+		{Name: "assignment.accepted", Type: EventAssignmentAccepted},
+		{Name: "assignment.declined", Type: EventAssignmentDeclined},
+		{Name: "assignment.lapsed", Type: EventAssignmentLapsed},
+		{Name: "opportunity.updated", Type: EventDealUpdated},
+		{Name: "opportunity.closed", Type: EventDealClosed},
+	}
+	for _, name := range WebhookEventNames() {
+		s = append(s, WebhookSource{Name: name, Type: EventPublished, DataPrefix: `{"event":"` + name + `",`})
+	}
+	return s
+}()
+
+// WebhookSources returns the ways timeline events publish webhook events.
+func WebhookSources() []WebhookSource { return slices.Clone(webhookSources) }
+
+// WebhookEventTypes lists the timeline event types that may publish a
+// webhook event.
+func WebhookEventTypes() []string {
+	var out []string
+	for _, s := range webhookSources {
+		if !slices.Contains(out, s.Type) {
+			out = append(out, s.Type)
+		}
+	}
+	return out
+}
+
+// WebhookEvent returns the webhook event timeline event e publishes, if
+// any (see webhookSources).
 func WebhookEvent(e Event) (string, bool) {
-	switch e.Type {
-	case EventCreated:
-		return "lead.created", true
-	case EventRouted:
-		return "lead.routed", true
-	case EventConverted:
-		return "lead.converted", true
-	case EventHandoff:
-		return "opportunity.handed_off", true
-	case EventRegistration:
-		return "registration.decided", strings.HasPrefix(e.Subject, "reg_")
-	case EventStatus:
-		return "lead.qualified", strings.Contains(string(e.Data), `"to":"qualified"`)
-	case EventAssignmentOpened:
-		return "assignment.opened", true
-	case EventAssignmentAccepted:
-		return "assignment.accepted", true
-	case EventAssignmentDeclined:
-		return "assignment.declined", true
-	case EventAssignmentLapsed:
-		return "assignment.lapsed", true
-	case EventDealUpdated:
-		return "opportunity.updated", true
-	case EventDealClosed:
-		return "opportunity.closed", true
+	for _, s := range webhookSources {
+		if s.Type == e.Type && strings.HasPrefix(e.Subject, s.SubjectPrefix) &&
+			strings.HasPrefix(string(e.Data), s.DataPrefix) && strings.Contains(string(e.Data), s.DataContains) {
+			return s.Name, true
+		}
 	}
 	return "", false
+}
+
+// publication is the data of an EventPublished event: the webhook event
+// and its data (event comes first: WebhookSource.DataPrefix relies on it).
+type publication struct {
+	Event string          `json:"event"`
+	Data  json.RawMessage `json:"data"`
+}
+
+// PublishedData is the data of an EventPublished event announcing name
+// with data.
+func PublishedData(name string, data any) (json.RawMessage, error) {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(publication{Event: name, Data: raw})
+}
+
+// Publication is what subscribers of the webhook event e publishes
+// receive, and ok false when it publishes none. lead is the lead e is
+// about when e is a lead's creation (nil otherwise, or when it is not
+// found): a lead_created event keeps nothing the lead row holds, so the
+// lead's fields are read from the row, as the timeline does. A routing
+// decision is published with its rule and owners, not its steps.
+func Publication(e Event, lead *Lead) (name string, payload []byte, ok bool) {
+	if name, ok = WebhookEvent(e); !ok {
+		return "", nil, false
+	}
+	switch e.Type {
+	case EventPublished:
+		var p publication
+		if json.Unmarshal(e.Data, &p) != nil {
+			return "", nil, false
+		}
+		e.Data = p.Data
+	case EventCreated:
+		if lead != nil {
+			e.Data = CreatedEventData(*lead, e.Data)
+		}
+	case EventRouted:
+		var d map[string]json.RawMessage
+		if json.Unmarshal(e.Data, &d) == nil {
+			delete(d, "policy_version")
+			if raw, err := json.Marshal(d); err == nil {
+				e.Data = raw
+			}
+		}
+	}
+	return name, WebhookPayload(name, e), true
 }
 
 // WebhookPayload is the body subscribers receive for e published as the

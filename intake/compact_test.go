@@ -171,26 +171,20 @@ func TestCompactEventsReadAsTheDecision(t *testing.T) {
 	})
 }
 
-// outboxData is the data of what the webhook subscribers of event got
-// for lead id (the payload in the outbox).
+// outboxData is the data of what the webhook subscribers of event get
+// for lead id.
 func outboxData(t *testing.T, db *store.DB, event, id string) json.RawMessage {
 	t.Helper()
 	ctx := context.Background()
 	var payloads []string
 	if err := db.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT payload FROM outbox WHERE event_type = ?`, event)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var p string
-			if err := rows.Scan(&p); err != nil {
-				return err
+		pubs, err := tx.Publications(ctx)
+		for _, p := range pubs {
+			if p.Event == event {
+				payloads = append(payloads, string(p.Payload))
 			}
-			payloads = append(payloads, p)
 		}
-		return rows.Err()
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}

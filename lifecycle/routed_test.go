@@ -16,8 +16,7 @@ import (
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
 
-// notification is one outbox row: a webhook notification as it will be
-// sent.
+// notification is a webhook notification as it will be sent.
 type notification struct {
 	EventType string `json:"-"`
 	Raw       string `json:"-"`
@@ -48,28 +47,21 @@ func mustSubscribe(t *testing.T, db *store.DB) {
 	}
 }
 
-// outbox returns the notifications written since the outbox had skip rows,
+// outbox returns the notifications published after the first skip,
 // oldest first.
 func outbox(t *testing.T, db *store.DB, skip int) []notification {
 	t.Helper()
 	var out []notification
 	err := db.View(ctx, func(tx *store.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT event_type, payload FROM outbox ORDER BY id`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var n notification
-			if err := rows.Scan(&n.EventType, &n.Raw); err != nil {
-				return err
-			}
-			if err := json.Unmarshal([]byte(n.Raw), &n); err != nil {
+		pubs, err := tx.Publications(ctx)
+		for _, p := range pubs {
+			n := notification{EventType: p.Event, Raw: string(p.Payload)}
+			if err := json.Unmarshal(p.Payload, &n); err != nil {
 				return err
 			}
 			out = append(out, n)
 		}
-		return rows.Err()
+		return err
 	})
 	if err != nil {
 		t.Fatal(err)

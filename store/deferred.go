@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -25,9 +24,6 @@ type deferredWrites struct {
 	// the notifications the batch's new leads open (written after the
 	// leads they refer to).
 	assignments, notifications [][]any
-	// outbox are the webhook notifications of the batch's events, in the
-	// order they were published: (subscription, event, payload).
-	outbox [][]any
 	// openEmails are the e-mails of the open leads pending here.
 	openEmails map[string]bool
 	// subjects are the timelines started here, with their heads.
@@ -166,9 +162,6 @@ func (tx *Tx) flush(ctx context.Context) error {
 			stmts = append(stmts, pipelined{what: t.what, query: t.insert + valueRows(len(chunk[0]), len(chunk)) + t.suffix, args: args})
 		}
 	}
-	if len(d.outbox) > 0 {
-		stmts = append(stmts, outboxInserts(d.outbox, tx.now)...)
-	}
 	err := tx.pipeline(ctx, stmts)
 	var failed *pipelineError
 	if errors.As(err, &failed) {
@@ -178,33 +171,6 @@ func (tx *Tx) flush(ctx context.Context) error {
 		return fmt.Errorf("insert %s: %w", failed.what, failed.err)
 	}
 	return err
-}
-
-// outboxInserts are the statements writing a batch's webhook notifications:
-// a row for each whose subscription was not deleted meanwhile (the
-// subscriptions are cached briefly, and another process may have deleted
-// one), numbered in the order they were published, which is the order
-// each subscription gets them in.
-func outboxInserts(rows [][]any, now time.Time) []pipelined {
-	var out []pipelined
-	for lo := 0; lo < len(rows); lo += flushChunk {
-		chunk := rows[lo:min(lo+flushChunk, len(rows))]
-		args := make([]any, 0, 2+4*len(chunk))
-		args = append(args, now, now)
-		var values strings.Builder
-		for i, r := range chunk {
-			if i > 0 {
-				values.WriteString(", ")
-			}
-			values.WriteString("(?, ?, ?, CAST(? AS INTEGER))")
-			args = append(args, r[0], r[1], r[2], i) // i: the order to insert them in
-		}
-		out = append(out, pipelined{what: "webhook notifications", args: args,
-			query: `INSERT INTO outbox (webhook_id, event_type, payload, attempts, next_attempt_at, created_at)
-			SELECT w.id, v.column2, v.column3, 0, ?, ? FROM (VALUES ` + values.String() + `) AS v
-			JOIN webhooks w ON w.id = v.column1 AND w.deleted_at IS NULL ORDER BY v.column4`})
-	}
-	return out
 }
 
 // pipelined is one statement of Tx.pipeline: what it writes (for errors),
@@ -348,7 +314,6 @@ func (b *Batch) Item(ctx context.Context, fn func(tx *Tx) error) (err error) {
 type deferredSnapshot struct {
 	leads, tokens, events, consents int
 	assignments, notifications      int
-	outbox                          int
 	openEmails                      map[string]bool
 	subjects                        map[string]head
 	rotations                       map[string]counter
@@ -357,7 +322,7 @@ type deferredSnapshot struct {
 
 func (d *deferredWrites) snapshot() deferredSnapshot {
 	s := deferredSnapshot{leads: len(d.leads), tokens: len(d.tokens), events: len(d.events), consents: len(d.consents),
-		assignments: len(d.assignments), notifications: len(d.notifications), outbox: len(d.outbox),
+		assignments: len(d.assignments), notifications: len(d.notifications),
 		openEmails: make(map[string]bool, len(d.openEmails)), subjects: make(map[string]head, len(d.subjects)),
 		rotations: make(map[string]counter, len(d.rotations)), daily: make(map[[3]string]counter, len(d.daily))}
 	for k, v := range d.openEmails {
@@ -379,7 +344,7 @@ func (d *deferredWrites) snapshot() deferredSnapshot {
 // item are forgotten.
 func (d *deferredWrites) restore(s deferredSnapshot) {
 	d.leads, d.tokens, d.events, d.consents = d.leads[:s.leads], d.tokens[:s.tokens], d.events[:s.events], d.consents[:s.consents]
-	d.assignments, d.notifications, d.outbox = d.assignments[:s.assignments], d.notifications[:s.notifications], d.outbox[:s.outbox]
+	d.assignments, d.notifications = d.assignments[:s.assignments], d.notifications[:s.notifications]
 	d.openEmails = s.openEmails
 	d.subjects = make(map[string]*head, len(s.subjects))
 	for k, v := range s.subjects {

@@ -11,14 +11,28 @@ import (
 
 const insertEvents = `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES `
 
+// insertKeyedEvents appends to a subject that has events already, on
+// PostgreSQL: each row's order key is the greater of the transaction's id
+// and the subject's previous key (keyedEventRows; the subject is the last
+// argument).
+const insertKeyedEvents = `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash, tx) SELECT v.*, GREATEST(pg_current_xact_id(), h.tx) FROM (VALUES `
+
+// keyedEventRows completes insertKeyedEvents for rows events.
+func keyedEventRows(rows int) string {
+	row := "(?, CAST(? AS BIGINT), ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS BYTEA), CAST(? AS BYTEA))"
+	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") +
+		`) AS v (subject, n, type, actor, data, at, prev_hash, hash) LEFT JOIN event_heads h ON h.subject = ? ORDER BY v.n`
+}
+
 // NewEvent is an event to append: its type and data.
 type NewEvent struct {
 	Type string
 	Data any
-	// Published, when set, is the data webhook subscribers and the event
-	// hook get instead of Data: a compact event (a routing decision as
-	// codes, a lead's creation without the lead's fields) published with
-	// the fields it had before it was compact.
+	// Published, when set, is the data the event hook (Options.OnEvent)
+	// gets instead of Data: a compact event (a routing decision as codes,
+	// a lead's creation without the lead's fields) with the fields it had
+	// before it was compact. Webhook subscribers get what
+	// leadrouter.Publication renders from the stored event.
 	Published any
 }
 
@@ -50,6 +64,13 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		return nil, fmt.Errorf("lock timeline of %s: %w", subject, translate(err))
 	} else {
 		prev = hashText(prevBytes)
+	}
+	// On PostgreSQL each event carries its order key (events.tx; see
+	// migration 0017): the transaction's id, or the subject's previous
+	// key when that is greater. A new subject's events take the default.
+	insert := insertEvents + valueRows(8, len(events))
+	if tx.db.engine == Postgres && pending == nil {
+		insert = insertKeyedEvents + keyedEventRows(len(events))
 	}
 	out := make([]leadrouter.Event, 0, len(events))
 	published := make([]leadrouter.Event, 0, len(events))
@@ -86,14 +107,16 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		}
 		pending.n, pending.hash = n, prev
 	} else if len(out) > 0 {
-		if _, err := tx.Exec(ctx, insertEvents+valueRows(8, len(out)), args...); err != nil {
+		if tx.db.engine == Postgres {
+			args = append(args, subject)
+		}
+		if _, err := tx.Exec(ctx, insert, args...); err != nil {
 			return nil, fmt.Errorf("append %d events to %s: %w", len(out), subject, err)
 		}
 	}
+	// Webhook subscribers read the events table (see webhooks.go): nothing
+	// more is written for them here.
 	for _, e := range published {
-		if err := tx.enqueueWebhooks(ctx, e); err != nil {
-			return nil, err
-		}
 		if h := tx.db.onEvent; h != nil {
 			if err := h(ctx, tx, e); err != nil {
 				return nil, err
@@ -103,7 +126,11 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 	if pending != nil {
 		return out, nil
 	}
-	if _, err := tx.Exec(ctx, `UPDATE event_heads SET n = ?, hash = ?, ckpt = 0 WHERE subject = ?`, n, hashBytes(prev), subject); err != nil {
+	advance := `UPDATE event_heads SET n = ?, hash = ?, ckpt = 0 WHERE subject = ?`
+	if tx.db.engine == Postgres {
+		advance = `UPDATE event_heads SET n = ?, hash = ?, ckpt = 0, tx = GREATEST(pg_current_xact_id(), tx) WHERE subject = ?`
+	}
+	if _, err := tx.Exec(ctx, advance, n, hashBytes(prev), subject); err != nil {
 		return nil, fmt.Errorf("advance timeline of %s: %w", subject, err)
 	}
 	return out, nil
@@ -116,9 +143,12 @@ func valueRows(cols, rows int) string {
 	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
 }
 
-// Timeline returns subject's events, oldest first.
+// Timeline returns subject's events, oldest first, without the webhook
+// events published on their own (EventPublished: they stay in the hash
+// chain, which the audit reads whole).
 func (tx *Tx) Timeline(ctx context.Context, subject string) ([]leadrouter.Event, error) {
-	rows, err := tx.Query(ctx, `SELECT seq, subject, n, type, actor, data, at, prev_hash, hash FROM events WHERE subject = ? ORDER BY n`, subject)
+	rows, err := tx.Query(ctx, `SELECT seq, subject, n, type, actor, data, at, prev_hash, hash FROM events WHERE subject = ? AND type <> ? ORDER BY n`,
+		subject, leadrouter.EventPublished)
 	if err != nil {
 		return nil, fmt.Errorf("read timeline of %s: %w", subject, err)
 	}

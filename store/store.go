@@ -38,7 +38,6 @@ type DB struct {
 	writer  *sql.DB
 	reader  *sql.DB
 	dialect dialect
-	hooks   webhookCache
 	// directory keeps the intake writer's partner and recipient reads
 	// between batches (see directoryCache).
 	directory directoryCache

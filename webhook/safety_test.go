@@ -83,7 +83,7 @@ func TestDeliveryRefusedAtConnectTime(t *testing.T) {
 		}
 		var lastError string
 		_ = db.View(ctx, func(tx *store.Tx) error {
-			return tx.QueryRow(ctx, `SELECT last_error FROM outbox WHERE webhook_id = ?`, viaName.ID).Scan(&lastError)
+			return tx.QueryRow(ctx, `SELECT head_error FROM webhooks WHERE id = ?`, viaName.ID).Scan(&lastError)
 		})
 		if !strings.Contains(lastError, egress.ErrRefused.Error()) || !strings.Contains(lastError, "loopback") {
 			t.Fatalf("last error %q", lastError)

@@ -1,7 +1,9 @@
-// Package webhook delivers the outbox: notifications written in the same
-// transaction as the change they announce, sent signed (HMAC-SHA256) and
-// numbered, in order per subscription, retried with exponential back-off
-// until the receiver answers 2xx. Requests reach only the addresses the
+// Package webhook delivers the events subscribers asked for: each
+// subscription reads the events table behind a cursor of its own (see
+// store.DB.ClaimDeliveries), so what a change announces is written in the
+// change's transaction and nothing more; events are sent signed
+// (HMAC-SHA256) and numbered, in order per subscription, retried with
+// exponential back-off until the receiver answers 2xx. Requests reach only the addresses the
 // deliverer's egress policy allows (Deliverer.Egress), checked on the
 // resolved address at connect time, and follow no redirect.
 package webhook
@@ -53,7 +55,7 @@ func Verify(secret string, body []byte, header string, maxAge time.Duration, now
 	return hmac.Equal([]byte(want), []byte(header))
 }
 
-// Deliverer sends the outbox. Each subscription is a queue delivered in
+// Deliverer sends the events. Each subscription is a queue delivered in
 // order: its next event is sent once the one before was delivered, and a
 // failed event is retried (after Backoff) before anything queued behind it.
 // Subscriptions are independent: up to Concurrency of them are delivered
@@ -351,12 +353,12 @@ func (d *Deliverer) send(ctx context.Context, s settings, item store.Delivery) e
 	return nil
 }
 
-// Body is the JSON document POSTed for item: the outbox payload (event,
-// subject, at, actor, data) with its "sequence" number.
+// Body is the JSON document POSTed for item: its payload (event, subject,
+// at, actor, data) with its "sequence" number.
 func Body(item store.Delivery) ([]byte, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(item.Payload, &fields); err != nil {
-		return nil, fmt.Errorf("outbox row %d: payload: %w", item.ID, err)
+		return nil, fmt.Errorf("delivery %d: payload: %w", item.ID, err)
 	}
 	fields["sequence"] = json.RawMessage(strconv.FormatInt(item.Sequence, 10))
 	return json.Marshal(fields)

@@ -127,7 +127,7 @@ func bindServeFlags(fs *flag.FlagSet, c *Config) {
 	})
 	fs.StringVar(&c.PublicURL, "public-url", "", "URL clients reach the service at; https://… marks cookies Secure and sends Strict-Transport-Security")
 	fs.StringVar(&c.DebugAddr, "debug-addr", "", "listen address for pprof profiles (e.g. 127.0.0.1:6060; off when empty)")
-	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often an idle webhook deliverer checks the outbox")
+	fs.DurationVar(&c.WebhookEvery, "webhook-poll", time.Second, "how often an idle webhook deliverer looks for new events")
 	fs.DurationVar(&c.IndexEvery, "index-poll", 200*time.Millisecond, "how often the company-name tokens of new leads are indexed (a lead is found by its company's words after this)")
 	fs.DurationVar(&c.AssignmentEvery, "assignment-poll", time.Second, "how often partners' lapsed answers, reminders and stale deals are looked for")
 	fs.StringVar(&c.SMTPURL, "smtp-url", "", "SMTP relay for notification e-mail: smtp://user:pass@host:587 (STARTTLS when offered), smtp+starttls://… or smtps://… (none: notifications reach the portal inbox only)")
