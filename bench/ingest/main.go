@@ -57,7 +57,7 @@ func main() {
 	bin := flag.String("bin", "", "prebuilt leadrouter binary (default: build ./cmd/leadrouter)")
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
 	flag.IntVar(&importRows, "import", 0, "after the API load, import this many new leads with `leadrouter import leads` into the same store and compare its rows/s with the API's stored/s (the bar: ≥ 0.5)")
-	flag.IntVar(&webhooks, "webhooks", 0, "subscribe this many paused webhooks to every event before the loads: each stored lead then writes their notifications (paused, none is sent)")
+	flag.IntVar(&webhooks, "webhooks", 0, "subscribe this many paused webhooks to every event before the loads (paused, none is sent: their cursors stay behind)")
 	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (match-ENGINE.pprof, explain-ENGINE.pprof, store-ENGINE.pprof)")
 	flag.Parse()
 	var results []result
@@ -87,8 +87,7 @@ var profileDir string
 // importRows, if set, is the size of the CSV file imported after the load.
 var importRows int
 
-// webhooks is how many paused subscriptions the loads write
-// notifications for.
+// webhooks is how many paused subscriptions the loads run with.
 var webhooks int
 
 // profiled runs load while the server's CPU profile of d is taken into
