@@ -78,7 +78,7 @@ func TestLateCommitIsNotSkipped(t *testing.T) {
 			_, err := tx.AppendEvent(ctx, leadSubject(0), leadrouter.EventCreated, admin, map[string]int{"i": 0})
 			return err
 		}, nil)
-		mustCreateLeads(t, db, 1, 1) // commits while lead_0000's transaction is open
+		createLeads(t, db, 1, 1) // commits while lead_0000's transaction is open
 		if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 			t.Fatalf("delivered %d (%v) while an older transaction was running, want 0", n, err)
 		}
@@ -211,6 +211,70 @@ func TestPublishedEventsStayOffTimelines(t *testing.T) {
 		}
 		if rep, err := audit.Verify(ctx, db, storetest.AuditKey, nil); err != nil || len(rep.Findings) > 0 {
 			t.Fatalf("audit: %+v %v", rep, err)
+		}
+	})
+}
+
+// TestMigrationKeepsQueuedDeliveries: a database written before webhook
+// subscribers read the events table (migration 0017), with a subscription
+// whose outbox holds a delivered row and two pending ones, sends the
+// pending rows after migrating, then the events written since, numbered
+// on, with delivery ids past the outbox's; the events written before the
+// migration are not sent again.
+func TestMigrationKeepsQueuedDeliveries(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpenAt(t, engine, 16)
+		rc := newReceiver(t, 0, false)
+		rc.secret = "whsec_migrated"
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, url, secret, events, active, created_at, last_sequence) VALUES ('whk_old', ?, ?, '["lead.created"]', ?, ?, 1)`,
+				rc.server.URL, rc.secret, true, tx.Now()); err != nil {
+				return err
+			}
+			for i := range 3 {
+				e := leadrouter.Event{Subject: leadSubject(i), N: 1, Type: leadrouter.EventCreated, Actor: "admin", Data: []byte(`{}`), At: tx.Now()}
+				if _, err := tx.Exec(ctx, `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES (?, 1, ?, 'admin', '{}', ?, ?, ?)`,
+					e.Subject, e.Type, e.At, []byte{0}, []byte{byte(i + 1)}); err != nil {
+					return err
+				}
+				delivered, sequence := any(nil), any(nil)
+				if i == 0 {
+					delivered, sequence = tx.Now(), 1
+				}
+				if _, err := tx.Exec(ctx, `INSERT INTO outbox (id, webhook_id, event_type, payload, attempts, next_attempt_at, delivered_at, sequence, created_at)
+					VALUES (?, 'whk_old', 'lead.created', ?, 0, ?, ?, ?, ?)`, 1000+i, string(leadrouter.WebhookPayload("lead.created", e)), tx.Now(), delivered, sequence, tx.Now()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		mustCreateLeads(t, db, 3, 1)
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
+		deliverAll(t, d, rc, 3)
+		if _, err := d.DeliverDue(ctx); err != nil { // nothing more: the events before the migration stay sent
+			t.Fatal(err)
+		}
+		_, got := rc.snapshot()
+		if len(got) != 3 {
+			t.Fatalf("delivered %+v, want lead_0001, lead_0002 and lead_0003", got)
+		}
+		for i, r := range got {
+			if r.Subject != leadSubject(i+1) || r.Sequence != int64(i+2) {
+				t.Fatalf("delivery %d is %s #%d, want %s #%d", i, r.Subject, r.Sequence, leadSubject(i+1), i+2)
+			}
+		}
+		if got[0].Delivery != "1001" || got[1].Delivery != "1002" || got[2].Delivery <= "1002" || len(got[2].Delivery) < 4 {
+			t.Fatalf("delivery ids %s, %s, %s: want 1001, 1002 and one past them", got[0].Delivery, got[1].Delivery, got[2].Delivery)
+		}
+		pending, delivered, err := db.OutboxStats(ctx)
+		if err != nil || pending != 0 || delivered != 4 {
+			t.Fatalf("stats: %d pending, %d delivered (%v), want 0 and 4", pending, delivered, err)
 		}
 	})
 }

@@ -118,8 +118,16 @@ func (rc *receiver) subscribe(t *testing.T, db *store.DB, events ...string) lead
 }
 
 // mustCreateLeads appends a lead.created event for subjects lead_<from>
-// to lead_<from+n-1>, one transaction each, in that order.
+// to lead_<from+n-1>, one transaction each, in that order, and waits until
+// subscribers can read them (see mustReadable).
 func mustCreateLeads(t *testing.T, db *store.DB, from, n int) {
+	t.Helper()
+	createLeads(t, db, from, n)
+	mustReadable(t, db)
+}
+
+// createLeads is mustCreateLeads without the wait.
+func createLeads(t *testing.T, db *store.DB, from, n int) {
 	t.Helper()
 	for i := from; i < from+n; i++ {
 		if err := db.Update(context.Background(), func(tx *store.Tx) error {
@@ -129,6 +137,20 @@ func mustCreateLeads(t *testing.T, db *store.DB, from, n int) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// mustReadable waits until no event is held back from subscribers: on
+// PostgreSQL a transaction of another test package, running at the same
+// time on the same server, holds back events written after it began.
+func mustReadable(t *testing.T, db *store.DB) {
+	t.Helper()
+	waitFor(t, "events readable", func() bool {
+		n, err := db.EventsHeldBack(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n == 0
+	})
 }
 
 func leadSubject(i int) string { return fmt.Sprintf("lead_%04d", i) }
@@ -222,6 +244,7 @@ func TestOutboxDeliveredSignedAndRetried(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		mustReadable(t, db)
 		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		// The receiver is down once: lead.created waits for its back-off
 		// and lead.qualified waits behind it.
@@ -487,6 +510,7 @@ func TestRoutedPayloadWithoutExplanation(t *testing.T) {
 		}); err != nil {
 			t.Fatal(err)
 		}
+		mustReadable(t, db)
 		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		if n, err := d.DeliverDue(ctx); err != nil || n != 1 {
 			t.Fatalf("delivered %d (%v)", n, err)

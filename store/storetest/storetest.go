@@ -110,6 +110,23 @@ func MustOpenWith(tb testing.TB, rawURL string, opts store.Options) *store.DB {
 	return db
 }
 
+// MustOpenAt opens a new database of engine migrated up to migration
+// last (to write rows as an older release did, then Migrate the rest),
+// closed when the test ends.
+func MustOpenAt(tb testing.TB, engine store.Engine, last int) *store.DB {
+	tb.Helper()
+	rawURL := MustURL(tb, engine)
+	db, err := store.Open(context.Background(), rawURL, store.Options{SQLiteSynchronous: "NORMAL", AuditKey: AuditKey, MatchKeys: match.Keys{}, BcryptCost: 4})
+	if err != nil {
+		tb.Fatalf("open %s: %v", rawURL, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	if _, err := db.MigrateTo(context.Background(), last); err != nil {
+		tb.Fatalf("migrate to %d: %v", last, err)
+	}
+	return db
+}
+
 // MustIndexLeads runs the company-token indexer until it has read want
 // leads (on PostgreSQL it waits for every older transaction in the
 // cluster, other tests' included, so one run may come short).
