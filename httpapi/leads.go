@@ -10,6 +10,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 )
@@ -230,22 +231,14 @@ func (s *Server) MountLeads(svc *intake.Service) {
 		Response: store.Page[matchView]{}, Errors: []int{http.StatusUnprocessableEntity}})
 	s.Handle("GET /api/v1/matches", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		q := r.URL.Query()
-		items, err := s.lookup.Matches(r.Context(), q.Get("email"), q.Get("company"), q.Get("domain"))
-		if err != nil {
-			return err
-		}
 		// Who is working with them, by name.
-		owners := make([]leadrouter.Owner, len(items))
-		for i, m := range items {
-			owners[i] = parseOwner(m.Owner)
-		}
-		names, err := s.lookup.Owners(r.Context(), actor, owners...)
+		items, names, err := s.lookup.Matches(r.Context(), actor, q.Get("email"), q.Get("company"), q.Get("domain"))
 		if err != nil {
 			return err
 		}
 		views := make([]matchView, len(items))
 		for i, m := range items {
-			views[i] = matchView{Result: m, OwnerName: names.Owner(owners[i])}
+			views[i] = matchView{Result: m, OwnerName: names.Owner(lookup.MatchOwner(m))}
 		}
 		// The best candidates, ranked: one page, never a next one.
 		WriteJSON(w, http.StatusOK, map[string]any{"items": views, "next_cursor": ""})
@@ -294,18 +287,4 @@ func readBody(r *http.Request) ([]byte, error) {
 type matchView struct {
 	match.Result
 	OwnerName string `json:"owner_name,omitempty"`
-}
-
-// parseOwner reads a match's owner, "kind:id" ("partner:ptr_…",
-// "user:usr_…", "queue:inside-sales").
-func parseOwner(s string) leadrouter.Owner {
-	kind, id, ok := strings.Cut(s, ":")
-	if !ok {
-		return leadrouter.Owner{}
-	}
-	o := leadrouter.Owner{Kind: leadrouter.OwnerKind(kind), ID: id}
-	if o.Kind == leadrouter.OwnerPartner {
-		o.PartnerID = id
-	}
-	return o
 }

@@ -6,6 +6,7 @@ package lookup
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -258,15 +259,37 @@ func (s *Service) PolicyHistory(ctx context.Context, limit int) ([]leadrouter.Po
 }
 
 // Matches finds who already works with a person or company (GET /matches
-// and the support desk's duplicate check), best first.
-func (s *Service) Matches(ctx context.Context, email, company, domain string) ([]match.Result, error) {
+// and the support desk's duplicate check), best first, and names their
+// owners as actor may see them (names.Owner(MatchOwner(m))).
+func (s *Service) Matches(ctx context.Context, actor leadrouter.Actor, email, company, domain string) ([]match.Result, *Names, error) {
 	var out []match.Result
+	names := newNames(actor)
 	// No snapshot needed: on PostgreSQL the statements run without a
-	// transaction's two extra round trips.
+	// transaction's two extra round trips, the owners' names with them.
 	err := s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
-		out, err = match.Lookup(ctx, tx, email, company, domain, time.Now())
-		return err
+		if out, err = match.Lookup(ctx, tx, email, company, domain, time.Now()); err != nil {
+			return err
+		}
+		var q request
+		for _, m := range out {
+			q.owner(MatchOwner(m))
+		}
+		return names.load(ctx, tx, q)
 	})
-	return out, err
+	return out, names, err
+}
+
+// MatchOwner is the owner of a match ("partner:ptr_…", "user:usr_…",
+// "queue:inside-sales"); the zero Owner when it has none.
+func MatchOwner(m match.Result) leadrouter.Owner {
+	kind, id, ok := strings.Cut(m.Owner, ":")
+	if !ok {
+		return leadrouter.Owner{}
+	}
+	o := leadrouter.Owner{Kind: leadrouter.OwnerKind(kind), ID: id}
+	if o.Kind == leadrouter.OwnerPartner {
+		o.PartnerID = id
+	}
+	return o
 }

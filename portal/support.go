@@ -7,6 +7,7 @@ import (
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/httpapi"
 	"github.com/leadrouter/leadrouter/intake"
+	"github.com/leadrouter/leadrouter/lookup"
 	"github.com/leadrouter/leadrouter/match"
 )
 
@@ -28,17 +29,6 @@ type enquiryData struct {
 	Owners map[string]string
 	// LeadName and OwnerName name the lead the enquiry created or joined.
 	LeadName, OwnerName string
-}
-
-// parseOwner reads a match's owner ("partner:ptr_…", "user:usr_…",
-// "queue:inside-sales").
-func parseOwner(s string) leadrouter.Owner {
-	kind, id, _ := strings.Cut(s, ":")
-	o := leadrouter.Owner{Kind: leadrouter.OwnerKind(kind), ID: id}
-	if o.Kind == leadrouter.OwnerPartner {
-		o.PartnerID = id
-	}
-	return o
 }
 
 // consentWording is what the support desk reads to the caller before
@@ -73,23 +63,15 @@ func (p *Portal) enquiry(w http.ResponseWriter, r *http.Request, s *session) err
 			Message: "Give at least an e-mail or a company to check for duplicates.", Fields: []leadrouter.FieldError{{Field: "email", Message: "is required (or a company)"}}})
 		return nil
 	}
-	matches, err := p.cfg.Lookup.Matches(ctx, data.Form.Email, data.Form.Company, "")
+	matches, names, err := p.cfg.Lookup.Matches(ctx, s.actor, data.Form.Email, data.Form.Company, "")
 	if err != nil {
 		p.render(w, r, s, statusOf(err), "enquiry", "New enquiry", data, err)
 		return nil
 	}
 	data.Matches = matches
-	var owners []leadrouter.Owner
-	for _, m := range matches {
-		owners = append(owners, parseOwner(m.Owner))
-	}
-	names, err := p.cfg.Lookup.Owners(ctx, s.actor, owners...)
-	if err != nil {
-		return err
-	}
 	data.Owners = map[string]string{}
 	for _, m := range matches {
-		data.Owners[m.Owner] = names.Owner(parseOwner(m.Owner))
+		data.Owners[m.Owner] = names.Owner(lookup.MatchOwner(m))
 	}
 	if r.PostFormValue("step") != "submit" {
 		data.Checked = true
