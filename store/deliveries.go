@@ -91,6 +91,25 @@ func scanQueue(s interface{ Scan(...any) error }) (webhookQueue, error) {
 	return q, nil
 }
 
+// queues reads the delivery state of the subscriptions w that match where
+// (the rest of the statement, with its arguments).
+func (tx *Tx) queues(ctx context.Context, where string, args ...any) ([]webhookQueue, error) {
+	rows, err := tx.Query(ctx, `SELECT `+queueColumns+` FROM webhooks w WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []webhookQueue
+	for rows.Next() {
+		q, err := scanQueue(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
 // xid8 is the placeholder of an order key. On SQLite the cast gives a
 // number (the column is unused there).
 const xid8 = `CAST(? AS xid8)`
@@ -141,26 +160,12 @@ func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duratio
 	var out []Delivery
 	err := db.Update(ctx, func(tx *Tx) error {
 		out = out[:0]
-		rows, err := tx.Query(ctx, `SELECT `+queueColumns+` FROM webhooks w
-			WHERE w.active AND w.deleted_at IS NULL AND w.next_attempt_at <= ? AND (w.head_seq IS NOT NULL
+		queues, err := tx.queues(ctx, `w.active AND w.deleted_at IS NULL AND w.next_attempt_at <= ? AND (w.head_seq IS NOT NULL
 				OR EXISTS (SELECT 1 FROM outbox o WHERE o.webhook_id = w.id AND o.delivered_at IS NULL)
 				OR EXISTS (SELECT 1 FROM events e WHERE `+tx.afterCursor()+`))
 			ORDER BY w.next_attempt_at, w.id LIMIT ?`+tx.lockSkipLocked(), tx.now, limit)
 		if err != nil {
 			return fmt.Errorf("claim webhooks: %w", err)
-		}
-		var queues []webhookQueue
-		for rows.Next() {
-			q, err := scanQueue(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			queues = append(queues, q)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 		for _, q := range queues {
 			d, ok, err := tx.leaseHead(ctx, q, newSecret("lease_"), lease)
@@ -513,21 +518,8 @@ func (db *DB) OutboxStats(ctx context.Context) (pending, delivered int64, err er
 			return err
 		}
 		delivered += sent
-		rows, err := tx.Query(ctx, `SELECT `+queueColumns+` FROM webhooks w WHERE w.deleted_at IS NULL`)
+		queues, err := tx.queues(ctx, `w.deleted_at IS NULL`)
 		if err != nil {
-			return err
-		}
-		var queues []webhookQueue
-		for rows.Next() {
-			q, err := scanQueue(rows)
-			if err != nil {
-				rows.Close()
-				return err
-			}
-			queues = append(queues, q)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		for _, q := range queues {

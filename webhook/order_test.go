@@ -58,6 +58,19 @@ func deliverAll(t *testing.T, d *webhook.Deliverer, rc *receiver, want int) []re
 	return got
 }
 
+// interleaving opens a database of engine with a receiver subscribed to
+// events and a deliverer, for a test of transactions that interleave:
+// ok is false on SQLite, whose one writer makes them wait for each other.
+func interleaving(t *testing.T, engine store.Engine, events ...string) (*store.DB, *receiver, *webhook.Deliverer, bool) {
+	if engine == store.SQLite {
+		return nil, nil, nil, false
+	}
+	db := mustOpen(t, engine)
+	rc := newReceiver(t, 0, false)
+	rc.subscribe(t, db, events...)
+	return db, rc, &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}, true
+}
+
 // TestLateCommitIsNotSkipped: on PostgreSQL transactions commit in any
 // order. An event of a transaction that began writing before another and
 // commits after it is not read past: the later one waits until the
@@ -65,14 +78,11 @@ func deliverAll(t *testing.T, d *webhook.Deliverer, rc *receiver, want int) []re
 // SQLite there is one writer: transactions cannot interleave.)
 func TestLateCommitIsNotSkipped(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
-		if engine == store.SQLite {
+		db, rc, d, ok := interleaving(t, engine, "lead.created")
+		if !ok {
 			return
 		}
 		ctx := context.Background()
-		db := mustOpen(t, engine)
-		rc := newReceiver(t, 0, false)
-		rc.subscribe(t, db, "lead.created")
-		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 
 		release, done := holdOpen(t, db, func(tx *store.Tx) error {
 			_, err := tx.AppendEvent(ctx, leadSubject(0), leadrouter.EventCreated, admin, map[string]int{"i": 0})
@@ -96,14 +106,11 @@ func TestLateCommitIsNotSkipped(t *testing.T) {
 // place. The timeline verifies.
 func TestOneSubjectInAppendOrder(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
-		if engine == store.SQLite {
+		db, rc, d, ok := interleaving(t, engine, "lead.created", "lead.converted")
+		if !ok {
 			return
 		}
 		ctx := context.Background()
-		db := mustOpen(t, engine)
-		rc := newReceiver(t, 0, false)
-		rc.subscribe(t, db, "lead.created", "lead.converted")
-		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 
 		const other, shared = "lead_other", "lead_shared"
 		release, done := holdOpen(t, db, func(tx *store.Tx) error {
