@@ -65,13 +65,6 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 	} else {
 		prev = hashText(prevBytes)
 	}
-	// On PostgreSQL each event carries its order key (events.tx; see
-	// migration 0017): the transaction's id, or the subject's previous
-	// key when that is greater. A new subject's events take the default.
-	insert := insertEvents + valueRows(8, len(events))
-	if tx.db.engine == Postgres && pending == nil {
-		insert = insertKeyedEvents + keyedEventRows(len(events))
-	}
 	out := make([]leadrouter.Event, 0, len(events))
 	published := make([]leadrouter.Event, 0, len(events))
 	args := make([]any, 0, 8*len(events))
@@ -107,8 +100,13 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		}
 		pending.n, pending.hash = n, prev
 	} else if len(out) > 0 {
+		insert := insertEvents + valueRows(8, len(out))
 		if tx.db.engine == Postgres {
-			args = append(args, subject)
+			// Each event carries its order key (events.tx; see migration
+			// 0017): the transaction's id, or the subject's previous key
+			// when that is greater. (A new subject's deferred events take
+			// the transaction's id by default.)
+			insert, args = insertKeyedEvents+keyedEventRows(len(out)), append(args, subject)
 		}
 		if _, err := tx.Exec(ctx, insert, args...); err != nil {
 			return nil, fmt.Errorf("append %d events to %s: %w", len(out), subject, err)
