@@ -37,7 +37,7 @@ func (s *Server) MountWebhooks() {
 		WriteJSON(w, http.StatusCreated, h)
 		return nil
 	}, leadrouter.RoleAdmin)
-	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, delivered}}"})
+	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, delivered, held_back}}; held_back: events no subscription may read yet because an older transaction is still running (PostgreSQL)"})
 	s.Handle("GET /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		hooks, err := s.admin.Webhooks(r.Context(), actor)
 		if err != nil {
@@ -47,7 +47,11 @@ func (s *Server) MountWebhooks() {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"items": hooks, "outbox": map[string]int64{"pending": pending, "delivered": delivered}})
+		heldBack, err := s.db.EventsHeldBack(r.Context())
+		if err != nil {
+			return err
+		}
+		WriteJSON(w, http.StatusOK, map[string]any{"items": hooks, "outbox": map[string]int64{"pending": pending, "delivered": delivered, "held_back": heldBack}})
 		return nil
 	}, leadrouter.RoleAdmin)
 	s.Document("PATCH /api/v1/webhooks/{id}", Doc{Summary: "Pause (active false) or resume (active true) a subscription; a paused one keeps its queue, sent in order once resumed",

@@ -365,16 +365,17 @@ func (tx *Tx) publication(ctx context.Context, e leadrouter.Event) (string, []by
 	return name, payload, nil
 }
 
-// EventsHeldBack counts the events subscribers cannot read yet because a
-// transaction older than theirs (anywhere on the PostgreSQL server) is
-// still running; always 0 on SQLite.
+// EventsHeldBack counts the events that may publish a webhook event and
+// that subscribers cannot read yet because a transaction older than theirs
+// (anywhere on the PostgreSQL server) is still running; always 0 on
+// SQLite.
 func (db *DB) EventsHeldBack(ctx context.Context) (int64, error) {
 	if db.engine != Postgres {
 		return 0, nil
 	}
 	var n int64
 	err := db.View(ctx, func(tx *Tx) error {
-		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE tx IS NOT NULL AND tx >= pg_snapshot_xmin(pg_current_snapshot())`).Scan(&n)
+		return tx.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE tx IS NOT NULL AND tx >= pg_snapshot_xmin(pg_current_snapshot()) AND type IN `+publishingTypes).Scan(&n)
 	})
 	return n, err
 }

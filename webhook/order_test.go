@@ -92,8 +92,12 @@ func TestLateCommitIsNotSkipped(t *testing.T) {
 		if n, err := d.DeliverDue(ctx); err != nil || n != 0 {
 			t.Fatalf("delivered %d (%v) while an older transaction was running, want 0", n, err)
 		}
+		if n, err := db.EventsHeldBack(ctx); err != nil || n != 1 {
+			t.Fatalf("%d events held back (%v), want lead_0001's", n, err)
+		}
 		release()
 		<-done
+		mustReadable(t, db)
 		assertInOrder(t, "receiver", deliverAll(t, d, rc, 2), 2)
 	})
 }

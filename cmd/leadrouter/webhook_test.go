@@ -213,6 +213,9 @@ func TestWebhooksOverHTTP(t *testing.T) {
 		if pending := list["outbox"].(map[string]any)["pending"].(float64); pending < 1 {
 			t.Fatalf("the paused queue is empty: %v", list)
 		}
+		if _, ok := list["outbox"].(map[string]any)["held_back"].(float64); !ok {
+			t.Fatalf("no held_back count: %v", list)
+		}
 		if code, out, _ := admin.do("PATCH", "/api/v1/webhooks/"+hookID, map[string]any{"active": true}); code != 200 || out["active"] != true {
 			t.Fatalf("resume: %d %v", code, out)
 		}
