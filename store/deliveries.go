@@ -275,13 +275,14 @@ func (tx *Tx) eventHead(ctx context.Context, q *webhookQueue, d *Delivery) (bool
 			return false, err
 		}
 		for _, e := range events {
+			// Rendered only when subscribed: a lead's creation reads the lead.
+			if name, ok := leadrouter.WebhookEvent(e.Event); !ok || !slices.Contains(q.events, name) {
+				cursor = e.pos
+				continue
+			}
 			name, payload, err := tx.publication(ctx, e.Event)
 			if err != nil {
 				return false, err
-			}
-			if name == "" || !slices.Contains(q.events, name) {
-				cursor = e.pos
-				continue
 			}
 			q.lastSequence++
 			if _, err := tx.Exec(ctx, `UPDATE webhooks SET cursor_tx = `+xid8+`, cursor_seq = ?, head_tx = `+xid8+`, head_seq = ?,

@@ -67,14 +67,6 @@ func (tx *Tx) tokenHits(ctx context.Context, tokens []string, limit int) ([]toke
 // registrations, the company key on accounts, leads and registrations, and
 // the company-token index for near misses (bounded by q.Limit).
 func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]leadrouter.MatchCandidate, error) {
-	var seen map[[2]string]bool
-	var out []leadrouter.MatchCandidate
-	add := func(c leadrouter.MatchCandidate) {
-		if k := [2]string{c.Kind, c.ID}; !seen[k] {
-			seen[k] = true
-			out = append(out, c)
-		}
-	}
 	ids := map[string][]string{}
 	// The exact lookups (e-mail, domain, company key) in one statement:
 	// each part an index search with its own bound. The leads found so
@@ -150,7 +142,13 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]l
 	}
 	leadIDs, accountIDs, contactIDs, regIDs := uniq(leadIDs), uniq(ids["account"]), uniq(ids["contact"]), uniq(ids["registration"])
 	n := len(leads) + len(leadIDs) + len(accountIDs) + len(contactIDs) + len(regIDs)
-	seen, out = make(map[[2]string]bool, n), make([]leadrouter.MatchCandidate, 0, n)
+	seen, out := make(map[[2]string]bool, n), make([]leadrouter.MatchCandidate, 0, n)
+	add := func(c leadrouter.MatchCandidate) {
+		if k := [2]string{c.Kind, c.ID}; !seen[k] {
+			seen[k] = true
+			out = append(out, c)
+		}
+	}
 	for _, id := range slices.Sorted(maps.Keys(leads)) {
 		add(leads[id])
 	}

@@ -129,9 +129,8 @@ func TestRedirectIsAFailedDelivery(t *testing.T) {
 	})
 }
 
-// A paused subscription keeps queueing and gets its events, in order,
-// once resumed; a deleted one's pending events are dropped and nothing
-// more is queued to it.
+// A paused subscription keeps its place and gets its events, in order,
+// once resumed; a deleted one is sent nothing more.
 func TestPauseResumeDelete(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
