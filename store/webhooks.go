@@ -11,13 +11,16 @@ import (
 // InsertWebhook stores a new subscription.
 func (tx *Tx) InsertWebhook(ctx context.Context, h leadrouter.Webhook) error {
 	raw, _ := json.Marshal(h.Events)
-	// A new subscription gets the events written after it: its cursor
-	// starts at the end of the events (on PostgreSQL at the oldest running
-	// transaction, so an event committed later is never behind it; events
-	// of transactions that were running when it was made may be sent).
+	// A new subscription gets the events of the transactions that begin
+	// writing after it is made: its cursor starts at the end of the
+	// events. On PostgreSQL that is the next transaction id (the
+	// snapshot's xmax): every event committed before has a smaller order
+	// key, so none is sent however old the oldest running transaction is;
+	// an event of a transaction that was already writing is not sent
+	// either, and every later transaction's key is at least xmax.
 	end := `(SELECT COALESCE(MAX(seq), 0) FROM events), 0`
 	if tx.db.engine == Postgres {
-		end = `0, pg_snapshot_xmin(pg_current_snapshot())`
+		end = `0, pg_snapshot_xmax(pg_current_snapshot())`
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, url, secret, events, active, created_at, cursor_seq, cursor_tx) VALUES (?, ?, ?, ?, ?, ?, `+end+`)`,
 		h.ID, h.URL, h.Secret, string(raw), h.Active, h.CreatedAt); err != nil {

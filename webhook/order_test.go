@@ -289,3 +289,38 @@ func TestMigrationKeepsQueuedDeliveries(t *testing.T) {
 		}
 	})
 }
+
+// TestNewSubscriptionStartsAtItsCreation: a new subscription gets the
+// events written after it is made and none committed before, even while
+// a transaction older than all of them is still running (on PostgreSQL,
+// where another session's transaction once made the cursor start at
+// that transaction and sent every event committed since).
+func TestNewSubscriptionStartsAtItsCreation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := mustOpen(t, engine)
+		release, done := func() {}, make(chan struct{})
+		if engine == store.Postgres {
+			release, done = holdOpen(t, db, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `SELECT pg_current_xact_id()`) // an id older than everything below
+				return err
+			}, nil)
+		} else {
+			close(done)
+		}
+		createLeads(t, db, 0, 2) // committed before the subscription
+		rc := newReceiver(t, 0, false)
+		rc.subscribe(t, db, "lead.created")
+		release()
+		<-done
+		mustCreateLeads(t, db, 2, 1)
+		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
+		deliverAll(t, d, rc, 1)
+		if _, err := d.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, got := rc.snapshot(); len(got) != 1 || got[0].Subject != leadSubject(2) || got[0].Sequence != 1 {
+			t.Fatalf("the new subscription got %+v, want only %s as #1", got, leadSubject(2))
+		}
+	})
+}
