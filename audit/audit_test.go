@@ -136,7 +136,7 @@ func (fx *fixture) rechain(t *testing.T, subject string, hash func(leadrouter.Ev
 		e.PrevHash = prev
 		e.Hash = hash(e)
 		prev = e.Hash
-		stmts = append(stmts, statement{"UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", []any{store.HashBytes(e.PrevHash), store.HashBytes(e.Hash), e.Seq}})
+		stmts = append(stmts, statement{"UPDATE events SET hash = ? WHERE seq = ?", []any{store.HashBytes(e.Hash), e.Seq}})
 	}
 	stmts = append(stmts, statement{"UPDATE event_heads SET hash = ? WHERE subject = ?", []any{store.HashBytes(prev), subject}})
 	fx.attackWith(t, stmts...)

@@ -122,3 +122,95 @@ func TestFreshChainsStoreBytes(t *testing.T) {
 		}
 	})
 }
+
+// TestVerifyAfterEventsLostTheirLinks: a database written before
+// migration 0018 (each event storing its predecessor's hash, and on
+// SQLite its time as text: with and without a fraction, with nanoseconds,
+// at another offset) verifies after migrating, reads every time back as it
+// was, takes new events on the same chains, and still reports a link that
+// was broken before the migration: the event after it no longer matches
+// its hash.
+func TestVerifyAfterEventsLostTheirLinks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpenAt(t, engine, 17)
+		times := []time.Time{
+			time.Date(2026, 11, 2, 9, 30, 0, 123456000, time.UTC),
+			time.Date(2026, 11, 2, 9, 30, 1, 0, time.UTC),
+			time.Date(2026, 11, 2, 11, 30, 2, 500000000, time.FixedZone("CET+1", 2*3600)),
+			time.Date(1999, 1, 2, 3, 4, 5, 100000, time.UTC),
+		}
+		if engine == store.SQLite {
+			times = append(times, time.Date(2026, 11, 2, 9, 30, 3, 123456789, time.UTC))
+		}
+		types := []string{leadrouter.EventCreated, leadrouter.EventRouted, leadrouter.EventPublished, leadrouter.EventStatus, leadrouter.EventScored}
+		write := func(subject string, breakAt int) {
+			prev := ""
+			for i, at := range times {
+				e := leadrouter.Event{Subject: subject, N: int64(i + 1), Type: types[i], Actor: admin.Label(), At: at, PrevHash: prev, Data: []byte(`{"i":1}`)}
+				e.Hash = e.ComputeKeyedHash(storetest.AuditKey)
+				link := e.PrevHash
+				if i+1 == breakAt {
+					link = "a link to nothing"
+					e.PrevHash = link
+					e.Hash = e.ComputeKeyedHash(storetest.AuditKey)
+				}
+				if err := db.Update(ctx, func(tx *store.Tx) error {
+					_, err := tx.Exec(ctx, `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+						e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, store.HashBytes(link), store.HashBytes(e.Hash))
+					return err
+				}); err != nil {
+					t.Fatal(err)
+				}
+				prev = e.Hash
+			}
+			if err := db.Update(ctx, func(tx *store.Tx) error {
+				_, err := tx.Exec(ctx, `INSERT INTO event_heads (subject, n, hash) VALUES (?, ?, ?)`, subject, len(times), store.HashBytes(prev))
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write("lead_whole", 0)
+		write("lead_broken", 2)
+		if n, err := db.Migrate(ctx); err != nil || n < 1 {
+			t.Fatalf("migrate from 0017: %d applied, %v", n, err)
+		}
+		if engine == store.SQLite {
+			var text int
+			if err := db.View(ctx, func(tx *store.Tx) error {
+				return tx.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE typeof(at) <> 'integer'`).Scan(&text)
+			}); err != nil || text != 0 {
+				t.Fatalf("%d event times still text (%v)", text, err)
+			}
+		}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			events, err := tx.Timeline(ctx, "lead_whole")
+			if err != nil {
+				return err
+			}
+			if len(events) != len(times)-1 { // the published event is not on the timeline
+				t.Fatalf("timeline of %d events, want %d", len(events), len(times)-1)
+			}
+			for _, e := range events {
+				if want := times[e.N-1]; !e.At.Equal(want) || !e.HashValid(storetest.AuditKey) {
+					t.Errorf("event %d reads back at %s (want %s), hash valid %v", e.N, e.At, want, e.HashValid(storetest.AuditKey))
+				}
+			}
+			_, err = tx.AppendEvents(ctx, "lead_whole", admin, store.NewEvent{Type: leadrouter.EventResponse})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := audit.Verify(ctx, db, storetest.AuditKey, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Findings) != 1 || rep.Findings[0].Subject != "lead_broken" || rep.Findings[0].N != 2 {
+			t.Fatalf("findings %v, want one: lead_broken's event 2", rep.Findings)
+		}
+		if rep.Events != int64(2*len(times)+1) {
+			t.Fatalf("verified %d events, want %d", rep.Events, 2*len(times)+1)
+		}
+	})
+}

@@ -17,7 +17,7 @@ type Head struct {
 
 // ScanEvents calls fn with every event, by subject and then in order.
 func (db *DB) ScanEvents(ctx context.Context, fn func(leadrouter.Event) error) error {
-	rows, err := db.reader.QueryContext(ctx, `SELECT seq, subject, n, type, actor, data, at, prev_hash, hash FROM events ORDER BY subject, n`)
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+eventColumns+` FROM events ORDER BY subject, n`)
 	if err != nil {
 		return fmt.Errorf("read events: %w", translate(err))
 	}

@@ -335,11 +335,12 @@ func (tx *Tx) eventsFrom(ctx context.Context, pos eventPos, limit int, horizon b
 	for rows.Next() {
 		var e positioned
 		var data string
-		if err := rows.Scan(&e.Seq, &e.pos.tx, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &e.At); err != nil {
+		var at eventTime
+		if err := rows.Scan(&e.Seq, &e.pos.tx, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &at); err != nil {
 			return nil, fmt.Errorf("scan event to publish: %w", err)
 		}
 		e.pos.seq = e.Seq
-		e.At = e.At.UTC()
+		e.At = time.Time(at).UTC()
 		e.Data = json.RawMessage(data)
 		out = append(out, e)
 	}

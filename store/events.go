@@ -5,23 +5,33 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
 
-const insertEvents = `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash) VALUES `
+// An event's row holds its own hash only: the link to its predecessor
+// (leadrouter.Event.PrevHash, which its hash covers) is the hash of the
+// event before it in the timeline, read from there (eventColumns). On
+// SQLite its time is an integer, nanoseconds since 1970 (see eventTime).
+// Migration 0018 made the rows so.
+const insertEvents = `INSERT INTO events (subject, n, type, actor, data, at, hash) VALUES `
+
+// eventColumns reads events with their links: the first event of a
+// timeline links to nothing (NULL, read as "").
+const eventColumns = `seq, subject, n, type, actor, data, at, LAG(hash) OVER (PARTITION BY subject ORDER BY n) AS prev_hash, hash`
 
 // insertKeyedEvents appends to a subject that has events already, on
 // PostgreSQL: each row's order key is the greater of the transaction's id
 // and the subject's previous key (keyedEventRows; the subject is the last
 // argument).
-const insertKeyedEvents = `INSERT INTO events (subject, n, type, actor, data, at, prev_hash, hash, tx) SELECT v.*, GREATEST(pg_current_xact_id(), h.tx) FROM (VALUES `
+const insertKeyedEvents = `INSERT INTO events (subject, n, type, actor, data, at, hash, tx) SELECT v.*, GREATEST(pg_current_xact_id(), h.tx) FROM (VALUES `
 
 // keyedEventRows completes insertKeyedEvents for rows events.
 func keyedEventRows(rows int) string {
-	row := "(?, CAST(? AS BIGINT), ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS BYTEA), CAST(? AS BYTEA))"
+	row := "(?, CAST(? AS BIGINT), ?, ?, ?, CAST(? AS TIMESTAMPTZ), CAST(? AS BYTEA))"
 	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ") +
-		`) AS v (subject, n, type, actor, data, at, prev_hash, hash) LEFT JOIN event_heads h ON h.subject = ? ORDER BY v.n`
+		`) AS v (subject, n, type, actor, data, at, hash) LEFT JOIN event_heads h ON h.subject = ? ORDER BY v.n`
 }
 
 // NewEvent is an event to append: its type and data.
@@ -67,7 +77,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 	}
 	out := make([]leadrouter.Event, 0, len(events))
 	published := make([]leadrouter.Event, 0, len(events))
-	args := make([]any, 0, 8*len(events))
+	args := make([]any, 0, eventArgs*len(events))
 	for _, ne := range events {
 		raw := []byte("{}")
 		if ne.Data != nil {
@@ -82,7 +92,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		} else {
 			e.Hash = e.ComputeHash()
 		}
-		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), e.At, hashBytes(e.PrevHash), hashBytes(e.Hash))
+		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), tx.eventAt(e.At), hashBytes(e.Hash))
 		prev = e.Hash
 		out = append(out, e)
 		pub := e
@@ -95,12 +105,12 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 	}
 	// One statement for all of them: a lead's capture appends five.
 	if pending != nil {
-		for i := 0; i < len(args); i += 8 {
-			tx.deferred.events = append(tx.deferred.events, args[i:i+8])
+		for i := 0; i < len(args); i += eventArgs {
+			tx.deferred.events = append(tx.deferred.events, args[i:i+eventArgs])
 		}
 		pending.n, pending.hash = n, prev
 	} else if len(out) > 0 {
-		insert := insertEvents + valueRows(8, len(out))
+		insert := insertEvents + valueRows(eventArgs, len(out))
 		if tx.db.engine == Postgres {
 			// Each event carries its order key (events.tx; see migration
 			// 0017): the transaction's id, or the subject's previous key
@@ -145,7 +155,7 @@ func valueRows(cols, rows int) string {
 // events published on their own (EventPublished: they stay in the hash
 // chain, which the audit reads whole).
 func (tx *Tx) Timeline(ctx context.Context, subject string) ([]leadrouter.Event, error) {
-	rows, err := tx.Query(ctx, `SELECT seq, subject, n, type, actor, data, at, prev_hash, hash FROM events WHERE subject = ? AND type <> ? ORDER BY n`,
+	rows, err := tx.Query(ctx, `SELECT * FROM (SELECT `+eventColumns+` FROM events WHERE subject = ?) AS t WHERE type <> ? ORDER BY n`,
 		subject, leadrouter.EventPublished)
 	if err != nil {
 		return nil, fmt.Errorf("read timeline of %s: %w", subject, err)
@@ -166,11 +176,42 @@ func scanEvent(s interface{ Scan(...any) error }) (leadrouter.Event, error) {
 	var e leadrouter.Event
 	var data string
 	var prevHash, hash []byte
-	if err := s.Scan(&e.Seq, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &e.At, &prevHash, &hash); err != nil {
+	var at eventTime
+	if err := s.Scan(&e.Seq, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &at, &prevHash, &hash); err != nil {
 		return e, fmt.Errorf("scan event: %w", err)
 	}
 	e.PrevHash, e.Hash = hashText(prevHash), hashText(hash)
-	e.At = e.At.UTC()
+	e.At = time.Time(at).UTC()
 	e.Data = json.RawMessage(data)
 	return e, nil
+}
+
+// eventArgs is the number of values an event's row is inserted with.
+const eventArgs = 7
+
+// eventAt is t as events.at stores it: on SQLite nanoseconds since 1970
+// (an 8-byte integer where the driver's text took 32 characters; events
+// written before migration 0018 were converted), on PostgreSQL a
+// timestamptz.
+func (tx *Tx) eventAt(t time.Time) any {
+	if tx.db.engine == SQLite {
+		return t.UnixNano()
+	}
+	return t
+}
+
+// eventTime scans events.at as either engine stores it (see eventAt): a
+// time, or an integer of nanoseconds since 1970.
+type eventTime time.Time
+
+func (t *eventTime) Scan(v any) error {
+	switch v := v.(type) {
+	case time.Time:
+		*t = eventTime(v)
+	case int64:
+		*t = eventTime(time.Unix(0, v).UTC())
+	default:
+		return fmt.Errorf("an event's time stored as %T", v)
+	}
+	return nil
 }

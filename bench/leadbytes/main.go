@@ -162,7 +162,7 @@ func run(nLeads, clients int) error {
 		}
 		rows.Close()
 	}
-	rows, err := raw.Query(`SELECT type, COUNT(*), SUM(length(data)), SUM(length(hash) + length(prev_hash)) FROM events GROUP BY type`)
+	rows, err := raw.Query(`SELECT type, COUNT(*), SUM(length(data)), SUM(length(hash)) FROM events GROUP BY type`)
 	if err != nil {
 		return err
 	}
