@@ -24,7 +24,8 @@ func TestSearchAPI(t *testing.T) {
 			l.FirstName, l.LastName, l.Email, l.Company = "Henrike", "Quandt", "henrike@quandt-maschinen.example", "Quandt Maschinen GmbH"
 			l.Phone, l.PhoneE164 = "+49 30 1234567", "+49301234567"
 		})
-		f.MustLead(t) // someone else
+		f.MustLead(t)                   // someone else
+		storetest.MustIndexAll(t, f.DB) // names and phones are found once the indexer has read the lead
 		search := func(who, q string) (int, []map[string]any) {
 			t.Helper()
 			status, body := w.get(who, "/api/v1/search?q="+url.QueryEscape(q))

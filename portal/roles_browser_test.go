@@ -145,6 +145,7 @@ func TestBrowserSupportDesk(t *testing.T) {
 			lifecycle.ChangeOwnerInput{OwnerID: anna}); err != nil {
 			t.Fatal(err)
 		}
+		storetest.MustIndexAll(t, tp.DB) // as the server's indexer does within a second: names are found through it
 
 		b := MustBrowser(t)
 		b.signIn(tp.URL, "support@vendor.example")

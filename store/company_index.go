@@ -5,13 +5,17 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 )
 
 // leadTokensCursor names the cursor of the lead company-token indexer.
 const leadTokensCursor = "lead_company_tokens"
 
-// IndexLeadCompanies writes the company tokens of up to limit leads stored
+// IndexLeadCompanies writes the company tokens and the person tokens
+// (personTokens: the support desk's search by name and phone) of up to
+// limit leads stored
 // after the indexer's cursor and advances the cursor past them, in this
 // transaction: a crash before the commit leaves both as they were, so the
 // next run indexes the same leads again and none is skipped. The cursor
@@ -34,11 +38,11 @@ func (tx *Tx) IndexLeadCompanies(ctx context.Context, limit int) (int, error) {
 	}
 	var rows *sql.Rows
 	if tx.db.engine == Postgres {
-		rows, err = tx.Query(ctx, `SELECT tx::text::bigint AS position, id, company FROM leads
+		rows, err = tx.Query(ctx, `SELECT tx::text::bigint AS position, id, company, first_name, last_name, phone_e164 FROM leads
 			WHERE tx IS NOT NULL AND (tx, id) > (?::text::xid8, ?) AND tx < pg_snapshot_xmin(pg_current_snapshot())
 			ORDER BY tx, id LIMIT ?`, strconv.FormatInt(position, 10), afterID, limit)
 	} else {
-		rows, err = tx.Query(ctx, `SELECT rowid, id, company FROM leads WHERE rowid > ? ORDER BY rowid LIMIT ?`, position, limit)
+		rows, err = tx.Query(ctx, `SELECT rowid, id, company, first_name, last_name, phone_e164 FROM leads WHERE rowid > ? ORDER BY rowid LIMIT ?`, position, limit)
 	}
 	if err != nil {
 		return 0, fmt.Errorf("read leads to index: %w", err)
@@ -47,13 +51,16 @@ func (tx *Tx) IndexLeadCompanies(ctx context.Context, limit int) (int, error) {
 	var tokens [][]any
 	n := 0
 	for rows.Next() {
-		var id, company string
-		if err := rows.Scan(&position, &id, &company); err != nil {
+		var id, company, first, last, phone string
+		if err := rows.Scan(&position, &id, &company, &first, &last, &phone); err != nil {
 			return 0, fmt.Errorf("read leads to index: %w", err)
 		}
 		afterID = id
 		n++
 		for _, tok := range tx.companyTokens(company) {
+			tokens = append(tokens, []any{tok, "lead", id})
+		}
+		for _, tok := range personTokens(first, last, phone) {
 			tokens = append(tokens, []any{tok, "lead", id})
 		}
 	}
@@ -94,4 +101,32 @@ func (tx *Tx) LeadsToIndex(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count the leads to index: %w", err)
 	}
 	return n, nil
+}
+
+// Person tokens index a lead by its person for the support desk's search
+// (Tx.Search) without a scan: its first name, last name and "first last",
+// lower case, each behind personNameToken, and its phone number (E.164)
+// behind personPhoneToken. The prefixes keep them apart from company
+// words, which are never read with one (the match lookup reads company
+// words only). Names and phone numbers of a lead do not change after it
+// is stored, so the indexer writes them once. Migration 0019 wrote them
+// for the leads stored before.
+const (
+	personNameToken  = "n:"
+	personPhoneToken = "p:"
+)
+
+// personTokens are the person tokens of a lead.
+func personTokens(first, last, phoneE164 string) []string {
+	first, last = strings.ToLower(strings.TrimSpace(first)), strings.ToLower(strings.TrimSpace(last))
+	var out []string
+	for _, name := range []string{first, last, first + " " + last} {
+		if name = strings.TrimSpace(name); name != "" && !slices.Contains(out, personNameToken+name) {
+			out = append(out, personNameToken+name)
+		}
+	}
+	if phoneE164 != "" {
+		out = append(out, personPhoneToken+phoneE164)
+	}
+	return out
 }

@@ -28,6 +28,19 @@ func (tx *Tx) InsertContact(ctx context.Context, c *leadrouter.Contact) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.AccountID, nullString(c.LeadID), c.FirstName, c.LastName, c.Email, c.Phone, c.CreatedAt); err != nil {
 		return fmt.Errorf("insert contact: %w", err)
 	}
+	// Its person tokens, for the support desk's search (see personTokens):
+	// a conversion is rare enough to write them at once.
+	tokens := personTokens(c.FirstName, c.LastName, c.Phone)
+	if len(tokens) == 0 {
+		return nil
+	}
+	args := make([]any, 0, 3*len(tokens))
+	for _, tok := range tokens {
+		args = append(args, tok, "contact", c.ID)
+	}
+	if _, err := tx.Exec(ctx, insertTokens+valueRows(3, len(tokens))+tokensOnConflict, args...); err != nil {
+		return fmt.Errorf("index contact: %w", err)
+	}
 	return nil
 }
 

@@ -127,6 +127,32 @@ func MustOpenAt(tb testing.TB, engine store.Engine, last int) *store.DB {
 	return db
 }
 
+// MustIndexAll runs the lead indexer (company and person tokens) until no
+// stored lead is left to it.
+func MustIndexAll(tb testing.TB, db *store.DB) {
+	tb.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; {
+		var left int64
+		if err := db.Update(context.Background(), func(tx *store.Tx) error {
+			if _, err := tx.IndexLeadCompanies(context.Background(), 500); err != nil {
+				return err
+			}
+			var err error
+			left, err = tx.LeadsToIndex(context.Background())
+			return err
+		}); err != nil {
+			tb.Fatal(err)
+		}
+		if left == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%d leads still to index", left)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // MustIndexLeads runs the company-token indexer until it has read want
 // leads (on PostgreSQL it waits for every older transaction in the
 // cluster, other tests' included, so one run may come short).
