@@ -72,13 +72,7 @@ func (tx *Tx) searchLeads(ctx context.Context, actor leadrouter.Actor, t SearchT
 		person = append(person, `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead'`)
 		personArgs = append(personArgs, personPhoneToken+t.Phone)
 	}
-	found := `SELECT id FROM leads WHERE id IN (` + strings.Join(person, " UNION ") + `)`
-	if actor.IsPartner() {
-		// A partner may not learn that a person it cannot see is a lead's.
-		found += ` AND consent_share = ? AND (owner_partner_id = ? OR handoff_partner_id = ?)`
-		personArgs = append(personArgs, true, actor.PartnerID, actor.PartnerID)
-	}
-	company := []string{found, `SELECT id FROM leads WHERE company_key = ?`}
+	company := []string{`SELECT id FROM leads WHERE company_key = ?`}
 	companyArgs := []any{tx.companyKey(t.Text)}
 	for _, w := range tx.companyWords(t.Text) {
 		company = append(company, `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead'`)
@@ -88,9 +82,16 @@ func (tx *Tx) searchLeads(ctx context.Context, actor leadrouter.Actor, t SearchT
 		company = append(company, `SELECT id FROM leads WHERE email_domain = ?`)
 		companyArgs = append(companyArgs, t.Domain)
 	}
-	ids := strings.Join(company, " UNION ")
-	if actor.IsStaff() { // staff see every lead
-		ids = newestOfEach(company, limit)
+	var ids string
+	if actor.IsStaff() {
+		// Staff see every lead: the newest of each part, a common name
+		// or word reading no more than those.
+		ids = newestOfEach(append(person, company...), limit)
+	} else {
+		// A partner may not learn that a person it cannot see is a lead's.
+		ids = `SELECT id FROM leads WHERE id IN (` + strings.Join(person, " UNION ") + `)
+			AND consent_share = ? AND (owner_partner_id = ? OR handoff_partner_id = ?) UNION ` + strings.Join(company, " UNION ")
+		personArgs = append(personArgs, true, actor.PartnerID, actor.PartnerID)
 	}
 	q := `SELECT ` + leadColumns + ` FROM leads WHERE id IN (` + ids + `) AND ` + vis + ` ORDER BY id DESC LIMIT ?`
 	args := append(append(append(personArgs, companyArgs...), visArgs...), limit)
