@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/clientip"
+	"github.com/leadrouter/leadrouter/store"
 )
 
 type requestIDKey struct{}
@@ -78,6 +80,30 @@ func NewMetrics() *Metrics {
 	}
 	m.Registry.MustRegister(m.requests, m.latency, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// watchStore adds gauges of the background work the database holds,
+// read when scraped: the leads the company and name indexer has not
+// reached yet (a lead is found by name and company words once it has), and
+// the webhook events an older PostgreSQL transaction holds back from
+// subscribers (always 0 on SQLite). A read that fails or takes over two
+// seconds reports NaN.
+func (m *Metrics) watchStore(db *store.DB) {
+	gauge := func(name, help string, read func(ctx context.Context) (int64, error)) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := read(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		})
+	}
+	m.Registry.MustRegister(
+		gauge("leadrouter_index_lag_leads", "Stored leads the company and name indexer has not reached yet.", db.LeadsToIndex),
+		gauge("leadrouter_webhook_events_held_back", "Webhook events no subscription may read yet because an older PostgreSQL transaction is still running.", db.EventsHeldBack),
+	)
 }
 
 // observe wraps next with request ids, body limits, panic recovery, access

@@ -78,6 +78,9 @@ type Config struct {
 func New(cfg Config) *Server {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics()
+		if cfg.DB != nil {
+			cfg.Metrics.watchStore(cfg.DB)
+		}
 	}
 	if cfg.Admin == nil {
 		cfg.Admin = &admin.Service{DB: cfg.DB}

@@ -57,10 +57,4 @@ func (ix *Indexer) Run(ctx context.Context) {
 }
 
 // Lag is how many stored leads the indexer has not reached yet.
-func (ix *Indexer) Lag(ctx context.Context) (left int64, err error) {
-	err = ix.DB.View(ctx, func(tx *store.Tx) (err error) {
-		left, err = tx.LeadsToIndex(ctx)
-		return err
-	})
-	return left, err
-}
+func (ix *Indexer) Lag(ctx context.Context) (int64, error) { return ix.DB.LeadsToIndex(ctx) }

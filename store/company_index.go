@@ -130,3 +130,12 @@ func personTokens(first, last, phoneE164 string) []string {
 	}
 	return out
 }
+
+// LeadsToIndex is Tx.LeadsToIndex in a read of its own.
+func (db *DB) LeadsToIndex(ctx context.Context) (n int64, err error) {
+	err = db.View(ctx, func(tx *Tx) (err error) {
+		n, err = tx.LeadsToIndex(ctx)
+		return err
+	})
+	return n, err
+}

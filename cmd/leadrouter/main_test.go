@@ -11,6 +11,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -194,6 +195,12 @@ func TestFoundationOverHTTP(t *testing.T) {
 		resp.Body.Close()
 		if !strings.Contains(string(metrics), "leadrouter_http_requests_total") {
 			t.Fatal("metrics lack request counts")
+		}
+		// The background work the database holds, read when scraped.
+		for _, gauge := range []string{"leadrouter_index_lag_leads", "leadrouter_webhook_events_held_back"} {
+			if !regexp.MustCompile(`(?m)^` + gauge + ` [0-9]+$`).Match(metrics) {
+				t.Errorf("metrics lack %s as a count", gauge)
+			}
 		}
 		_, doc, _ := anon.do("GET", "/api/v1/openapi.json", nil)
 		paths := doc["paths"].(map[string]any)
