@@ -96,15 +96,18 @@ type Prepared struct {
 }
 
 // Prepare validates a submission and gathers its facts (attribution, the
-// account match) in a read transaction of its own: the part of a capture
-// that may run in parallel with others.
+// account match, the partners' claims) before the writer: the part of a
+// capture that may run in parallel with others. The reads need no
+// snapshot (the writer decides on them in its transaction, as it would on
+// facts a moment older), so on PostgreSQL they run without a
+// transaction's BEGIN and COMMIT round trips (store.DB.Read).
 func (s *Service) Prepare(ctx context.Context, sub Submission) (Prepared, error) {
 	phoneE164, err := sub.Validate()
 	if err != nil {
 		return Prepared{}, err
 	}
 	p := Prepared{sub: sub, phoneE164: phoneE164}
-	err = s.DB.View(ctx, func(tx *store.Tx) error {
+	err = s.DB.Read(ctx, func(tx *store.Tx) error {
 		var err error
 		if p.facts, err = GatherFacts(ctx, tx, sub, tx.Now(), s.attribution(), s.Partners); err != nil || s.Conflicts == nil {
 			return err

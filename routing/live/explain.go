@@ -26,7 +26,9 @@ func (r *Router) Explain(ctx context.Context, sub intake.Submission, policySrc s
 		return leadrouter.Decision{}, err
 	}
 	var dec leadrouter.Decision
-	err := r.db.View(ctx, func(tx *store.Tx) error {
+	// The same reads as capture's before its writer, without a snapshot
+	// as there (intake.Service.Prepare).
+	err := r.db.Read(ctx, func(tx *store.Tx) error {
 		lead := leadrouter.Lead{ID: "explain", Email: sub.Email, Company: sub.Company, CompanySize: sub.CompanySize, Title: sub.Title,
 			Country: sub.Country, Source: sub.Source, FormKind: sub.FormKind, Responses: 1}
 		facts, err := intake.GatherFacts(ctx, tx, sub, tx.Now(), intake.LastTouch, nil)
