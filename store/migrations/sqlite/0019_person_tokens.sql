@@ -6,21 +6,15 @@
 -- contacts stored before. Keep in step with both, and with
 -- ../postgres/0019_person_tokens.sql.
 INSERT OR IGNORE INTO company_tokens (token, kind, ref_id)
-SELECT 'n:' || lower(trim(first_name)), 'lead', id FROM leads WHERE trim(first_name) <> ''
+WITH people (kind, id, given, family, phone) AS (
+    SELECT 'lead', id, lower(trim(first_name)), lower(trim(last_name)), phone_e164 FROM leads
+    UNION ALL
+    SELECT 'contact', id, lower(trim(first_name)), lower(trim(last_name)), phone FROM contacts
+)
+SELECT 'n:' || given, kind, id FROM people WHERE given <> ''
 UNION ALL
-SELECT 'n:' || lower(trim(last_name)), 'lead', id FROM leads WHERE trim(last_name) <> ''
+SELECT 'n:' || family, kind, id FROM people WHERE family <> ''
 UNION ALL
-SELECT 'n:' || lower(trim(first_name)) || ' ' || lower(trim(last_name)), 'lead', id FROM leads
-    WHERE trim(first_name) <> '' AND trim(last_name) <> ''
+SELECT 'n:' || given || ' ' || family, kind, id FROM people WHERE given <> '' AND family <> ''
 UNION ALL
-SELECT 'p:' || phone_e164, 'lead', id FROM leads WHERE phone_e164 <> '';
-
-INSERT OR IGNORE INTO company_tokens (token, kind, ref_id)
-SELECT 'n:' || lower(trim(first_name)), 'contact', id FROM contacts WHERE trim(first_name) <> ''
-UNION ALL
-SELECT 'n:' || lower(trim(last_name)), 'contact', id FROM contacts WHERE trim(last_name) <> ''
-UNION ALL
-SELECT 'n:' || lower(trim(first_name)) || ' ' || lower(trim(last_name)), 'contact', id FROM contacts
-    WHERE trim(first_name) <> '' AND trim(last_name) <> ''
-UNION ALL
-SELECT 'p:' || phone, 'contact', id FROM contacts WHERE phone <> '';
+SELECT 'p:' || phone, kind, id FROM people WHERE phone <> '';
