@@ -137,16 +137,23 @@ func newestOfEach(parts []string, limit int) string {
 	return strings.Join(out, " UNION ")
 }
 
+// searchRegistrations finds registrations by company key, contact e-mail
+// and domain: for staff each an index lookup reading only its newest, for
+// a partner among its own registrations.
 func (tx *Tx) searchRegistrations(ctx context.Context, actor leadrouter.Actor, t SearchTerms, limit int) ([]leadrouter.Registration, error) {
-	vis, args := registrationVisibility(actor)
-	conds := []string{`company_key = ?`, `contact_email = ?`}
-	args = append(args, tx.companyKey(t.Text), t.Text)
+	vis, visArgs := registrationVisibility(actor)
+	parts := []string{`SELECT id FROM registrations WHERE company_key = ?`, `SELECT id FROM registrations WHERE contact_email = ?`}
+	args := []any{tx.companyKey(t.Text), t.Text}
 	if t.Domain != "" {
-		conds = append(conds, `domain = ?`)
+		parts = append(parts, `SELECT id FROM registrations WHERE domain = ?`)
 		args = append(args, t.Domain)
 	}
+	ids := strings.Join(parts, " UNION ")
+	if actor.IsStaff() {
+		ids = newestOfEach(parts, limit)
+	}
 	return queryAll(ctx, tx, "search registrations", scanRegistration,
-		`SELECT `+registrationColumns+` FROM registrations WHERE `+vis+` AND (`+strings.Join(conds, " OR ")+`) ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+		`SELECT `+registrationColumns+` FROM registrations WHERE id IN (`+ids+`) AND `+vis+` ORDER BY id DESC LIMIT ?`, append(append(args, visArgs...), limit)...)
 }
 
 // queryAll runs a query and scans every row (what names the query in an

@@ -117,3 +117,60 @@ func TestSearchByPersonTokens(t *testing.T) {
 		}
 	})
 }
+
+// TestSearchFindsRegistrations: the search finds a registration by its
+// company, its contact's e-mail and its domain; a partner finds only its
+// own, staff the newest as many as asked for.
+func TestSearchFindsRegistrations(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		owner := mustPartner(t, db, leadrouter.NewPartner{Name: "Owner"})
+		other := mustPartner(t, db, leadrouter.NewPartner{Name: "Other"})
+		var regs []string // newest first
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for i, p := range []leadrouter.Partner{owner, other, owner} {
+				r := leadrouter.Registration{PartnerID: p.ID, CreatedBy: "usr_p", Company: "Lindwurm Brauerei AG", Domain: "lindwurm.example", Country: "DE",
+					ContactEmail: "braumeister" + string(rune('a'+i)) + "@lindwurm.example", Flag: leadrouter.FlagGreen, Status: leadrouter.RegistrationPending}
+				if err := tx.InsertRegistration(ctx, &r); err != nil {
+					return err
+				}
+				regs = append([]string{r.ID}, regs...)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		search := func(actor leadrouter.Actor, terms store.SearchTerms, limit int) []string {
+			t.Helper()
+			var ids []string
+			if err := db.View(ctx, func(tx *store.Tx) error {
+				hits, err := tx.Search(ctx, actor, terms, limit)
+				for _, r := range hits.Registrations {
+					ids = append(ids, r.ID)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return ids
+		}
+		support := leadrouter.Actor{UserID: "usr_support", Role: leadrouter.RoleSupport}
+		partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: owner.ID}
+		if got := search(support, store.SearchTerms{Text: "lindwurm brauerei ag"}, 2); !slices.Equal(got, regs[:2]) {
+			t.Errorf("staff by company, limit 2: %v, want %v", got, regs[:2])
+		}
+		if got := search(support, store.SearchTerms{Text: "braumeisterb@lindwurm.example", Domain: "lindwurm.example"}, 20); !slices.Equal(got, regs) {
+			t.Errorf("staff by e-mail and domain: %v, want all %v", got, regs)
+		}
+		if got := search(support, store.SearchTerms{Text: "braumeisterb@lindwurm.example"}, 20); !slices.Equal(got, regs[1:2]) {
+			t.Errorf("staff by contact e-mail: %v, want %v", got, regs[1:2])
+		}
+		if got := search(partner, store.SearchTerms{Text: "lindwurm brauerei ag"}, 20); !slices.Equal(got, []string{regs[0], regs[2]}) {
+			t.Errorf("the partner: %v, want its own %v", got, []string{regs[0], regs[2]})
+		}
+		if got := search(partner, store.SearchTerms{Text: "braumeisterb@lindwurm.example"}, 20); len(got) != 0 {
+			t.Errorf("the partner found another partner's registration: %v", got)
+		}
+	})
+}

@@ -3,7 +3,8 @@
 -- index): the background indexer writes each new lead's person tokens
 -- (store/company_index.go, personTokens), a contact's are written with it
 -- (store/contacts.go), and this migration writes them for the leads and
--- contacts stored before. Keep in step with both, and with
+-- contacts stored before. Registrations are searched by contact e-mail
+-- through an index of its own. Keep in step with both, and with
 -- ../sqlite/0019_person_tokens.sql.
 INSERT INTO company_tokens (token, kind, ref_id)
 WITH people (kind, id, given, family, phone) AS (
@@ -19,3 +20,5 @@ SELECT 'n:' || given || ' ' || family, kind, id FROM people WHERE given <> '' AN
 UNION ALL
 SELECT 'p:' || phone, kind, id FROM people WHERE phone <> ''
 ON CONFLICT DO NOTHING;
+
+CREATE INDEX registrations_contact_email ON registrations (contact_email);
