@@ -66,12 +66,7 @@ func (tx *Tx) Search(ctx context.Context, actor leadrouter.Actor, t SearchTerms,
 // phone and company words once the indexer has read it.
 func (tx *Tx) searchLeads(ctx context.Context, actor leadrouter.Actor, t SearchTerms, limit int) ([]leadrouter.Lead, error) {
 	vis, visArgs := leadVisibility(actor)
-	person := []string{`SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead'`, `SELECT id FROM leads WHERE email = ?`}
-	personArgs := []any{personNameToken + t.Text, t.Text}
-	if t.Phone != "" {
-		person = append(person, `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'lead'`)
-		personArgs = append(personArgs, personPhoneToken+t.Phone)
-	}
+	person, personArgs := personParts("lead", "leads", t)
 	company := []string{`SELECT id FROM leads WHERE company_key = ?`}
 	companyArgs := []any{tx.companyKey(t.Text)}
 	for _, w := range tx.companyWords(t.Text) {
@@ -101,12 +96,7 @@ func (tx *Tx) searchLeads(ctx context.Context, actor leadrouter.Actor, t SearchT
 // searchContacts finds contacts by their person tokens (written with
 // the contact) and e-mail; only staff search contacts.
 func (tx *Tx) searchContacts(ctx context.Context, t SearchTerms, limit int) ([]leadrouter.Contact, error) {
-	parts := []string{`SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'contact'`, `SELECT id FROM contacts WHERE email = ?`}
-	args := []any{personNameToken + t.Text, t.Text}
-	if t.Phone != "" {
-		parts = append(parts, `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = 'contact'`)
-		args = append(args, personPhoneToken+t.Phone)
-	}
+	parts, args := personParts("contact", "contacts", t)
 	return queryAll(ctx, tx, "search contacts", scanContact, `SELECT `+contactColumns+` FROM contacts WHERE id IN (`+newestOfEach(parts, limit)+`) ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 }
 
@@ -124,6 +114,18 @@ func (tx *Tx) searchAccounts(ctx context.Context, t SearchTerms, limit int) ([]l
 		args = append(args, t.Domain)
 	}
 	return queryAll(ctx, tx, "search accounts", scanAccount, `SELECT `+accountColumns+` FROM accounts WHERE id IN (`+newestOfEach(parts, limit)+`) ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+}
+
+// personParts select the ids of the records of kind ("lead", "contact",
+// in table) whose person t names: by a name token, the e-mail or a phone
+// token (see personTokens).
+func personParts(kind, table string, t SearchTerms) ([]string, []any) {
+	token := `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = '` + kind + `'`
+	parts, args := []string{token, `SELECT id FROM ` + table + ` WHERE email = ?`}, []any{personNameToken + t.Text, t.Text}
+	if t.Phone != "" {
+		parts, args = append(parts, token), append(args, personPhoneToken+t.Phone)
+	}
+	return parts, args
 }
 
 // newestOfEach unites the ids each of parts selects, only the newest limit
