@@ -77,19 +77,24 @@ func (tx *Tx) searchLeads(ctx context.Context, actor leadrouter.Actor, t SearchT
 		company = append(company, `SELECT id FROM leads WHERE email_domain = ?`)
 		companyArgs = append(companyArgs, t.Domain)
 	}
-	var ids string
-	if actor.IsStaff() {
-		// Staff see every lead: the newest of each part, a common name
-		// or word reading no more than those.
-		ids = newestOfEach(append(person, company...), limit)
-	} else {
-		// A partner may not learn that a person it cannot see is a lead's.
-		ids = `SELECT id FROM leads WHERE id IN (` + strings.Join(person, " UNION ") + `)
-			AND consent_share = ? AND (owner_partner_id = ? OR handoff_partner_id = ?) UNION ` + strings.Join(company, " UNION ")
-		personArgs = append(personArgs, true, actor.PartnerID, actor.PartnerID)
+	parts, args := append(person, company...), append(personArgs, companyArgs...)
+	if !actor.IsStaff() {
+		// Each part among the leads the reader sees (so that the newest of
+		// each still hold the newest of all); a person's only where the
+		// reader may see the contact: a partner may not learn that a
+		// person it cannot see is a lead's. (Every part takes one argument.)
+		parts, args = make([]string, 0, len(person)+len(company)), make([]any, 0, len(args)*(len(visArgs)+4))
+		for i, part := range person {
+			parts = append(parts, `SELECT id FROM leads WHERE id IN (`+part+`) AND `+vis+` AND consent_share = ? AND (owner_partner_id = ? OR handoff_partner_id = ?)`)
+			args = append(append(append(args, personArgs[i]), visArgs...), true, actor.PartnerID, actor.PartnerID)
+		}
+		for i, part := range company {
+			parts = append(parts, `SELECT id FROM leads WHERE id IN (`+part+`) AND `+vis)
+			args = append(append(args, companyArgs[i]), visArgs...)
+		}
 	}
-	q := `SELECT ` + leadColumns + ` FROM leads WHERE id IN (` + ids + `) AND ` + vis + ` ORDER BY id DESC LIMIT ?`
-	args := append(append(append(personArgs, companyArgs...), visArgs...), limit)
+	q := `SELECT ` + leadColumns + ` FROM leads WHERE id IN (` + newestOfEach(parts, limit) + `) ORDER BY id DESC LIMIT ?`
+	args = append(args, limit)
 	return queryAll(ctx, tx, "search leads", scanLead, q, args...)
 }
 
@@ -129,8 +134,9 @@ func personParts(kind, table string, t SearchTerms) ([]string, []any) {
 }
 
 // newestOfEach unites the ids each of parts selects, only the newest limit
-// of each: they hold the newest limit of all (for a reader who sees every
-// record: no filter may follow), so a common word reads no more than those.
+// of each: they hold the newest limit of all (so no filter may follow:
+// each part selects only what the reader may find), and a common word
+// reads no more than those.
 func newestOfEach(parts []string, limit int) string {
 	out := make([]string, len(parts))
 	for i, part := range parts {

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
@@ -171,6 +172,71 @@ func TestSearchFindsRegistrations(t *testing.T) {
 		}
 		if got := search(partner, store.SearchTerms{Text: "braumeisterb@lindwurm.example"}, 20); len(got) != 0 {
 			t.Errorf("the partner found another partner's registration: %v", got)
+		}
+	})
+}
+
+// TestPartnerSearchesItsOwnLeads: a partner finds its own leads by
+// company, newest first as many as asked for, never another partner's,
+// and by a person's name only where it may see the contact.
+func TestPartnerSearchesItsOwnLeads(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		mine := mustPartner(t, db, leadrouter.NewPartner{Name: "Mine"})
+		theirs := mustPartner(t, db, leadrouter.NewPartner{Name: "Theirs"})
+		var ids []string // in the order stored
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for _, l := range []struct {
+				last    string
+				p       leadrouter.Partner
+				consent bool
+			}{{"Adler", mine, true}, {"Berger", mine, false}, {"Claus", theirs, true}, {"Dorn", mine, true}} {
+				lead := leadrouter.Lead{ID: leadrouter.NewID("lead"), Status: leadrouter.StatusNurturing, FirstName: "Eva", LastName: l.last,
+					Email: strings.ToLower(l.last) + "@mail.example", Company: "Quandt Werke", Country: "DE", Source: leadrouter.SourceCall,
+					Owner: leadrouter.Owner{Kind: leadrouter.OwnerPartner, ID: l.p.ID, PartnerID: l.p.ID}, Consent: leadrouter.Consent{Share: l.consent}}
+				if err := tx.InsertLead(ctx, &lead); err != nil {
+					return err
+				}
+				ids = append(ids, lead.ID)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		storetest.MustIndexAll(t, db)
+		partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: mine.ID}
+		search := func(q string, limit int) []string {
+			t.Helper()
+			var got []string
+			if err := db.View(ctx, func(tx *store.Tx) error {
+				hits, err := tx.Search(ctx, partner, store.SearchTerms{Text: q}, limit)
+				for _, l := range hits.Leads {
+					got = append(got, l.ID)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		for _, c := range []struct {
+			q     string
+			limit int
+			want  []string
+		}{
+			{"quandt", 20, []string{ids[3], ids[1], ids[0]}},
+			{"quandt", 2, []string{ids[3], ids[1]}},
+			{"adler", 20, []string{ids[0]}},
+			{"adler@mail.example", 20, []string{ids[0]}},
+			{"eva", 20, []string{ids[3], ids[0]}},
+			{"berger", 20, nil},              // no consent: the person stays unknown
+			{"claus", 20, nil},               // another partner's
+			{"berger@mail.example", 20, nil}, // nor by e-mail
+		} {
+			if got := search(c.q, c.limit); !slices.Equal(got, c.want) {
+				t.Errorf("%q (limit %d): %v, want %v", c.q, c.limit, got, c.want)
+			}
 		}
 	})
 }
