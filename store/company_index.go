@@ -116,9 +116,12 @@ const (
 	personPhoneToken = "p:"
 )
 
-// personTokens are the person tokens of a lead.
+// foldName is a name as its tokens hold it: trimmed, in lower case.
+func foldName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// personTokens are the person tokens of a lead or contact.
 func personTokens(first, last, phoneE164 string) []string {
-	first, last = strings.ToLower(strings.TrimSpace(first)), strings.ToLower(strings.TrimSpace(last))
+	first, last = foldName(first), foldName(last)
 	var out []string
 	for _, name := range []string{first, last, first + " " + last} {
 		if name = strings.TrimSpace(name); name != "" && !slices.Contains(out, personNameToken+name) {

@@ -15,9 +15,9 @@ import (
 // TestSearchByPersonTokens: the support desk's search finds leads and
 // contacts by first name, last name, "first last" and phone through the
 // token index: those stored before migration 0019 (which wrote their
-// tokens), a contact at once, a new lead by e-mail at once and by name and
-// phone once the indexer has read it. A common word gives the newest
-// records, as many as asked for.
+// tokens, names folded as Go folds them), a contact at once, a new lead
+// by e-mail at once and by name and phone once the indexer has read it.
+// A common word gives the newest records, as many as asked for.
 func TestSearchByPersonTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
@@ -33,9 +33,10 @@ func TestSearchByPersonTokens(t *testing.T) {
 			}
 			return l.ID
 		}
-		var old, oldContact string
+		var old, oldContact, umlaut string
 		if err := db.Update(ctx, func(tx *store.Tx) error {
 			old = lead(tx, "Henrike", "Quandt", "henrike@quandt.example", "+49301234567", "Quandt Maschinen GmbH")
+			umlaut = lead(tx, "Ömer", "ÖZIL", "oemer@oezil.example", "", "Özil Handel")
 			acc, err := adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Quandt Maschinen"})
 			if err != nil {
 				return err
@@ -73,6 +74,12 @@ func TestSearchByPersonTokens(t *testing.T) {
 		for _, q := range []string{"henrike", "quandt", "henrike quandt", "+49301234567"} {
 			if leads, contacts := search(q, 20); !slices.Equal(leads, []string{old}) || !slices.Equal(contacts, []string{oldContact}) {
 				t.Errorf("%q before the migration: leads %v, contacts %v; want %s and %s", q, leads, contacts, old, oldContact)
+			}
+		}
+		// Folded as Go folds them (SQLite's lower() folds ASCII only).
+		for _, q := range []string{"özil", "ömer", "ömer özil"} {
+			if leads, _ := search(q, 20); !slices.Equal(leads, []string{umlaut}) {
+				t.Errorf("%q before the migration: leads %v, want %s", q, leads, umlaut)
 			}
 		}
 

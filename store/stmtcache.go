@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"sync"
 
 	"modernc.org/sqlite"
@@ -32,7 +33,26 @@ func SQLiteDriver() string {
 // registerSQLite registers the caching driver once, the first time a
 // SQLite database is opened.
 var registerSQLite = sync.OnceFunc(func() {
-	sql.Register(sqliteDriverName, cachingDriver{base: &sqlite.Driver{}})
+	base := &sqlite.Driver{}
+	// lr_fold(s) is foldName in SQL: SQLite's lower() folds ASCII letters
+	// only, and migration 0019 writes the person tokens of stored leads
+	// with it, as the indexer does in Go (an "Özil" stored before it is
+	// found by "özil" too).
+	if err := base.RegisterDeterministicScalarFunction("lr_fold", 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		switch v := args[0].(type) {
+		case string:
+			return foldName(v), nil
+		case []byte:
+			return foldName(string(v)), nil
+		case nil:
+			return "", nil
+		default:
+			return nil, fmt.Errorf("lr_fold of %T", v)
+		}
+	}); err != nil {
+		panic(err)
+	}
+	sql.Register(sqliteDriverName, cachingDriver{base: base})
 })
 
 type cachingDriver struct{ base driver.Driver }

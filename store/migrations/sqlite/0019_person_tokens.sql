@@ -3,14 +3,16 @@
 -- index): the background indexer writes each new lead's person tokens
 -- (store/company_index.go, personTokens), a contact's are written with it
 -- (store/contacts.go), and this migration writes them for the leads and
--- contacts stored before. Registrations are searched by contact e-mail
+-- contacts stored before, folding names with lr_fold (registered by the
+-- store: the Go folding the indexer uses, where SQLite's lower() folds
+-- ASCII only). Registrations are searched by contact e-mail
 -- through an index of its own. Keep in step with both, and with
 -- ../postgres/0019_person_tokens.sql.
 INSERT OR IGNORE INTO company_tokens (token, kind, ref_id)
 WITH people (kind, id, given, family, phone) AS (
-    SELECT 'lead', id, lower(trim(first_name)), lower(trim(last_name)), phone_e164 FROM leads
+    SELECT 'lead', id, lr_fold(first_name), lr_fold(last_name), phone_e164 FROM leads
     UNION ALL
-    SELECT 'contact', id, lower(trim(first_name)), lower(trim(last_name)), phone FROM contacts
+    SELECT 'contact', id, lr_fold(first_name), lr_fold(last_name), phone FROM contacts
 )
 SELECT 'n:' || given, kind, id FROM people WHERE given <> ''
 UNION ALL
