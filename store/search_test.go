@@ -57,19 +57,8 @@ func TestSearchByPersonTokens(t *testing.T) {
 			if q[0] == '+' {
 				terms.Phone = q
 			}
-			if err := db.View(ctx, func(tx *store.Tx) error {
-				hits, err := tx.Search(ctx, support, terms, limit)
-				for _, l := range hits.Leads {
-					leads = append(leads, l.ID)
-				}
-				for _, c := range hits.Contacts {
-					contacts = append(contacts, c.ID)
-				}
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			return leads, contacts
+			hits := mustSearch(t, db, support, terms, limit)
+			return hits.leads, hits.contacts
 		}
 		for _, q := range []string{"henrike", "quandt", "henrike quandt", "+49301234567"} {
 			if leads, contacts := search(q, 20); !slices.Equal(leads, []string{old}) || !slices.Equal(contacts, []string{oldContact}) {
@@ -151,17 +140,7 @@ func TestSearchFindsRegistrations(t *testing.T) {
 		}
 		search := func(actor leadrouter.Actor, terms store.SearchTerms, limit int) []string {
 			t.Helper()
-			var ids []string
-			if err := db.View(ctx, func(tx *store.Tx) error {
-				hits, err := tx.Search(ctx, actor, terms, limit)
-				for _, r := range hits.Registrations {
-					ids = append(ids, r.ID)
-				}
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			return ids
+			return mustSearch(t, db, actor, terms, limit).registrations
 		}
 		support := leadrouter.Actor{UserID: "usr_support", Role: leadrouter.RoleSupport}
 		partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: owner.ID}
@@ -215,17 +194,7 @@ func TestPartnerSearchesItsOwnLeads(t *testing.T) {
 		partner := leadrouter.Actor{UserID: "usr_p", Role: leadrouter.RolePartner, PartnerID: mine.ID}
 		search := func(q string, limit int) []string {
 			t.Helper()
-			var got []string
-			if err := db.View(ctx, func(tx *store.Tx) error {
-				hits, err := tx.Search(ctx, partner, store.SearchTerms{Text: q}, limit)
-				for _, l := range hits.Leads {
-					got = append(got, l.ID)
-				}
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			return got
+			return mustSearch(t, db, partner, store.SearchTerms{Text: q}, limit).leads
 		}
 		for _, c := range []struct {
 			q     string
@@ -246,4 +215,29 @@ func TestPartnerSearchesItsOwnLeads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// searchIDs are the ids a search found, by kind, in its order.
+type searchIDs struct{ leads, contacts, registrations []string }
+
+// mustSearch runs Tx.Search as actor and returns the ids it found.
+func mustSearch(t *testing.T, db *store.DB, actor leadrouter.Actor, terms store.SearchTerms, limit int) searchIDs {
+	t.Helper()
+	var out searchIDs
+	if err := db.View(context.Background(), func(tx *store.Tx) error {
+		hits, err := tx.Search(context.Background(), actor, terms, limit)
+		for _, l := range hits.Leads {
+			out.leads = append(out.leads, l.ID)
+		}
+		for _, c := range hits.Contacts {
+			out.contacts = append(out.contacts, c.ID)
+		}
+		for _, r := range hits.Registrations {
+			out.registrations = append(out.registrations, r.ID)
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
