@@ -35,7 +35,7 @@ bench-redirect:
 
 ## fuzz: a short run of every fuzz target
 fuzz:
-	@for pkg in . ./match ./routing ./tracking ./intake; do \
+	@for pkg in $$(grep -rl --include='*_test.go' '^func Fuzz' . | xargs -n1 dirname | sort -u); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep ^Fuzz); do \
 	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=15s $$pkg || exit 1; done; done
 

@@ -334,7 +334,7 @@ func (tx *Tx) eventsFrom(ctx context.Context, pos eventPos, limit int, horizon b
 	var out []positioned
 	for rows.Next() {
 		var e positioned
-		var data string
+		var data storedData
 		var at eventTime
 		if err := rows.Scan(&e.Seq, &e.pos.tx, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &at); err != nil {
 			return nil, fmt.Errorf("scan event to publish: %w", err)
@@ -546,8 +546,13 @@ func (tx *Tx) pendingEvents(ctx context.Context, q webhookQueue) (int64, error) 
 		if !slices.Contains(q.events, s.Name) {
 			continue
 		}
-		cond := `(type = ? AND substr(subject, 1, ?) = ? AND substr(data, 1, ?) = ? AND data LIKE ?`
-		args = append(args, s.Type, len(s.SubjectPrefix), s.SubjectPrefix, len(s.DataPrefix), s.DataPrefix, "%"+s.DataContains+"%")
+		cond := `(type = ? AND substr(subject, 1, ?) = ?`
+		args = append(args, s.Type, len(s.SubjectPrefix), s.SubjectPrefix)
+		if s.DataPrefix != "" || s.DataContains != "" {
+			// Such types are stored as text (textEventTypes).
+			cond += ` AND substr(data, 1, ?) = ? AND data LIKE ?`
+			args = append(args, len(s.DataPrefix), s.DataPrefix, "%"+s.DataContains+"%")
+		}
 		conds = append(conds, cond+")")
 	}
 	if len(conds) == 0 {

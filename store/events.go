@@ -92,7 +92,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		} else {
 			e.Hash = e.ComputeHash()
 		}
-		args = append(args, e.Subject, e.N, e.Type, e.Actor, string(e.Data), tx.eventAt(e.At), hashBytes(e.Hash))
+		args = append(args, e.Subject, e.N, e.Type, e.Actor, tx.eventData(e.Type, e.Data), tx.eventAt(e.At), hashBytes(e.Hash))
 		prev = e.Hash
 		out = append(out, e)
 		pub := e
@@ -174,7 +174,7 @@ func (tx *Tx) Timeline(ctx context.Context, subject string) ([]leadrouter.Event,
 
 func scanEvent(s interface{ Scan(...any) error }) (leadrouter.Event, error) {
 	var e leadrouter.Event
-	var data string
+	var data storedData
 	var prevHash, hash []byte
 	var at eventTime
 	if err := s.Scan(&e.Seq, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &at, &prevHash, &hash); err != nil {

@@ -194,6 +194,39 @@ func TestPauseResumeDelete(t *testing.T) {
 	})
 }
 
+// A paused subscription's pending events are counted whatever their data
+// is stored as: a routing decision is packed on SQLite, a status change
+// (picked by its data: only a move to qualified publishes) is text.
+func TestPausedCountsEveryStoredForm(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := mustOpen(t, engine)
+		rc := newReceiver(t, 0, false)
+		hook := rc.subscribe(t, db, "lead.routed", "lead.qualified")
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.SetWebhookActive(ctx, hook.ID, false)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		routed := map[string]any{"owner": map[string]any{"kind": "queue", "id": "inside-sales"}, "policy_version": 0, "reserved_partner_id": "", "rule": "default",
+			"steps": [][]any{{"duplicate", "not_response"}, {"pid", "no_pid"}, {"account-owner", "no_account_owner"}, {"default", "queue_empty", 3, []string{"inside-sales"}, "inside-sales"}}}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.AppendEvents(ctx, "lead_paused1", leadrouter.System,
+				store.NewEvent{Type: leadrouter.EventRouted, Data: routed},
+				store.NewEvent{Type: leadrouter.EventStatus, Data: map[string]string{"from": "new", "to": "mql"}},
+				store.NewEvent{Type: leadrouter.EventStatus, Data: map[string]string{"from": "mql", "to": "qualified"}},
+				store.NewEvent{Type: leadrouter.EventNurture, Data: map[string]any{"score": 10, "track": "general"}})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if pending, _, err := db.OutboxStats(ctx); err != nil || pending != 2 {
+			t.Fatalf("pending %d (%v), want the routing decision and the qualification", pending, err)
+		}
+	})
+}
+
 // The lease of a subscription being delivered is renewed while the request
 // runs (no one else claims it, though it is far shorter than the request);
 // a holder that lost it stops sending.
