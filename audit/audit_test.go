@@ -94,18 +94,8 @@ type statement struct {
 func (fx *fixture) attackWith(t *testing.T, statements ...statement) {
 	t.Helper()
 	ctx := context.Background()
+	storetest.MustTamper(t, fx.db)
 	if err := fx.db.Update(ctx, func(tx *store.Tx) error {
-		if fx.engine == store.Postgres {
-			if _, err := tx.Exec(ctx, `ALTER TABLE events DISABLE TRIGGER events_append_only`); err != nil {
-				return err
-			}
-		} else {
-			for _, trg := range []string{"events_append_only_update", "events_append_only_delete"} {
-				if _, err := tx.Exec(ctx, `DROP TRIGGER IF EXISTS `+trg); err != nil {
-					return err
-				}
-			}
-		}
 		for _, st := range statements {
 			if _, err := tx.Exec(ctx, st.q, st.args...); err != nil {
 				return err

@@ -13,8 +13,8 @@ import (
 
 // On SQLite an event's data is stored packed when that is shorter: zstd
 // against a fixed dictionary of typical event data (eventdict1.txt), which
-// takes a routing decision of about 400 bytes to about 100 and most other
-// events to a third. The hash covers the JSON, not what is stored, so
+// takes a routing decision of about 400 bytes to under 100 and most other
+// events to half or less. The hash covers the JSON, not what is stored, so
 // packing changes nothing the audit checks, and rows written before
 // (text) are read as they are. PostgreSQL stores the JSON text.
 //

@@ -117,19 +117,7 @@ func TestEventDataPacked(t *testing.T) {
 		}
 		// One lead's routing decision swapped for the other's, behind the
 		// triggers' back.
-		if err := db.Update(ctx, func(tx *store.Tx) error {
-			if engine == store.Postgres {
-				if _, err := tx.Exec(ctx, `ALTER TABLE events DISABLE TRIGGER events_append_only`); err != nil {
-					return err
-				}
-			} else if _, err := tx.Exec(ctx, `DROP TRIGGER events_append_only_update`); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `UPDATE events SET data = (SELECT data FROM events WHERE subject = 'lead_packed2' AND n = 2) WHERE subject = 'lead_packed1' AND n = 2`)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		storetest.MustTamper(t, db, `UPDATE events SET data = (SELECT data FROM events WHERE subject = 'lead_packed2' AND n = 2) WHERE subject = 'lead_packed1' AND n = 2`)
 		rep, err := audit.Verify(ctx, db, storetest.AuditKey, nil)
 		if err != nil || len(rep.Findings) != 1 || rep.Findings[0].Subject != "lead_packed1" || rep.Findings[0].N != 2 {
 			t.Fatalf("swapped decision: %+v %v", rep.Findings, err)

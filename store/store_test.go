@@ -455,19 +455,7 @@ func TestEventChain(t *testing.T) {
 			t.Fatal("an event was updated")
 		}
 		// Tampering behind the triggers' back is detected.
-		if err := db.Update(ctx, func(tx *store.Tx) error {
-			if engine == store.Postgres {
-				if _, err := tx.Exec(ctx, `ALTER TABLE events DISABLE TRIGGER events_append_only`); err != nil {
-					return err
-				}
-			} else if _, err := tx.Exec(ctx, `DROP TRIGGER events_append_only_update`); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, `UPDATE events SET data = '{"i":99}' WHERE subject = 'lead_x' AND n = 7`)
-			return err
-		}); err != nil {
-			t.Fatal(err)
-		}
+		storetest.MustTamper(t, db, `UPDATE events SET data = '{"i":99}' WHERE subject = 'lead_x' AND n = 7`)
 		rep, err = audit.Verify(ctx, db, storetest.AuditKey, nil)
 		if err != nil || len(rep.Findings) != 1 || rep.Findings[0].N != 7 {
 			t.Fatalf("tampered chain: %+v %v", rep.Findings, err)

@@ -175,3 +175,32 @@ func MustIndexLeads(tb testing.TB, db *store.DB, want int) {
 		tb.Fatalf("the indexer read %d leads, want %d", got, want)
 	}
 }
+
+// MustTamper runs statements as someone with write access to the database
+// would, behind the events table's append-only triggers (dropped on
+// SQLite, disabled on PostgreSQL, for the rest of the test's database).
+func MustTamper(tb testing.TB, db *store.DB, statements ...string) {
+	tb.Helper()
+	ctx := context.Background()
+	if err := db.Update(ctx, func(tx *store.Tx) error {
+		if db.Engine() == store.Postgres {
+			if _, err := tx.Exec(ctx, `ALTER TABLE events DISABLE TRIGGER events_append_only`); err != nil {
+				return err
+			}
+		} else {
+			for _, trg := range []string{"events_append_only_update", "events_append_only_delete"} {
+				if _, err := tx.Exec(ctx, `DROP TRIGGER IF EXISTS `+trg); err != nil {
+					return err
+				}
+			}
+		}
+		for _, q := range statements {
+			if _, err := tx.Exec(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		tb.Fatal(err)
+	}
+}
