@@ -177,8 +177,17 @@ func TestVerifyCatchesRewrites(t *testing.T) {
 		})
 		t.Run("consent record edited", func(t *testing.T) {
 			fx := newFixture(t, engine)
-			fx.attack(t, `UPDATE consents SET text = 'You may sell my details.' WHERE lead_id = '`+fx.leads[0]+`'`)
+			fx.attack(t, `INSERT INTO wordings (text) VALUES ('You may sell my details.')`,
+				`UPDATE consents SET wording = (SELECT MAX(id) FROM wordings) WHERE lead_id = '`+fx.leads[0]+`'`)
 			wantFinding(t, fx.verify(t), fx.leads[0], "consent")
+		})
+		t.Run("consent wording edited", func(t *testing.T) {
+			// Both records share the wording: both are found.
+			fx := newFixture(t, engine)
+			fx.attack(t, `UPDATE wordings SET text = 'You may sell my details.'`)
+			findings := fx.verify(t)
+			wantFinding(t, findings, fx.leads[0], "consent")
+			wantFinding(t, findings, fx.leads[1], "consent")
 		})
 		t.Run("consent record deleted", func(t *testing.T) {
 			fx := newFixture(t, engine)

@@ -57,7 +57,7 @@ func (db *DB) ScanHeads(ctx context.Context, fn func(Head) error) error {
 
 // ScanConsents calls fn with every consent record, by lead and time.
 func (db *DB) ScanConsents(ctx context.Context, fn func(leadrouter.ConsentRecord) error) error {
-	rows, err := db.reader.QueryContext(ctx, `SELECT id, lead_id, share, text, source, ip, actor, at FROM consents ORDER BY lead_id, at, id`)
+	rows, err := db.reader.QueryContext(ctx, `SELECT `+consentColumns+` FROM consents ORDER BY lead_id, at, id`)
 	if err != nil {
 		return fmt.Errorf("read consents: %w", translate(err))
 	}

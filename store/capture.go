@@ -22,12 +22,16 @@ func (tx *Tx) ContactIDForEmail(ctx context.Context, email string) (string, erro
 	return id, nil
 }
 
-const insertConsents = `INSERT INTO consents (id, lead_id, share, text, source, ip, actor, at) VALUES `
+const insertConsents = `INSERT INTO consents (id, lead_id, share, wording, source, ip, actor, at) VALUES `
 
 // InsertConsent appends one consent record (a grant or a withdrawal) to a
 // lead's consent history: who, when, the exact wording, the source and IP.
 func (tx *Tx) InsertConsent(ctx context.Context, leadID string, share bool, text, source, ip, actor string) error {
-	row := []any{leadrouter.NewID("cns"), leadID, share, text, source, ip, actor, tx.now}
+	wording, err := tx.wordingID(ctx, text)
+	if err != nil {
+		return err
+	}
+	row := []any{leadrouter.NewID("cns"), leadID, share, wording, source, ip, actor, tx.now}
 	if d := tx.deferred; d != nil {
 		d.consents = append(d.consents, row)
 		return nil

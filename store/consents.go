@@ -11,7 +11,7 @@ import (
 // only: the caller checks the role; records are appended with
 // InsertConsent).
 func (tx *Tx) Consents(ctx context.Context, leadID string) ([]leadrouter.ConsentRecord, error) {
-	rows, err := tx.Query(ctx, `SELECT id, lead_id, share, text, source, ip, actor, at FROM consents WHERE lead_id = ? ORDER BY at, id`, leadID)
+	rows, err := tx.Query(ctx, `SELECT `+consentColumns+` FROM consents WHERE lead_id = ? ORDER BY at, id`, leadID)
 	if err != nil {
 		return nil, fmt.Errorf("read consents: %w", err)
 	}

@@ -21,17 +21,18 @@ var ErrOpenLeadExists = errors.New("an open lead with this e-mail was stored con
 const insertLeads = `INSERT INTO leads (id, status, first_name, last_name, email, email_domain, phone, phone_e164, company, company_key,
 	company_size, title, country, source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, credited_partner_id,
 	attribution_model, reserved_partner_id, owner_kind, owner_id, owner_partner_id, handoff_partner_id, account_id, consent_share, consent_at,
-	consent_text, score, nurture_track, responses, routed_rule, created_at, updated_at) VALUES `
+	consent_wording, score, nurture_track, responses, routed_rule, created_at, updated_at) VALUES `
 
 func openLeadExists(email string) error {
 	return fmt.Errorf("%w: %w", ErrOpenLeadExists, leadrouter.Errorf(leadrouter.ECONFLICT, "An open lead with e-mail %s exists already.", email))
 }
 
 // leadColumns is the one list of lead columns, in scanLead's order.
-const leadColumns = `id, status, first_name, last_name, email, phone, phone_e164, company, COALESCE(company_size, 0), title, country,
+var leadColumns = `id, status, first_name, last_name, email, phone, phone_e164, company, COALESCE(company_size, 0), title, country,
 	source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, COALESCE(credited_partner_id, ''), attribution_model,
 	COALESCE(reserved_partner_id, ''), owner_kind, owner_id, COALESCE(owner_partner_id, ''), COALESCE(handoff_partner_id, ''),
-	COALESCE(account_id, ''), consent_share, consent_at, consent_text, score, nurture_track, responses, routed_rule, created_at, updated_at`
+	COALESCE(account_id, ''), consent_share, consent_at, ` + wordingText("leads.consent_wording") + `, score, nurture_track, responses, routed_rule,
+	created_at, updated_at`
 
 func scanLead(s interface{ Scan(...any) error }) (leadrouter.Lead, error) {
 	var l leadrouter.Lead
@@ -91,10 +92,14 @@ func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
 	if l.Consent.At != nil {
 		consentAt = l.Consent.At.UTC()
 	}
+	wording, err := tx.wordingID(ctx, l.Consent.Text)
+	if err != nil {
+		return err
+	}
 	row := []any{l.ID, l.Status, l.FirstName, l.LastName, l.Email, emailDomain(l.Email), l.Phone, l.PhoneE164, l.Company, tx.companyKey(l.Company),
 		nullInt(l.CompanySize), l.Title, l.Country, l.Source, l.FormSlug, l.FormKind, l.Campaign, string(utm), l.LandingURL, string(touches),
 		l.CreditedPID, nullString(l.CreditedPartnerID), l.AttributionModel, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID,
-		nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID), nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text,
+		nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID), nullString(l.AccountID), l.Consent.Share, consentAt, wording,
 		l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.CreatedAt, l.UpdatedAt}
 	if d := tx.deferred; d != nil {
 		d.leads = append(d.leads, row)
@@ -215,11 +220,15 @@ func (tx *Tx) UpdateLead(ctx context.Context, l *leadrouter.Lead) error {
 	if l.Consent.At != nil {
 		consentAt = l.Consent.At.UTC()
 	}
+	wording, err := tx.wordingID(ctx, l.Consent.Text)
+	if err != nil {
+		return err
+	}
 	res, err := tx.Exec(ctx, `UPDATE leads SET status = ?, reserved_partner_id = ?, owner_kind = ?, owner_id = ?, owner_partner_id = ?,
-		handoff_partner_id = ?, account_id = ?, consent_share = ?, consent_at = ?, consent_text = ?, score = ?, nurture_track = ?,
+		handoff_partner_id = ?, account_id = ?, consent_share = ?, consent_at = ?, consent_wording = ?, score = ?, nurture_track = ?,
 		responses = ?, routed_rule = ?, form_kind = ?, updated_at = ? WHERE id = ?`,
 		l.Status, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID, nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID),
-		nullString(l.AccountID), l.Consent.Share, consentAt, l.Consent.Text, l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.FormKind, l.UpdatedAt, l.ID)
+		nullString(l.AccountID), l.Consent.Share, consentAt, wording, l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.FormKind, l.UpdatedAt, l.ID)
 	if err != nil {
 		return fmt.Errorf("update lead %s: %w", l.ID, err)
 	}

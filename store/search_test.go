@@ -8,6 +8,7 @@ import (
 
 	"github.com/leadrouter/leadrouter"
 	adminuc "github.com/leadrouter/leadrouter/admin"
+	"github.com/leadrouter/leadrouter/match"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -33,10 +34,22 @@ func TestSearchByPersonTokens(t *testing.T) {
 			}
 			return l.ID
 		}
+		// Leads as release 18 stored them: the columns of its schema.
+		oldLead := func(tx *store.Tx, first, last, email, phone, company string) string {
+			t.Helper()
+			id := leadrouter.NewID("lead")
+			if _, err := tx.Exec(ctx, `INSERT INTO leads (id, status, first_name, last_name, email, email_domain, phone, phone_e164, company,
+				company_key, country, source, owner_kind, owner_id, created_at, updated_at)
+				VALUES (?, 'nurturing', ?, ?, ?, ?, ?, ?, ?, ?, 'DE', 'call', 'queue', 'inside-sales', ?, ?)`,
+				id, first, last, email, email[strings.IndexByte(email, '@')+1:], phone, phone, company, match.NormaliseCompany(company), tx.Now(), tx.Now()); err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
 		var old, oldContact, umlaut string
 		if err := db.Update(ctx, func(tx *store.Tx) error {
-			old = lead(tx, "Henrike", "Quandt", "henrike@quandt.example", "+49301234567", "Quandt Maschinen GmbH")
-			umlaut = lead(tx, "Ömer", "ÖZIL", "oemer@oezil.example", "", "Özil Handel")
+			old = oldLead(tx, "Henrike", "Quandt", "henrike@quandt.example", "+49301234567", "Quandt Maschinen GmbH")
+			umlaut = oldLead(tx, "Ömer", "ÖZIL", "oemer@oezil.example", "", "Özil Handel")
 			acc, err := adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Quandt Maschinen"})
 			if err != nil {
 				return err

@@ -41,6 +41,8 @@ type DB struct {
 	// directory keeps the intake writer's partner and recipient reads
 	// between batches (see directoryCache).
 	directory directoryCache
+	// wordings holds the ids of consent wordings (see Tx.wordingID).
+	wordings wordingCache
 	// maxIdle is the pool's idle connection limit (see dropIdle).
 	maxIdle int
 	// checkpointer copies the SQLite WAL into the database file in the

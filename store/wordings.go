@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+)
+
+// Consent wording is stored once (migration 0021): leads and consent
+// records refer to a row of wordings by id, NULL for the empty text. A
+// form's sentence is the same for every lead that agreed through it, so
+// after its first use the writer finds its id in memory.
+
+// wordingCache maps wording texts to the ids of committed rows. A row is
+// never changed nor deleted, so an id once committed stays right; the
+// cache is emptied when it grows past wordingCacheLimit.
+type wordingCache struct {
+	mu  sync.Mutex
+	ids map[string]int64
+}
+
+const wordingCacheLimit = 1024
+
+func (c *wordingCache) get(text string) (int64, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id, ok := c.ids[text]
+	return id, ok
+}
+
+func (c *wordingCache) keep(text string, id int64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil || len(c.ids) >= wordingCacheLimit {
+		c.ids = map[string]int64{}
+	}
+	c.ids[text] = id
+}
+
+// wordingID returns the id of the wording text, storing the text when it
+// is new; nil for the empty text. The cache learns the id once the
+// transaction commits (not if the batch item that stored it fails: its
+// after-commit functions are dropped with its rows).
+func (tx *Tx) wordingID(ctx context.Context, text string) (any, error) {
+	if text == "" {
+		return nil, nil
+	}
+	if id, ok := tx.db.wordings.get(text); ok {
+		return id, nil
+	}
+	var id int64
+	find, args := `SELECT id FROM wordings WHERE text = ? ORDER BY id LIMIT 1`, []any{text}
+	if tx.db.engine == Postgres {
+		find, args = `SELECT id FROM wordings WHERE md5(text) = md5(CAST(? AS text)) AND text = ? ORDER BY id LIMIT 1`, []any{text, text}
+	}
+	err := tx.QueryRow(ctx, find, args...).Scan(&id)
+	if isNoRows(err) {
+		err = tx.QueryRow(ctx, `INSERT INTO wordings (text) VALUES (?) RETURNING id`, text).Scan(&id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store consent wording: %w", translate(err))
+	}
+	tx.AfterCommit(func() { tx.db.wordings.keep(text, id) })
+	return id, nil
+}
+
+// wordingText is the SQL of the text of the wording whose id is in column
+// (the empty text for NULL).
+func wordingText(column string) string {
+	return `COALESCE((SELECT text FROM wordings WHERE wordings.id = ` + column + `), '')`
+}
+
+// consentColumns are a consent record's columns, in scanConsent's order.
+var consentColumns = `id, lead_id, share, ` + wordingText("consents.wording") + `, source, ip, actor, at`
