@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -14,18 +13,12 @@ const assignmentColumns = `id, lead_id, COALESCE(opportunity_id, ''), partner_id
 
 func scanAssignment(s interface{ Scan(...any) error }) (leadrouter.Assignment, error) {
 	var a leadrouter.Assignment
-	var reminded, answered sql.NullTime
-	err := s.Scan(&a.ID, &a.LeadID, &a.OpportunityID, &a.PartnerID, &a.Status, &a.Rule, &a.OpenedAt, &a.DueAt, &a.RemindAt,
+	var opened, due, remind dbTime
+	var reminded, answered nullTime
+	err := s.Scan(&a.ID, &a.LeadID, &a.OpportunityID, &a.PartnerID, &a.Status, &a.Rule, &opened, &due, &remind,
 		&reminded, &answered, &a.AnsweredBy, &a.Reason, &a.Note)
-	a.OpenedAt, a.DueAt, a.RemindAt = a.OpenedAt.UTC(), a.DueAt.UTC(), a.RemindAt.UTC()
-	if reminded.Valid {
-		t := reminded.Time.UTC()
-		a.RemindedAt = &t
-	}
-	if answered.Valid {
-		t := answered.Time.UTC()
-		a.AnsweredAt = &t
-	}
+	a.OpenedAt, a.DueAt, a.RemindAt = time.Time(opened), time.Time(due), time.Time(remind)
+	a.RemindedAt, a.AnsweredAt = reminded.t, answered.t
 	return a, err
 }
 
@@ -49,7 +42,7 @@ const insertAssignments = `INSERT INTO assignments (id, lead_id, opportunity_id,
 // already is ECONFLICT. In a batch, the assignment of a lead the batch
 // creates is written with the lead's rows, in one statement for all.
 func (tx *Tx) InsertAssignment(ctx context.Context, a leadrouter.Assignment) error {
-	row := []any{a.ID, a.LeadID, nullString(a.OpportunityID), a.PartnerID, a.Status, a.Rule, a.OpenedAt.UTC(), a.DueAt.UTC(), a.RemindAt.UTC()}
+	row := []any{a.ID, a.LeadID, nullString(a.OpportunityID), a.PartnerID, a.Status, a.Rule, tx.timeArg(a.OpenedAt), tx.timeArg(a.DueAt), tx.timeArg(a.RemindAt)}
 	if d := tx.deferred; d != nil && d.pendingHead(a.LeadID) != nil {
 		d.assignments = append(d.assignments, row)
 		return nil
@@ -130,10 +123,7 @@ func (tx *Tx) Assignments(ctx context.Context, actor leadrouter.Actor, f Assignm
 // when the assignment is no longer pending: another transaction answered
 // it first.
 func (tx *Tx) AnswerAssignment(ctx context.Context, a leadrouter.Assignment) (bool, error) {
-	var answered any
-	if a.AnsweredAt != nil {
-		answered = a.AnsweredAt.UTC()
-	}
+	answered := tx.timeArgPtr(a.AnsweredAt)
 	res, err := tx.Exec(ctx, `UPDATE assignments SET status = ?, answered_at = ?, answered_by = ?, reason = ?, note = ?
 		WHERE id = ? AND status = 'pending'`, a.Status, answered, a.AnsweredBy, a.Reason, a.Note, a.ID)
 	if err != nil {
@@ -148,7 +138,7 @@ func (tx *Tx) AnswerAssignment(ctx context.Context, a leadrouter.Assignment) (bo
 // (PostgreSQL), so several processes each lapse their own.
 func (tx *Tx) ClaimDueAssignments(ctx context.Context, now time.Time, limit int) ([]leadrouter.Assignment, error) {
 	rows, err := tx.Query(ctx, `SELECT `+assignmentColumns+` FROM assignments WHERE status = 'pending' AND due_at <= ?
-		ORDER BY due_at LIMIT ?`+tx.skipLocked(), now.UTC(), limit)
+		ORDER BY due_at LIMIT ?`+tx.skipLocked(), tx.timeArg(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due assignments: %w", err)
 	}
@@ -159,7 +149,7 @@ func (tx *Tx) ClaimDueAssignments(ctx context.Context, now time.Time, limit int)
 // due as reminded now and returns them (skipping rows others hold).
 func (tx *Tx) ClaimReminders(ctx context.Context, now time.Time, limit int) ([]leadrouter.Assignment, error) {
 	rows, err := tx.Query(ctx, `SELECT `+assignmentColumns+` FROM assignments WHERE status = 'pending' AND reminded_at IS NULL
-		AND remind_at <= ? ORDER BY remind_at LIMIT ?`+tx.skipLocked(), now.UTC(), limit)
+		AND remind_at <= ? ORDER BY remind_at LIMIT ?`+tx.skipLocked(), tx.timeArg(now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("due reminders: %w", err)
 	}
@@ -168,7 +158,7 @@ func (tx *Tx) ClaimReminders(ctx context.Context, now time.Time, limit int) ([]l
 		return nil, err
 	}
 	for i := range due {
-		if _, err := tx.Exec(ctx, `UPDATE assignments SET reminded_at = ? WHERE id = ?`, tx.now, due[i].ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE assignments SET reminded_at = ? WHERE id = ?`, tx.timeArg(tx.now), due[i].ID); err != nil {
 			return nil, fmt.Errorf("remind %s: %w", due[i].ID, err)
 		}
 		at := tx.now
@@ -181,7 +171,7 @@ func (tx *Tx) ClaimReminders(ctx context.Context, now time.Time, limit int) ([]l
 // to), for performance figures (nil partners: every partner).
 func (tx *Tx) AssignmentsOpened(ctx context.Context, partners []string, from, to time.Time) ([]leadrouter.Assignment, error) {
 	q := `SELECT ` + assignmentColumns + ` FROM assignments WHERE opened_at >= ? AND opened_at < ?`
-	args := []any{from.UTC(), to.UTC()}
+	args := []any{tx.timeArg(from), tx.timeArg(to)}
 	if partners != nil {
 		if len(partners) == 0 {
 			return nil, nil

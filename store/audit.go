@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -64,10 +65,11 @@ func (db *DB) ScanConsents(ctx context.Context, fn func(leadrouter.ConsentRecord
 	defer rows.Close()
 	for rows.Next() {
 		var c leadrouter.ConsentRecord
-		if err := rows.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &c.At); err != nil {
+		var at dbTime
+		if err := rows.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &at); err != nil {
 			return fmt.Errorf("scan consent: %w", err)
 		}
-		c.At = c.At.UTC()
+		c.At = time.Time(at)
 		if err := fn(c); err != nil {
 			return err
 		}

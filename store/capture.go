@@ -31,7 +31,7 @@ func (tx *Tx) InsertConsent(ctx context.Context, leadID string, share bool, text
 	if err != nil {
 		return err
 	}
-	row := []any{leadrouter.NewID("cns"), leadID, share, wording, source, ip, actor, tx.now}
+	row := []any{leadrouter.NewID("cns"), leadID, share, wording, source, ip, actor, tx.timeArg(tx.now)}
 	if d := tx.deferred; d != nil {
 		d.consents = append(d.consents, row)
 		return nil

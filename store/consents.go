@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -19,10 +20,11 @@ func (tx *Tx) Consents(ctx context.Context, leadID string) ([]leadrouter.Consent
 	out := []leadrouter.ConsentRecord{}
 	for rows.Next() {
 		var c leadrouter.ConsentRecord
-		if err := rows.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &c.At); err != nil {
+		var at dbTime
+		if err := rows.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &at); err != nil {
 			return nil, fmt.Errorf("scan consent: %w", err)
 		}
-		c.At = c.At.UTC()
+		c.At = time.Time(at)
 		out = append(out, c)
 	}
 	return out, rows.Err()

@@ -335,7 +335,7 @@ func (tx *Tx) eventsFrom(ctx context.Context, pos eventPos, limit int, horizon b
 	for rows.Next() {
 		var e positioned
 		var data storedData
-		var at eventTime
+		var at dbTime
 		if err := rows.Scan(&e.Seq, &e.pos.tx, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &at); err != nil {
 			return nil, fmt.Errorf("scan event to publish: %w", err)
 		}

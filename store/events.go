@@ -13,7 +13,7 @@ import (
 // An event's row holds its own hash only: the link to its predecessor
 // (leadrouter.Event.PrevHash, which its hash covers) is the hash of the
 // event before it in the timeline, read from there (eventColumns). On
-// SQLite its time is an integer, nanoseconds since 1970 (see eventTime).
+// SQLite its time is an integer, nanoseconds since 1970 (see dbTime).
 // Migration 0018 made the rows so.
 const insertEvents = `INSERT INTO events (subject, n, type, actor, data, at, hash) VALUES `
 
@@ -92,7 +92,7 @@ func (tx *Tx) AppendEvents(ctx context.Context, subject string, actor leadrouter
 		} else {
 			e.Hash = e.ComputeHash()
 		}
-		args = append(args, e.Subject, e.N, e.Type, e.Actor, tx.eventData(e.Type, e.Data), tx.eventAt(e.At), hashBytes(e.Hash))
+		args = append(args, e.Subject, e.N, e.Type, e.Actor, tx.eventData(e.Type, e.Data), tx.timeArg(e.At), hashBytes(e.Hash))
 		prev = e.Hash
 		out = append(out, e)
 		pub := e
@@ -176,7 +176,7 @@ func scanEvent(s interface{ Scan(...any) error }) (leadrouter.Event, error) {
 	var e leadrouter.Event
 	var data storedData
 	var prevHash, hash []byte
-	var at eventTime
+	var at dbTime
 	if err := s.Scan(&e.Seq, &e.Subject, &e.N, &e.Type, &e.Actor, &data, &at, &prevHash, &hash); err != nil {
 		return e, fmt.Errorf("scan event: %w", err)
 	}
@@ -188,30 +188,3 @@ func scanEvent(s interface{ Scan(...any) error }) (leadrouter.Event, error) {
 
 // eventArgs is the number of values an event's row is inserted with.
 const eventArgs = 7
-
-// eventAt is t as events.at stores it: on SQLite nanoseconds since 1970
-// (an 8-byte integer where the driver's text took 32 characters; events
-// written before migration 0018 were converted), on PostgreSQL a
-// timestamptz.
-func (tx *Tx) eventAt(t time.Time) any {
-	if tx.db.engine == SQLite {
-		return t.UnixNano()
-	}
-	return t
-}
-
-// eventTime scans events.at as either engine stores it (see eventAt): a
-// time, or an integer of nanoseconds since 1970.
-type eventTime time.Time
-
-func (t *eventTime) Scan(v any) error {
-	switch v := v.(type) {
-	case time.Time:
-		*t = eventTime(v)
-	case int64:
-		*t = eventTime(time.Unix(0, v).UTC())
-	default:
-		return fmt.Errorf("an event's time stored as %T", v)
-	}
-	return nil
-}

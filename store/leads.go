@@ -37,19 +37,17 @@ var leadColumns = `id, status, first_name, last_name, email, phone, phone_e164, 
 func scanLead(s interface{ Scan(...any) error }) (leadrouter.Lead, error) {
 	var l leadrouter.Lead
 	var utm, touches string
-	var consentAt sql.NullTime
+	var consentAt nullTime
+	var created, updated dbTime
 	err := s.Scan(&l.ID, &l.Status, &l.FirstName, &l.LastName, &l.Email, &l.Phone, &l.PhoneE164, &l.Company, &l.CompanySize, &l.Title, &l.Country,
 		&l.Source, &l.FormSlug, &l.FormKind, &l.Campaign, &utm, &l.LandingURL, &touches, &l.CreditedPID, &l.CreditedPartnerID, &l.AttributionModel,
 		&l.ReservedPartnerID, &l.Owner.Kind, &l.Owner.ID, &l.Owner.PartnerID, &l.HandoffPartnerID,
-		&l.AccountID, &l.Consent.Share, &consentAt, &l.Consent.Text, &l.Score, &l.NurtureTrack, &l.Responses, &l.RoutedRule, &l.CreatedAt, &l.UpdatedAt)
+		&l.AccountID, &l.Consent.Share, &consentAt, &l.Consent.Text, &l.Score, &l.NurtureTrack, &l.Responses, &l.RoutedRule, &created, &updated)
 	if err != nil {
 		return l, err
 	}
-	if consentAt.Valid {
-		t := consentAt.Time.UTC()
-		l.Consent.At = &t
-	}
-	l.CreatedAt, l.UpdatedAt = l.CreatedAt.UTC(), l.UpdatedAt.UTC()
+	l.Consent.At = consentAt.t
+	l.CreatedAt, l.UpdatedAt = time.Time(created), time.Time(updated)
 	_ = json.Unmarshal([]byte(utm), &l.UTM)
 	_ = json.Unmarshal([]byte(touches), &l.Touches)
 	if l.Touches == nil {
@@ -88,10 +86,7 @@ func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
 		l.Touches = []leadrouter.Touch{}
 	}
 	touches, _ := json.Marshal(l.Touches)
-	var consentAt any
-	if l.Consent.At != nil {
-		consentAt = l.Consent.At.UTC()
-	}
+	consentAt := tx.timeArgPtr(l.Consent.At)
 	wording, err := tx.wordingID(ctx, l.Consent.Text)
 	if err != nil {
 		return err
@@ -100,7 +95,7 @@ func (tx *Tx) InsertLead(ctx context.Context, l *leadrouter.Lead) error {
 		nullInt(l.CompanySize), l.Title, l.Country, l.Source, l.FormSlug, l.FormKind, l.Campaign, string(utm), l.LandingURL, string(touches),
 		l.CreditedPID, nullString(l.CreditedPartnerID), l.AttributionModel, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID,
 		nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID), nullString(l.AccountID), l.Consent.Share, consentAt, wording,
-		l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.CreatedAt, l.UpdatedAt}
+		l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, tx.timeArg(l.CreatedAt), tx.timeArg(l.UpdatedAt)}
 	if d := tx.deferred; d != nil {
 		d.leads = append(d.leads, row)
 		if l.Email != "" && l.Status != leadrouter.StatusConverted && l.Status != leadrouter.StatusDisqualified {
@@ -216,10 +211,7 @@ func (tx *Tx) Leads(ctx context.Context, actor leadrouter.Actor, f leadrouter.Le
 // Callers read it with LeadForUpdate first and append timeline events.
 func (tx *Tx) UpdateLead(ctx context.Context, l *leadrouter.Lead) error {
 	l.UpdatedAt = tx.now
-	var consentAt any
-	if l.Consent.At != nil {
-		consentAt = l.Consent.At.UTC()
-	}
+	consentAt := tx.timeArgPtr(l.Consent.At)
 	wording, err := tx.wordingID(ctx, l.Consent.Text)
 	if err != nil {
 		return err
@@ -228,7 +220,7 @@ func (tx *Tx) UpdateLead(ctx context.Context, l *leadrouter.Lead) error {
 		handoff_partner_id = ?, account_id = ?, consent_share = ?, consent_at = ?, consent_wording = ?, score = ?, nurture_track = ?,
 		responses = ?, routed_rule = ?, form_kind = ?, updated_at = ? WHERE id = ?`,
 		l.Status, nullString(l.ReservedPartnerID), l.Owner.Kind, l.Owner.ID, nullString(l.Owner.PartnerID), nullString(l.HandoffPartnerID),
-		nullString(l.AccountID), l.Consent.Share, consentAt, wording, l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.FormKind, l.UpdatedAt, l.ID)
+		nullString(l.AccountID), l.Consent.Share, consentAt, wording, l.Score, l.NurtureTrack, l.Responses, l.RoutedRule, l.FormKind, tx.timeArg(l.UpdatedAt), l.ID)
 	if err != nil {
 		return fmt.Errorf("update lead %s: %w", l.ID, err)
 	}
@@ -247,18 +239,18 @@ func (tx *Tx) LeadEvent(ctx context.Context, leadID, typ string, actor leadroute
 // LeadCountSince counts leads credited to partnerID per month since t
 // (attributed leads on the partner dashboard).
 func (tx *Tx) LeadCountSince(ctx context.Context, partnerID string, since time.Time) (map[string]int64, error) {
-	rows, err := tx.Query(ctx, `SELECT created_at FROM leads WHERE credited_partner_id = ? AND created_at >= ?`, partnerID, since.UTC())
+	rows, err := tx.Query(ctx, `SELECT created_at FROM leads WHERE credited_partner_id = ? AND created_at >= ?`, partnerID, tx.timeArg(since))
 	if err != nil {
 		return nil, fmt.Errorf("count attributed leads: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]int64{}
 	for rows.Next() {
-		var at time.Time
+		var at dbTime
 		if err := rows.Scan(&at); err != nil {
 			return nil, err
 		}
-		out[at.UTC().Format("2006-01")]++
+		out[time.Time(at).Format("2006-01")]++
 	}
 	return out, rows.Err()
 }
