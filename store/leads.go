@@ -27,6 +27,17 @@ func openLeadExists(email string) error {
 	return fmt.Errorf("%w: %w", ErrOpenLeadExists, leadrouter.Errorf(leadrouter.ECONFLICT, "An open lead with e-mail %s exists already.", email))
 }
 
+// leadsByEmail are the two statements selecting cols of the leads with
+// an e-mail (one argument each): the open lead through leads_open_email
+// and the closed ones through leads_closed_email (migration 0024), each
+// with the condition of its partial index.
+func leadsByEmail(cols string) [2]string {
+	return [2]string{
+		`SELECT ` + cols + ` FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')`,
+		`SELECT ` + cols + ` FROM leads WHERE email = ? AND status IN ('converted', 'disqualified')`,
+	}
+}
+
 // leadColumns is the one list of lead columns, in scanLead's order.
 var leadColumns = `id, status, first_name, last_name, email, phone, phone_e164, company, COALESCE(company_size, 0), title, country,
 	source, form_slug, form_kind, campaign, utm, landing_url, touches, credited_pid, COALESCE(credited_partner_id, ''), attribution_model,
@@ -160,8 +171,10 @@ func (tx *Tx) Leads(ctx context.Context, actor leadrouter.Actor, f leadrouter.Le
 		args = append(args, f.Cursor)
 	}
 	if f.Email != "" {
-		q += ` AND email = ?`
-		args = append(args, strings.ToLower(strings.TrimSpace(f.Email)))
+		email := strings.ToLower(strings.TrimSpace(f.Email))
+		byEmail := leadsByEmail("id")
+		q += ` AND id IN (` + byEmail[0] + ` UNION ALL ` + byEmail[1] + `)`
+		args = append(args, email, email)
 		if actor.IsPartner() {
 			// A partner may not learn that an e-mail it cannot see is a
 			// lead's: it finds by e-mail only leads whose contact details

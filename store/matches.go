@@ -83,7 +83,9 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]l
 		args = append(args, arg)
 	}
 	if q.Email != "" {
-		part("lead", `SELECT `+leadSearchColumns+` FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, q.Email)
+		for _, byEmail := range leadsByEmail(leadSearchColumns) {
+			part("lead", byEmail+` ORDER BY id DESC LIMIT 20`, q.Email)
+		}
 		part("contact", `SELECT id FROM contacts WHERE email = ? LIMIT 20`, q.Email)
 	}
 	if q.Domain != "" {

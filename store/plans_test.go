@@ -2,9 +2,11 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/leadrouter/leadrouter"
 	"github.com/leadrouter/leadrouter/store"
 	"github.com/leadrouter/leadrouter/store/storetest"
 )
@@ -28,7 +30,11 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		{"partners' leads at the company", `SELECT COALESCE(owner_partner_id, ''), id FROM leads WHERE company_key = ? AND id <> ? AND owner_partner_id IS NOT NULL
 			AND status NOT IN ('converted', 'disqualified')`, []any{"acme", "lead_1"}},
 		{"open lead by e-mail", `SELECT id FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')`, []any{"a@b.example"}},
-		{"leads by e-mail", `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 20`, []any{"a@b.example"}},
+		{"closed leads by e-mail", `SELECT id FROM leads WHERE email = ? AND status IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, []any{"a@b.example"}},
+		{"a partner's leads by e-mail", `SELECT id FROM leads WHERE (owner_partner_id = ? OR reserved_partner_id = ? OR handoff_partner_id = ?)
+			AND id IN (SELECT id FROM leads WHERE email = ? AND email <> '' AND status NOT IN ('converted', 'disqualified')
+			UNION ALL SELECT id FROM leads WHERE email = ? AND status IN ('converted', 'disqualified')) ORDER BY id DESC LIMIT 51`,
+			[]any{"p", "p", "p", "a@b.example", "a@b.example"}},
 		{"leads by domain", `SELECT id FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, []any{"b.example"}},
 		{"leads by company", `SELECT id FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, []any{"acme"}},
 		{"leads by company words", `SELECT id FROM leads WHERE id IN (SELECT id FROM leads WHERE company_key = ? UNION SELECT ref_id FROM
@@ -108,6 +114,10 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 				if scan {
 					t.Errorf("%s scans a table: %s", q.name, text)
 				}
+				if strings.Contains(q.name, "leads by e-mail") && (!strings.Contains(text, "leads_closed_email") ||
+					strings.HasPrefix(q.name, "a partner's") && !strings.Contains(text, "leads_open_email")) {
+					t.Errorf("%s does not find the leads through their e-mail indexes: %s", q.name, text)
+				}
 				if strings.HasPrefix(q.name, "partners' open leads") && !strings.Contains(text, "leads_partner_") {
 					t.Errorf("%s reads every lead there, not only partners' open ones: %s", q.name, text)
 				}
@@ -116,6 +126,74 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+	})
+}
+
+// TestLeadsByEmailOpenAndClosed: since migration 0024 an open lead's
+// e-mail is in leads_open_email only and a closed one's in
+// leads_closed_email; the list, the match lookup and the support desk's
+// search by e-mail find both, and a lead closed after it was stored moves
+// from the one index to the other.
+func TestLeadsByEmailOpenAndClosed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		const email = "twice@closed.example"
+		queue := leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}
+		var first, second string
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			l := leadrouter.Lead{Status: leadrouter.StatusNurturing, Email: email, Source: leadrouter.SourceAPI, Owner: queue}
+			if err := tx.InsertLead(ctx, &l); err != nil {
+				return err
+			}
+			first = l.ID
+			l.Status = leadrouter.StatusDisqualified
+			if err := tx.UpdateLead(ctx, &l); err != nil {
+				return err
+			}
+			l2 := leadrouter.Lead{Status: leadrouter.StatusNew, Email: email, Source: leadrouter.SourceAPI, Owner: queue}
+			if err := tx.InsertLead(ctx, &l2); err != nil {
+				return err
+			}
+			second = l2.ID
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{second, first}
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			page, err := tx.Leads(ctx, leadrouter.System, leadrouter.LeadFilter{Email: email})
+			if err != nil {
+				return err
+			}
+			var listed []string
+			for _, l := range page.Items {
+				listed = append(listed, l.ID)
+			}
+			if !slices.Equal(listed, want) {
+				t.Errorf("leads listed by e-mail: %v, want %v", listed, want)
+			}
+			cands, err := tx.MatchCandidates(ctx, leadrouter.MatchQuery{Email: email, Limit: 10})
+			if err != nil {
+				return err
+			}
+			var matched []string
+			for _, c := range cands {
+				if c.Kind == "lead" {
+					matched = append(matched, c.ID)
+				}
+			}
+			if slices.Sort(matched); !slices.Equal(matched, []string{first, second}) {
+				t.Errorf("leads matched by e-mail: %v, want %s and %s", matched, first, second)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		support := leadrouter.Actor{UserID: "usr_support", Role: leadrouter.RoleSupport}
+		if found := mustSearch(t, db, support, store.SearchTerms{Text: email}, 20); !slices.Equal(found.leads, want) {
+			t.Errorf("leads searched by e-mail: %v, want %v", found.leads, want)
 		}
 	})
 }

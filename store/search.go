@@ -127,6 +127,10 @@ func (tx *Tx) searchAccounts(ctx context.Context, t SearchTerms, limit int) ([]l
 func personParts(kind, table string, t SearchTerms) ([]string, []any) {
 	token := `SELECT ref_id FROM company_tokens WHERE token = ? AND kind = '` + kind + `'`
 	parts, args := []string{token, `SELECT id FROM ` + table + ` WHERE email = ?`}, []any{personNameToken + t.Text, t.Text}
+	if table == "leads" {
+		byEmail := leadsByEmail("id")
+		parts, args = []string{token, byEmail[0], byEmail[1]}, []any{personNameToken + t.Text, t.Text, t.Text}
+	}
 	if t.Phone != "" {
 		parts, args = append(parts, token), append(args, personPhoneToken+t.Phone)
 	}
