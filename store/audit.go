@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -64,12 +63,10 @@ func (db *DB) ScanConsents(ctx context.Context, fn func(leadrouter.ConsentRecord
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var c leadrouter.ConsentRecord
-		var at dbTime
-		if err := rows.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &at); err != nil {
+		c, err := scanConsent(rows)
+		if err != nil {
 			return fmt.Errorf("scan consent: %w", err)
 		}
-		c.At = time.Time(at)
 		if err := fn(c); err != nil {
 			return err
 		}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -19,12 +18,10 @@ func (tx *Tx) Consents(ctx context.Context, leadID string) ([]leadrouter.Consent
 	defer rows.Close()
 	out := []leadrouter.ConsentRecord{}
 	for rows.Next() {
-		var c leadrouter.ConsentRecord
-		var at dbTime
-		if err := rows.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &at); err != nil {
+		c, err := scanConsent(rows)
+		if err != nil {
 			return nil, fmt.Errorf("scan consent: %w", err)
 		}
-		c.At = time.Time(at)
 		out = append(out, c)
 	}
 	return out, rows.Err()

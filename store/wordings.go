@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
+
+	"github.com/leadrouter/leadrouter"
 )
 
 // Consent wording is stored once (migration 0021): leads and consent
@@ -72,3 +75,11 @@ func wordingText(column string) string {
 
 // consentColumns are a consent record's columns, in scanConsent's order.
 var consentColumns = `id, lead_id, share, ` + wordingText("consents.wording") + `, source, ip, actor, at`
+
+func scanConsent(s interface{ Scan(...any) error }) (leadrouter.ConsentRecord, error) {
+	var c leadrouter.ConsentRecord
+	var at dbTime
+	err := s.Scan(&c.ID, &c.LeadID, &c.Share, &c.Text, &c.Source, &c.IP, &c.Actor, &at)
+	c.At = time.Time(at)
+	return c, err
+}
