@@ -93,7 +93,13 @@ func TestBrowserPAM(t *testing.T) {
 		}
 		var recorded string
 		if err := tp.DB.View(context.Background(), func(tx *store.Tx) error {
-			return tx.QueryRow(context.Background(), `SELECT text FROM consents WHERE lead_id = ? AND source = 'qualification'`, res.Lead.ID).Scan(&recorded)
+			records, err := tx.Consents(context.Background(), res.Lead.ID)
+			for _, c := range records {
+				if c.Source == "qualification" {
+					recorded = c.Text
+				}
+			}
+			return err
 		}); err != nil || recorded != wording {
 			t.Fatalf("consent recorded %q (%v), want the wording shown %q", recorded, err, wording)
 		}
