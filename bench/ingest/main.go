@@ -58,6 +58,10 @@ func main() {
 	reuse := flag.Bool("reuse", false, "with -db: keep a database an earlier run preloaded (skips the preload when it holds -leads leads)")
 	flag.IntVar(&importRows, "import", 0, "after the API load, import this many new leads with `leadrouter import leads` into the same store and compare its rows/s with the API's stored/s (the bar: ≥ 0.5)")
 	flag.IntVar(&webhooks, "webhooks", 0, "subscribe this many paused webhooks to every event before the loads (paused, none is sent: their cursors stay behind)")
+	flag.Func("server-flags", "more flags for `leadrouter serve`, space-separated: \"--index-poll 1h\" measures the server without its company-token indexer (a lead's tokens are then not written during the loads)", func(v string) error {
+		serverFlags = append(serverFlags, strings.Fields(v)...)
+		return nil
+	})
 	flag.StringVar(&profileDir, "profile", "", "write the server's CPU profile of each load to this directory (match-ENGINE.pprof, explain-ENGINE.pprof, store-ENGINE.pprof)")
 	flag.Parse()
 	var results []result
@@ -70,6 +74,9 @@ func main() {
 		results = append(results, res)
 	}
 	fmt.Printf("\n%d leads preloaded, %d clients, %s a load, %d paused webhook subscriptions\n", *nLeads, *clients, *duration, webhooks)
+	if len(serverFlags) > 0 {
+		fmt.Printf("the server ran with %s\n", strings.Join(serverFlags, " "))
+	}
 	fmt.Println("| store | explained/s | stored/s | stored/explained (bar ≥ 0.5) | bytes per stored lead | import rows/s | import/stored (bar ≥ 0.5) |")
 	fmt.Println("|---|---|---|---|---|---|---|")
 	for _, r := range results {
@@ -89,6 +96,9 @@ var importRows int
 
 // webhooks is how many paused subscriptions the loads run with.
 var webhooks int
+
+// serverFlags are more flags for `leadrouter serve` (-server-flags).
+var serverFlags []string
 
 // profiled runs load while the server's CPU profile of d is taken into
 // profileDir/name.pprof (when profileDir is set).
@@ -239,8 +249,8 @@ func measure(dbURL string, nLeads, nAccounts, clients int, duration time.Duratio
 	}
 
 	addr := "127.0.0.1:18931"
-	srv := exec.Command(bin, "serve", "--addr", addr, "--db", dbURL, "--log-level", "error", "--debug-addr", "127.0.0.1:18932",
-		"--audit-key-file", filepath.Join(tmp, "bench.audit-key"))
+	srv := exec.Command(bin, append([]string{"serve", "--addr", addr, "--db", dbURL, "--log-level", "error", "--debug-addr", "127.0.0.1:18932",
+		"--audit-key-file", filepath.Join(tmp, "bench.audit-key")}, serverFlags...)...)
 	srv.Stdout, srv.Stderr = io.Discard, os.Stderr
 	if err := srv.Start(); err != nil {
 		return res, err
