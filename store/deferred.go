@@ -120,6 +120,9 @@ func (d *deferredWrites) knownAbsent(email string) bool {
 // parameters a statement, SQLite 32,766).
 const flushChunk = 400
 
+// insertHeads frames a multi-row INSERT of timeline heads.
+const insertHeads = `INSERT INTO event_heads (subject, n, hash) VALUES `
+
 // flush writes the deferred rows, leads first (consents refer to them).
 // A unique violation on the leads means another process stored an open
 // lead with one of these e-mails first: ErrOpenLeadExists, so the caller
@@ -151,7 +154,7 @@ func (tx *Tx) flush(ctx context.Context) error {
 		{"events", insertEvents, "", d.events},
 		{"assignments", insertAssignments, "", d.assignments},
 		{"notifications", insertNotifications, "", d.notifications},
-		{"timeline heads", `INSERT INTO event_heads (subject, n, hash) VALUES `, "", heads},
+		{"timeline heads", insertHeads, "", heads},
 	} {
 		for lo := 0; lo < len(t.rows); lo += flushChunk {
 			chunk := t.rows[lo:min(lo+flushChunk, len(t.rows))]

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+
+	"github.com/leadrouter/leadrouter/match"
+)
+
+// TestWritesScanNoTable: no statement the writer runs for a new lead reads
+// a whole table (migration 0025). SQLite checks a foreign key from the
+// parent's side too: a statement that may write several rows (a multi-row
+// INSERT, one with RETURNING) or a DEFERRABLE key has each new parent
+// looked up in every table that refers to it, through an index on the
+// referring column if there is one, else by reading that whole table, for
+// every row written. conflicts.lead_id (deferred, with only a partial
+// index) made every stored lead read all conflicts, which at 1M leads was
+// 7 of the 10 seconds of a stored load; contacts.lead_id had no index;
+// a new consent wording read all leads and consent records. The test
+// reads each statement's program (EXPLAIN) for a loop over a table from
+// its first row. PostgreSQL checks keys from the parent's side only when
+// a parent's key is deleted or changed, so there is nothing to check there.
+func TestWritesScanNoTable(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "scan.db"), Options{MatchKeys: match.Keys{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	statements := map[string]string{
+		"leads":          insertLeads + valueRows(38, 2),
+		"consents":       insertConsents + valueRows(8, 2),
+		"company tokens": insertTokens + valueRows(3, 2) + tokensOnConflict,
+		"events":         insertEvents + valueRows(7, 2),
+		"assignments":    insertAssignments + valueRows(9, 2),
+		"notifications":  insertNotifications + valueRows(8, 2),
+		"timeline heads": insertHeads + valueRows(3, 2),
+		"a wording":      insertWording,
+		"a lead":         insertLeads + valueRows(38, 1),
+	}
+	err = db.View(ctx, func(tx *Tx) error {
+		roots := map[int64]string{}
+		rows, err := tx.Query(ctx, `SELECT name, rootpage FROM sqlite_master WHERE rootpage > 0`)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var name string
+			var root int64
+			if err := rows.Scan(&name, &root); err != nil {
+				return err
+			}
+			roots[root] = name
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for what, q := range statements {
+			scans, err := fullScans(ctx, tx, q, roots)
+			if err != nil {
+				return err
+			}
+			if len(scans) > 0 {
+				t.Errorf("writing %s reads all of %v", what, scans)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fullScans are the tables and indexes q's program reads from their first
+// row (a Rewind on a cursor opened on them).
+func fullScans(ctx context.Context, tx *Tx, q string, roots map[int64]string) ([]string, error) {
+	args := make([]any, 0, 400)
+	for range countPlaceholders(q) {
+		args = append(args, nil)
+	}
+	rows, err := tx.Query(ctx, `EXPLAIN `+q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	opened := map[int64]string{}
+	var scans []string
+	for rows.Next() {
+		var addr, p1, p2, p3 int64
+		var op string
+		var p4, p5, comment sql.NullString
+		if err := rows.Scan(&addr, &op, &p1, &p2, &p3, &p4, &p5, &comment); err != nil {
+			return nil, err
+		}
+		switch op {
+		case "OpenRead", "OpenWrite":
+			opened[p1] = roots[p2]
+		case "Rewind":
+			// sqlite_sequence holds a row for each AUTOINCREMENT table.
+			if name := opened[p1]; name != "" && name != "sqlite_sequence" {
+				scans = append(scans, name)
+			}
+		}
+	}
+	return scans, rows.Err()
+}
+
+func countPlaceholders(q string) int {
+	n := 0
+	for _, c := range q {
+		if c == '?' {
+			n++
+		}
+	}
+	return n
+}
