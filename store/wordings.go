@@ -58,7 +58,7 @@ func (tx *Tx) wordingID(ctx context.Context, text string) (any, error) {
 	}
 	err := tx.QueryRow(ctx, find, args...).Scan(&id)
 	if isNoRows(err) {
-		id, err = tx.insertWording(ctx, text)
+		id, err = tx.storeWording(ctx, text)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("store consent wording: %w", translate(err))
@@ -70,13 +70,13 @@ func (tx *Tx) wordingID(ctx context.Context, text string) (any, error) {
 // insertWording is the statement that stores a new wording.
 const insertWording = `INSERT INTO wordings (text) VALUES (?)`
 
-// insertWording stores a new wording and returns its id. On SQLite
+// storeWording stores a new wording and returns its id. On SQLite
 // without RETURNING: that makes the INSERT a statement that may write
 // several rows, and SQLite then checks the new id against every table
 // that refers to wordings, reading all of leads and consents for it
 // (their wording columns have no index: nothing else looks a lead up by
 // its wording).
-func (tx *Tx) insertWording(ctx context.Context, text string) (id int64, err error) {
+func (tx *Tx) storeWording(ctx context.Context, text string) (id int64, err error) {
 	if tx.db.engine == Postgres {
 		err = tx.QueryRow(ctx, insertWording+` RETURNING id`, text).Scan(&id)
 		return id, err
