@@ -19,6 +19,12 @@ type webhookPatch struct {
 	Active *bool `json:"active"`
 }
 
+// outboxCountUpTo is how many events after each subscription's cursor GET
+// /api/v1/webhooks reads to count its pending ones: enough for any
+// subscription that is keeping up, and a bound on the request's cost for
+// one paused for long (beyond it the count is a lower bound).
+const outboxCountUpTo = 100_000
+
 // MountWebhooks registers POST/GET /api/v1/webhooks and PATCH/DELETE
 // /api/v1/webhooks/{id} (admin).
 func (s *Server) MountWebhooks() {
@@ -37,13 +43,13 @@ func (s *Server) MountWebhooks() {
 		WriteJSON(w, http.StatusCreated, h)
 		return nil
 	}, leadrouter.RoleAdmin)
-	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, delivered, held_back}}; held_back: events no subscription may read yet because an older transaction is still running (PostgreSQL)"})
+	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, pending_exact, delivered, held_back}}; pending counts at most 100,000 events after each subscription's cursor (pending_exact false: it is a lower bound); held_back: events no subscription may read yet because an older transaction is still running (PostgreSQL)"})
 	s.Handle("GET /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		hooks, err := s.admin.Webhooks(r.Context(), actor)
 		if err != nil {
 			return err
 		}
-		pending, delivered, err := s.db.OutboxStats(r.Context())
+		counts, err := s.db.OutboxStats(r.Context(), outboxCountUpTo)
 		if err != nil {
 			return err
 		}
@@ -51,7 +57,7 @@ func (s *Server) MountWebhooks() {
 		if err != nil {
 			return err
 		}
-		WriteJSON(w, http.StatusOK, map[string]any{"items": hooks, "outbox": map[string]int64{"pending": pending, "delivered": delivered, "held_back": heldBack}})
+		WriteJSON(w, http.StatusOK, map[string]any{"items": hooks, "outbox": map[string]any{"pending": counts.Pending, "pending_exact": counts.PendingExact, "delivered": counts.Delivered, "held_back": heldBack}})
 		return nil
 	}, leadrouter.RoleAdmin)
 	s.Document("PATCH /api/v1/webhooks/{id}", Doc{Summary: "Pause (active false) or resume (active true) a subscription; a paused one keeps its queue, sent in order once resumed",

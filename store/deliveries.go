@@ -508,38 +508,57 @@ func (db *DB) ReleaseDelivery(ctx context.Context, d Delivery) error {
 	})
 }
 
-// OutboxStats counts the events waiting for the subscriptions (deleted ones
-// not included) and those delivered.
-func (db *DB) OutboxStats(ctx context.Context) (pending, delivered int64, err error) {
-	err = db.View(ctx, func(tx *Tx) error {
+// OutboxCounts are the outbox's figures for GET /api/v1/webhooks.
+type OutboxCounts struct {
+	// Pending counts the events after each live subscription's cursor
+	// that it subscribes to. When PendingExact is false some subscription
+	// is further behind than OutboxStats was asked to read, and Pending is
+	// a lower bound.
+	Pending      int64
+	PendingExact bool
+	// Delivered counts the deliveries made, to deleted subscriptions too.
+	Delivered int64
+}
+
+// OutboxStats counts the events waiting for the subscriptions (deleted
+// ones not included) and those delivered. It reads at most countUpTo
+// events after each subscription's cursor: a subscription paused for
+// months would otherwise have every request read the millions of events
+// since.
+func (db *DB) OutboxStats(ctx context.Context, countUpTo int) (OutboxCounts, error) {
+	c := OutboxCounts{PendingExact: true}
+	err := db.View(ctx, func(tx *Tx) error {
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN o.delivered_at IS NULL AND w.deleted_at IS NULL THEN 1 ELSE 0 END), 0),
-			COALESCE(SUM(CASE WHEN o.delivered_at IS NULL THEN 0 ELSE 1 END), 0) FROM outbox o JOIN webhooks w ON w.id = o.webhook_id`).Scan(&pending, &delivered); err != nil {
+			COALESCE(SUM(CASE WHEN o.delivered_at IS NULL THEN 0 ELSE 1 END), 0) FROM outbox o JOIN webhooks w ON w.id = o.webhook_id`).Scan(&c.Pending, &c.Delivered); err != nil {
 			return err
 		}
 		var sent int64
 		if err := tx.QueryRow(ctx, `SELECT COALESCE(SUM(delivered), 0) FROM webhooks`).Scan(&sent); err != nil {
 			return err
 		}
-		delivered += sent
+		c.Delivered += sent
 		queues, err := tx.queues(ctx, `w.deleted_at IS NULL`)
 		if err != nil {
 			return err
 		}
 		for _, q := range queues {
-			n, err := tx.pendingEvents(ctx, q)
+			n, exact, err := tx.pendingEvents(ctx, q, countUpTo)
 			if err != nil {
 				return err
 			}
-			pending += n
+			c.Pending += n
+			c.PendingExact = c.PendingExact && exact
 		}
 		return nil
 	})
-	return pending, delivered, err
+	return c, err
 }
 
 // pendingEvents counts the events after q's cursor that publish an event q
-// subscribes to, by the rules of leadrouter.WebhookSources.
-func (tx *Tx) pendingEvents(ctx context.Context, q webhookQueue) (int64, error) {
+// subscribes to, by the rules of leadrouter.WebhookSources, among the
+// first upTo+1 events after it that may publish one; exact is false when
+// there are more than that.
+func (tx *Tx) pendingEvents(ctx context.Context, q webhookQueue, upTo int) (n int64, exact bool, err error) {
 	var conds []string
 	var args []any
 	for _, s := range leadrouter.WebhookSources() {
@@ -556,18 +575,26 @@ func (tx *Tx) pendingEvents(ctx context.Context, q webhookQueue) (int64, error) 
 		conds = append(conds, cond+")")
 	}
 	if len(conds) == 0 {
-		return 0, nil
+		return 0, true, nil
 	}
-	after := `seq > ?`
-	pos := []any{q.cursor.seq}
+	// The events after the cursor in the deliverer's order (eventsFrom),
+	// as far as upTo+1 of them.
+	window := `SELECT type, subject, data FROM events WHERE seq > ? AND type IN ` + publishingTypes + ` ORDER BY seq LIMIT ?`
+	pos := []any{q.cursor.seq, upTo + 1}
 	if tx.db.engine == Postgres {
-		after = `tx IS NOT NULL AND (tx, seq) > (` + xid8 + `, ?)`
-		pos = []any{q.cursor.tx, q.cursor.seq}
+		window = `SELECT type, subject, data FROM events WHERE tx IS NOT NULL AND (tx, seq) > (` + xid8 + `, ?) AND type IN ` + publishingTypes + ` ORDER BY tx, seq LIMIT ?`
+		pos = []any{q.cursor.tx, q.cursor.seq, upTo + 1}
 	}
-	var n int64
-	err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM events WHERE `+after+` AND (`+strings.Join(conds, " OR ")+`)`, append(pos, args...)...).Scan(&n)
+	var read int64
+	err = tx.QueryRow(ctx, `SELECT COALESCE(SUM(CASE WHEN `+strings.Join(conds, " OR ")+` THEN 1 ELSE 0 END), 0), COUNT(*) FROM (`+window+`) w`,
+		append(args, pos...)...).Scan(&n, &read)
 	if err != nil {
-		return 0, fmt.Errorf("count pending events of webhook %s: %w", q.id, err)
+		return 0, false, fmt.Errorf("count pending events of webhook %s: %w", q.id, err)
 	}
-	return n, nil
+	if read <= int64(upTo) {
+		return n, true, nil
+	}
+	// The count includes the event past the bound read to tell that there
+	// are more; without it, it is still a lower bound.
+	return min(n, int64(upTo)), false, nil
 }

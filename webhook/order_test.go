@@ -176,7 +176,7 @@ func TestQueuedRowsFirst(t *testing.T) {
 		mustCreateLeads(t, db, 2, 2)
 		d := &webhook.Deliverer{DB: db, Egress: loopback, Logger: quietLogger()}
 		assertInOrder(t, "receiver", deliverAll(t, d, rc, 4), 4)
-		pending, delivered, err := db.OutboxStats(ctx)
+		pending, delivered, err := outboxStats(ctx, db)
 		if err != nil || pending != 0 || delivered != 4 {
 			t.Fatalf("stats: %d pending, %d delivered (%v), want 0 and 4", pending, delivered, err)
 		}
@@ -283,7 +283,7 @@ func TestMigrationKeepsQueuedDeliveries(t *testing.T) {
 		if got[0].Delivery != "1001" || got[1].Delivery != "1002" || got[2].Delivery <= "1002" || len(got[2].Delivery) < 4 {
 			t.Fatalf("delivery ids %s, %s, %s: want 1001, 1002 and one past them", got[0].Delivery, got[1].Delivery, got[2].Delivery)
 		}
-		pending, delivered, err := db.OutboxStats(ctx)
+		pending, delivered, err := outboxStats(ctx, db)
 		if err != nil || pending != 0 || delivered != 4 {
 			t.Fatalf("stats: %d pending, %d delivered (%v), want 0 and 4", pending, delivered, err)
 		}

@@ -213,6 +213,9 @@ func TestWebhooksOverHTTP(t *testing.T) {
 		if pending := list["outbox"].(map[string]any)["pending"].(float64); pending < 1 {
 			t.Fatalf("the paused queue is empty: %v", list)
 		}
+		if exact, ok := list["outbox"].(map[string]any)["pending_exact"].(bool); !ok || !exact {
+			t.Fatalf("outbox: %v, want pending_exact true", list["outbox"])
+		}
 		if _, ok := list["outbox"].(map[string]any)["held_back"].(float64); !ok {
 			t.Fatalf("no held_back count: %v", list)
 		}
