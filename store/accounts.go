@@ -27,11 +27,15 @@ func accountVisibility(actor leadrouter.Actor) (string, []any) {
 	return "1 = 0", nil
 }
 
+// insertAccount is InsertAccount's statement (TestWritesScanNoTable reads
+// its program).
+const insertAccount = `INSERT INTO accounts (id, name, name_key, country, parent_id, root_id, owner_partner_id, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // InsertAccount stores a new account with its domains (each may belong to
 // one account only: another's is ECONFLICT) and its company tokens.
 func (tx *Tx) InsertAccount(ctx context.Context, a leadrouter.Account) error {
-	if _, err := tx.Exec(ctx, `INSERT INTO accounts (id, name, name_key, country, parent_id, root_id, owner_partner_id, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.ID, a.Name, tx.companyKey(a.Name), a.Country, nullString(a.ParentID), a.RootID,
+	if _, err := tx.Exec(ctx, insertAccount, a.ID, a.Name, tx.companyKey(a.Name), a.Country, nullString(a.ParentID), a.RootID,
 		nullString(a.OwnerPartnerID), a.CreatedAt, a.CreatedAt); err != nil {
 		return fmt.Errorf("insert account: %w", err)
 	}

@@ -16,6 +16,11 @@ func scanContact(s interface{ Scan(...any) error }) (leadrouter.Contact, error) 
 	return c, err
 }
 
+// insertContact is InsertContact's statement (TestWritesScanNoTable reads
+// its program).
+const insertContact = `INSERT INTO contacts (id, account_id, lead_id, first_name, last_name, email, phone, created_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
+
 // InsertContact stores a contact created by converting a lead. Contacts are
 // never listed to partners: they see a contact only through an
 // opportunity's view, redacted as its lead is.
@@ -24,8 +29,7 @@ func (tx *Tx) InsertContact(ctx context.Context, c *leadrouter.Contact) error {
 		c.ID = leadrouter.NewID("con")
 	}
 	c.CreatedAt = tx.now
-	if _, err := tx.Exec(ctx, `INSERT INTO contacts (id, account_id, lead_id, first_name, last_name, email, phone, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.ID, c.AccountID, nullString(c.LeadID), c.FirstName, c.LastName, c.Email, c.Phone, c.CreatedAt); err != nil {
+	if _, err := tx.Exec(ctx, insertContact, c.ID, c.AccountID, nullString(c.LeadID), c.FirstName, c.LastName, c.Email, c.Phone, c.CreatedAt); err != nil {
 		return fmt.Errorf("insert contact: %w", err)
 	}
 	// Its person tokens, for the support desk's search (see personTokens):

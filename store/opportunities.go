@@ -76,6 +76,11 @@ type OpportunityFilter struct {
 	Cursor    string
 }
 
+// insertOpportunity is the statement that stores an opportunity
+// (TestWritesScanNoTable reads its program).
+const insertOpportunity = `INSERT INTO opportunities (id, lead_id, account_id, contact_id, name, amount, status, reserved_partner_id,
+	partner_id, pam_user_id, override_reason, created_at, updated_at, handed_off_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // InsertOpportunity stores a new opportunity (the conversion workflow has
 // checked that its lead has none yet).
 func (tx *Tx) InsertOpportunity(ctx context.Context, o *leadrouter.Opportunity) error {
@@ -91,8 +96,7 @@ func (tx *Tx) InsertOpportunity(ctx context.Context, o *leadrouter.Opportunity) 
 	if o.Amount != nil {
 		amount = *o.Amount
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO opportunities (id, lead_id, account_id, contact_id, name, amount, status, reserved_partner_id,
-		partner_id, pam_user_id, override_reason, created_at, updated_at, handed_off_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.Exec(ctx, insertOpportunity,
 		o.ID, o.LeadID, o.AccountID, o.ContactID, o.Name, amount, o.Status, nullString(o.ReservedPartnerID), nullString(o.PartnerID),
 		nullString(o.PAMUserID), o.OverrideReason, o.CreatedAt, o.CreatedAt, handedOffAt); err != nil {
 		return fmt.Errorf("insert opportunity: %w", err)

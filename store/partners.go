@@ -48,11 +48,15 @@ func (tx *Tx) PIDTaken(ctx context.Context, pid leadrouter.PID) (bool, error) {
 	return true, nil
 }
 
+// insertPartner is InsertPartner's statement (TestWritesScanNoTable reads
+// its program).
+const insertPartner = `INSERT INTO partners (id, pid, name, tier, pam_user_id, status, weight, daily_cap, time_zone, created_at, updated_at)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // InsertPartner stores a new partner with its countries and domains. A
 // taken PID or another partner's domain is ECONFLICT naming the field.
 func (tx *Tx) InsertPartner(ctx context.Context, p leadrouter.Partner) error {
-	_, err := tx.Exec(ctx, `INSERT INTO partners (id, pid, name, tier, pam_user_id, status, weight, daily_cap, time_zone, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.Exec(ctx, insertPartner,
 		p.ID, string(p.PID), p.Name, p.Tier, nullString(p.PAMUserID), p.Status, p.Weight, nullInt(p.DailyCap), p.TimeZone, p.CreatedAt, p.UpdatedAt)
 	if isUniqueViolation(err) {
 		return &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "That PID is taken (PIDs are never reused).",

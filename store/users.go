@@ -25,6 +25,10 @@ func scanUser(s interface{ Scan(...any) error }) (leadrouter.User, error) {
 	return u, err
 }
 
+// insertUser is the statement that stores a user (TestWritesScanNoTable
+// reads its program).
+const insertUser = `INSERT INTO users (id, email, name, role, partner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`
+
 // InsertUser stores a validated new user (password hashed with bcrypt)
 // and issues its first API token, returned in plain text once; only its
 // hash is stored. A taken e-mail is ECONFLICT.
@@ -38,7 +42,7 @@ func (tx *Tx) InsertUser(ctx context.Context, in leadrouter.NewUser) (leadrouter
 		hash = string(h)
 	}
 	u := leadrouter.User{ID: leadrouter.NewID("usr"), Email: in.Email, Name: in.Name, Role: in.Role, PartnerID: in.PartnerID, CreatedAt: tx.now}
-	_, err := tx.Exec(ctx, `INSERT INTO users (id, email, name, role, partner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.Exec(ctx, insertUser,
 		u.ID, u.Email, u.Name, string(u.Role), nullString(u.PartnerID), hash, u.CreatedAt)
 	if isUniqueViolation(err) {
 		return u, "", &leadrouter.Error{Code: leadrouter.ECONFLICT, Message: "A user with that e-mail exists.",

@@ -47,11 +47,11 @@ func TestWritesScanNoTable(t *testing.T) {
 		"timeline heads": insertHeads + valueRows(columnsOf(insertHeads), 2),
 		"a wording":      insertWording,
 		"a lead":         insertLeads + valueRows(columnsOf(insertLeads), 1),
-		"an account":     `INSERT INTO accounts (id, name, name_key, country, parent_id, root_id, owner_partner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		"a contact":      `INSERT INTO contacts (id, account_id, lead_id, first_name, last_name, email, phone, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		"an opportunity": `INSERT INTO opportunities (id, lead_id, account_id, contact_id, name, amount, status, reserved_partner_id, partner_id, pam_user_id, override_reason, created_at, updated_at, handed_off_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		"a partner":      `INSERT INTO partners (id, pid, name, tier, pam_user_id, status, weight, daily_cap, time_zone, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		"a user":         `INSERT INTO users (id, email, name, role, partner_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		"an account":     insertAccount,
+		"a contact":      insertContact,
+		"an opportunity": insertOpportunity,
+		"a partner":      insertPartner,
+		"a user":         insertUser,
 	}
 	err = db.View(ctx, func(tx *Tx) error {
 		roots := map[int64]string{}
