@@ -8,6 +8,13 @@ import (
 	"github.com/leadrouter/leadrouter"
 )
 
+// insertWebhook is InsertWebhook's statement up to its cursor's values;
+// webhookCursorEnd is SQLite's (TestWritesScanNoTable reads its program).
+const (
+	insertWebhook    = `INSERT INTO webhooks (id, url, secret, events, active, created_at, cursor_seq, cursor_tx) VALUES (?, ?, ?, ?, ?, ?, `
+	webhookCursorEnd = `(SELECT COALESCE(MAX(seq), 0) FROM events), 0`
+)
+
 // InsertWebhook stores a new subscription.
 func (tx *Tx) InsertWebhook(ctx context.Context, h leadrouter.Webhook) error {
 	raw, _ := json.Marshal(h.Events)
@@ -18,11 +25,11 @@ func (tx *Tx) InsertWebhook(ctx context.Context, h leadrouter.Webhook) error {
 	// key, so none is sent however old the oldest running transaction is;
 	// an event of a transaction that was already writing is not sent
 	// either, and every later transaction's key is at least xmax.
-	end := `(SELECT COALESCE(MAX(seq), 0) FROM events), 0`
+	end := webhookCursorEnd
 	if tx.db.engine == Postgres {
 		end = `0, pg_snapshot_xmax(pg_current_snapshot())`
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO webhooks (id, url, secret, events, active, created_at, cursor_seq, cursor_tx) VALUES (?, ?, ?, ?, ?, ?, `+end+`)`,
+	if _, err := tx.Exec(ctx, insertWebhook+end+`)`,
 		h.ID, h.URL, h.Secret, string(raw), h.Active, h.CreatedAt); err != nil {
 		return fmt.Errorf("insert webhook: %w", err)
 	}

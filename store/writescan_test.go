@@ -11,7 +11,8 @@ import (
 )
 
 // TestWritesScanNoTable: no statement the writer runs for a new lead, nor
-// the creation of an account, contact, opportunity, partner or user, reads
+// the creation of an account, contact, opportunity, partner, user or
+// webhook, reads
 // a whole table (migration 0025). SQLite checks a foreign key from the
 // parent's side too: a statement that may write several rows (a multi-row
 // INSERT, one with RETURNING) or a DEFERRABLE key has each new parent
@@ -52,6 +53,7 @@ func TestWritesScanNoTable(t *testing.T) {
 		"an opportunity": insertOpportunity,
 		"a partner":      insertPartner,
 		"a user":         insertUser,
+		"a webhook":      insertWebhook + webhookCursorEnd + `)`,
 	}
 	err = db.View(ctx, func(tx *Tx) error {
 		roots := map[int64]string{}

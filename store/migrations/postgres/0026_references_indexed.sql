@@ -4,9 +4,9 @@
 -- changed, which none of these parents' are today, so this costs nothing
 -- now and keeps a future delete from reading a whole table; SQLite also
 -- checked on every partner and user created (see
--- ../sqlite/0026_references_indexed.sql). leads.consent_wording and
--- consents.wording are left out on purpose: a wording is never deleted,
--- and an index there would cost every lead an entry.
+-- ../sqlite/0026_references_indexed.sql). leads.consent_wording,
+-- consents.wording, leads.account_id and outbox.webhook_id are left out
+-- on purpose, as there.
 -- TestForeignKeysIndexed (store/fkindex_test.go) checks the rule on both
 -- engines. Keep in step with ../sqlite/0026_references_indexed.sql.
 CREATE INDEX sessions_user ON sessions (user_id);
