@@ -224,8 +224,12 @@ func TestLapsesOnceAcrossProcesses(t *testing.T) {
 			t.Fatal(err)
 		}
 		other := &assignment.Service{DB: dbB, Policy: router, Reroute: router.Reroute}
-		skipAhead(dbA, 3*time.Second)
-		skipAhead(dbB, 3*time.Second)
+		// Both clocks stop 3s ahead: the re-routed assignments are due 2s
+		// after that, and on a slow machine the run itself took longer
+		// than 2s, so that a running clock let the runners lapse them too.
+		at := dbA.Now().Add(3 * time.Second)
+		dbA.Now = func() time.Time { return at }
+		dbB.Now = func() time.Time { return at }
 		counts := make([]int, 2)
 		errs := make([]error, 2)
 		for i, svc := range []*assignment.Service{w.svc, other} {

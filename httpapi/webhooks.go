@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -43,7 +44,7 @@ func (s *Server) MountWebhooks() {
 		WriteJSON(w, http.StatusCreated, h)
 		return nil
 	}, leadrouter.RoleAdmin)
-	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, pending_exact, delivered, held_back}}; pending counts at most 100,000 events after each subscription's cursor (pending_exact false: it is a lower bound); held_back: events no subscription may read yet because an older transaction is still running (PostgreSQL)"})
+	s.Document("GET /api/v1/webhooks", Doc{Summary: "List the webhooks and the outbox's counts: {items, outbox: {pending, pending_exact, delivered, held_back}}; pending counts among the first " + strconv.Itoa(outboxCountUpTo) + " events after each subscription's cursor (pending_exact false: it is a lower bound); held_back: events no subscription may read yet because an older transaction is still running (PostgreSQL)"})
 	s.Handle("GET /api/v1/webhooks", func(w http.ResponseWriter, r *http.Request, actor leadrouter.Actor) error {
 		hooks, err := s.admin.Webhooks(r.Context(), actor)
 		if err != nil {
