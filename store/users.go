@@ -178,9 +178,16 @@ func (db *DB) CheckPassword(ctx context.Context, email, password string) (leadro
 
 // CreateSession starts a portal session for user and returns the session
 // id (for the cookie) and its CSRF token; only the id's hash is stored.
+// The user's expired sessions are deleted with it (through sessions_user),
+// so a user keeps no more rows than the sessions started within one
+// lifetime: a session that is never signed out expires but was otherwise
+// kept forever.
 func (db *DB) CreateSession(ctx context.Context, userID string, ttl time.Duration) (id, csrf string, err error) {
 	id, csrf = newSecret("s_"), newSecret("c_")
 	err = db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.Exec(ctx, `DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?`, userID, tx.now); err != nil {
+			return err
+		}
 		_, err := tx.Exec(ctx, `INSERT INTO sessions (hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)`,
 			HashSecret(id), userID, csrf, tx.now, tx.now.Add(ttl))
 		return err
