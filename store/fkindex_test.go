@@ -98,8 +98,9 @@ func unindexedKeysSQLite(ctx context.Context, tx *store.Tx) ([]string, error) {
 			}
 			cond := ""
 			if len(def) == 1 {
-				if i := strings.LastIndex(strings.ToUpper(def[0]), " WHERE "); i >= 0 {
-					cond = strings.Join(strings.Fields(def[0][i+len(" WHERE "):]), " ")
+				sql := strings.Join(strings.Fields(def[0]), " ") // a WHERE may start a line
+				if i := strings.LastIndex(strings.ToUpper(sql), " WHERE "); i >= 0 {
+					cond = sql[i+len(" WHERE "):]
 				}
 			}
 			indexes = append(indexes, cols)
