@@ -143,7 +143,7 @@ func unindexedKeysSQLite(ctx context.Context, tx *store.Tx) ([]string, error) {
 		for _, fk := range fks {
 			found := false
 			for i, ix := range indexes {
-				found = found || leads(ix, fk.cols) && serves(conds[i], fk.cols)
+				found = found || startsWith(ix, fk.cols) && serves(conds[i], fk.cols)
 			}
 			if !found {
 				missing = append(missing, fmt.Sprintf("%s(%s) -> %s", table, strings.Join(fk.cols, ", "), fk.parent))
@@ -153,8 +153,9 @@ func unindexedKeysSQLite(ctx context.Context, tx *store.Tx) ([]string, error) {
 	return missing, nil
 }
 
-// leads reports whether the index columns ix start with cols, in any order.
-func leads(ix, cols []string) bool {
+// startsWith reports whether the index columns ix start with cols, in any
+// order.
+func startsWith(ix, cols []string) bool {
 	if len(ix) < len(cols) {
 		return false
 	}
