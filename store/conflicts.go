@@ -148,7 +148,10 @@ type PartnerRecord struct {
 // partners' open leads at the account (leads_partner_account) and at the
 // e-mail domain (leads_partner_domain), partners' live opportunities at
 // the account, and leads with the company key (leads_company_key).
-// TestMatchQueriesUseIndexes reads their plans.
+// TestMatchQueriesUseIndexes reads their plans. leads_partner_domain's
+// condition requires a domain (migration 0027), so that the account's
+// search, which implied its old condition, cannot be answered by reading
+// the whole of it either.
 //
 // The company search says "owned by a partner" by comparing
 // COALESCE(owner_partner_id, ...) with the empty string rather than by

@@ -17,12 +17,13 @@ import (
 // any of them scans a whole table: on an empty database, and again after
 // 2,000 of the vendor's own leads and ANALYZE, whose statistics say that
 // no lead is a partner's (as after a bulk load, or with autovacuum off
-// until someone runs ANALYZE). The claims' search for partners' leads at
-// the company once had a condition implying leads_partner_domain's, and
-// with such statistics PostgreSQL read that whole index, thought empty,
-// at every capture (SQLite, once analyzed, every partner's lead through
-// leads_owner_partner): every partner's open lead, thousands of them by
-// the time the statistics caught up.
+// until someone runs ANALYZE). The claims' searches for partners' leads
+// at the account and at the company once had conditions implying
+// leads_partner_domain's, and with such statistics PostgreSQL read that
+// whole index, thought empty, at every capture (SQLite, once analyzed,
+// every partner's lead through leads_owner_partner for the company):
+// every partner's open lead, thousands of them by the time the
+// statistics caught up (migration 0027).
 func TestMatchQueriesUseIndexes(t *testing.T) {
 	queries := []planQuery{
 		// Channel-conflict claims, at every capture and explain: partners'
