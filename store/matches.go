@@ -24,26 +24,44 @@ type tokenHit struct {
 	shared   int
 }
 
-// tokenHits returns up to limit records sharing the most of tokens, those
-// sharing more first (then the newer id). Each token's posting list is
-// read up to tokenPostingLimit rows (a common word must not turn a lookup
-// into a scan), all in one statement that also counts and ranks them: only
-// the hits kept travel back (at 1M leads a lookup read some 160 postings
-// to keep 16, and passing each row through the driver was a third of the
-// lookup's time).
+// rankedTokenHits is the statement of the records sharing the most of
+// tokens, up to limit (those sharing more first, then the newer id), with
+// its arguments. Each token's posting list is read up to
+// tokenPostingLimit rows (a common word must not turn a lookup into a
+// scan), and the counting and ranking happen in the statement: only the
+// hits kept travel back or are read further (at 1M leads a lookup read
+// some 160 postings to keep 16, and passing each row through the driver
+// was a third of the lookup's time).
+//
+// On PostgreSQL the tokens are one array argument, read through a lateral
+// join: one statement text whatever their number. Each text is planned
+// again for its first executions on every connection (custom plans), and
+// with a text per number of tokens those plans, about a millisecond each
+// for a lookup's statement at 1M leads, were a tenth of all lookups.
+func rankedTokenHits(engine Engine, tokens []string, limit int) (string, []any) {
+	if engine == Postgres {
+		return fmt.Sprintf(`SELECT p.kind, p.ref_id, COUNT(*) AS shared FROM unnest(CAST(? AS text[])) AS q(token)
+		CROSS JOIN LATERAL (SELECT kind, ref_id FROM company_tokens WHERE token = q.token LIMIT %d) AS p
+		GROUP BY p.kind, p.ref_id ORDER BY shared DESC, p.ref_id DESC LIMIT ?`, tokenPostingLimit), []any{tokens, limit}
+	}
+	postings := make([]string, 0, len(tokens))
+	args := make([]any, 0, len(tokens)+1)
+	for i, tok := range tokens {
+		postings = append(postings, fmt.Sprintf(`SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT %d) AS t%d`, tokenPostingLimit, i))
+		args = append(args, tok)
+	}
+	return `SELECT kind, ref_id, COUNT(*) AS shared FROM (` + strings.Join(postings, " UNION ALL ") + `) AS postings
+		GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT ?`, append(args, limit)
+}
+
+// tokenHits returns up to limit records sharing the most of tokens
+// (rankedTokenHits).
 func (tx *Tx) tokenHits(ctx context.Context, tokens []string, limit int) ([]tokenHit, error) {
 	if len(tokens) == 0 {
 		return nil, nil
 	}
-	parts := make([]string, 0, len(tokens))
-	args := make([]any, 0, len(tokens)+1)
-	for i, tok := range tokens {
-		parts = append(parts, fmt.Sprintf(`SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT %d) AS t%d`, tokenPostingLimit, i))
-		args = append(args, tok)
-	}
-	args = append(args, limit)
-	rows, err := tx.Query(ctx, `SELECT kind, ref_id, COUNT(*) AS shared FROM (`+strings.Join(parts, " UNION ALL ")+`) AS postings
-		GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT ?`, args...)
+	text, args := rankedTokenHits(tx.db.engine, tokens, limit)
+	rows, err := tx.Query(ctx, text, args...)
 	if err != nil {
 		return nil, fmt.Errorf("match by company tokens: %w", err)
 	}
@@ -62,102 +80,168 @@ func (tx *Tx) tokenHits(ctx context.Context, tokens []string, limit int) ([]toke
 	return hits, nil
 }
 
-// MatchCandidates fetches candidates through indexes only: e-mail on leads
-// and contacts, domain on account_domains, leads' e-mail domains and
-// registrations, the company key on accounts, leads and registrations, and
-// the company-token index for near misses (bounded by q.Limit).
-func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]leadrouter.MatchCandidate, error) {
-	ids := map[string][]string{}
-	// The exact lookups (e-mail, domain, company key) in one statement:
-	// each part an index search with its own bound. The leads found so
-	// come with their columns (their rows are read for the search anyway),
-	// so only the near misses are read by id below.
-	var parts []string
-	var args []any
-	part := func(kind, query string, arg any) {
-		cols := "id, '', '', '', '', '', '', ''"
-		if kind == "lead" {
-			cols = leadCandidateColumns
-		}
-		parts = append(parts, fmt.Sprintf("SELECT '%s' AS kind, %s FROM (%s) AS p%d", kind, cols, query, len(parts)))
-		args = append(args, arg)
-	}
-	if q.Email != "" {
-		for _, byEmail := range leadsByEmail(leadSearchColumns) {
-			part("lead", byEmail+` ORDER BY id DESC LIMIT 20`, q.Email)
-		}
-		part("contact", `SELECT id FROM contacts WHERE email = ? LIMIT 20`, q.Email)
-	}
-	if q.Domain != "" {
-		part("account", `SELECT account_id AS id FROM account_domains WHERE domain = ?`, q.Domain)
-		part("registration", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, q.Domain)
-		part("lead", `SELECT `+leadSearchColumns+` FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, q.Domain)
-	}
-	if q.CompanyKey != "" {
-		part("account", `SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, q.CompanyKey)
-		part("lead", `SELECT `+leadSearchColumns+` FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, q.CompanyKey)
-		part("registration", `SELECT id FROM registrations WHERE company_key = ? LIMIT 50`, q.CompanyKey)
-	}
-	leads := map[string]leadrouter.MatchCandidate{}
-	if len(parts) > 0 {
-		rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
-		if err != nil {
-			return nil, fmt.Errorf("match by e-mail, domain and company: %w", err)
-		}
-		for rows.Next() {
-			var c leadrouter.MatchCandidate
-			var ownerKind, ownerID string
-			if err := rows.Scan(&c.Kind, &c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			if c.Kind == "lead" {
-				c.Owner = ownerKind + ":" + ownerID
-				leads[c.ID] = c
-				continue
-			}
-			ids[c.Kind] = append(ids[c.Kind], c.ID)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("match by e-mail, domain and company: %w", err)
-		}
-	}
+// matchStatement is the one statement MatchCandidates runs, with its
+// arguments: every search of a lookup and the rows of what they find, so
+// that a lookup is one round trip on PostgreSQL (it was three: the exact
+// searches, the company-word postings, then the rows of what those two
+// found by id; at 1M leads their waits were half a lookup's time, and
+// most of its p99). Its parts:
+//
+//   - hits: the records sharing the most of q.Tokens, up to q.Limit
+//     (rankedTokenHits).
+//   - found: the ids of accounts and registrations found by domain, by
+//     company key and by words (words never find a contact: the person
+//     tokens in the same index begin with "n:" or "p:", which no company
+//     word has).
+//   - the rows: leads by e-mail, domain and company key (each an index
+//     search with its own bound) and the leads among the hits by id;
+//     contacts by e-mail with their account; the accounts found, a row per
+//     domain; the registrations found, by id only (registrationCandidates
+//     reads their rows, whose expiry each engine keeps in its own type).
+//
+// Every row has the columns kind, id, e-mail, company, status, owner kind,
+// owner id, partner, reserved partner, root account and domain.
+func matchStatement(engine Engine, q leadrouter.MatchQuery) (string, []any) {
+	var ctes, found, rows []string
+	var cteArgs, rowArgs []any
 	if len(q.Tokens) > 0 {
 		limit := q.Limit
 		if limit <= 0 {
 			limit = 50
 		}
-		hits, err := tx.tokenHits(ctx, q.Tokens, limit)
-		if err != nil {
-			return nil, err
-		}
-		for _, h := range hits {
-			ids[h.kind] = append(ids[h.kind], h.id)
+		ranked, a := rankedTokenHits(engine, q.Tokens, limit)
+		ctes = append(ctes, `hits AS MATERIALIZED (SELECT kind, ref_id FROM (`+ranked+`) AS ranked)`)
+		cteArgs = append(cteArgs, a...)
+	}
+	if q.Domain != "" {
+		found = append(found, `SELECT 'account' AS kind, account_id AS id FROM account_domains WHERE domain = ?`,
+			`SELECT 'registration' AS kind, id FROM (SELECT id FROM registrations WHERE domain = ? LIMIT 50) AS rd`)
+		cteArgs = append(cteArgs, q.Domain, q.Domain)
+	}
+	if q.CompanyKey != "" {
+		found = append(found, `SELECT 'account' AS kind, id FROM (SELECT id FROM accounts WHERE name_key = ? LIMIT 20) AS ak`,
+			`SELECT 'registration' AS kind, id FROM (SELECT id FROM registrations WHERE company_key = ? LIMIT 50) AS rk`)
+		cteArgs = append(cteArgs, q.CompanyKey, q.CompanyKey)
+	}
+	if len(q.Tokens) > 0 {
+		found = append(found, `SELECT kind, ref_id AS id FROM hits WHERE kind <> 'lead'`)
+	}
+	if len(found) > 0 {
+		ctes = append(ctes, `found AS MATERIALIZED (`+strings.Join(found, " UNION ALL ")+`)`)
+	}
+	leadRows := func(search string, arg any) {
+		rows = append(rows, fmt.Sprintf(`SELECT 'lead' AS kind, %s, '' AS root_id, '' AS domain FROM (%s) AS l%d`, leadCandidateColumns, search, len(rows)))
+		rowArgs = append(rowArgs, arg)
+	}
+	if q.Email != "" {
+		for _, byEmail := range leadsByEmail(leadSearchColumns) {
+			leadRows(byEmail+` ORDER BY id DESC LIMIT 20`, q.Email)
 		}
 	}
-	var leadIDs []string
-	for _, id := range ids["lead"] {
-		if _, ok := leads[id]; !ok {
-			leadIDs = append(leadIDs, id)
+	if q.Domain != "" {
+		leadRows(`SELECT `+leadSearchColumns+` FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, q.Domain)
+	}
+	if q.CompanyKey != "" {
+		leadRows(`SELECT `+leadSearchColumns+` FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, q.CompanyKey)
+	}
+	if len(q.Tokens) > 0 {
+		rows = append(rows, `SELECT 'lead', `+leadCandidateColumns+`, '', '' FROM leads WHERE id IN (SELECT ref_id FROM hits WHERE kind = 'lead')`)
+	}
+	if q.Email != "" {
+		rows = append(rows, `SELECT 'contact', c.id, c.email, a.name, 'contact', '', '', COALESCE(a.owner_partner_id, ''), '', '', ''
+			FROM (SELECT id, email, account_id FROM contacts WHERE email = ? LIMIT 20) AS c JOIN accounts a ON a.id = c.account_id`)
+		rowArgs = append(rowArgs, q.Email)
+	}
+	if len(found) > 0 {
+		rows = append(rows, `SELECT 'account', a.id, '', a.name, 'account', '', '', COALESCE(a.owner_partner_id, ''), '', a.root_id, COALESCE(d.domain, '')
+			FROM accounts a LEFT JOIN account_domains d ON d.account_id = a.id WHERE a.id IN (SELECT id FROM found WHERE kind = 'account')`,
+			`SELECT 'registration', id, '', '', '', '', '', '', '', '', '' FROM found WHERE kind = 'registration'`)
+	}
+	if len(rows) == 0 {
+		return "", nil
+	}
+	text := strings.Join(rows, " UNION ALL ")
+	if len(ctes) > 0 {
+		text = "WITH " + strings.Join(ctes, ", ") + " " + text
+	}
+	return text, append(cteArgs, rowArgs...)
+}
+
+// MatchCandidates fetches candidates through indexes only, in one
+// statement (matchStatement): e-mail on leads and contacts, domain on
+// account_domains, leads' e-mail domains and registrations, the company
+// key on accounts, leads and registrations, and the company-token index
+// for near misses (bounded by q.Limit). The registrations found, if any,
+// are read by a second statement.
+func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]leadrouter.MatchCandidate, error) {
+	text, args := matchStatement(tx.db.engine, q)
+	if text == "" {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, text, args...)
+	if err != nil {
+		return nil, fmt.Errorf("match candidates: %w", err)
+	}
+	defer rows.Close()
+	leads := map[string]leadrouter.MatchCandidate{}
+	contacts := map[string]leadrouter.MatchCandidate{}
+	accounts := map[string]*leadrouter.MatchCandidate{}
+	var regIDs []string
+	for rows.Next() {
+		var c leadrouter.MatchCandidate
+		var ownerKind, ownerID, domain string
+		if err := rows.Scan(&c.Kind, &c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved, &c.RootID, &domain); err != nil {
+			return nil, fmt.Errorf("match candidates: %w", err)
+		}
+		switch c.Kind {
+		case "lead":
+			c.Owner = ownerKind + ":" + ownerID
+			leads[c.ID] = c
+		case "contact":
+			if c.PartnerID != "" {
+				c.Owner = "partner:" + c.PartnerID
+			}
+			contacts[c.ID] = c
+		case "account":
+			a := accounts[c.ID]
+			if a == nil {
+				if c.PartnerID != "" {
+					c.Owner = "partner:" + c.PartnerID
+				}
+				a = &c
+				accounts[c.ID] = a
+			}
+			if domain != "" {
+				a.Domains = append(a.Domains, domain)
+			}
+		case "registration":
+			regIDs = append(regIDs, c.ID)
 		}
 	}
-	leadIDs, accountIDs, contactIDs, regIDs := uniq(leadIDs), uniq(ids["account"]), uniq(ids["contact"]), uniq(ids["registration"])
-	n := len(leads) + len(leadIDs) + len(accountIDs) + len(contactIDs) + len(regIDs)
-	seen, out := make(map[[2]string]bool, n), make([]leadrouter.MatchCandidate, 0, n)
-	add := func(c leadrouter.MatchCandidate) {
-		if k := [2]string{c.Kind, c.ID}; !seen[k] {
-			seen[k] = true
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("match candidates: %w", err)
+	}
+	rows.Close()
+	out := make([]leadrouter.MatchCandidate, 0, len(leads)+len(contacts)+len(accounts)+len(regIDs))
+	for _, id := range slices.Sorted(maps.Keys(leads)) {
+		out = append(out, leads[id])
+	}
+	for _, id := range slices.Sorted(maps.Keys(contacts)) {
+		out = append(out, contacts[id])
+	}
+	for _, id := range slices.Sorted(maps.Keys(accounts)) {
+		a := accounts[id]
+		sort.Strings(a.Domains)
+		a.Domains = slices.Compact(a.Domains)
+		out = append(out, *a)
+	}
+	seen := map[string]bool{}
+	if err := tx.registrationCandidates(ctx, uniq(regIDs), func(c leadrouter.MatchCandidate) {
+		if !seen[c.ID] {
+			seen[c.ID] = true
 			out = append(out, c)
 		}
-	}
-	for _, id := range slices.Sorted(maps.Keys(leads)) {
-		add(leads[id])
-	}
-	if err := tx.recordCandidates(ctx, leadIDs, contactIDs, accountIDs, add); err != nil {
-		return nil, err
-	}
-	if err := tx.registrationCandidates(ctx, regIDs, add); err != nil {
+	}); err != nil {
 		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
@@ -286,80 +370,6 @@ const leadSearchColumns = `id, email, company, status, owner_kind, owner_id, own
 // (after its kind): id, e-mail, company, status, owner kind and id, owning
 // and reserved partner.
 const leadCandidateColumns = `id, email, company, status, owner_kind, owner_id, COALESCE(owner_partner_id, ''), COALESCE(reserved_partner_id, '')`
-
-// recordCandidates reads the leads, contacts and accounts found by id in
-// one statement (one round trip on PostgreSQL): a row per lead and contact,
-// a row per account domain.
-func (tx *Tx) recordCandidates(ctx context.Context, leadIDs, contactIDs, accountIDs []string, add func(leadrouter.MatchCandidate)) error {
-	var parts []string
-	var args []any
-	if len(leadIDs) > 0 {
-		cond, a := tx.idIn("id", leadIDs)
-		parts = append(parts, `SELECT 'lead', `+leadCandidateColumns+`, '', '' FROM leads WHERE `+cond)
-		args = append(args, a...)
-	}
-	if len(contactIDs) > 0 {
-		cond, a := tx.idIn("c.id", contactIDs)
-		parts = append(parts, `SELECT 'contact', c.id, c.email, a.name, 'contact', '', '', COALESCE(a.owner_partner_id, ''), '', '', ''
-			FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE `+cond)
-		args = append(args, a...)
-	}
-	if len(accountIDs) > 0 {
-		cond, a := tx.idIn("a.id", accountIDs)
-		parts = append(parts, `SELECT 'account', a.id, '', a.name, 'account', '', '', COALESCE(a.owner_partner_id, ''), '', a.root_id, COALESCE(d.domain, '')
-			FROM accounts a LEFT JOIN account_domains d ON d.account_id = a.id WHERE `+cond)
-		args = append(args, a...)
-	}
-	if len(parts) == 0 {
-		return nil
-	}
-	rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
-	if err != nil {
-		return fmt.Errorf("read match candidates: %w", err)
-	}
-	defer rows.Close()
-	var accounts []*leadrouter.MatchCandidate
-	byID := map[string]*leadrouter.MatchCandidate{}
-	for rows.Next() {
-		var c leadrouter.MatchCandidate
-		var ownerKind, ownerID, domain string
-		if err := rows.Scan(&c.Kind, &c.ID, &c.Email, &c.Company, &c.Status, &ownerKind, &ownerID, &c.PartnerID, &c.Reserved, &c.RootID, &domain); err != nil {
-			return fmt.Errorf("read match candidates: %w", err)
-		}
-		switch c.Kind {
-		case "lead":
-			c.Owner = ownerKind + ":" + ownerID
-			add(c)
-		case "contact":
-			if c.PartnerID != "" {
-				c.Owner = "partner:" + c.PartnerID
-			}
-			add(c)
-		case "account":
-			a := byID[c.ID]
-			if a == nil {
-				if c.PartnerID != "" {
-					c.Owner = "partner:" + c.PartnerID
-				}
-				a = &c
-				byID[c.ID] = a
-				accounts = append(accounts, a)
-			}
-			if domain != "" {
-				a.Domains = append(a.Domains, domain)
-			}
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read match candidates: %w", err)
-	}
-	sort.Slice(accounts, func(i, j int) bool { return accounts[i].ID < accounts[j].ID })
-	for _, a := range accounts {
-		sort.Strings(a.Domains)
-		add(*a)
-	}
-	return nil
-}
 
 func (tx *Tx) registrationCandidates(ctx context.Context, ids []string, add func(leadrouter.MatchCandidate)) error {
 	if len(ids) == 0 {

@@ -2,7 +2,10 @@ package store_test
 
 import (
 	"context"
+	"maps"
+	"reflect"
 	"testing"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 	adminuc "github.com/leadrouter/leadrouter/admin"
@@ -13,13 +16,22 @@ import (
 
 // TestMatchCandidates: the exact searches (e-mail, domain, company key)
 // and the company-word postings find each record once, with the columns
-// the ranking and the API show, and a converted lead is no candidate by
-// its domain alone.
+// the ranking and the API show (leads, the account with its domains, a
+// contact with its account, registrations with their expiry), and a
+// converted lead is no candidate by its domain alone.
 func TestMatchCandidates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
 		db := storetest.MustOpen(t, engine)
 		var acc leadrouter.Account
+		var partner leadrouter.Partner
+		var con leadrouter.Contact
+		expires := time.Date(2027, 3, 1, 12, 0, 0, 0, time.UTC)
+		regs := map[string]*leadrouter.Registration{
+			"by domain": {Company: "Initech Deutschland", Domain: "initech.example", Status: leadrouter.RegistrationApproved, ExpiresAt: &expires},
+			"by a word": {Company: "Initech Holdings Asia", Status: leadrouter.RegistrationPending},
+			"elsewhere": {Company: "Unrelated Widgets", Domain: "widgets.example", Status: leadrouter.RegistrationPending},
+		}
 		leads := map[string]*leadrouter.Lead{
 			"by e-mail":      {Status: "new", LastName: "A", Email: "anna@initech.example", Company: "Initech GmbH", Owner: leadrouter.Owner{Kind: "partner"}},
 			"by domain":      {Status: "mql", LastName: "B", Email: "bob@initech.example", Company: "Initech", Owner: leadrouter.Owner{Kind: "queue", ID: "inside-sales"}},
@@ -32,6 +44,7 @@ func TestMatchCandidates(t *testing.T) {
 			if err != nil {
 				return err
 			}
+			partner = p
 			leads["by e-mail"].Owner.ID, leads["by e-mail"].Owner.PartnerID = p.ID, p.ID
 			leads["by company key"].ReservedPartnerID = p.ID
 			if acc, err = adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Initech", Domains: []string{"initech.example", "initech.de"}}); err != nil {
@@ -40,6 +53,16 @@ func TestMatchCandidates(t *testing.T) {
 			for _, l := range leads {
 				l.Source = "api"
 				if err := tx.InsertLead(ctx, l); err != nil {
+					return err
+				}
+			}
+			con = leadrouter.Contact{AccountID: acc.ID, FirstName: "Anna", LastName: "A", Email: "anna@initech.example"}
+			if err := tx.InsertContact(ctx, &con); err != nil {
+				return err
+			}
+			for _, r := range regs {
+				r.PartnerID, r.CreatedBy, r.Flag = partner.ID, "usr_x", leadrouter.FlagGreen
+				if err := tx.InsertRegistration(ctx, r); err != nil {
 					return err
 				}
 			}
@@ -84,8 +107,81 @@ func TestMatchCandidates(t *testing.T) {
 		if c := byID[acc.ID]; c.Kind != "account" || c.Company != "Initech" || len(c.Domains) != 2 {
 			t.Errorf("account: got %+v", c)
 		}
-		if len(got) != 5 {
-			t.Errorf("%d candidates, want the account and four leads: %+v", len(got), got)
+		if c := byID[con.ID]; c.Kind != "contact" || c.Email != con.Email || c.Company != "Initech" || c.Owner != "" {
+			t.Errorf("contact: got %+v", c)
+		}
+		if c, want := byID[regs["by domain"].ID], (leadrouter.MatchCandidate{Kind: "registration", ID: regs["by domain"].ID, Company: "Initech Deutschland",
+			Domains: []string{"initech.example"}, Status: "approved", PartnerID: partner.ID, Owner: "partner:" + partner.ID,
+			Expires: "2027-03-01T12:00:00Z"}); !reflect.DeepEqual(c, want) {
+			t.Errorf("registration by domain: got %+v, want %+v", c, want)
+		}
+		if c := byID[regs["by a word"].ID]; c.Kind != "registration" || c.Status != "pending" || c.Expires != "" || len(c.Domains) != 0 {
+			t.Errorf("registration by a word: got %+v", c)
+		}
+		if c, ok := byID[regs["elsewhere"].ID]; ok {
+			t.Errorf("an unrelated registration is a candidate: %+v", c)
+		}
+		if len(got) != 8 {
+			t.Errorf("%d candidates, want the account, four leads, the contact and two registrations: %+v", len(got), got)
+		}
+		for i := 1; i < len(got); i++ {
+			if got[i-1].Kind > got[i].Kind {
+				t.Errorf("candidates not grouped by kind: %s before %s", got[i-1].Kind, got[i].Kind)
+			}
+		}
+		// Each search alone (the statement has only its parts).
+		for name, q := range map[string]leadrouter.MatchQuery{
+			"e-mail":      {Email: "anna@initech.example"},
+			"domain":      {Domain: "initech.example"},
+			"company key": {CompanyKey: match.NormaliseCompany("Initech")},
+			"words":       {Tokens: match.CompanyTokens("Initech Holdings"), Limit: 16},
+		} {
+			var some []leadrouter.MatchCandidate
+			if err := db.View(ctx, func(tx *store.Tx) (err error) {
+				some, err = tx.MatchCandidates(ctx, q)
+				return err
+			}); err != nil {
+				t.Fatalf("by %s alone: %v", name, err)
+			}
+			for _, c := range some {
+				if _, ok := byID[c.ID]; !ok {
+					t.Errorf("by %s alone: %+v, not found by all of them", name, c)
+				}
+			}
+			if len(some) == 0 {
+				t.Errorf("by %s alone: nothing", name)
+			}
+		}
+	})
+}
+
+// TestPartnerNames: the names of several partners in one statement, ""
+// for an id that is no partner's, and nothing for "".
+func TestPartnerNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var a, b leadrouter.Partner
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			if a, err = adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Alpha AG", Countries: []string{"DE"}, Tier: "gold"}); err != nil {
+				return err
+			}
+			b, err = adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Beta BV", Countries: []string{"NL"}, Tier: "silver"})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]string
+		if err := db.View(ctx, func(tx *store.Tx) (err error) {
+			got, err = tx.PartnerNames(ctx, []string{a.ID, "ptr_unknown", b.ID, a.ID, ""})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{a.ID: "Alpha AG", b.ID: "Beta BV", "ptr_unknown": ""}
+		if !maps.Equal(got, want) {
+			t.Errorf("PartnerNames = %v, want %v", got, want)
 		}
 	})
 }

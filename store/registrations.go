@@ -283,21 +283,35 @@ func (tx *Tx) SetAccountOwner(ctx context.Context, accountID, wantOwner, newOwne
 	return nil
 }
 
-// PartnerNames returns the names of the partners with ids (for staff views).
+// PartnerNames returns the names of the partners with ids (for staff
+// views), "" for an id that is no partner's: one statement for them all.
 func (tx *Tx) PartnerNames(ctx context.Context, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
+	var want []string
 	for _, id := range ids {
-		if id == "" {
-			continue
+		if _, ok := out[id]; !ok && id != "" {
+			out[id] = ""
+			want = append(want, id)
 		}
-		if _, ok := out[id]; ok {
-			continue
-		}
-		var name string
-		if err := tx.QueryRow(ctx, `SELECT name FROM partners WHERE id = ?`, id).Scan(&name); err != nil && !isNoRows(err) {
-			return nil, fmt.Errorf("partner name: %w", err)
+	}
+	if len(want) == 0 {
+		return out, nil
+	}
+	cond, args := tx.idIn("id", want)
+	rows, err := tx.Query(ctx, `SELECT id, name FROM partners WHERE `+cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("partner names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("partner names: %w", err)
 		}
 		out[id] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("partner names: %w", err)
 	}
 	return out, nil
 }
