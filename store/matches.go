@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -42,16 +43,27 @@ func rankedTokenHits(engine Engine, tokens []string, limit int) (string, []any) 
 	if engine == Postgres {
 		return fmt.Sprintf(`SELECT p.kind, p.ref_id, COUNT(*) AS shared FROM unnest(CAST(? AS text[])) AS q(token)
 		CROSS JOIN LATERAL (SELECT kind, ref_id FROM company_tokens WHERE token = q.token LIMIT %d) AS p
-		GROUP BY p.kind, p.ref_id ORDER BY shared DESC, p.ref_id DESC LIMIT ?`, tokenPostingLimit), []any{tokens, limit}
+		GROUP BY p.kind, p.ref_id ORDER BY shared DESC, p.ref_id DESC LIMIT ?`, tokenPostingLimit), tokenArgs(engine, tokens, limit)
 	}
 	postings := make([]string, 0, len(tokens))
-	args := make([]any, 0, len(tokens)+1)
-	for i, tok := range tokens {
+	for i := range tokens {
 		postings = append(postings, fmt.Sprintf(`SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT %d) AS t%d`, tokenPostingLimit, i))
-		args = append(args, tok)
 	}
 	return `SELECT kind, ref_id, COUNT(*) AS shared FROM (` + strings.Join(postings, " UNION ALL ") + `) AS postings
-		GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT ?`, append(args, limit)
+		GROUP BY kind, ref_id ORDER BY shared DESC, ref_id DESC LIMIT ?`, tokenArgs(engine, tokens, limit)
+}
+
+// tokenArgs are the arguments of rankedTokenHits: the tokens (one array
+// on PostgreSQL, one argument each on SQLite), then the limit.
+func tokenArgs(engine Engine, tokens []string, limit int) []any {
+	if engine == Postgres {
+		return []any{tokens, limit}
+	}
+	args := make([]any, 0, len(tokens)+1)
+	for _, tok := range tokens {
+		args = append(args, tok)
+	}
+	return append(args, limit)
 }
 
 // tokenHits returns up to limit records sharing the most of tokens
@@ -100,57 +112,106 @@ func (tx *Tx) tokenHits(ctx context.Context, tokens []string, limit int) ([]toke
 //     reads their rows, whose expiry each engine keeps in its own type).
 //
 // Every row has the columns kind, id, e-mail, company, status, owner kind,
-// owner id, partner, reserved partner, root account and domain.
+// owner id, partner, reserved partner, root account and domain. The text
+// depends only on which searches a lookup has (matchShape) and is made
+// once for each: building it anew was a fifth of a lookup's allocations.
 func matchStatement(engine Engine, q leadrouter.MatchQuery) (string, []any) {
-	var ctes, found, rows []string
-	var cteArgs, rowArgs []any
+	shape := matchShape{engine: engine, email: q.Email != "", domain: q.Domain != "", company: q.CompanyKey != "", tokens: len(q.Tokens)}
+	if engine == Postgres {
+		shape.tokens = min(shape.tokens, 1) // one array, whatever their number
+	}
+	text, ok := matchStatements.Load(shape)
+	if !ok {
+		text, _ = matchStatements.LoadOrStore(shape, shape.statement())
+	}
+	if text == "" {
+		return "", nil
+	}
+	// The arguments in the order of the text's placeholders: the CTEs'
+	// (words, their limit, domain, company key), then the rows'.
+	var args []any
 	if len(q.Tokens) > 0 {
 		limit := q.Limit
 		if limit <= 0 {
 			limit = 50
 		}
-		ranked, a := rankedTokenHits(engine, q.Tokens, limit)
-		ctes = append(ctes, `hits AS MATERIALIZED (SELECT kind, ref_id FROM (`+ranked+`) AS ranked)`)
-		cteArgs = append(cteArgs, a...)
+		args = append(args, tokenArgs(engine, q.Tokens, limit)...)
 	}
-	if q.Domain != "" {
+	if shape.domain {
+		args = append(args, q.Domain, q.Domain)
+	}
+	if shape.company {
+		args = append(args, q.CompanyKey, q.CompanyKey)
+	}
+	if shape.email {
+		args = append(args, q.Email, q.Email)
+	}
+	if shape.domain {
+		args = append(args, q.Domain)
+	}
+	if shape.company {
+		args = append(args, q.CompanyKey)
+	}
+	if shape.email {
+		args = append(args, q.Email)
+	}
+	return text.(string), args
+}
+
+// matchShape is which searches a lookup has: its statement's text.
+type matchShape struct {
+	engine                 Engine
+	email, domain, company bool
+	// tokens is the number of words on SQLite (a posting list each), 0
+	// or 1 on PostgreSQL (one array).
+	tokens int
+}
+
+// matchStatements holds each matchShape's text. Their number is bounded:
+// a lookup's words are bounded by the length of its company's name.
+var matchStatements sync.Map
+
+// statement is the text of matchStatement for a lookup of this shape.
+func (sh matchShape) statement() string {
+	var ctes, found, rows []string
+	if sh.tokens > 0 {
+		ranked, _ := rankedTokenHits(sh.engine, make([]string, sh.tokens), 0)
+		ctes = append(ctes, `hits AS MATERIALIZED (SELECT kind, ref_id FROM (`+ranked+`) AS ranked)`)
+	}
+	if sh.domain {
 		found = append(found, `SELECT 'account' AS kind, account_id AS id FROM account_domains WHERE domain = ?`,
 			`SELECT 'registration' AS kind, id FROM (SELECT id FROM registrations WHERE domain = ? LIMIT 50) AS rd`)
-		cteArgs = append(cteArgs, q.Domain, q.Domain)
 	}
-	if q.CompanyKey != "" {
+	if sh.company {
 		found = append(found, `SELECT 'account' AS kind, id FROM (SELECT id FROM accounts WHERE name_key = ? LIMIT 20) AS ak`,
 			`SELECT 'registration' AS kind, id FROM (SELECT id FROM registrations WHERE company_key = ? LIMIT 50) AS rk`)
-		cteArgs = append(cteArgs, q.CompanyKey, q.CompanyKey)
 	}
-	if len(q.Tokens) > 0 {
+	if sh.tokens > 0 {
 		found = append(found, `SELECT kind, ref_id AS id FROM hits WHERE kind <> 'lead'`)
 	}
 	if len(found) > 0 {
 		ctes = append(ctes, `found AS MATERIALIZED (`+strings.Join(found, " UNION ALL ")+`)`)
 	}
-	leadRows := func(search string, arg any) {
+	leadRows := func(search string) {
 		rows = append(rows, fmt.Sprintf(`SELECT 'lead' AS kind, %s, '' AS root_id, '' AS domain FROM (%s) AS l%d`, leadCandidateColumns, search, len(rows)))
-		rowArgs = append(rowArgs, arg)
 	}
-	if q.Email != "" {
+	if sh.email {
 		for _, byEmail := range leadsByEmail(leadSearchColumns) {
-			leadRows(byEmail+` ORDER BY id DESC LIMIT 20`, q.Email)
+			leadRows(byEmail + ` ORDER BY id DESC LIMIT 20`)
 		}
 	}
-	if q.Domain != "" {
-		leadRows(`SELECT `+leadSearchColumns+` FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`, q.Domain)
+	if sh.domain {
+		leadRows(`SELECT ` + leadSearchColumns + ` FROM leads WHERE email_domain = ? AND status NOT IN ('converted', 'disqualified') ORDER BY id DESC LIMIT 20`)
 	}
-	if q.CompanyKey != "" {
-		leadRows(`SELECT `+leadSearchColumns+` FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`, q.CompanyKey)
+	if sh.company {
+		leadRows(`SELECT ` + leadSearchColumns + ` FROM leads WHERE company_key = ? ORDER BY id DESC LIMIT 20`)
 	}
-	if len(q.Tokens) > 0 {
+	if sh.tokens > 0 {
 		rows = append(rows, `SELECT 'lead', `+leadCandidateColumns+`, '', '' FROM leads WHERE id IN (SELECT ref_id FROM hits WHERE kind = 'lead')`)
 	}
-	if q.Email != "" {
+	if sh.email {
 		rows = append(rows, `SELECT 'contact', c.id, c.email, a.name, 'contact', '', '', COALESCE(a.owner_partner_id, ''), '', '', ''
 			FROM (SELECT id, email, account_id FROM contacts WHERE email = ? LIMIT 20) AS c JOIN accounts a ON a.id = c.account_id`)
-		rowArgs = append(rowArgs, q.Email)
 	}
 	if len(found) > 0 {
 		rows = append(rows, `SELECT 'account', a.id, '', a.name, 'account', '', '', COALESCE(a.owner_partner_id, ''), '', a.root_id, COALESCE(d.domain, '')
@@ -158,13 +219,13 @@ func matchStatement(engine Engine, q leadrouter.MatchQuery) (string, []any) {
 			`SELECT 'registration', id, '', '', '', '', '', '', '', '', '' FROM found WHERE kind = 'registration'`)
 	}
 	if len(rows) == 0 {
-		return "", nil
+		return ""
 	}
 	text := strings.Join(rows, " UNION ALL ")
 	if len(ctes) > 0 {
 		text = "WITH " + strings.Join(ctes, ", ") + " " + text
 	}
-	return text, append(cteArgs, rowArgs...)
+	return text
 }
 
 // MatchCandidates fetches candidates through indexes only, in one
@@ -208,7 +269,8 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]l
 				if c.PartnerID != "" {
 					c.Owner = "partner:" + c.PartnerID
 				}
-				a = &c
+				a = new(leadrouter.MatchCandidate)
+				*a = c
 				accounts[c.ID] = a
 			}
 			if domain != "" {
