@@ -74,6 +74,11 @@ func (db *DB) ScanConsents(ctx context.Context, fn func(leadrouter.ConsentRecord
 	return rows.Err()
 }
 
+// markHeadsCheckpointed marks the heads claimed (two arrays: subjects and
+// their n) checkpointed on PostgreSQL, those that did not change.
+const markHeadsCheckpointed = `UPDATE event_heads h SET ckpt = 1 FROM unnest(CAST(? AS text[]), CAST(? AS bigint[])) AS v(subject, n)
+	WHERE h.subject = v.subject AND h.n = v.n`
+
 // ClaimHeads takes up to limit timeline heads changed since they were last
 // checkpointed and calls keep with them inside a transaction; when keep
 // returns nil (it has written them where the database cannot rewrite
@@ -113,6 +118,20 @@ func (db *DB) ClaimHeads(ctx context.Context, limit int, keep func([]Head) error
 		}
 		if err := keep(heads); err != nil {
 			return err
+		}
+		if db.engine == Postgres {
+			// One statement for them all, joined by the primary key: the
+			// OR of (subject, n) pairs below read the whole table through
+			// a bitmap per pair, or in a sequential scan once event_heads
+			// had statistics (30-70 ms for 200 heads at 50k against 3 ms).
+			subjects, ns := make([]string, len(heads)), make([]int64, len(heads))
+			for i, h := range heads {
+				subjects[i], ns[i] = h.Subject, h.N
+			}
+			if _, err := tx.Exec(ctx, markHeadsCheckpointed, subjects, ns); err != nil {
+				return fmt.Errorf("mark timeline heads checkpointed: %w", err)
+			}
+			return nil
 		}
 		for start := 0; start < len(heads); start += 200 {
 			batch := heads[start:min(start+200, len(heads))]
