@@ -294,16 +294,9 @@ func (tx *Tx) MatchCandidates(ctx context.Context, q leadrouter.MatchQuery) ([]l
 	for _, id := range slices.Sorted(maps.Keys(accounts)) {
 		a := accounts[id]
 		sort.Strings(a.Domains)
-		a.Domains = slices.Compact(a.Domains)
 		out = append(out, *a)
 	}
-	seen := map[string]bool{}
-	if err := tx.registrationCandidates(ctx, uniq(regIDs), func(c leadrouter.MatchCandidate) {
-		if !seen[c.ID] {
-			seen[c.ID] = true
-			out = append(out, c)
-		}
-	}); err != nil {
+	if err := tx.registrationCandidates(ctx, uniq(regIDs), func(c leadrouter.MatchCandidate) { out = append(out, c) }); err != nil {
 		return nil, err
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Kind < out[j].Kind })
