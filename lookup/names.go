@@ -164,18 +164,19 @@ func (n *Names) load(ctx context.Context, tx *store.Tx, q request) error {
 			n.partners[id] = found[id]
 		}
 	}
+	ids = ids[:0]
 	for id := range q.users {
-		if _, ok := n.users[id]; ok || !strings.HasPrefix(id, "usr_") {
-			continue
+		if _, ok := n.users[id]; !ok && strings.HasPrefix(id, "usr_") {
+			ids = append(ids, id)
 		}
-		u, err := tx.User(ctx, n.actor, id)
-		switch {
-		case leadrouter.ErrorCode(err) == leadrouter.ENOTFOUND:
-			n.users[id] = ""
-		case err != nil:
+	}
+	if len(ids) > 0 {
+		found, err := tx.UserNames(ctx, n.actor, ids)
+		if err != nil {
 			return err
-		default:
-			n.users[id] = u.Name
+		}
+		for _, id := range ids {
+			n.users[id] = found[id]
 		}
 	}
 	return nil

@@ -185,3 +185,61 @@ func TestPartnerNames(t *testing.T) {
 		}
 	})
 }
+
+// TestUserNames: the names of several users in one statement, as the
+// actor may see them: staff every user, a partner user only its own
+// partner's (another's stays "", as an unknown id does).
+func TestUserNames(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var p, other leadrouter.Partner
+		var sam, pia, oli leadrouter.User
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			if p, err = adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Alpha AG", Countries: []string{"DE"}, Tier: "gold"}); err != nil {
+				return err
+			}
+			if other, err = adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Beta BV", Countries: []string{"NL"}, Tier: "silver"}); err != nil {
+				return err
+			}
+			for _, u := range []struct {
+				to  *leadrouter.User
+				new leadrouter.NewUser
+			}{
+				{&sam, leadrouter.NewUser{Email: "sam@vendor.example", Name: "Sam Sales", Role: leadrouter.RoleSales}},
+				{&pia, leadrouter.NewUser{Email: "pia@alpha.example", Name: "Pia Partner", Role: leadrouter.RolePartner, PartnerID: p.ID}},
+				{&oli, leadrouter.NewUser{Email: "oli@beta.example", Name: "Oli Other", Role: leadrouter.RolePartner, PartnerID: other.ID}},
+			} {
+				if *u.to, _, err = tx.InsertUser(ctx, u.new); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ids := []string{sam.ID, pia.ID, oli.ID, "usr_unknown", pia.ID}
+		for _, c := range []struct {
+			name  string
+			actor leadrouter.Actor
+			want  map[string]string
+		}{
+			{"staff", leadrouter.Actor{UserID: "usr_support", Role: leadrouter.RoleSupport},
+				map[string]string{sam.ID: "Sam Sales", pia.ID: "Pia Partner", oli.ID: "Oli Other", "usr_unknown": ""}},
+			{"a partner user", leadrouter.Actor{UserID: pia.ID, Role: leadrouter.RolePartner, PartnerID: p.ID},
+				map[string]string{sam.ID: "", pia.ID: "Pia Partner", oli.ID: "", "usr_unknown": ""}},
+		} {
+			var got map[string]string
+			if err := db.View(ctx, func(tx *store.Tx) (err error) {
+				got, err = tx.UserNames(ctx, c.actor, ids)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if !maps.Equal(got, c.want) {
+				t.Errorf("%s: UserNames = %v, want %v", c.name, got, c.want)
+			}
+		}
+	})
+}
