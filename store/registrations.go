@@ -286,6 +286,14 @@ func (tx *Tx) SetAccountOwner(ctx context.Context, accountID, wantOwner, newOwne
 // PartnerNames returns the names of the partners with ids (for staff
 // views), "" for an id that is no partner's: one statement for them all.
 func (tx *Tx) PartnerNames(ctx context.Context, ids []string) (map[string]string, error) {
+	return tx.namesByID(ctx, "partners", ids, true, "")
+}
+
+// namesByID returns the name of each of ids in table (id and name
+// columns), "" for an id it does not hold or that fails the condition
+// also (with its arguments); readable false reads nothing. One statement
+// for them all.
+func (tx *Tx) namesByID(ctx context.Context, table string, ids []string, readable bool, also string, alsoArgs ...any) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
 	var want []string
 	for _, id := range ids {
@@ -294,24 +302,24 @@ func (tx *Tx) PartnerNames(ctx context.Context, ids []string) (map[string]string
 			want = append(want, id)
 		}
 	}
-	if len(want) == 0 {
+	if len(want) == 0 || !readable {
 		return out, nil
 	}
 	cond, args := tx.idIn("id", want)
-	rows, err := tx.Query(ctx, `SELECT id, name FROM partners WHERE `+cond, args...)
+	rows, err := tx.Query(ctx, `SELECT id, name FROM `+table+` WHERE `+cond+also, append(args, alsoArgs...)...)
 	if err != nil {
-		return nil, fmt.Errorf("partner names: %w", err)
+		return nil, fmt.Errorf("names of %s: %w", table, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, name string
 		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("partner names: %w", err)
+			return nil, fmt.Errorf("names of %s: %w", table, err)
 		}
 		out[id] = name
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("partner names: %w", err)
+		return nil, fmt.Errorf("names of %s: %w", table, err)
 	}
 	return out, nil
 }

@@ -74,39 +74,10 @@ func (tx *Tx) User(ctx context.Context, actor leadrouter.Actor, id string) (lead
 // in one statement for them all; "" for an id actor may not see or that
 // is no user's.
 func (tx *Tx) UserNames(ctx context.Context, actor leadrouter.Actor, ids []string) (map[string]string, error) {
-	out := make(map[string]string, len(ids))
-	var want []string
-	for _, id := range ids {
-		if _, ok := out[id]; !ok && id != "" {
-			out[id] = ""
-			want = append(want, id)
-		}
-	}
-	if len(want) == 0 || (!actor.IsPartner() && !actor.IsStaff()) {
-		return out, nil
-	}
-	cond, args := tx.idIn("id", want)
-	q := `SELECT id, name FROM users WHERE ` + cond
 	if actor.IsPartner() {
-		q += ` AND partner_id = ?`
-		args = append(args, actor.PartnerID)
+		return tx.namesByID(ctx, "users", ids, true, " AND partner_id = ?", actor.PartnerID)
 	}
-	rows, err := tx.Query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("user names: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("user names: %w", err)
-		}
-		out[id] = name
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("user names: %w", err)
-	}
-	return out, nil
+	return tx.namesByID(ctx, "users", ids, actor.IsStaff(), "")
 }
 
 // Users lists users actor may see, optionally of one role, by id.
