@@ -76,18 +76,15 @@ func (s *Service) Claims(ctx context.Context, tx *store.Tx, lead leadrouter.Lead
 	if domain != "" {
 		regDomain, _ = match.RegistrableDomain(domain)
 	}
-	regs, err := tx.LiveRegistrationsFor(ctx, companyKey, regDomain)
+	found, err := tx.ClaimsFor(ctx, store.ClaimsQuery{AccountID: lead.AccountID, Domain: domain, RegistrableDomain: regDomain,
+		CompanyKey: companyKey, ExcludeLeadID: lead.ID})
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range regs {
-		add(leadrouter.Claim{PartnerID: r.PartnerID, Kind: leadrouter.ClaimRegistration, Ref: r.ID})
+	for _, r := range found.Registrations {
+		add(leadrouter.Claim{PartnerID: r.PartnerID, Kind: leadrouter.ClaimRegistration, Ref: r.Ref})
 	}
-	records, err := tx.OpenPartnerRecordsAt(ctx, lead.AccountID, domain, companyKey, lead.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, r := range records {
+	for _, r := range found.Records {
 		add(leadrouter.Claim{PartnerID: r.PartnerID, Kind: leadrouter.ClaimOpenRecord, Ref: r.Ref})
 	}
 	return claims, nil

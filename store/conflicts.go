@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
+	"time"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -116,38 +119,18 @@ func (tx *Tx) ResolveConflict(ctx context.Context, c leadrouter.Conflict) error 
 	return nil
 }
 
-// LiveRegistrationsFor returns the approved, unexpired registrations of a
-// company, by its normalised name or its registrable domain ("" skips).
-func (tx *Tx) LiveRegistrationsFor(ctx context.Context, companyKey, domain string) ([]leadrouter.Registration, error) {
-	if companyKey == "" && domain == "" {
-		return nil, nil
-	}
-	ids, err := tx.queryIDs(ctx, "live registrations", `SELECT id FROM registrations WHERE status = 'approved' AND (expires_at IS NULL OR expires_at > ?)
-		AND ((company_key = ? AND ? <> '') OR (domain = ? AND ? <> '')) ORDER BY id LIMIT 20`, tx.now, companyKey, companyKey, domain, domain)
-	if err != nil {
-		return nil, err
-	}
-	var out []leadrouter.Registration
-	for _, id := range ids {
-		reg, err := tx.Registration(ctx, leadrouter.System, id)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, reg)
-	}
-	return out, nil
-}
-
-// PartnerRecord is an open lead or opportunity a partner works.
+// PartnerRecord is what a partner claims a lead by: an open lead or
+// opportunity it works, or its registration.
 type PartnerRecord struct {
 	PartnerID string
-	Ref       string // lead or opportunity id
+	Ref       string // lead, opportunity or registration id
 }
 
-// The searches of OpenPartnerRecordsAt, each with its own index:
-// partners' open leads at the account (leads_partner_account) and at the
-// e-mail domain (leads_partner_domain), partners' live opportunities at
-// the account, and leads with the company key (leads_company_key).
+// ClaimsFor's searches for partners' open records, each with its own
+// index: partners' open leads at the account (leads_partner_account)
+// and at the e-mail domain (leads_partner_domain), partners' live
+// opportunities at the account, and leads with the company key
+// (leads_company_key).
 // TestMatchQueriesUseIndexes reads their plans. leads_partner_domain's
 // condition requires a domain (migration 0027), so that the account's
 // search, which implied its old condition, cannot be answered by reading
@@ -173,44 +156,103 @@ const (
 			AND status NOT IN ('converted', 'disqualified')`
 )
 
-// OpenPartnerRecordsAt lists the open leads owned by (or handed off to) a
-// partner and the partners' live opportunities at the same account, or
-// (without one) with the same e-mail domain or company key, leaving
-// excludeLeadID out.
-func (tx *Tx) OpenPartnerRecordsAt(ctx context.Context, accountID, domain, companyKey, excludeLeadID string) ([]PartnerRecord, error) {
+// ClaimsQuery says where to look for the partners' claims on a new lead:
+// its account, e-mail domain and company key for partners' open records
+// (excluding ExcludeLeadID), its registrable domain and company key for
+// registrations ("" skips a search).
+type ClaimsQuery struct {
+	AccountID         string
+	Domain            string
+	RegistrableDomain string
+	CompanyKey        string
+	ExcludeLeadID     string
+}
+
+// Claimants are the stored claims ClaimsFor finds: live registrations of
+// the company (Ref: the registration, in id order, at most 20) and
+// partners' open records at the account, domain or company (at most 50).
+type Claimants struct {
+	Registrations []PartnerRecord
+	Records       []PartnerRecord
+}
+
+// liveRegistrationAt is ClaimsFor's search for the approved, unexpired
+// registrations of a company by one of its keys (the column names it),
+// through that key's index. Each key is a search of its own, so that
+// neither can be answered by walking every registration in id order (as
+// PostgreSQL did for one search with both keys and ORDER BY id), and the
+// status is compared as an expression, so that SQLite cannot read every
+// approved registration through registrations_status instead.
+const liveRegistrationAt = `SELECT partner_id, id FROM registrations WHERE %s = ? AND (status || '') = 'approved' AND (expires_at IS NULL OR expires_at > ?)`
+
+// claimsStatement is the one statement of ClaimsFor: the live
+// registrations, then the partners' open leads and opportunities at the
+// account, the e-mail domain and the company, each search with its own
+// index. "" when there is nothing to search.
+func claimsStatement(q ClaimsQuery, now time.Time) (string, []any) {
 	var parts []string
 	var args []any
-	if accountID != "" {
-		parts = append(parts, partnerLeadsAtAccount, partnerOpportunitiesAtAccount)
-		args = append(args, accountID, excludeLeadID, accountID)
+	var regs []string
+	if q.CompanyKey != "" {
+		regs = append(regs, fmt.Sprintf(liveRegistrationAt, "company_key"))
+		args = append(args, q.CompanyKey, now)
 	}
-	if domain != "" {
-		parts = append(parts, partnerLeadsAtDomain)
-		args = append(args, domain, excludeLeadID)
+	if q.RegistrableDomain != "" {
+		regs = append(regs, fmt.Sprintf(liveRegistrationAt, "domain"))
+		args = append(args, q.RegistrableDomain, now)
 	}
-	if companyKey != "" {
-		parts = append(parts, partnerLeadsAtCompany)
-		args = append(args, companyKey, excludeLeadID)
+	if len(regs) > 0 {
+		parts = append(parts, `SELECT 'registration' AS kind, g.* FROM (SELECT * FROM (`+strings.Join(regs, " UNION ")+`) AS u ORDER BY id LIMIT 20) AS g`)
 	}
-	if len(parts) == 0 {
-		return nil, nil
+	var records []string
+	if q.AccountID != "" {
+		records = append(records, partnerLeadsAtAccount, partnerOpportunitiesAtAccount)
+		args = append(args, q.AccountID, q.ExcludeLeadID, q.AccountID)
 	}
-	q := parts[0]
-	for _, p := range parts[1:] {
-		q += " UNION " + p
+	if q.Domain != "" {
+		records = append(records, partnerLeadsAtDomain)
+		args = append(args, q.Domain, q.ExcludeLeadID)
 	}
-	rows, err := tx.Query(ctx, `SELECT * FROM (`+q+`) AS r LIMIT 50`, args...)
+	if q.CompanyKey != "" {
+		records = append(records, partnerLeadsAtCompany)
+		args = append(args, q.CompanyKey, q.ExcludeLeadID)
+	}
+	if len(records) > 0 {
+		parts = append(parts, `SELECT 'record' AS kind, r.* FROM (SELECT * FROM (`+strings.Join(records, " UNION ")+`) AS u LIMIT 50) AS r`)
+	}
+	return strings.Join(parts, " UNION ALL "), args
+}
+
+// ClaimsFor reads the stored claims on a new lead (see ClaimsQuery) in one
+// statement: capture reads them before the writer, with the account
+// match, and explain shows them.
+func (tx *Tx) ClaimsFor(ctx context.Context, q ClaimsQuery) (Claimants, error) {
+	var out Claimants
+	text, args := claimsStatement(q, tx.now)
+	if text == "" {
+		return out, nil
+	}
+	rows, err := tx.Query(ctx, text, args...)
 	if err != nil {
-		return nil, fmt.Errorf("open partner records: %w", err)
+		return out, fmt.Errorf("claims: %w", err)
 	}
 	defer rows.Close()
-	var out []PartnerRecord
 	for rows.Next() {
+		var kind string
 		var r PartnerRecord
-		if err := rows.Scan(&r.PartnerID, &r.Ref); err != nil {
-			return nil, err
+		if err := rows.Scan(&kind, &r.PartnerID, &r.Ref); err != nil {
+			return out, fmt.Errorf("claims: %w", err)
 		}
-		out = append(out, r)
+		if kind == "registration" {
+			out.Registrations = append(out.Registrations, r)
+		} else {
+			out.Records = append(out.Records, r)
+		}
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return out, fmt.Errorf("claims: %w", err)
+	}
+	// The registrations in id order, as their search returns them.
+	slices.SortFunc(out.Registrations, func(a, b PartnerRecord) int { return strings.Compare(a.Ref, b.Ref) })
+	return out, nil
 }

@@ -1,9 +1,13 @@
 package store
 
-import "github.com/leadrouter/leadrouter"
+import (
+	"time"
+
+	"github.com/leadrouter/leadrouter"
+)
 
 // The claims' searches, for TestMatchQueriesUseIndexes (package store_test)
-// to read the plans of the statements OpenPartnerRecordsAt runs.
+// to read the plans of the searches ClaimsFor runs.
 const (
 	PartnerLeadsAtAccount         = partnerLeadsAtAccount
 	PartnerOpportunitiesAtAccount = partnerOpportunitiesAtAccount
@@ -15,4 +19,10 @@ const (
 // engine, for TestMatchQueriesUseIndexes.
 func MatchStatement(engine Engine, q leadrouter.MatchQuery) (string, []any) {
 	return matchStatement(engine, q)
+}
+
+// ClaimsStatement is the one statement ClaimsFor runs for q, for
+// TestMatchQueriesUseIndexes.
+func ClaimsStatement(q ClaimsQuery) (string, []any) {
+	return claimsStatement(q, time.Now())
 }

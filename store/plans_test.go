@@ -68,6 +68,10 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		text, args := store.MatchStatement(engine, leadrouter.MatchQuery{Email: "a@b.example", Domain: "b.example", CompanyKey: "acme",
 			Tokens: []string{"acme", "acm*"}, Limit: 40})
 		queries := append(slices.Clip(queries), planQuery{"a match lookup", text, args})
+		// The one statement of the claims on a new lead, every search in it.
+		text, args = store.ClaimsStatement(store.ClaimsQuery{AccountID: "acc_1", Domain: "sales.b.example", RegistrableDomain: "b.example",
+			CompanyKey: "acme", ExcludeLeadID: "lead_1"})
+		queries = append(queries, planQuery{"the claims on a new lead", text, args})
 		t.Run("empty", func(t *testing.T) { checkPlans(t, db, engine, queries) })
 		queue := leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
@@ -132,6 +136,13 @@ func checkPlans(t *testing.T, db *store.DB, engine store.Engine, queries []planQ
 			}
 			if q.name == "partners' leads at the company" && !strings.Contains(text, "leads_company_key") {
 				t.Errorf("%s does not search the company key's index: %s", q.name, text)
+			}
+			if q.name == "the claims on a new lead" {
+				for _, index := range []string{"leads_partner_account", "leads_partner_domain", "leads_company_key", "registrations_domain", "registrations_company_key"} {
+					if !strings.Contains(text, index) {
+						t.Errorf("%s does not search %s: %s", q.name, index, text)
+					}
+				}
 			}
 		}
 		return nil
