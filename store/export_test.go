@@ -26,3 +26,9 @@ func MatchStatement(engine Engine, q leadrouter.MatchQuery) (string, []any) {
 func ClaimsStatement(q ClaimsQuery) (string, []any) {
 	return claimsStatement(q, time.Now())
 }
+
+// AccountMatchStatement is the one statement MatchAccount runs, for
+// TestMatchQueriesUseIndexes.
+func AccountMatchStatement(domain, companyKey string) (string, []any) {
+	return accountMatchStatement(domain, companyKey)
+}

@@ -335,41 +335,49 @@ func (tx *Tx) AccountByDomain(ctx context.Context, domain string) (string, error
 // MatchAccount finds the account owning domain or the nearest of its
 // parent domains (emea.acme.com → acme.com; domain "" for none), else the
 // oldest account whose normalised name is companyKey, together with the
-// partner owning it or its hierarchy: one statement for the domains, and
-// one for the name only when they match nothing. ok is false when none
-// matches.
+// partner owning it or its hierarchy, in one statement
+// (accountMatchStatement). ok is false when none matches.
 func (tx *Tx) MatchAccount(ctx context.Context, domain, companyKey string) (m leadrouter.AccountMatch, ok bool, err error) {
-	var domains []string
-	for d := domain; strings.Contains(d, "."); _, d, _ = strings.Cut(d, ".") {
-		domains = append(domains, d)
-	}
-	if len(domains) > 0 {
-		list, args := inList(domains)
-		q := `SELECT a.id, ` + hierarchyOwnerOf + ` FROM account_domains d JOIN accounts a ON a.id = d.account_id WHERE d.domain IN (` + list + `)`
-		if len(domains) > 1 {
-			q += ` ORDER BY LENGTH(d.domain) DESC LIMIT 1`
-		}
-		err = tx.QueryRow(ctx, q, args...).Scan(&m.ID, &m.OwnerPartnerID)
-		if err == nil {
-			m.By = "email_domain"
-			return m, true, nil
-		}
-		if !isNoRows(err) {
-			return leadrouter.AccountMatch{}, false, fmt.Errorf("match account by domain: %w", err)
-		}
-	}
-	if companyKey == "" {
+	q, args := accountMatchStatement(domain, companyKey)
+	if q == "" {
 		return leadrouter.AccountMatch{}, false, nil
 	}
-	err = tx.QueryRow(ctx, `SELECT a.id, `+hierarchyOwnerOf+` FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1`, companyKey).Scan(&m.ID, &m.OwnerPartnerID)
+	err = tx.QueryRow(ctx, q, args...).Scan(&m.ID, &m.OwnerPartnerID, &m.By)
 	if isNoRows(err) {
 		return leadrouter.AccountMatch{}, false, nil
 	}
 	if err != nil {
-		return leadrouter.AccountMatch{}, false, fmt.Errorf("match account by name: %w", err)
+		return leadrouter.AccountMatch{}, false, fmt.Errorf("match account: %w", err)
 	}
-	m.By = "company_name"
 	return m, true, nil
+}
+
+// accountMatchStatement is MatchAccount's statement: the accounts owning
+// domain and its parent domains, and the oldest account named companyKey,
+// the longest domain first and the name last. "" when there is nothing to
+// look for.
+func accountMatchStatement(domain, companyKey string) (string, []any) {
+	var domains []string
+	for d := domain; strings.Contains(d, "."); _, d, _ = strings.Cut(d, ".") {
+		domains = append(domains, d)
+	}
+	var parts []string
+	var args []any
+	if len(domains) > 0 {
+		list, largs := inList(domains)
+		parts = append(parts, `SELECT a.id, `+hierarchyOwnerOf+` AS owner, 'email_domain' AS matched_by, LENGTH(d.domain) AS weight
+			FROM account_domains d JOIN accounts a ON a.id = d.account_id WHERE d.domain IN (`+list+`)`)
+		args = append(args, largs...)
+	}
+	if companyKey != "" {
+		parts = append(parts, `SELECT * FROM (SELECT a.id, `+hierarchyOwnerOf+` AS owner, 'company_name' AS matched_by, 0 AS weight
+			FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1) AS n`)
+		args = append(args, companyKey)
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	return `SELECT id, owner, matched_by FROM (` + strings.Join(parts, " UNION ALL ") + `) AS m ORDER BY weight DESC LIMIT 1`, args
 }
 
 // PartnerOwnsDomainOrUser reports whether email belongs to partnerID: its

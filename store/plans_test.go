@@ -72,6 +72,9 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		text, args = store.ClaimsStatement(store.ClaimsQuery{AccountID: "acc_1", Domain: "sales.b.example", RegistrableDomain: "b.example",
 			CompanyKey: "acme", ExcludeLeadID: "lead_1"})
 		queries = append(queries, planQuery{"the claims on a new lead", text, args})
+		// And the account match before them, by domain and name at once.
+		text, args = store.AccountMatchStatement("sales.b.example", "acme")
+		queries = append(queries, planQuery{"the account match", text, args})
 		t.Run("empty", func(t *testing.T) { checkPlans(t, db, engine, queries) })
 		queue := leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
