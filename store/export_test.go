@@ -32,3 +32,9 @@ func ClaimsStatement(q ClaimsQuery) (string, []any) {
 func AccountMatchStatement(domain, companyKey string) (string, []any) {
 	return accountMatchStatement(domain, companyKey)
 }
+
+// SelfReferralStatement is the one statement PartnerOwnsDomainOrUser
+// runs, for TestMatchQueriesUseIndexes.
+func SelfReferralStatement(partnerID, email string) (string, []any) {
+	return selfReferralStatement(partnerID, email)
+}

@@ -384,24 +384,35 @@ func accountMatchStatement(domain, companyKey string) (string, []any) {
 // domain (or a parent domain) is one of the partner's own domains, or it is
 // the e-mail of one of the partner's users (the self-referral guard).
 func (tx *Tx) PartnerOwnsDomainOrUser(ctx context.Context, partnerID, email string) (bool, string, error) {
-	var n int
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM users WHERE partner_id = ? AND email = ?`, partnerID, email).Scan(&n); err != nil {
-		return false, "", err
+	q, args := selfReferralStatement(partnerID, email)
+	var users, domains int
+	if err := tx.QueryRow(ctx, q, args...).Scan(&users, &domains); err != nil {
+		return false, "", fmt.Errorf("self-referral check: %w", err)
 	}
-	if n > 0 {
+	if users > 0 {
 		return true, "the lead is a user of the crediting partner", nil
 	}
-	domain := emailDomain(email)
-	for d := domain; strings.Contains(d, "."); {
-		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM partner_domains WHERE partner_id = ? AND domain = ?`, partnerID, d).Scan(&n); err != nil {
-			return false, "", err
-		}
-		if n > 0 {
-			return true, "the lead's e-mail domain " + domain + " is the crediting partner's own", nil
-		}
-		_, d, _ = strings.Cut(d, ".")
+	if domains > 0 {
+		return true, "the lead's e-mail domain " + emailDomain(email) + " is the crediting partner's own", nil
 	}
 	return false, "", nil
+}
+
+// selfReferralStatement is PartnerOwnsDomainOrUser's one statement: how
+// many of partnerID's users have email, and how many of its domains are
+// the e-mail's domain or a parent of it, each through its key's index.
+func selfReferralStatement(partnerID, email string) (string, []any) {
+	q := `SELECT (SELECT COUNT(*) FROM users WHERE email = ? AND partner_id = ?)`
+	args := []any{email, partnerID}
+	var domains []string
+	for d := emailDomain(email); strings.Contains(d, "."); _, d, _ = strings.Cut(d, ".") {
+		domains = append(domains, d)
+	}
+	if len(domains) == 0 {
+		return q + `, 0`, args
+	}
+	list, dargs := inList(domains)
+	return q + `, (SELECT COUNT(*) FROM partner_domains WHERE domain IN (` + list + `) AND partner_id = ?)`, append(append(args, dargs...), partnerID)
 }
 
 // idIn returns the condition "column is one of ids" with its arguments:

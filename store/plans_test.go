@@ -75,6 +75,9 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 		// And the account match before them, by domain and name at once.
 		text, args = store.AccountMatchStatement("sales.b.example", "acme")
 		queries = append(queries, planQuery{"the account match", text, args})
+		// The self-referral check of a credited lead.
+		text, args = store.SelfReferralStatement("ptr_1", "a@sales.b.example")
+		queries = append(queries, planQuery{"the self-referral check", text, args})
 		t.Run("empty", func(t *testing.T) { checkPlans(t, db, engine, queries) })
 		queue := leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}
 		if err := db.Update(ctx, func(tx *store.Tx) error {
