@@ -146,38 +146,33 @@ func (q *request) events(events []leadrouter.Event) {
 	}
 }
 
-// load reads, in tx, the names the request asks for that n lacks. Users
-// are read as n's viewer sees them (another partner's user stays unnamed).
+// load reads, in tx, the names the request asks for that n lacks, in one
+// statement. Users are read as n's viewer sees them (another partner's
+// user stays unnamed).
 func (n *Names) load(ctx context.Context, tx *store.Tx, q request) error {
-	var ids []string
+	var partnerIDs, userIDs []string
 	for id := range q.partners {
 		if _, ok := n.partners[id]; !ok {
-			ids = append(ids, id)
+			partnerIDs = append(partnerIDs, id)
 		}
 	}
-	if len(ids) > 0 {
-		found, err := tx.PartnerNames(ctx, ids)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			n.partners[id] = found[id]
-		}
-	}
-	ids = ids[:0]
 	for id := range q.users {
 		if _, ok := n.users[id]; !ok && strings.HasPrefix(id, "usr_") {
-			ids = append(ids, id)
+			userIDs = append(userIDs, id)
 		}
 	}
-	if len(ids) > 0 {
-		found, err := tx.UserNames(ctx, n.actor, ids)
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			n.users[id] = found[id]
-		}
+	if len(partnerIDs) == 0 && len(userIDs) == 0 {
+		return nil
+	}
+	partners, users, err := tx.Names(ctx, n.actor, partnerIDs, userIDs)
+	if err != nil {
+		return err
+	}
+	for _, id := range partnerIDs {
+		n.partners[id] = partners[id]
+	}
+	for _, id := range userIDs {
+		n.users[id] = users[id]
 	}
 	return nil
 }

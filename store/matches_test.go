@@ -188,7 +188,8 @@ func TestPartnerNames(t *testing.T) {
 
 // TestUserNames: the names of several users in one statement, as the
 // actor may see them: staff every user, a partner user only its own
-// partner's (another's stays "", as an unknown id does).
+// partner's (another's stays "", as an unknown id does); and with the
+// names of partners in the same statement (Names).
 func TestUserNames(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		ctx := context.Background()
@@ -239,6 +240,17 @@ func TestUserNames(t *testing.T) {
 			}
 			if !maps.Equal(got, c.want) {
 				t.Errorf("%s: UserNames = %v, want %v", c.name, got, c.want)
+			}
+			// Partners' and users' names together, in one statement.
+			var partners, users map[string]string
+			if err := db.View(ctx, func(tx *store.Tx) (err error) {
+				partners, users, err = tx.Names(ctx, c.actor, []string{p.ID, "ptr_unknown", other.ID, ""}, ids)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if want := (map[string]string{p.ID: "Alpha AG", other.ID: "Beta BV", "ptr_unknown": ""}); !maps.Equal(partners, want) || !maps.Equal(users, c.want) {
+				t.Errorf("%s: Names = %v and %v, want %v and %v", c.name, partners, users, want, c.want)
 			}
 		}
 	})

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/leadrouter/leadrouter"
@@ -286,14 +287,61 @@ func (tx *Tx) SetAccountOwner(ctx context.Context, accountID, wantOwner, newOwne
 // PartnerNames returns the names of the partners with ids (for staff
 // views), "" for an id that is no partner's: one statement for them all.
 func (tx *Tx) PartnerNames(ctx context.Context, ids []string) (map[string]string, error) {
-	return tx.namesByID(ctx, "partners", ids, true, "")
+	partners, _, err := tx.Names(ctx, leadrouter.System, ids, nil)
+	return partners, err
 }
 
-// namesByID returns the name of each of ids in table (id and name
-// columns), "" for an id it does not hold or that fails the condition
-// also (with its arguments); readable false reads nothing. One statement
-// for them all.
-func (tx *Tx) namesByID(ctx context.Context, table string, ids []string, readable bool, also string, alsoArgs ...any) (map[string]string, error) {
+// Names returns the names of the partners with partnerIDs and of the users
+// with userIDs, in one statement for them all: every partner's, and each
+// user's as actor may see it (as User: staff see everyone, a partner user
+// only its own partner's). "" for an id actor may not see or that is no
+// partner's or user's.
+func (tx *Tx) Names(ctx context.Context, actor leadrouter.Actor, partnerIDs, userIDs []string) (partners, users map[string]string, err error) {
+	var parts []string
+	var args []any
+	partners, want := unknownNames(partnerIDs)
+	if len(want) > 0 {
+		cond, a := tx.idIn("id", want)
+		parts, args = append(parts, `SELECT 'partner' AS kind, id, name FROM partners WHERE `+cond), append(args, a...)
+	}
+	users, want = unknownNames(userIDs)
+	if len(want) > 0 && (actor.IsStaff() || actor.IsPartner()) {
+		cond, a := tx.idIn("id", want)
+		q := `SELECT 'user' AS kind, id, name FROM users WHERE ` + cond
+		args = append(args, a...)
+		if actor.IsPartner() {
+			q += ` AND partner_id = ?`
+			args = append(args, actor.PartnerID)
+		}
+		parts = append(parts, q)
+	}
+	if len(parts) == 0 {
+		return partners, users, nil
+	}
+	rows, err := tx.Query(ctx, strings.Join(parts, " UNION ALL "), args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("names: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, id, name string
+		if err := rows.Scan(&kind, &id, &name); err != nil {
+			return nil, nil, fmt.Errorf("names: %w", err)
+		}
+		if kind == "partner" {
+			partners[id] = name
+		} else {
+			users[id] = name
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("names: %w", err)
+	}
+	return partners, users, nil
+}
+
+// unknownNames maps each of ids (but "") to "", and lists them once each.
+func unknownNames(ids []string) (map[string]string, []string) {
 	out := make(map[string]string, len(ids))
 	var want []string
 	for _, id := range ids {
@@ -302,26 +350,7 @@ func (tx *Tx) namesByID(ctx context.Context, table string, ids []string, readabl
 			want = append(want, id)
 		}
 	}
-	if len(want) == 0 || !readable {
-		return out, nil
-	}
-	cond, args := tx.idIn("id", want)
-	rows, err := tx.Query(ctx, `SELECT id, name FROM `+table+` WHERE `+cond+also, append(args, alsoArgs...)...)
-	if err != nil {
-		return nil, fmt.Errorf("names of %s: %w", table, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, name string
-		if err := rows.Scan(&id, &name); err != nil {
-			return nil, fmt.Errorf("names of %s: %w", table, err)
-		}
-		out[id] = name
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("names of %s: %w", table, err)
-	}
-	return out, nil
+	return out, want
 }
 
 // PartnerDomains returns a partner's own domains (its company's, not its

@@ -74,10 +74,8 @@ func (tx *Tx) User(ctx context.Context, actor leadrouter.Actor, id string) (lead
 // in one statement for them all; "" for an id actor may not see or that
 // is no user's.
 func (tx *Tx) UserNames(ctx context.Context, actor leadrouter.Actor, ids []string) (map[string]string, error) {
-	if actor.IsPartner() {
-		return tx.namesByID(ctx, "users", ids, true, " AND partner_id = ?", actor.PartnerID)
-	}
-	return tx.namesByID(ctx, "users", ids, actor.IsStaff(), "")
+	_, users, err := tx.Names(ctx, actor, nil, ids)
+	return users, err
 }
 
 // Users lists users actor may see, optionally of one role, by id.
