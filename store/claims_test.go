@@ -154,3 +154,62 @@ func TestClaimsFor(t *testing.T) {
 		}
 	})
 }
+
+// TestConflictVisibleToEachPartnersPAM: a conflict is listed for the PAM
+// of every partner that claims the lead (a partner claiming twice counts
+// once), for staff, and for no other PAM.
+func TestConflictVisibleToEachPartnersPAM(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		pams := map[string]leadrouter.Actor{}
+		partners := map[string]string{}
+		conflict := leadrouter.Conflict{ID: leadrouter.NewID("cfl"), Status: leadrouter.ConflictOpen, CreatedAt: time.Now()}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for _, name := range []string{"a", "b", "c"} {
+				u, _, err := tx.InsertUser(ctx, leadrouter.NewUser{Email: "pam-" + name + "@vendor.example", Name: "PAM " + name, Role: leadrouter.RolePAM})
+				if err != nil {
+					return err
+				}
+				pams[name] = leadrouter.Actor{UserID: u.ID, Role: leadrouter.RolePAM}
+				p, err := adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Partner " + name, Countries: []string{"DE"},
+					Tier: "gold", PAMUserID: u.ID})
+				if err != nil {
+					return err
+				}
+				partners[name] = p.ID
+			}
+			lead := leadrouter.Lead{Status: leadrouter.StatusNew, Email: "anna@initech.example", Source: leadrouter.SourceAPI,
+				Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}}
+			if err := tx.InsertLead(ctx, &lead); err != nil {
+				return err
+			}
+			conflict.LeadID, conflict.WinnerID = lead.ID, partners["a"]
+			conflict.Claims = []leadrouter.Claim{{PartnerID: partners["a"], Kind: leadrouter.ClaimPID}, {PartnerID: partners["b"], Kind: leadrouter.ClaimRegistration},
+				{PartnerID: partners["a"], Kind: leadrouter.ClaimOpenRecord}}
+			return tx.InsertConflict(ctx, conflict)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for who, c := range map[string]struct {
+			actor leadrouter.Actor
+			sees  bool
+		}{
+			"the PAM of the first claimant":  {pams["a"], true},
+			"the PAM of the second claimant": {pams["b"], true},
+			"another PAM":                    {pams["c"], false},
+			"partner relations":              {leadrouter.Actor{UserID: "usr_rel", Role: leadrouter.RoleRelations}, true},
+		} {
+			var page store.Page[leadrouter.Conflict]
+			if err := db.View(ctx, func(tx *store.Tx) (err error) {
+				page, err = tx.Conflicts(ctx, c.actor, "", 50, "")
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if sees := len(page.Items) == 1 && page.Items[0].ID == conflict.ID; sees != c.sees || len(page.Items) > 1 {
+				t.Errorf("%s sees %+v, want the conflict: %v", who, page.Items, c.sees)
+			}
+		}
+	})
+}

@@ -44,25 +44,36 @@ func conflictVisibility(actor leadrouter.Actor) (string, []any) {
 // InsertConflict stores a new open conflict with its partners.
 func (tx *Tx) InsertConflict(ctx context.Context, c leadrouter.Conflict) error {
 	claims, _ := json.Marshal(c.Claims)
-	if _, err := tx.Exec(ctx, `INSERT INTO conflicts (id, lead_id, status, claims, winner_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, c.LeadID, c.Status, string(claims), c.WinnerID, c.CreatedAt.UTC()); err != nil {
+	if _, err := tx.Exec(ctx, insertConflict, c.ID, c.LeadID, c.Status, string(claims), c.WinnerID, c.CreatedAt.UTC()); err != nil {
 		if isUniqueViolation(err) {
 			return leadrouter.Errorf(leadrouter.ECONFLICT, "The lead has an open conflict already.")
 		}
 		return fmt.Errorf("insert conflict: %w", err)
 	}
+	// Each claiming partner once, in one statement.
+	var args []any
 	seen := map[string]bool{}
 	for _, cl := range c.Claims {
-		if seen[cl.PartnerID] {
-			continue
+		if !seen[cl.PartnerID] {
+			seen[cl.PartnerID] = true
+			args = append(args, c.ID, cl.PartnerID)
 		}
-		seen[cl.PartnerID] = true
-		if _, err := tx.Exec(ctx, `INSERT INTO conflict_partners (conflict_id, partner_id) VALUES (?, ?)`, c.ID, cl.PartnerID); err != nil {
-			return fmt.Errorf("insert conflict partner: %w", err)
-		}
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	if _, err := tx.Exec(ctx, insertConflictPartners+valueRows(2, len(args)/2), args...); err != nil {
+		return fmt.Errorf("insert conflict partners: %w", err)
 	}
 	return nil
 }
+
+// The statements of InsertConflict (TestWritesScanNoTable reads their
+// programs); insertConflictPartners takes a row of VALUES for each partner.
+const (
+	insertConflict         = `INSERT INTO conflicts (id, lead_id, status, claims, winner_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`
+	insertConflictPartners = `INSERT INTO conflict_partners (conflict_id, partner_id) VALUES `
+)
 
 // Conflict reads one conflict actor may see, locked for the rest of a
 // read-write transaction.

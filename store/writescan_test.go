@@ -54,6 +54,8 @@ func TestWritesScanNoTable(t *testing.T) {
 		"a partner":      insertPartner,
 		"a user":         insertUser,
 		"a webhook":      insertWebhook + webhookCursorEnd + `)`,
+		"a conflict":     insertConflict,
+		"its partners":   insertConflictPartners + valueRows(2, 2),
 	}
 	err = db.View(ctx, func(tx *Tx) error {
 		roots := map[int64]string{}
