@@ -184,43 +184,116 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 			}
 		}
 	}
-	for _, id := range uniq(contactIDs) {
+	// The candidates' rows: one statement for each kind, whatever their
+	// number, in the order they were found.
+	var err error
+	if out.Contacts, err = readInOrder(ctx, tx, "contact candidates", `SELECT c.id, c.account_id, a.name, c.email FROM contacts c
+		JOIN accounts a ON a.id = c.account_id WHERE `, "c.id", uniq(contactIDs), func(r *sql.Rows) (ProspectContact, string, error) {
 		var c ProspectContact
-		err := tx.QueryRow(ctx, `SELECT c.id, c.account_id, a.name, c.email FROM contacts c JOIN accounts a ON a.id = c.account_id WHERE c.id = ?`, id).
-			Scan(&c.ID, &c.AccountID, &c.AccountName, &c.Email)
-		if err != nil {
-			return out, fmt.Errorf("read contact candidate: %w", err)
-		}
-		out.Contacts = append(out.Contacts, c)
+		err := r.Scan(&c.ID, &c.AccountID, &c.AccountName, &c.Email)
+		return c, c.ID, err
+	}); err != nil {
+		return out, err
 	}
-	for _, id := range leadIDs {
-		l := ProspectLead{Via: leadVia[id]}
-		err := tx.QueryRow(ctx, `SELECT id, status, company, company_key, email, owner_kind, owner_id, COALESCE(owner_partner_id, ''),
-			COALESCE(reserved_partner_id, ''), COALESCE(handoff_partner_id, ''), COALESCE(account_id, '') FROM leads WHERE id = ?`, id).
-			Scan(&l.ID, &l.Status, &l.Company, &l.CompanyKey, &l.Email, &l.OwnerKind, &l.OwnerID, &l.OwnerPartnerID, &l.ReservedPartnerID,
-				&l.HandoffPartnerID, &l.AccountID)
-		if err != nil {
-			return out, fmt.Errorf("read lead candidate: %w", err)
-		}
-		out.Leads = append(out.Leads, l)
+	if out.Leads, err = readInOrder(ctx, tx, "lead candidates", `SELECT id, status, company, company_key, email, owner_kind, owner_id,
+		COALESCE(owner_partner_id, ''), COALESCE(reserved_partner_id, ''), COALESCE(handoff_partner_id, ''), COALESCE(account_id, '')
+		FROM leads WHERE `, "id", leadIDs, func(r *sql.Rows) (ProspectLead, string, error) {
+		var l ProspectLead
+		err := r.Scan(&l.ID, &l.Status, &l.Company, &l.CompanyKey, &l.Email, &l.OwnerKind, &l.OwnerID, &l.OwnerPartnerID, &l.ReservedPartnerID,
+			&l.HandoffPartnerID, &l.AccountID)
+		l.Via = leadVia[l.ID]
+		return l, l.ID, err
+	}); err != nil {
+		return out, err
 	}
-	for _, id := range accountIDs {
-		a, err := tx.prospectAccount(ctx, id)
-		if err != nil {
-			return out, err
-		}
-		a.Via = accountVia[id]
-		out.Accounts = append(out.Accounts, a)
+	if out.Accounts, err = tx.prospectAccounts(ctx, accountIDs); err != nil {
+		return out, err
 	}
+	for i := range out.Accounts {
+		out.Accounts[i].Via = accountVia[out.Accounts[i].ID]
+	}
+	var regs []string
 	for _, id := range uniq(regIDs) {
-		if id == q.ExcludeID {
-			continue
+		if id != q.ExcludeID {
+			regs = append(regs, id)
 		}
-		r, err := scanRegistration(tx.QueryRow(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE id = ?`, id))
+	}
+	if out.Registrations, err = readInOrder(ctx, tx, "registration candidates", `SELECT `+registrationColumns+` FROM registrations WHERE `, "id", regs,
+		func(r *sql.Rows) (leadrouter.Registration, string, error) {
+			reg, err := scanRegistration(r)
+			return reg, reg.ID, err
+		}); err != nil {
+		return out, err
+	}
+	return out, nil
+}
+
+// readInOrder reads the rows whose column is one of ids with query (which
+// ends in WHERE) in one statement, and returns them in the order of ids;
+// an id no row has is left out.
+func readInOrder[T any](ctx context.Context, tx *Tx, what, query, column string, ids []string, scan func(*sql.Rows) (T, string, error)) ([]T, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	cond, args := tx.idIn(column, ids)
+	rows, err := tx.Query(ctx, query+cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	defer rows.Close()
+	byID := make(map[string]T, len(ids))
+	for rows.Next() {
+		v, id, err := scan(rows)
 		if err != nil {
-			return out, fmt.Errorf("read registration candidate: %w", err)
+			return nil, fmt.Errorf("read %s: %w", what, err)
 		}
-		out.Registrations = append(out.Registrations, r)
+		byID[id] = v
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	out := make([]T, 0, len(byID))
+	for _, id := range ids {
+		if v, ok := byID[id]; ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// prospectAccounts reads the accounts with ids, with their domains, in two
+// statements, in the order of ids.
+func (tx *Tx) prospectAccounts(ctx context.Context, ids []string) ([]ProspectAccount, error) {
+	out, err := readInOrder(ctx, tx, "account candidates", `SELECT id, name, name_key, COALESCE(parent_id, ''), root_id,
+		COALESCE(owner_partner_id, '') FROM accounts WHERE `, "id", ids, func(r *sql.Rows) (ProspectAccount, string, error) {
+		a := ProspectAccount{Domains: []string{}}
+		err := r.Scan(&a.ID, &a.Name, &a.NameKey, &a.ParentID, &a.RootID, &a.OwnerPartnerID)
+		return a, a.ID, err
+	})
+	if err != nil || len(out) == 0 {
+		return out, err
+	}
+	cond, args := tx.idIn("account_id", ids)
+	rows, err := tx.Query(ctx, `SELECT account_id, domain FROM account_domains WHERE `+cond+` ORDER BY domain`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("read account candidates' domains: %w", err)
+	}
+	defer rows.Close()
+	at := make(map[string]int, len(out))
+	for i, a := range out {
+		at[a.ID] = i
+	}
+	for rows.Next() {
+		var id, domain string
+		if err := rows.Scan(&id, &domain); err != nil {
+			return nil, fmt.Errorf("read account candidates' domains: %w", err)
+		}
+		if i, ok := at[id]; ok {
+			out[i].Domains = append(out[i].Domains, domain)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read account candidates' domains: %w", err)
 	}
 	return out, nil
 }

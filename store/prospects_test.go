@@ -1,0 +1,133 @@
+package store_test
+
+import (
+	"context"
+	"reflect"
+	"slices"
+	"testing"
+
+	"github.com/leadrouter/leadrouter"
+	adminuc "github.com/leadrouter/leadrouter/admin"
+	"github.com/leadrouter/leadrouter/match"
+	"github.com/leadrouter/leadrouter/store"
+	"github.com/leadrouter/leadrouter/store/storetest"
+)
+
+// TestProspectCandidates: a registration's conflict search finds each
+// account, lead, contact and live registration once, with the search that
+// found it first (the domain before the company), an account with all its
+// domains, and leaves out the registration being decided and a rejected
+// one. Their rows are read in one statement for each kind.
+func TestProspectCandidates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		var byDomain, byName leadrouter.Account
+		var con leadrouter.Contact
+		leads := map[string]*leadrouter.Lead{
+			"by domain":  {Status: leadrouter.StatusNew, Email: "bob@initech.example", Company: "Other Co"},
+			"by both":    {Status: leadrouter.StatusNew, Email: "dora@initech.example", Company: "Initech"},
+			"by company": {Status: leadrouter.StatusMQL, Email: "carl@gmail.example", Company: "Initech"},
+			"elsewhere":  {Status: leadrouter.StatusNew, Email: "eve@else.example", Company: "Else"},
+		}
+		regs := map[string]*leadrouter.Registration{
+			"by domain":     {Company: "Initech Deutschland", Domain: "initech.example", Status: leadrouter.RegistrationPending},
+			"by company":    {Company: "Initech", Status: leadrouter.RegistrationApproved},
+			"being decided": {Company: "Initech", Domain: "initech.example", Status: leadrouter.RegistrationPending},
+			"rejected":      {Company: "Initech", Status: leadrouter.RegistrationRejected},
+		}
+		var tokens []string
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			p, err := adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Registrar", Countries: []string{"DE"}, Tier: "gold"})
+			if err != nil {
+				return err
+			}
+			if byDomain, err = adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Initech Holdings", Domains: []string{"initech.example", "initech.de"}}); err != nil {
+				return err
+			}
+			if byName, err = adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Initech", Domains: []string{"initech-labs.example"}}); err != nil {
+				return err
+			}
+			for _, l := range leads {
+				l.Source, l.Owner = leadrouter.SourceAPI, leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}
+				if err := tx.InsertLead(ctx, l); err != nil {
+					return err
+				}
+			}
+			con = leadrouter.Contact{AccountID: byName.ID, FirstName: "Zebulon", LastName: "Quux", Email: "zq@initech-labs.example"}
+			if err := tx.InsertContact(ctx, &con); err != nil {
+				return err
+			}
+			for _, r := range regs {
+				r.PartnerID, r.CreatedBy, r.Flag = p.ID, "usr_x", leadrouter.FlagGreen
+				if err := tx.InsertRegistration(ctx, r); err != nil {
+					return err
+				}
+			}
+			// The contact's own tokens (its person's), found as a near miss.
+			rows, err := tx.Query(ctx, `SELECT token FROM company_tokens WHERE ref_id = ? ORDER BY token`, con.ID)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var tok string
+				if err := rows.Scan(&tok); err != nil {
+					return err
+				}
+				tokens = append(tokens, tok)
+			}
+			return rows.Err()
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(tokens) == 0 {
+			t.Fatal("the contact has no tokens")
+		}
+		var got store.ProspectCandidates
+		if err := db.View(ctx, func(tx *store.Tx) (err error) {
+			got, err = tx.ProspectCandidates(ctx, store.ProspectQuery{Hosts: []string{"initech.example"}, Domain: "initech.example",
+				CompanyKey: match.NormaliseCompany("Initech"), Tokens: tokens, ExcludeID: regs["being decided"].ID})
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var accounts []string
+		for _, a := range got.Accounts {
+			accounts = append(accounts, a.ID+" "+a.Via)
+			if a.ID == byDomain.ID && !reflect.DeepEqual(a.Domains, []string{"initech.de", "initech.example"}) {
+				t.Errorf("the account's domains: %v", a.Domains)
+			}
+		}
+		if want := []string{byDomain.ID + " domain", byName.ID + " company"}; !slices.Equal(accounts, want) {
+			t.Errorf("accounts %v, want %v", accounts, want)
+		}
+		via := map[string]string{}
+		for i, l := range got.Leads {
+			if _, dup := via[l.ID]; dup {
+				t.Errorf("lead %s found twice", l.ID)
+			}
+			via[l.ID] = l.Via
+			if i > 0 && got.Leads[i-1].Via == "company" && l.Via == "domain" {
+				t.Errorf("a lead found by domain after one found by company: %+v", got.Leads)
+			}
+		}
+		if want := map[string]string{leads["by domain"].ID: "domain", leads["by both"].ID: "domain", leads["by company"].ID: "company"}; !reflect.DeepEqual(via, want) {
+			t.Errorf("leads %v, want %v", via, want)
+		}
+		if len(got.Contacts) != 1 || got.Contacts[0] != (store.ProspectContact{ID: con.ID, AccountID: byName.ID, AccountName: "Initech", Email: con.Email}) {
+			t.Errorf("contacts %+v", got.Contacts)
+		}
+		var found []string
+		for _, r := range got.Registrations {
+			found = append(found, r.ID)
+			if r.Company == "" || r.PartnerID == "" {
+				t.Errorf("registration %s read without its columns: %+v", r.ID, r)
+			}
+		}
+		slices.Sort(found)
+		if want := slices.Sorted(slices.Values([]string{regs["by domain"].ID, regs["by company"].ID})); !slices.Equal(found, want) {
+			t.Errorf("registrations %v, want %v", found, want)
+		}
+	})
+}
