@@ -174,11 +174,20 @@ func (s *Service) Opportunities(ctx context.Context, actor leadrouter.Actor, f s
 		if err != nil {
 			return page, err
 		}
+		// Their leads in one statement.
+		ids := make([]string, 0, len(page.Items))
+		for _, o := range page.Items {
+			ids = append(ids, o.LeadID)
+		}
+		byID, err := tx.LeadsByID(ctx, leadrouter.System, ids)
+		if err != nil {
+			return page, err
+		}
 		var q request
 		for _, o := range page.Items {
-			l, err := tx.Lead(ctx, leadrouter.System, o.LeadID)
-			if err != nil {
-				return page, err
+			l, ok := byID[o.LeadID]
+			if !ok {
+				return page, leadrouter.Errorf(leadrouter.ENOTFOUND, "Lead not found.")
 			}
 			leads[o.ID] = l
 			if o.ReservedPartnerID != "" {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -141,6 +142,34 @@ func (tx *Tx) Lead(ctx context.Context, actor leadrouter.Actor, id string) (lead
 	cond, args := leadVisibility(actor)
 	l, err := scanLead(tx.QueryRow(ctx, `SELECT `+leadColumns+` FROM leads WHERE id = ? AND `+cond, append([]any{id}, args...)...))
 	return l, notFound(err, "Lead")
+}
+
+// LeadsByID returns the leads with ids that actor may see (as Lead), by
+// id, in one statement; an id actor may not see or that is no lead's is
+// left out.
+func (tx *Tx) LeadsByID(ctx context.Context, actor leadrouter.Actor, ids []string) (map[string]leadrouter.Lead, error) {
+	out := make(map[string]leadrouter.Lead, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	in, inArgs := tx.idIn("id", uniq(slices.Clone(ids)))
+	cond, args := leadVisibility(actor)
+	rows, err := tx.Query(ctx, `SELECT `+leadColumns+` FROM leads WHERE `+in+` AND `+cond, append(inArgs, args...)...)
+	if err != nil {
+		return nil, fmt.Errorf("read leads: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		l, err := scanLead(rows)
+		if err != nil {
+			return nil, fmt.Errorf("read leads: %w", err)
+		}
+		out[l.ID] = l
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read leads: %w", err)
+	}
+	return out, nil
 }
 
 // LeadForUpdate returns a lead as Lead does, locking its row until the

@@ -117,29 +117,29 @@ func (tx *Tx) ReassignmentRequests(ctx context.Context, status leadrouter.Reassi
 	if err := rows.Err(); err != nil {
 		return Page[leadrouter.ReassignmentQueueItem]{}, err
 	}
+	// The leads, then the partners' names: two statements for the page.
+	var leadIDs, partnerIDs []string
+	for _, it := range items {
+		leadIDs = append(leadIDs, it.Request.LeadID)
+	}
+	leads, err := tx.LeadsByID(ctx, leadrouter.System, leadIDs)
+	if err != nil {
+		return Page[leadrouter.ReassignmentQueueItem]{}, err
+	}
 	for i := range items {
-		if items[i].Lead, err = tx.Lead(ctx, leadrouter.System, items[i].Request.LeadID); err != nil {
-			return Page[leadrouter.ReassignmentQueueItem]{}, err
+		l, ok := leads[items[i].Request.LeadID]
+		if !ok {
+			return Page[leadrouter.ReassignmentQueueItem]{}, notFound(sql.ErrNoRows, "Lead")
 		}
-		if items[i].PartnerName, err = tx.partnerName(ctx, items[i].Request.PartnerID); err != nil {
-			return Page[leadrouter.ReassignmentQueueItem]{}, err
-		}
-		if items[i].CurrentPartnerName, err = tx.partnerName(ctx, items[i].Lead.Owner.PartnerID); err != nil {
-			return Page[leadrouter.ReassignmentQueueItem]{}, err
-		}
+		items[i].Lead = l
+		partnerIDs = append(partnerIDs, items[i].Request.PartnerID, l.Owner.PartnerID)
+	}
+	names, err := tx.PartnerNames(ctx, partnerIDs)
+	if err != nil {
+		return Page[leadrouter.ReassignmentQueueItem]{}, err
+	}
+	for i := range items {
+		items[i].PartnerName, items[i].CurrentPartnerName = names[items[i].Request.PartnerID], names[items[i].Lead.Owner.PartnerID]
 	}
 	return cut(items, limit, func(it leadrouter.ReassignmentQueueItem) string { return it.Request.ID }), nil
-}
-
-// partnerName returns a partner's name, or "" for no or an unknown id.
-func (tx *Tx) partnerName(ctx context.Context, id string) (string, error) {
-	if id == "" {
-		return "", nil
-	}
-	var name string
-	err := tx.QueryRow(ctx, `SELECT name FROM partners WHERE id = ?`, id).Scan(&name)
-	if err != nil && !isNoRows(err) {
-		return "", fmt.Errorf("read partner name: %w", err)
-	}
-	return name, nil
 }
