@@ -148,26 +148,18 @@ func (tx *Tx) Lead(ctx context.Context, actor leadrouter.Actor, id string) (lead
 // id, in one statement; an id actor may not see or that is no lead's is
 // left out.
 func (tx *Tx) LeadsByID(ctx context.Context, actor leadrouter.Actor, ids []string) (map[string]leadrouter.Lead, error) {
-	out := make(map[string]leadrouter.Lead, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	in, inArgs := tx.idIn("id", uniq(slices.Clone(ids)))
 	cond, args := leadVisibility(actor)
-	rows, err := tx.Query(ctx, `SELECT `+leadColumns+` FROM leads WHERE `+in+` AND `+cond, append(inArgs, args...)...)
+	leads, err := readInOrder(ctx, tx, "leads", `SELECT `+leadColumns+` FROM leads WHERE `+cond+` AND `, args, "id", uniq(slices.Clone(ids)),
+		func(r *sql.Rows) (leadrouter.Lead, string, error) {
+			l, err := scanLead(r)
+			return l, l.ID, err
+		})
 	if err != nil {
-		return nil, fmt.Errorf("read leads: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		l, err := scanLead(rows)
-		if err != nil {
-			return nil, fmt.Errorf("read leads: %w", err)
-		}
+	out := make(map[string]leadrouter.Lead, len(leads))
+	for _, l := range leads {
 		out[l.ID] = l
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read leads: %w", err)
 	}
 	return out, nil
 }

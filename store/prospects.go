@@ -188,7 +188,7 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 	// number, in the order they were found.
 	var err error
 	if out.Contacts, err = readInOrder(ctx, tx, "contact candidates", `SELECT c.id, c.account_id, a.name, c.email FROM contacts c
-		JOIN accounts a ON a.id = c.account_id WHERE `, "c.id", uniq(contactIDs), func(r *sql.Rows) (ProspectContact, string, error) {
+		JOIN accounts a ON a.id = c.account_id WHERE `, nil, "c.id", uniq(contactIDs), func(r *sql.Rows) (ProspectContact, string, error) {
 		var c ProspectContact
 		err := r.Scan(&c.ID, &c.AccountID, &c.AccountName, &c.Email)
 		return c, c.ID, err
@@ -197,7 +197,7 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 	}
 	if out.Leads, err = readInOrder(ctx, tx, "lead candidates", `SELECT id, status, company, company_key, email, owner_kind, owner_id,
 		COALESCE(owner_partner_id, ''), COALESCE(reserved_partner_id, ''), COALESCE(handoff_partner_id, ''), COALESCE(account_id, '')
-		FROM leads WHERE `, "id", leadIDs, func(r *sql.Rows) (ProspectLead, string, error) {
+		FROM leads WHERE `, nil, "id", leadIDs, func(r *sql.Rows) (ProspectLead, string, error) {
 		var l ProspectLead
 		err := r.Scan(&l.ID, &l.Status, &l.Company, &l.CompanyKey, &l.Email, &l.OwnerKind, &l.OwnerID, &l.OwnerPartnerID, &l.ReservedPartnerID,
 			&l.HandoffPartnerID, &l.AccountID)
@@ -218,7 +218,7 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 			regs = append(regs, id)
 		}
 	}
-	if out.Registrations, err = readInOrder(ctx, tx, "registration candidates", `SELECT `+registrationColumns+` FROM registrations WHERE `, "id", regs,
+	if out.Registrations, err = readInOrder(ctx, tx, "registration candidates", `SELECT `+registrationColumns+` FROM registrations WHERE `, nil, "id", regs,
 		func(r *sql.Rows) (leadrouter.Registration, string, error) {
 			reg, err := scanRegistration(r)
 			return reg, reg.ID, err
@@ -229,14 +229,16 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 }
 
 // readInOrder reads the rows whose column is one of ids with query (which
-// ends in WHERE) in one statement, and returns them in the order of ids;
-// an id no row has is left out.
-func readInOrder[T any](ctx context.Context, tx *Tx, what, query, column string, ids []string, scan func(*sql.Rows) (T, string, error)) ([]T, error) {
+// ends in WHERE, or in a condition of its own with args and AND) in one
+// statement, and returns them in the order of ids; an id no row has is
+// left out.
+func readInOrder[T any](ctx context.Context, tx *Tx, what, query string, args []any, column string, ids []string,
+	scan func(*sql.Rows) (T, string, error)) ([]T, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	cond, args := tx.idIn(column, ids)
-	rows, err := tx.Query(ctx, query+cond, args...)
+	cond, idArgs := tx.idIn(column, ids)
+	rows, err := tx.Query(ctx, query+cond, append(slices.Clip(args), idArgs...)...)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
@@ -265,7 +267,7 @@ func readInOrder[T any](ctx context.Context, tx *Tx, what, query, column string,
 // statements, in the order of ids.
 func (tx *Tx) prospectAccounts(ctx context.Context, ids []string) ([]ProspectAccount, error) {
 	out, err := readInOrder(ctx, tx, "account candidates", `SELECT id, name, name_key, COALESCE(parent_id, ''), root_id,
-		COALESCE(owner_partner_id, '') FROM accounts WHERE `, "id", ids, func(r *sql.Rows) (ProspectAccount, string, error) {
+		COALESCE(owner_partner_id, '') FROM accounts WHERE `, nil, "id", ids, func(r *sql.Rows) (ProspectAccount, string, error) {
 		a := ProspectAccount{Domains: []string{}}
 		err := r.Scan(&a.ID, &a.Name, &a.NameKey, &a.ParentID, &a.RootID, &a.OwnerPartnerID)
 		return a, a.ID, err
@@ -298,20 +300,16 @@ func (tx *Tx) prospectAccounts(ctx context.Context, ids []string) ([]ProspectAcc
 	return out, nil
 }
 
-func (tx *Tx) prospectAccount(ctx context.Context, id string) (ProspectAccount, error) {
-	var a ProspectAccount
-	err := tx.QueryRow(ctx, `SELECT id, name, name_key, COALESCE(parent_id, ''), root_id, COALESCE(owner_partner_id, '') FROM accounts WHERE id = ?`, id).
-		Scan(&a.ID, &a.Name, &a.NameKey, &a.ParentID, &a.RootID, &a.OwnerPartnerID)
-	if err != nil {
-		return a, fmt.Errorf("read account candidate: %w", notFound(err, "Account"))
-	}
-	a.Domains, err = tx.accountDomains(ctx, id)
-	return a, err
-}
-
 // ProspectAccount returns one account as the conflict search sees it.
 func (tx *Tx) ProspectAccount(ctx context.Context, id string) (ProspectAccount, error) {
-	return tx.prospectAccount(ctx, id)
+	found, err := tx.prospectAccounts(ctx, []string{id})
+	if err == nil && len(found) == 0 {
+		err = leadrouter.Errorf(leadrouter.ENOTFOUND, "Account not found.")
+	}
+	if err != nil {
+		return ProspectAccount{}, fmt.Errorf("read account candidate: %w", err)
+	}
+	return found[0], nil
 }
 
 // AccountHierarchy returns every account sharing rootID (at most 500), the
