@@ -64,8 +64,7 @@ type Source interface {
 	ProspectCandidates(ctx context.Context, q store.ProspectQuery) (store.ProspectCandidates, error)
 	ProspectAccount(ctx context.Context, id string) (store.ProspectAccount, error)
 	AccountHierarchy(ctx context.Context, rootID string) ([]store.ProspectAccount, error)
-	OpenOpportunitiesOfAccount(ctx context.Context, accountID string) ([]store.ProspectOpportunity, error)
-	OpenOpportunityOfLead(ctx context.Context, leadID string) ([]store.ProspectOpportunity, error)
+	OpenOpportunitiesAt(ctx context.Context, accountIDs, leadIDs []string) ([]store.ProspectOpportunity, error)
 	RegistrationsOfAccount(ctx context.Context, partnerID, accountID string) ([]leadrouter.Registration, error)
 	Now() time.Time
 }
@@ -131,6 +130,7 @@ func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evide
 		}
 	}
 	owned := map[string]store.ProspectAccount{}
+	var members []string
 	for _, a := range ev.Accounts {
 		if a.OwnerPartnerID != "" {
 			owned[a.ID] = a
@@ -150,19 +150,25 @@ func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evide
 			if member.OwnerPartnerID != "" {
 				owned[member.ID] = member
 			}
-			opps, err := tx.OpenOpportunitiesOfAccount(ctx, member.ID)
-			if err != nil {
-				return ev, err
-			}
-			addOpps(opps)
+			members = append(members, member.ID)
 		}
 	}
+	// The open opportunities at the hierarchies' accounts and of the
+	// certain leads, in one statement; then in that order, each once.
+	opps, err := tx.OpenOpportunitiesAt(ctx, members, certainLeads)
+	if err != nil {
+		return ev, err
+	}
+	atAccount, ofLead := map[string][]store.ProspectOpportunity{}, map[string][]store.ProspectOpportunity{}
+	for _, o := range opps {
+		atAccount[o.AccountID] = append(atAccount[o.AccountID], o)
+		ofLead[o.LeadID] = append(ofLead[o.LeadID], o)
+	}
+	for _, id := range members {
+		addOpps(atAccount[id])
+	}
 	for _, id := range certainLeads {
-		opps, err := tx.OpenOpportunityOfLead(ctx, id)
-		if err != nil {
-			return ev, err
-		}
-		addOpps(opps)
+		addOpps(ofLead[id])
 	}
 	for id, a := range owned {
 		regs, err := tx.RegistrationsOfAccount(ctx, a.OwnerPartnerID, id)

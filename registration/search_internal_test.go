@@ -48,10 +48,7 @@ func (m memorySource) AccountHierarchy(_ context.Context, rootID string) ([]stor
 	return out, nil
 }
 
-func (memorySource) OpenOpportunitiesOfAccount(context.Context, string) ([]store.ProspectOpportunity, error) {
-	return nil, nil
-}
-func (memorySource) OpenOpportunityOfLead(context.Context, string) ([]store.ProspectOpportunity, error) {
+func (memorySource) OpenOpportunitiesAt(context.Context, []string, []string) ([]store.ProspectOpportunity, error) {
 	return nil, nil
 }
 func (memorySource) RegistrationsOfAccount(context.Context, string, string) ([]leadrouter.Registration, error) {

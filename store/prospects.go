@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/leadrouter/leadrouter"
 )
@@ -361,23 +362,28 @@ func scanProspectOpportunities(rows *sql.Rows) ([]ProspectOpportunity, error) {
 	return out, rows.Err()
 }
 
-// OpenOpportunitiesOfAccount returns the open opportunities (not won or
-// lost) at accountID.
-func (tx *Tx) OpenOpportunitiesOfAccount(ctx context.Context, accountID string) ([]ProspectOpportunity, error) {
-	rows, err := tx.Query(ctx, `SELECT `+prospectOpportunityColumns+` FROM opportunities WHERE account_id = ? AND status NOT IN ('won', 'lost')
-		ORDER BY id LIMIT 100`, accountID)
-	if err != nil {
-		return nil, fmt.Errorf("opportunities of account: %w", err)
+// OpenOpportunitiesAt returns the open opportunities (not won or lost) at
+// any of accountIDs or converted from any of leadIDs, by id (at most 500),
+// in one statement: each list searched through its own index.
+func (tx *Tx) OpenOpportunitiesAt(ctx context.Context, accountIDs, leadIDs []string) ([]ProspectOpportunity, error) {
+	var parts []string
+	var args []any
+	for _, by := range []struct {
+		column string
+		ids    []string
+	}{{"account_id", accountIDs}, {"lead_id", leadIDs}} {
+		if len(by.ids) > 0 {
+			cond, a := tx.idIn(by.column, by.ids)
+			parts = append(parts, `SELECT `+prospectOpportunityColumns+` FROM opportunities WHERE `+cond+` AND status NOT IN ('won', 'lost')`)
+			args = append(args, a...)
+		}
 	}
-	return scanProspectOpportunities(rows)
-}
-
-// OpenOpportunityOfLead returns the open opportunity converted from leadID,
-// if any.
-func (tx *Tx) OpenOpportunityOfLead(ctx context.Context, leadID string) ([]ProspectOpportunity, error) {
-	rows, err := tx.Query(ctx, `SELECT `+prospectOpportunityColumns+` FROM opportunities WHERE lead_id = ? AND status NOT IN ('won', 'lost')`, leadID)
+	if len(parts) == 0 {
+		return nil, nil
+	}
+	rows, err := tx.Query(ctx, `SELECT * FROM (`+strings.Join(parts, " UNION ")+`) AS o ORDER BY id LIMIT 500`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("opportunity of lead: %w", err)
+		return nil, fmt.Errorf("open opportunities: %w", err)
 	}
 	return scanProspectOpportunities(rows)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/leadrouter/leadrouter"
@@ -128,6 +129,77 @@ func TestProspectCandidates(t *testing.T) {
 		slices.Sort(found)
 		if want := slices.Sorted(slices.Values([]string{regs["by domain"].ID, regs["by company"].ID})); !slices.Equal(found, want) {
 			t.Errorf("registrations %v, want %v", found, want)
+		}
+	})
+}
+
+// TestOpenOpportunitiesAt: the open opportunities at any of some accounts
+// or of any of some leads, in one statement, by id; not a won or lost one.
+func TestOpenOpportunitiesAt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		accounts := make([]leadrouter.Account, 3)
+		opps := map[string]*leadrouter.Opportunity{
+			"open at the first":        {Name: "A", Status: leadrouter.OppOpen},
+			"handed off at the second": {Name: "B", Status: leadrouter.OppHandedOff},
+			"won at the first":         {Name: "C", Status: leadrouter.OppWon},
+			"lost at the second":       {Name: "D", Status: leadrouter.OppLost},
+			"open at the third":        {Name: "E", Status: leadrouter.OppOpen},
+		}
+		at := map[string]int{"open at the first": 0, "handed off at the second": 1, "won at the first": 0, "lost at the second": 1, "open at the third": 2}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := range accounts {
+				var err error
+				if accounts[i], err = adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Account " + string(rune('A'+i))}); err != nil {
+					return err
+				}
+			}
+			for name, o := range opps {
+				a := accounts[at[name]]
+				l := leadrouter.Lead{Status: leadrouter.StatusConverted, Email: "x@" + strings.ToLower(o.Name) + ".example", Company: a.Name, Source: leadrouter.SourceAPI,
+					Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "inside-sales"}, AccountID: a.ID}
+				if err := tx.InsertLead(ctx, &l); err != nil {
+					return err
+				}
+				con := leadrouter.Contact{AccountID: a.ID, FirstName: "X", LastName: o.Name, Email: l.Email, LeadID: l.ID}
+				if err := tx.InsertContact(ctx, &con); err != nil {
+					return err
+				}
+				o.LeadID, o.AccountID, o.ContactID = l.ID, a.ID, con.ID
+				if err := tx.InsertOpportunity(ctx, o); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			name            string
+			accounts, leads []string
+			want            []string
+		}{
+			{"two accounts and a lead", []string{accounts[0].ID, accounts[1].ID}, []string{opps["open at the third"].LeadID},
+				[]string{opps["open at the first"].ID, opps["handed off at the second"].ID, opps["open at the third"].ID}},
+			{"a lead alone", nil, []string{opps["open at the first"].LeadID, opps["won at the first"].LeadID}, []string{opps["open at the first"].ID}},
+			{"an account and its own lead", []string{accounts[2].ID}, []string{opps["open at the third"].LeadID}, []string{opps["open at the third"].ID}},
+			{"nothing", nil, nil, nil},
+		} {
+			var got []store.ProspectOpportunity
+			if err := db.View(ctx, func(tx *store.Tx) (err error) {
+				got, err = tx.OpenOpportunitiesAt(ctx, c.accounts, c.leads)
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, o := range got {
+				ids = append(ids, o.ID)
+			}
+			if !slices.Equal(ids, slices.Sorted(slices.Values(c.want))) {
+				t.Errorf("%s: %v, want %v", c.name, ids, c.want)
+			}
 		}
 	})
 }
