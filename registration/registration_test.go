@@ -281,6 +281,13 @@ func TestRegisterOpportunities(t *testing.T) {
 		}
 		wantMessages(t, red)
 
+		// An open deal at another account of the hierarchy counts too,
+		// though none of its people is found by the registration.
+		parent := f.account(leadrouter.NewAccount{Name: "Initrode", Domains: []string{"initrode.com"}, Country: "US"})
+		division := f.account(leadrouter.NewAccount{Name: "Initrode Labs", Domains: []string{"initrode-labs.com"}, Country: "US", ParentID: parent.ID})
+		f.opportunity(division.ID, "peter@initrode-labs.com", leadrouter.OppHandedOff, f.partners[1].ID)
+		wantFlag(t, f.register(0, "Initrode", "initrode.com"), leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonOpportunity)
+
 		lost := f.account(leadrouter.NewAccount{Name: "Oceanic Airlines", Domains: []string{"oceanic.com"}, Country: "US"})
 		f.opportunity(lost.ID, "jack@oceanic.com", leadrouter.OppLost, f.partners[1].ID)
 		wantFlag(t, f.register(0, "Oceanic Airlines", "oceanic.com"), leadrouter.FlagGreen, leadrouter.RegistrationApproved)
