@@ -263,6 +263,21 @@ func TestRegisterHierarchy(t *testing.T) {
 	})
 }
 
+// TestRegisterAccountThroughLead: an account none of the registration's
+// searches finds, but whose lead they do, is in the evidence through that
+// lead: owned by another partner, the registration is red.
+func TestRegisterAccountThroughLead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		f := mustFixture(t, engine, 2)
+		acc := f.account(leadrouter.NewAccount{Name: "Planet Express Delivery", Domains: []string{"planetexpress.example"}, Country: "US",
+			OwnerPartnerID: f.partners[1].ID})
+		f.lead(leadrouter.Lead{Email: "hermes@hypnotoad.example", Company: "Hypnotoad", Country: "US", AccountID: acc.ID,
+			Owner: leadrouter.Owner{Kind: leadrouter.OwnerQueue, ID: "default"}})
+		reg := f.register(0, "Hypnotoad", "hypnotoad.example")
+		wantFlag(t, reg, leadrouter.FlagRed, leadrouter.RegistrationRejected, registration.ReasonAccountOwned)
+	})
+}
+
 func TestRegisterOpportunities(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, engine store.Engine) {
 		f := mustFixture(t, engine, 2)

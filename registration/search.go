@@ -62,7 +62,7 @@ func hostChain(host, domain string) []string {
 // (store.Tx implements it; the tests give it an in-memory fake).
 type Source interface {
 	ProspectCandidates(ctx context.Context, q store.ProspectQuery) (store.ProspectCandidates, error)
-	ProspectAccount(ctx context.Context, id string) (store.ProspectAccount, error)
+	ProspectAccounts(ctx context.Context, ids []string) ([]store.ProspectAccount, error)
 	AccountHierarchy(ctx context.Context, rootID string) ([]store.ProspectAccount, error)
 	OpenOpportunitiesAt(ctx context.Context, accountIDs, leadIDs []string) ([]store.ProspectOpportunity, error)
 	RegistrationsOfAccount(ctx context.Context, partnerID, accountID string) ([]leadrouter.Registration, error)
@@ -90,34 +90,39 @@ func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evide
 	for _, a := range ev.Accounts {
 		have[a.ID] = true
 	}
-	link := func(id, via string) error {
-		if id == "" || have[id] {
-			return nil
+	// The accounts of the certain leads and contacts, found through them,
+	// read in one statement.
+	var linked []string
+	via := map[string]string{}
+	link := func(id, how string) {
+		if id != "" && !have[id] {
+			have[id] = true
+			linked = append(linked, id)
+			via[id] = how
 		}
-		have[id] = true
-		a, err := tx.ProspectAccount(ctx, id)
-		if err != nil {
-			return err
-		}
-		a.Via = via
-		ev.Accounts = append(ev.Accounts, a)
-		return nil
 	}
 	var certainLeads []string
 	for _, l := range ev.Leads {
 		if hits["lead:"+l.ID].certain {
 			certainLeads = append(certainLeads, l.ID)
-			if err := link(l.AccountID, "lead"); err != nil {
-				return ev, err
-			}
+			link(l.AccountID, "lead")
 		}
 	}
 	for _, c := range ev.Contacts {
 		if hits["contact:"+c.ID].certain {
-			if err := link(c.AccountID, "contact"); err != nil {
-				return ev, err
-			}
+			link(c.AccountID, "contact")
 		}
+	}
+	accounts, err := tx.ProspectAccounts(ctx, linked)
+	if err != nil {
+		return ev, err
+	}
+	if len(accounts) != len(linked) {
+		return ev, leadrouter.Errorf(leadrouter.ENOTFOUND, "Account not found.")
+	}
+	for _, a := range accounts {
+		a.Via = via[a.ID]
+		ev.Accounts = append(ev.Accounts, a)
 	}
 
 	seenOpp := map[string]bool{}

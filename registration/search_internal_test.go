@@ -29,13 +29,16 @@ func (m memorySource) ProspectCandidates(_ context.Context, q store.ProspectQuer
 	return c, nil
 }
 
-func (m memorySource) ProspectAccount(_ context.Context, id string) (store.ProspectAccount, error) {
-	for _, a := range m.accounts {
-		if a.ID == id {
-			return a, nil
+func (m memorySource) ProspectAccounts(_ context.Context, ids []string) ([]store.ProspectAccount, error) {
+	var out []store.ProspectAccount
+	for _, id := range ids {
+		for _, a := range m.accounts {
+			if a.ID == id {
+				out = append(out, a)
+			}
 		}
 	}
-	return store.ProspectAccount{}, leadrouter.Errorf(leadrouter.ENOTFOUND, "Account not found.")
+	return out, nil
 }
 
 func (m memorySource) AccountHierarchy(_ context.Context, rootID string) ([]store.ProspectAccount, error) {

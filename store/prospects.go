@@ -207,7 +207,7 @@ func (tx *Tx) ProspectCandidates(ctx context.Context, q ProspectQuery) (Prospect
 	}); err != nil {
 		return out, err
 	}
-	if out.Accounts, err = tx.prospectAccounts(ctx, accountIDs); err != nil {
+	if out.Accounts, err = tx.ProspectAccounts(ctx, accountIDs); err != nil {
 		return out, err
 	}
 	for i := range out.Accounts {
@@ -264,9 +264,10 @@ func readInOrder[T any](ctx context.Context, tx *Tx, what, query string, args []
 	return out, nil
 }
 
-// prospectAccounts reads the accounts with ids, with their domains, in two
-// statements, in the order of ids.
-func (tx *Tx) prospectAccounts(ctx context.Context, ids []string) ([]ProspectAccount, error) {
+// ProspectAccounts reads the accounts with ids as the conflict search
+// sees them, with their domains, in two statements, in the order of ids
+// (an unknown id is left out).
+func (tx *Tx) ProspectAccounts(ctx context.Context, ids []string) ([]ProspectAccount, error) {
 	out, err := readInOrder(ctx, tx, "account candidates", `SELECT id, name, name_key, COALESCE(parent_id, ''), root_id,
 		COALESCE(owner_partner_id, '') FROM accounts WHERE `, nil, "id", ids, func(r *sql.Rows) (ProspectAccount, string, error) {
 		a := ProspectAccount{Domains: []string{}}
@@ -303,7 +304,7 @@ func (tx *Tx) prospectAccounts(ctx context.Context, ids []string) ([]ProspectAcc
 
 // ProspectAccount returns one account as the conflict search sees it.
 func (tx *Tx) ProspectAccount(ctx context.Context, id string) (ProspectAccount, error) {
-	found, err := tx.prospectAccounts(ctx, []string{id})
+	found, err := tx.ProspectAccounts(ctx, []string{id})
 	if err == nil && len(found) == 0 {
 		err = leadrouter.Errorf(leadrouter.ENOTFOUND, "Account not found.")
 	}
