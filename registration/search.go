@@ -65,7 +65,7 @@ type Source interface {
 	ProspectAccounts(ctx context.Context, ids []string) ([]store.ProspectAccount, error)
 	AccountHierarchy(ctx context.Context, rootID string) ([]store.ProspectAccount, error)
 	OpenOpportunitiesAt(ctx context.Context, accountIDs, leadIDs []string) ([]store.ProspectOpportunity, error)
-	RegistrationsOfAccount(ctx context.Context, partnerID, accountID string) ([]leadrouter.Registration, error)
+	OwnerRegistrationsAt(ctx context.Context, owners map[string]string) (map[string][]leadrouter.Registration, error)
 	Now() time.Time
 }
 
@@ -83,7 +83,7 @@ func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evide
 		return Evidence{}, err
 	}
 	ev := Evidence{Accounts: cands.Accounts, Leads: cands.Leads, Contacts: cands.Contacts, Registrations: cands.Registrations,
-		Hierarchy: map[string][]store.ProspectAccount{}, OwnerRegistrations: map[string][]leadrouter.Registration{}}
+		Hierarchy: map[string][]store.ProspectAccount{}}
 	hits := rankHits(p, ev)
 
 	have := map[string]bool{}
@@ -134,11 +134,11 @@ func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evide
 			}
 		}
 	}
-	owned := map[string]store.ProspectAccount{}
+	owners := map[string]string{} // owned account → its owner
 	var members []string
 	for _, a := range ev.Accounts {
 		if a.OwnerPartnerID != "" {
-			owned[a.ID] = a
+			owners[a.ID] = a.OwnerPartnerID
 		}
 		if !certainAccount(a, hits) {
 			continue
@@ -153,7 +153,7 @@ func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evide
 		ev.Hierarchy[a.RootID] = family
 		for _, member := range family {
 			if member.OwnerPartnerID != "" {
-				owned[member.ID] = member
+				owners[member.ID] = member.OwnerPartnerID
 			}
 			members = append(members, member.ID)
 		}
@@ -175,14 +175,8 @@ func gather(ctx context.Context, tx Source, p Prospect, excludeID string) (Evide
 	for _, id := range certainLeads {
 		addOpps(ofLead[id])
 	}
-	for id, a := range owned {
-		regs, err := tx.RegistrationsOfAccount(ctx, a.OwnerPartnerID, id)
-		if err != nil {
-			return ev, err
-		}
-		if len(regs) > 0 {
-			ev.OwnerRegistrations[id] = regs
-		}
+	if ev.OwnerRegistrations, err = tx.OwnerRegistrationsAt(ctx, owners); err != nil {
+		return ev, err
 	}
 	return ev, nil
 }

@@ -54,7 +54,7 @@ func (m memorySource) AccountHierarchy(_ context.Context, rootID string) ([]stor
 func (memorySource) OpenOpportunitiesAt(context.Context, []string, []string) ([]store.ProspectOpportunity, error) {
 	return nil, nil
 }
-func (memorySource) RegistrationsOfAccount(context.Context, string, string) ([]leadrouter.Registration, error) {
+func (memorySource) OwnerRegistrationsAt(context.Context, map[string]string) (map[string][]leadrouter.Registration, error) {
 	return nil, nil
 }
 func (m memorySource) Now() time.Time { return m.now }

@@ -54,6 +54,7 @@ func TestMatchQueriesUseIndexes(t *testing.T) {
 			WHERE f.root_id = a.root_id AND f.owner_partner_id IS NOT NULL), '') FROM accounts a WHERE a.name_key = ? ORDER BY a.id LIMIT 1`, []any{"acme"}},
 		{"accounts by name", `SELECT id FROM accounts WHERE name_key = ? LIMIT 20`, []any{"acme"}},
 		{"registrations by domain", `SELECT id FROM registrations WHERE domain = ? LIMIT 50`, []any{"b.example"}},
+		{"registrations at owned accounts", `SELECT id, partner_id FROM registrations WHERE account_id IN (?, ?)`, []any{"acc_1", "acc_2"}},
 		{"company tokens", `SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 16) AS t0
 			UNION ALL SELECT kind, ref_id FROM (SELECT kind, ref_id FROM company_tokens WHERE token = ? LIMIT 16) AS t1`, []any{"acme", "acm*"}},
 		{"leads by id", `SELECT id, email FROM leads WHERE id IN (?, ?)`, []any{"a", "b"}},

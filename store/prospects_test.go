@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -200,6 +201,93 @@ func TestOpenOpportunitiesAt(t *testing.T) {
 			if !slices.Equal(ids, slices.Sorted(slices.Values(c.want))) {
 				t.Errorf("%s: %v, want %v", c.name, ids, c.want)
 			}
+		}
+	})
+}
+
+// TestOwnerRegistrationsAt: the registrations behind owned accounts, read
+// for several accounts at once, are each account's owner's registrations
+// linked to it, newest first, as RegistrationsOfAccount reads them one
+// account at a time: not another partner's at the same account, not the
+// owner's at another account, none for an account not asked about.
+func TestOwnerRegistrationsAt(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, engine store.Engine) {
+		ctx := context.Background()
+		db := storetest.MustOpen(t, engine)
+		partners := map[string]string{}
+		accounts := map[string]string{}
+		regs := []struct{ name, partner, account string }{
+			{"one's first at A", "one", "A"}, {"two's at A", "two", "A"}, {"one's second at A", "one", "A"},
+			{"two's at B", "two", "B"}, {"one's at B", "one", "B"}, {"one's at C", "one", "C"}, {"one's unlinked", "one", ""},
+		}
+		ids := map[string]string{}
+		if err := db.Update(ctx, func(tx *store.Tx) error {
+			for _, name := range []string{"one", "two"} {
+				p, err := adminuc.CreatePartner(ctx, tx, leadrouter.System, leadrouter.NewPartner{Name: "Partner " + name, Countries: []string{"DE"}, Tier: "gold"})
+				if err != nil {
+					return err
+				}
+				partners[name] = p.ID
+			}
+			for _, name := range []string{"A", "B", "C"} {
+				a, err := adminuc.CreateAccount(ctx, tx, leadrouter.System, leadrouter.NewAccount{Name: "Account " + name})
+				if err != nil {
+					return err
+				}
+				accounts[name] = a.ID
+			}
+			for i, r := range regs {
+				// Ids in the order of the list, so "newest first" is known.
+				reg := leadrouter.Registration{ID: fmt.Sprintf("reg_%02d", i), PartnerID: partners[r.partner], CreatedBy: "usr_x", Company: "Account " + r.account,
+					Flag: leadrouter.FlagGreen, Status: leadrouter.RegistrationApproved, AccountID: accounts[r.account]}
+				if err := tx.InsertRegistration(ctx, &reg); err != nil {
+					return err
+				}
+				ids[r.name] = reg.ID
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		owners := map[string]string{accounts["A"]: partners["one"], accounts["B"]: partners["two"]}
+		var got map[string][]leadrouter.Registration
+		if err := db.View(ctx, func(tx *store.Tx) (err error) {
+			got, err = tx.OwnerRegistrationsAt(ctx, owners)
+			if err != nil {
+				return err
+			}
+			// The same as one account at a time.
+			for account, partner := range owners {
+				one, err := tx.RegistrationsOfAccount(ctx, partner, account)
+				if err != nil {
+					return err
+				}
+				if !reflect.DeepEqual(one, got[account]) {
+					t.Errorf("account %s: %+v at once, %+v alone", account, got[account], one)
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		names := map[string][]string{}
+		for account, rs := range got {
+			for _, r := range rs {
+				names[account] = append(names[account], r.ID)
+			}
+		}
+		want := map[string][]string{accounts["A"]: {ids["one's second at A"], ids["one's first at A"]}, accounts["B"]: {ids["two's at B"]}}
+		if !reflect.DeepEqual(names, want) {
+			t.Errorf("got %v, want %v", names, want)
+		}
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			none, err := tx.OwnerRegistrationsAt(ctx, nil)
+			if err != nil || len(none) != 0 {
+				t.Errorf("no accounts: %v %v", none, err)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -265,6 +266,44 @@ func (tx *Tx) RegistrationsOfAccount(ctx context.Context, partnerID, accountID s
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// OwnerRegistrationsAt returns, for each account of owners (an account's
+// id and its owning partner's), that partner's registrations linked to the
+// account, newest first and up to 100 of them, as RegistrationsOfAccount
+// would for each: in one statement (the registration conflict search asks
+// for every owned account of the hierarchies it found).
+func (tx *Tx) OwnerRegistrationsAt(ctx context.Context, owners map[string]string) (map[string][]leadrouter.Registration, error) {
+	out := map[string][]leadrouter.Registration{}
+	if len(owners) == 0 {
+		return out, nil
+	}
+	cond, args := tx.idIn("account_id", slices.Sorted(maps.Keys(owners)))
+	// Sorted here, not in SQL: an ORDER BY id can make the planner walk
+	// every registration in id order (registrations_pkey) instead of
+	// reading these accounts' through registrations_account.
+	rows, err := tx.Query(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE `+cond, args...)
+	if err != nil {
+		return nil, fmt.Errorf("registrations of accounts: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanRegistration(rows)
+		if err != nil {
+			return nil, err
+		}
+		if r.PartnerID == owners[r.AccountID] {
+			out[r.AccountID] = append(out[r.AccountID], r)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("registrations of accounts: %w", err)
+	}
+	for id, regs := range out {
+		slices.SortFunc(regs, func(a, b leadrouter.Registration) int { return strings.Compare(b.ID, a.ID) })
+		out[id] = regs[:min(len(regs), 100)]
+	}
+	return out, nil
 }
 
 // SetAccountOwner changes an account's owning partner from wantOwner ("" for
