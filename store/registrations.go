@@ -248,11 +248,15 @@ func (tx *Tx) DueRegistrations(ctx context.Context, limit int) ([]leadrouter.Reg
 	return out, rows.Err()
 }
 
+// accountRegistrations is how many registrations of one partner at one
+// account RegistrationsOfAccount and OwnerRegistrationsAt return.
+const accountRegistrations = 100
+
 // RegistrationsOfAccount returns partnerID's registrations linked to
 // accountID (the registrations that may have given it the account).
 func (tx *Tx) RegistrationsOfAccount(ctx context.Context, partnerID, accountID string) ([]leadrouter.Registration, error) {
-	rows, err := tx.Query(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE partner_id = ? AND account_id = ? ORDER BY id DESC LIMIT 100`,
-		partnerID, accountID)
+	rows, err := tx.Query(ctx, `SELECT `+registrationColumns+` FROM registrations WHERE partner_id = ? AND account_id = ? ORDER BY id DESC LIMIT ?`,
+		partnerID, accountID, accountRegistrations)
 	if err != nil {
 		return nil, fmt.Errorf("registrations of account: %w", err)
 	}
@@ -270,7 +274,7 @@ func (tx *Tx) RegistrationsOfAccount(ctx context.Context, partnerID, accountID s
 
 // OwnerRegistrationsAt returns, for each account of owners (an account's
 // id and its owning partner's), that partner's registrations linked to the
-// account, newest first and up to 100 of them, as RegistrationsOfAccount
+// account, newest first and up to accountRegistrations of them, as RegistrationsOfAccount
 // would for each: in one statement (the registration conflict search asks
 // for every owned account of the hierarchies it found).
 func (tx *Tx) OwnerRegistrationsAt(ctx context.Context, owners map[string]string) (map[string][]leadrouter.Registration, error) {
@@ -301,7 +305,7 @@ func (tx *Tx) OwnerRegistrationsAt(ctx context.Context, owners map[string]string
 	}
 	for id, regs := range out {
 		slices.SortFunc(regs, func(a, b leadrouter.Registration) int { return strings.Compare(b.ID, a.ID) })
-		out[id] = regs[:min(len(regs), 100)]
+		out[id] = regs[:min(len(regs), accountRegistrations)]
 	}
 	return out, nil
 }
